@@ -1,0 +1,77 @@
+// Prints the native SDK's caller cost per track() call and its end-to-end delivery rate to a
+// data plane. Run through bench/run.sh, which starts the servers it measures against.
+// Usage: bench_native <data-plane-url> <label> [events]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "rudder/analytics.hpp"
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+rudder::Config config_for(const std::string& url, std::size_t queue) {
+  rudder::Config c;
+  c.write_key = "test-write-key";
+  c.data_plane_url = url;
+  c.max_queue_size = queue;  // the reference's other defaults: batches of 100, gzip on
+  c.on_error = [](const rudder::DeliveryError& e, const std::vector<rudder::json>& events) {
+    std::fprintf(stderr, "bench: %zu events not delivered: %s\n", events.size(), e.message.c_str());
+  };
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench_native <data-plane-url> <label> [events]\n");
+    return 2;
+  }
+  const std::string url = argv[1];
+  const std::string label = argv[2];
+  const std::size_t events = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1'000'000;
+  // Built once: the benchmark measures the SDK, not the caller building its JSON.
+  const rudder::json properties = {
+      {"title", "The Independence"}, {"author", "John Doe"}, {"words", 1843}, {"rating", 4.5}};
+
+  // Caller cost: the time a track() call takes on the caller's thread, measured while the
+  // worker is delivering (so it competes for the same two cores, as in production).
+  {
+    rudder::Client client(config_for(url, events));
+    constexpr int kWarmup = 20'000;
+    for (int i = 0; i < kWarmup; ++i) client.track("user-" + std::to_string(i % 1000), "Warm Up", properties);
+    const std::size_t calls = events / 5;
+    const auto start = SteadyClock::now();
+    std::size_t refused = 0;
+    for (std::size_t i = 0; i < calls; ++i) {
+      refused += !client.track("user-42", "Article Read", properties).ok();
+    }
+    const double elapsed = seconds_since(start);
+    client.flush(std::chrono::seconds(60));
+    std::printf("%-28s caller cost: %.3f us per track() over %zu calls (%zu refused)\n",
+                label.c_str(), elapsed * 1e6 / static_cast<double>(calls), calls, refused);
+  }
+
+  // End to end: from the first call until flush() confirms every event was acknowledged.
+  {
+    rudder::Client client(config_for(url, events));
+    const auto start = SteadyClock::now();
+    for (std::size_t i = 0; i < events; ++i) client.track("user-42", "Article Read", properties);
+    const bool flushed = client.flush(std::chrono::seconds(300));
+    const double elapsed = seconds_since(start);
+    const rudder::Stats s = client.stats();
+    std::printf("%-28s end to end: %.0f events/s delivered (%llu of %zu in %.2f s%s)\n",
+                label.c_str(), static_cast<double>(s.delivered) / elapsed,
+                static_cast<unsigned long long>(s.delivered), events, elapsed,
+                flushed ? "" : ", flush timed out");
+    if (s.delivered != events) return 1;
+  }
+  return 0;
+}

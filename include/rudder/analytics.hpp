@@ -1,0 +1,158 @@
+// rudder-analytics: the native C++ client for RudderStack (and Segment-spec) data planes.
+// Copyright the rudder-analytics authors. MIT licence.
+//
+// Threading: every Client member is safe to call from any number of threads at once.
+// Calls (identify, track, ...) validate and serialize the message on the caller's thread,
+// append it to an in-memory queue under a short lock, and return; a background worker
+// batches, compresses, sends and retries. No call blocks on the network unless
+// Config::sync_mode is set. Errors in the input never throw: they come back in the Result.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rudder/types.hpp"
+
+namespace rudder {
+
+using json = nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+inline constexpr const char* kLibraryName = "rudder-analytics-cpp";
+inline constexpr const char* kLibraryVersion = "0.1.0";
+/// The data plane refuses a decompressed body larger than this (HTTP 413).
+inline constexpr std::size_t kGatewayMaxBodyBytes = 4'096'000;
+
+enum class LogLevel : std::uint8_t { debug, info, warning, error };
+
+/// Receives the client's log lines. Called from the caller's thread or the worker thread;
+/// must be thread-safe and must not call back into the client. Never sees the write key.
+using Logger = std::function<void(LogLevel, std::string_view message)>;
+
+/// Called from the worker thread (the caller's thread in sync_mode) with the events it gave
+/// up on, as the JSON objects that were (or would have been) sent. Must not block for long:
+/// delivery waits while it runs. Must not call flush() or shutdown() of the same client.
+using ErrorHandler = std::function<void(const DeliveryError&, const std::vector<json>& events)>;
+
+/// Settings. Names and defaults follow RudderStack's Python SDK; the extra ones are marked.
+struct Config {
+  std::string write_key;       ///< required: the source's write key (HTTP Basic user name)
+  std::string data_plane_url;  ///< required: e.g. "https://example.dataplane.rudderstack.com"
+  ErrorHandler on_error;       ///< optional, see ErrorHandler
+  bool debug = false;          ///< log debug lines (payload sizes, statuses, retries)
+  bool send = true;            ///< false: validate and build, send nothing (dry run)
+  bool sync_mode = false;      ///< true: each call sends (and retries) on the caller's thread
+  std::size_t max_queue_size = 10'000;  ///< events waiting; a call beyond it is dropped
+  bool gzip = true;                     ///< compress request bodies
+  std::chrono::milliseconds timeout{15'000};  ///< per request, connect included
+  int max_retries = 10;                       ///< retries after the first attempt
+  std::size_t upload_size = 100;              ///< events per batch at most
+  std::chrono::milliseconds upload_interval{500};  ///< longest an event waits to be batched
+
+  // Beyond the reference:
+  std::size_t max_message_bytes = 32 * 1024;  ///< one serialized event at most
+  std::size_t max_batch_bytes = 500'000;      ///< one request body (before gzip) at most;
+                                              ///< clamped to kGatewayMaxBodyBytes
+  std::string proxy;  ///< libcurl proxy URL, e.g. "http://proxy:3128"; empty: none
+                      ///< (libcurl then honours the usual *_proxy environment variables)
+  Logger logger;      ///< empty: warnings and errors to stderr, debug lines too if debug
+  std::chrono::milliseconds shutdown_timeout{10'000};  ///< used by the destructor
+  std::string channel = "server";  ///< the payload's "channel" field
+
+  /// The first broken setting as "field: problem", or empty when the config is usable.
+  std::string validate() const;
+};
+
+/// Optional fields of every call.
+struct CallOptions {
+  std::string anonymous_id;  ///< required when the call's user id is empty
+  json context;              ///< merged into the payload's context (null: none)
+  json integrations;         ///< null: {"All": true}
+  std::optional<Clock::time_point> timestamp;  ///< when the event happened, if not now
+  std::string message_id;    ///< empty: a random UUID v4
+};
+
+class Client {
+ public:
+  /// Starts the worker thread (unless sync_mode). Throws std::invalid_argument naming the
+  /// field when `config.validate()` reports a problem; nothing else throws.
+  explicit Client(Config config);
+  /// Flushes for at most config.shutdown_timeout, then stops; what is still undelivered is
+  /// reported through on_error and counted as dropped (unsent_at_shutdown).
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// The six calls. `user_id` may be empty when options.anonymous_id is set.
+  /// Null `traits` / `properties` mean an empty object; anything else must be an object.
+  Result identify(std::string_view user_id, const json& traits = nullptr,
+                  const CallOptions& options = {});
+  Result track(std::string_view user_id, std::string_view event,
+               const json& properties = nullptr, const CallOptions& options = {});
+  Result page(std::string_view user_id, std::string_view category, std::string_view name,
+              const json& properties = nullptr, const CallOptions& options = {});
+  Result screen(std::string_view user_id, std::string_view category, std::string_view name,
+                const json& properties = nullptr, const CallOptions& options = {});
+  Result group(std::string_view user_id, std::string_view group_id,
+               const json& traits = nullptr, const CallOptions& options = {});
+  /// `previous_id` and `user_id` are both required.
+  Result alias(std::string_view previous_id, std::string_view user_id,
+               const CallOptions& options = {});
+
+  /// Any of the six calls given as one JSON object with the payload's field names, e.g.
+  /// {"type":"track","userId":"u1","event":"Signed Up","properties":{"plan":"pro"}}.
+  /// Ids may be strings or integers; "timestamp" an RFC 3339 string or epoch milliseconds.
+  /// Unknown fields, and fields that do not belong to the type, are refused by name.
+  Result submit(const json& message);
+
+  /// Sends everything queued now (not waiting for upload_interval) and waits until it is
+  /// delivered or `timeout` passes. True when the queue drained and nothing failed while
+  /// waiting. Safe from any thread except inside on_error.
+  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// flush(timeout), then stops the worker. Later calls return Status::shut_down.
+  /// Idempotent; returns what flush returned (true if already shut down cleanly).
+  bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  Stats stats() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The reference's module-level style, over one default client.
+
+/// Creates (or replaces, after shutting the old one down) the default client.
+/// Returns the config's problem as "field: problem", empty on success.
+std::string init(Config config);
+Result identify(std::string_view user_id, const json& traits = nullptr,
+                const CallOptions& options = {});
+Result track(std::string_view user_id, std::string_view event, const json& properties = nullptr,
+             const CallOptions& options = {});
+Result page(std::string_view user_id, std::string_view category, std::string_view name,
+            const json& properties = nullptr, const CallOptions& options = {});
+Result screen(std::string_view user_id, std::string_view category, std::string_view name,
+              const json& properties = nullptr, const CallOptions& options = {});
+Result group(std::string_view user_id, std::string_view group_id, const json& traits = nullptr,
+             const CallOptions& options = {});
+Result alias(std::string_view previous_id, std::string_view user_id,
+             const CallOptions& options = {});
+/// False when there is no default client or flush did not complete.
+Result submit(const json& message);
+bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+/// Shuts the default client down and destroys it. Also happens at normal exit.
+bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+/// Stats of the default client (zeros when there is none).
+Stats stats();
+
+}  // namespace rudder

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing the native SDK needs, from Debian's packages only.
+# Idempotent: installs nothing when everything is already there.
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config libcurl4-openssl-dev nlohmann-json3-dev zlib1g-dev
+          googletest libgtest-dev nodejs)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
+  echo "bootstrap: install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: the core's unit tests, the native client against the local data plane,
+# the local data plane's and the CLI's own suites; then the C++ suites again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/bootstrap.sh
+
+jobs=2  # the machines have two cores, shared
+build() {  # build <dir> [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DRUDDER_BUILD_TESTS=ON "$@" > /dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+echo "== native build and tests (Release)"
+build build
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== local data plane and CLI (node --test)"
+RUDDER_CLI="$PWD/build/cli/rudder-analytics" node --test tests/dataplane/ tests/cli/
+
+echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DRUDDER_SANITIZE=ON -DRUDDER_BUILD_TOOLS=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"

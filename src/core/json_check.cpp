@@ -1,0 +1,72 @@
+// rudder-analytics core: checks a caller's JSON value before it becomes part of a payload.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/json_check.hpp"
+
+#include <cmath>
+
+#include "core/text.hpp"
+
+namespace rudder::core {
+namespace {
+
+using Kind = FieldError::Kind;
+
+// Recursion depth is bounded by the value's own nesting, which nlohmann's parser and the
+// caller's construction already bound; the path string is only built on failure.
+bool find_problem(const nlohmann::json& value, std::string& path, FieldError& error) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::string:
+      if (!is_valid_utf8(value.get_ref<const std::string&>())) {
+        error = {Kind::invalid_value, path, "string is not valid UTF-8"};
+        return true;
+      }
+      return false;
+    case nlohmann::json::value_t::number_float:
+      if (!std::isfinite(value.get<double>())) {
+        error = {Kind::out_of_range, path, "number is not finite"};
+        return true;
+      }
+      return false;
+    case nlohmann::json::value_t::object:
+      for (const auto& [key, child] : value.items()) {
+        const std::size_t mark = path.size();
+        if (!is_valid_utf8(key)) {
+          error = {Kind::invalid_value, path, "object key is not valid UTF-8"};
+          return true;
+        }
+        path.append(".").append(key);
+        if (find_problem(child, path, error)) return true;
+        path.resize(mark);
+      }
+      return false;
+    case nlohmann::json::value_t::array: {
+      std::size_t index = 0;
+      for (const auto& child : value) {
+        const std::size_t mark = path.size();
+        path.append("[").append(std::to_string(index++)).append("]");
+        if (find_problem(child, path, error)) return true;
+        path.resize(mark);
+      }
+      return false;
+    }
+    case nlohmann::json::value_t::binary:
+      error = {Kind::wrong_type, path, "binary values cannot be sent as JSON"};
+      return true;
+    case nlohmann::json::value_t::discarded:
+      error = {Kind::invalid_value, path, "value is a discarded parse result"};
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<FieldError> check_json_values(const nlohmann::json& value, const std::string& field) {
+  std::string path = field;
+  FieldError error{Kind::invalid_value, "", ""};
+  if (find_problem(value, path, error)) return error;
+  return std::nullopt;
+}
+
+}  // namespace rudder::core

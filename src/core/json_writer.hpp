@@ -1,0 +1,18 @@
+// rudder-analytics core: serializes a caller's JSON value, checking it on the way.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace rudder::core {
+
+/// Appends `value` to `out` as compact JSON, byte for byte what nlohmann's dump() writes,
+/// in the same pass that checks it: returns false (with `out` partly written) at the first
+/// string or key that is not valid UTF-8, number that is not finite, or binary value.
+/// check_json_values() then names the culprit; this pass only has to be fast, since it runs
+/// on the caller's thread for every event.
+bool write_checked_json(const nlohmann::json& value, std::string& out);
+
+}  // namespace rudder::core

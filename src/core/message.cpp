@@ -1,0 +1,291 @@
+// rudder-analytics core: builds and validates the six spec messages.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/message.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include "core/iso_time.hpp"
+#include "core/json_check.hpp"
+#include "core/json_writer.hpp"
+#include "core/text.hpp"
+
+namespace rudder::core {
+namespace {
+
+using json = nlohmann::json;
+using Kind = FieldError::Kind;
+
+constexpr std::array<const char*, 6> kTypeNames{"identify", "track", "page",
+                                                "screen",   "group", "alias"};
+
+// Which optional payload parts each type carries.
+bool has_properties(MessageType t) {
+  return t == MessageType::track || t == MessageType::page || t == MessageType::screen;
+}
+bool has_traits(MessageType t) { return t == MessageType::identify || t == MessageType::group; }
+
+FieldError error(Kind kind, std::string field, std::string problem) {
+  return FieldError{kind, std::move(field), std::move(problem)};
+}
+
+std::optional<FieldError> check_text(std::string_view value, const char* field) {
+  if (!is_valid_utf8(value)) return error(Kind::invalid_value, field, "string is not valid UTF-8");
+  return std::nullopt;
+}
+
+std::optional<FieldError> check_required_text(std::string_view value, const char* field) {
+  if (value.empty()) return error(Kind::missing, field, "is required");
+  if (auto e = check_text(value, field)) return e;
+  if (is_blank(value)) return error(Kind::missing, field, "is required (it is only white space)");
+  return std::nullopt;
+}
+
+// Null means "not given"; anything else must be an object. (What is inside is checked while
+// it is written, see Writer::value.)
+std::optional<FieldError> check_object(const json* value, const char* field) {
+  if (value == nullptr || value->is_null() || value->is_object()) return std::nullopt;
+  return error(Kind::wrong_type, field, std::string("must be an object, not ") + value->type_name());
+}
+
+bool given(const json* value) { return value != nullptr && !value->is_null(); }
+
+std::optional<FieldError> validate(const MessageFields& f) {
+  for (auto [value, field] : {std::pair{f.user_id, "userId"}, {f.anonymous_id, "anonymousId"},
+                              {f.event, "event"}, {f.name, "name"}, {f.category, "category"},
+                              {f.group_id, "groupId"}, {f.previous_id, "previousId"},
+                              {f.message_id, "messageId"}}) {
+    if (auto e = check_text(value, field)) return e;
+  }
+  // The data plane rejects the whole batch when both ids are blank after trimming.
+  const bool has_user = !f.user_id.empty() && !is_blank(f.user_id);
+  const bool has_anonymous = !f.anonymous_id.empty() && !is_blank(f.anonymous_id);
+  switch (f.type) {
+    case MessageType::alias:
+      if (auto e = check_required_text(f.previous_id, "previousId")) return e;
+      if (auto e = check_required_text(f.user_id, "userId")) return e;
+      break;
+    default:
+      if (!has_user && !has_anonymous) {
+        return error(Kind::missing, "userId", "userId or anonymousId is required");
+      }
+      break;
+  }
+  if (f.type == MessageType::track) {
+    if (auto e = check_required_text(f.event, "event")) return e;
+  }
+  if (f.type == MessageType::page || f.type == MessageType::screen) {
+    if (auto e = check_required_text(f.name, "name")) return e;
+  }
+  if (f.type == MessageType::group) {
+    if (auto e = check_required_text(f.group_id, "groupId")) return e;
+  }
+  if (!f.message_id.empty() && is_blank(f.message_id)) {
+    return error(Kind::invalid_value, "messageId", "must not be only white space");
+  }
+  if (auto e = check_object(f.properties, "properties")) return e;
+  if (auto e = check_object(f.traits, "traits")) return e;
+  if (auto e = check_object(f.context, "context")) return e;
+  if (auto e = check_object(f.integrations, "integrations")) return e;
+  if (f.timestamp_unix_ms) {
+    // Years 0..9999: what the ISO format can carry.
+    constexpr std::int64_t kMin = -62'167'219'200'000LL, kMax = 253'402'300'799'999LL;
+    if (*f.timestamp_unix_ms < kMin || *f.timestamp_unix_ms > kMax) {
+      return error(Kind::out_of_range, "timestamp", "is outside the years 0 to 9999");
+    }
+  }
+  return std::nullopt;
+}
+
+// Writes the payload while remembering how much each caller-supplied part took, so a message
+// over the size limit can be blamed on its largest field. The first unsendable value inside
+// a caller's JSON is kept as `problem`.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  void key(const char* name) {
+    out_.push_back(',');
+    append_json_string(out_, name);
+    out_.push_back(':');
+    start_ = out_.size();
+    field_ = name;
+  }
+  void text(const char* name, std::string_view value) {
+    key(name);
+    append_json_string(out_, value);
+    measure();
+  }
+  void raw(const char* name, std::string_view value) {
+    key(name);
+    out_.append(value);
+    measure();
+  }
+  /// A caller's object (null: `{}`); `path` names it in errors.
+  void object(const char* name, const json* value) {
+    key(name);
+    if (given(value)) {
+      this->value(*value, name);
+    } else {
+      out_.append("{}");
+    }
+    measure();
+  }
+  /// The payload's context: the caller's keys, our library, and (identify) the traits.
+  void context(const json* caller, const json* identify_traits, std::string_view library) {
+    key("context");
+    out_.push_back('{');
+    const bool has_caller = given(caller);
+    if (has_caller) {
+      for (const auto& [k, v] : caller->get_ref<const json::object_t&>()) {
+        if (k == "library" || (identify_traits != nullptr && k == "traits")) continue;
+        if (!append_json_string_checked(out_, k)) {
+          problem_ = error(Kind::invalid_value, "context", "object key is not valid UTF-8");
+          return;
+        }
+        out_.push_back(':');
+        value(v, "context." + k);
+        out_.push_back(',');
+      }
+    }
+    out_.append("\"library\":").append(library);
+    if (identify_traits != nullptr) {
+      out_.append(",\"traits\":");
+      const auto caller_traits = has_caller ? caller->find("traits") : json::const_iterator();
+      if (has_caller && caller_traits != caller->end() && caller_traits->is_object()) {
+        json merged = *caller_traits;  // rare: both the caller's context and identify have traits
+        merged.update(*identify_traits);
+        value(merged, "traits");
+      } else {
+        value(*identify_traits, "traits");
+      }
+    }
+    out_.push_back('}');
+    measure();
+  }
+  const char* largest_field() const { return largest_; }
+  std::optional<FieldError>& problem() { return problem_; }
+
+ private:
+  void value(const json& v, const std::string& path) {
+    if (problem_ || write_checked_json(v, out_)) return;
+    problem_ = check_json_values(v, path);
+    if (!problem_) problem_ = error(Kind::invalid_value, path, "cannot be written as JSON");
+  }
+  void measure() {
+    const std::size_t size = out_.size() - start_;
+    if (size > largest_size_) {
+      largest_size_ = size;
+      largest_ = field_;
+    }
+  }
+  std::string& out_;
+  std::size_t start_ = 0;
+  const char* field_ = "";
+  const char* largest_ = "message";
+  std::size_t largest_size_ = 0;
+  std::optional<FieldError> problem_;
+};
+
+}  // namespace
+
+BuildSettings::BuildSettings(std::size_t max_bytes, std::string channel_name,
+                             std::string_view library_name, std::string_view library_version)
+    : max_message_bytes(max_bytes), channel(std::move(channel_name)) {
+  library_json = "{\"name\":";
+  append_json_string(library_json, library_name);
+  library_json.append(",\"version\":");
+  append_json_string(library_json, library_version);
+  library_json.push_back('}');
+}
+
+const char* type_name(MessageType type) noexcept { return kTypeNames[static_cast<int>(type)]; }
+
+std::optional<MessageType> parse_type(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (name == kTypeNames[i]) return static_cast<MessageType>(i);
+  }
+  return std::nullopt;
+}
+
+BuildResult build_message(const MessageFields& f, const BuildSettings& settings,
+                          std::int64_t now_unix_ms, Rng& rng) {
+  BuildResult result;
+  if (auto e = validate(f)) {
+    result.error = std::move(e);
+    return result;
+  }
+
+  std::string& out = result.event.json_open;
+  out.reserve(384);
+  out.append("{\"type\":\"").append(type_name(f.type)).append("\",\"messageId\":");
+  if (f.message_id.empty()) {
+    char uuid[kUuidLength];
+    write_uuid_v4(rng, uuid);
+    result.message_id.assign(uuid, kUuidLength);
+  } else {
+    result.message_id.assign(f.message_id);
+  }
+  append_json_string(out, result.message_id);
+
+  Writer w(out);
+  if (!f.user_id.empty()) w.text("userId", f.user_id);
+  if (!f.anonymous_id.empty()) w.text("anonymousId", f.anonymous_id);
+  switch (f.type) {
+    case MessageType::track:
+      w.text("event", f.event);
+      break;
+    case MessageType::page:
+    case MessageType::screen:
+      w.text("name", f.name);
+      if (!f.category.empty()) w.text("category", f.category);
+      break;
+    case MessageType::group:
+      w.text("groupId", f.group_id);
+      break;
+    case MessageType::alias:
+      w.text("previousId", f.previous_id);
+      break;
+    case MessageType::identify:
+      break;
+  }
+  if (has_properties(f.type)) w.object("properties", f.properties);
+  if (has_traits(f.type)) w.object("traits", f.traits);
+
+  const bool identify_traits = f.type == MessageType::identify && given(f.traits);
+  w.context(f.context, identify_traits ? f.traits : nullptr, settings.library_json);
+  if (given(f.integrations)) {
+    w.object("integrations", f.integrations);
+  } else {
+    w.raw("integrations", "{\"All\":true}");
+  }
+
+  w.text("channel", settings.channel);
+  char iso[kIsoTimeLength];
+  format_iso_time(now_unix_ms, iso);
+  w.text("originalTimestamp", std::string_view(iso, kIsoTimeLength));
+  if (f.timestamp_unix_ms) {
+    format_iso_time(*f.timestamp_unix_ms, iso);
+    w.text("timestamp", std::string_view(iso, kIsoTimeLength));
+  }
+
+  if (w.problem()) {
+    result.error = std::move(w.problem());
+    result.event.json_open.clear();
+    result.message_id.clear();
+    return result;
+  }
+  const std::size_t size = result.event.wire_size();
+  if (size > settings.max_message_bytes) {
+    result.error = error(Kind::out_of_range, w.largest_field(),
+                         "makes the message " + std::to_string(size) +
+                             " bytes, over max_message_bytes (" +
+                             std::to_string(settings.max_message_bytes) + ")");
+    result.event.json_open.clear();
+    result.message_id.clear();
+  }
+  return result;
+}
+
+}  // namespace rudder::core

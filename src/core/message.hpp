@@ -1,0 +1,89 @@
+// rudder-analytics core: builds and validates the six spec messages.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/event.hpp"
+#include "core/field_error.hpp"
+#include "core/random.hpp"
+
+namespace rudder::core {
+
+enum class MessageType { identify, track, page, screen, group, alias };
+
+/// "identify", "track", ...
+const char* type_name(MessageType type) noexcept;
+std::optional<MessageType> parse_type(std::string_view name) noexcept;
+
+/// One call's input. Views and pointers borrow from the caller for the duration of
+/// build_message(); nothing is kept. Empty strings and null pointers mean "not given".
+struct MessageFields {
+  MessageType type = MessageType::track;
+  std::string_view user_id;
+  std::string_view anonymous_id;
+  std::string_view event;        // track
+  std::string_view name;         // page, screen
+  std::string_view category;     // page, screen
+  std::string_view group_id;     // group
+  std::string_view previous_id;  // alias
+  std::string_view message_id;   // empty: a random UUID v4
+  const nlohmann::json* properties = nullptr;  // track, page, screen
+  const nlohmann::json* traits = nullptr;      // identify, group
+  const nlohmann::json* context = nullptr;
+  const nlohmann::json* integrations = nullptr;
+  std::optional<std::int64_t> timestamp_unix_ms;  // when the event happened, if not now
+};
+
+/// What every message carries besides the call's fields.
+struct BuildSettings {
+  BuildSettings(std::size_t max_message_bytes, std::string channel, std::string_view library_name,
+                std::string_view library_version);
+
+  std::size_t max_message_bytes;
+  std::string channel;
+  std::string library_json;  ///< context.library, serialized once: {"name":...,"version":...}
+};
+
+struct BuildResult {
+  std::optional<FieldError> error;  ///< set when the input broke a rule; nothing else is
+  EncodedEvent event;
+  std::string message_id;
+};
+
+/// Validates `fields` and serializes the event. `now_unix_ms` becomes originalTimestamp;
+/// `rng` makes the messageId when none is given. Pure: no clock, no I/O, no shared state, so
+/// any number of threads may build at once, each with its own Rng.
+BuildResult build_message(const MessageFields& fields, const BuildSettings& settings,
+                          std::int64_t now_unix_ms, Rng& rng);
+
+/// A call given as one JSON object with the payload's field names
+/// ({"type":"track","userId":"u","event":"E","properties":{...}}), as the CLI's NDJSON input
+/// and the JavaScript package give it. Ids may be strings or numbers (integers become their
+/// decimal text); "timestamp" is an RFC 3339 string or milliseconds since the epoch. Unknown
+/// fields and fields that do not belong to the type are errors, so typos surface.
+/// `fields` borrows from the parsed JSON and from this object: keep both alive while using it.
+struct ParsedCall {
+  MessageFields fields;
+  std::string number_ids[4];  // text of ids given as numbers
+
+  ParsedCall() = default;
+  ParsedCall(const ParsedCall&) = delete;  // `fields` may point into number_ids
+  ParsedCall& operator=(const ParsedCall&) = delete;
+};
+
+/// Fills `out` from `input`, which must hold "type". Returns the first problem, if any.
+std::optional<FieldError> parse_call(const nlohmann::json& input, ParsedCall& out);
+
+/// As parse_call, with the type given separately (the JS API's per-call methods); "type" may
+/// then be absent from `input`, and must match when present.
+std::optional<FieldError> parse_call_of_type(MessageType type, const nlohmann::json& input,
+                                             ParsedCall& out);
+
+}  // namespace rudder::core

@@ -1,0 +1,196 @@
+// rudder-analytics core: the delivery state machine.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/pipeline.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace rudder::core {
+
+Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed)
+    : settings_(settings), rng_(seed) {}
+
+Pipeline::Enqueued Pipeline::enqueue(EncodedEvent&& event) {
+  if (queue_.size() >= settings_.max_queue_size) {
+    ++stats_.dropped[static_cast<std::size_t>(DropReason::queue_full)];
+    return Enqueued::queue_full;
+  }
+  const bool was_empty = queue_.empty();
+  const std::size_t bytes_before = queue_wire_bytes_;
+  queue_wire_bytes_ += event.wire_size();
+  queue_.push_back(std::move(event));
+  ++stats_.queued;
+  // Wake the driver only on the transitions it cannot foresee: the first event starts an
+  // upload_interval deadline; reaching a full batch (by count or bytes) makes one sendable.
+  const bool full_by_count = queue_.size() == settings_.upload_size;
+  const bool full_by_bytes = bytes_before < settings_.max_batch_bytes &&
+                             queue_wire_bytes_ >= settings_.max_batch_bytes;
+  return (was_empty || full_by_count || full_by_bytes) ? Enqueued::accepted_wake
+                                                       : Enqueued::accepted;
+}
+
+void Pipeline::count_refused(DropReason reason) noexcept {
+  ++stats_.dropped[static_cast<std::size_t>(reason)];
+}
+
+bool Pipeline::batch_ready(std::int64_t now, bool flushing) const noexcept {
+  if (queue_.empty()) return false;
+  return flushing || queue_.size() >= settings_.upload_size ||
+         queue_wire_bytes_ >= settings_.max_batch_bytes ||
+         now - queue_.front().enqueued_at >= settings_.upload_interval_ms;
+}
+
+void Pipeline::cut_batch() {
+  Batch batch;
+  std::size_t event_bytes = 0;
+  auto end = queue_.begin();
+  // The first event always goes (it fits on its own, see PipelineSettings); the rest while
+  // both the count and the exact body size stay within bounds.
+  while (end != queue_.end() && batch.events.size() < settings_.upload_size) {
+    const std::size_t next_bytes = event_bytes + end->wire_size();
+    if (!batch.events.empty() &&
+        batch_body_size(batch.events.size() + 1, next_bytes) > settings_.max_batch_bytes) {
+      break;
+    }
+    event_bytes = next_bytes;
+    batch.events.push_back(std::move(*end));
+    ++end;
+  }
+  queue_.erase(queue_.begin(), end);
+  queue_wire_bytes_ -= event_bytes;
+  outgoing_events_ += batch.events.size();
+  outgoing_.push_back(std::move(batch));
+}
+
+Step Pipeline::next_step(std::int64_t now, bool flushing) {
+  if (in_flight_) return {Step::Kind::in_flight, 0};
+  if (outgoing_.empty() && batch_ready(now, flushing)) cut_batch();
+  if (!outgoing_.empty()) {
+    Batch& head = outgoing_.front();
+    if (head.not_before > now) return {Step::Kind::wait, head.not_before};
+    ++head.attempts;
+    in_flight_ = true;
+    return {Step::Kind::send, 0};
+  }
+  if (!queue_.empty()) {
+    return {Step::Kind::wait, queue_.front().enqueued_at + settings_.upload_interval_ms};
+  }
+  return {Step::Kind::idle, 0};
+}
+
+std::string Pipeline::build_request(std::int64_t now_unix_ms) const {
+  return build_batch_body(outgoing_.front().events, now_unix_ms);
+}
+
+std::size_t Pipeline::request_event_count() const noexcept {
+  return outgoing_.front().events.size();
+}
+
+int Pipeline::request_attempt() const noexcept { return outgoing_.front().attempts; }
+
+Failure Pipeline::give_up(Batch& batch, DeliveryError error, std::int64_t now_unix_ms) {
+  Failure failure{std::move(error), {}};
+  failure.events.reserve(batch.events.size());
+  for (const auto& e : batch.events) failure.events.push_back(e.complete_json(now_unix_ms));
+  return failure;
+}
+
+namespace {
+
+std::string describe(const Response& r) {
+  if (r.status == 0) return "network error: " + r.network_error;
+  std::string body = r.body;
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
+}
+
+}  // namespace
+
+std::optional<Failure> Pipeline::on_response(const Response& response, std::int64_t now,
+                                             std::int64_t now_unix_ms) {
+  in_flight_ = false;
+  Batch& head = outgoing_.front();
+  const std::size_t count = head.events.size();
+  const Verdict verdict = classify(response);
+
+  if (verdict == Verdict::delivered) {
+    stats_.delivered += count;
+    outgoing_events_ -= count;
+    outgoing_.pop_front();
+    return std::nullopt;
+  }
+  if (verdict == Verdict::split && count > 1) {
+    // Halves keep their events (and so their messageIds) and start with fresh attempts.
+    Batch second;
+    auto middle = head.events.begin() + static_cast<std::ptrdiff_t>(count / 2);
+    second.events.assign(std::make_move_iterator(middle), std::make_move_iterator(head.events.end()));
+    head.events.erase(middle, head.events.end());
+    head.attempts = 0;
+    head.not_before = 0;
+    outgoing_.insert(outgoing_.begin() + 1, std::move(second));
+    return std::nullopt;
+  }
+  if (verdict == Verdict::retry && head.attempts <= settings_.max_retries) {
+    const auto asked = retry_after_ms(response.retry_after, now_unix_ms, settings_.retry_after_cap_ms);
+    const std::int64_t delay =
+        asked ? *asked
+              : backoff_ms(head.attempts, settings_.backoff_base_ms, settings_.backoff_cap_ms, rng_);
+    head.not_before = now + delay;
+    ++stats_.retried;
+    return std::nullopt;
+  }
+
+  DeliveryError error;
+  error.kind = response.status == 0 ? DeliveryError::Kind::network : DeliveryError::Kind::http_status;
+  error.status = response.status;
+  error.body = response.body;
+  error.attempts = head.attempts;
+  error.message = describe(response);
+  if (verdict == Verdict::retry) {
+    error.message += " (gave up after " + std::to_string(head.attempts) + " attempts)";
+  }
+  Failure failure = give_up(head, std::move(error), now_unix_ms);
+  stats_.failed += count;
+  outgoing_events_ -= count;
+  outgoing_.pop_front();
+  return failure;
+}
+
+bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
+
+std::optional<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
+  if (idle()) return std::nullopt;
+  Failure failure;
+  failure.error.kind = DeliveryError::Kind::unsent_at_shutdown;
+  failure.error.message = "shutdown's timeout passed before these events were delivered";
+  for (auto& batch : outgoing_) {
+    failure.error.attempts = std::max(failure.error.attempts, batch.attempts);
+    for (const auto& e : batch.events) failure.events.push_back(e.complete_json(now_unix_ms));
+  }
+  for (const auto& e : queue_) failure.events.push_back(e.complete_json(now_unix_ms));
+  stats_.dropped[static_cast<std::size_t>(DropReason::unsent_at_shutdown)] += failure.events.size();
+  queue_.clear();
+  queue_wire_bytes_ = 0;
+  outgoing_.clear();
+  outgoing_events_ = 0;
+  in_flight_ = false;
+  return failure;
+}
+
+void Pipeline::reset(std::uint64_t seed) {
+  rng_.reseed(seed);
+  queue_.clear();
+  queue_wire_bytes_ = 0;
+  outgoing_.clear();
+  outgoing_events_ = 0;
+  in_flight_ = false;
+  stats_ = Stats{};
+}
+
+Stats Pipeline::stats() const noexcept {
+  Stats s = stats_;
+  s.pending = queue_.size() + outgoing_events_;
+  return s;
+}
+
+}  // namespace rudder::core

@@ -1,0 +1,124 @@
+// rudder-analytics core: the delivery state machine. It queues built events, cuts batches,
+// and decides from each answer whether a batch is done, retried later, split or given up on.
+// It never touches a clock, socket or thread: the platform tells it the time and the answers,
+// and it tells the platform what to send and when to come back.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/random.hpp"
+#include "core/retry.hpp"
+#include "rudder/types.hpp"
+
+namespace rudder::core {
+
+struct PipelineSettings {
+  std::size_t max_queue_size = 10'000;
+  std::size_t upload_size = 100;
+  /// Largest request body. Every event must fit a batch on its own: callers keep
+  /// max_message_bytes + kBatchEnvelopeSize <= max_batch_bytes.
+  std::size_t max_batch_bytes = 500'000;
+  std::int64_t upload_interval_ms = 500;
+  int max_retries = 10;
+  std::int64_t backoff_base_ms = 500;      ///< first retry waits up to this
+  std::int64_t backoff_cap_ms = 30'000;    ///< no back-off longer than this
+  std::int64_t retry_after_cap_ms = 300'000;  ///< a Retry-After longer than this is cut
+};
+
+/// Events given up on, for the platform to hand to on_error. `events` are complete JSON
+/// objects (text) as last sent, or as they would have been sent.
+struct Failure {
+  DeliveryError error;
+  std::vector<std::string> events;
+};
+
+/// What the platform should do next.
+struct Step {
+  enum class Kind {
+    send,       ///< call build_request(), send it, then report with on_response()
+    wait,       ///< nothing to do before `wake_at` (platform's monotonic ms) unless an event
+                ///< is enqueued or a flush starts
+    in_flight,  ///< a request is out; wait for its answer
+    idle        ///< nothing queued: sleep until an event is enqueued
+  };
+  Kind kind = Kind::idle;
+  std::int64_t wake_at = 0;
+};
+
+/// Thread use: the platform serializes all calls (one lock, or one thread as in wasm), except
+/// build_request(), which only reads the batch that next_step() handed out and so may run
+/// outside the lock on the one thread that drives delivery.
+class Pipeline {
+ public:
+  Pipeline(const PipelineSettings& settings, std::uint64_t seed);
+
+  enum class Enqueued {
+    accepted,          ///< queued; the driving thread need not be woken
+    accepted_wake,     ///< queued; wake the driving thread (a batch is ready, or a deadline began)
+    queue_full         ///< refused and counted as dropped(queue_full)
+  };
+  /// `event.enqueued_at` must be set (monotonic ms).
+  Enqueued enqueue(EncodedEvent&& event);
+
+  /// Counts a call refused before it reached the queue (invalid input, shut down).
+  void count_refused(DropReason reason) noexcept;
+
+  /// Decides what to do at `now` (monotonic ms). `flushing`: send partial batches without
+  /// waiting for upload_interval (back-off waits still apply).
+  Step next_step(std::int64_t now, bool flushing);
+
+  /// The request body for the batch next_step() said to send, with sentAt = `now_unix_ms`.
+  std::string build_request(std::int64_t now_unix_ms) const;
+  /// Events in that batch.
+  std::size_t request_event_count() const noexcept;
+  /// 1 for the first attempt at that batch.
+  int request_attempt() const noexcept;
+
+  /// The answer to the request in flight. Returns events given up on, if any.
+  std::optional<Failure> on_response(const Response& response, std::int64_t now,
+                                     std::int64_t now_unix_ms);
+
+  /// True when nothing is queued, in flight, or waiting for a retry.
+  bool idle() const noexcept;
+
+  /// Gives up on everything not yet delivered (shutdown's timeout passed): counts it as
+  /// dropped(unsent_at_shutdown) and returns it for on_error. The pipeline is then empty.
+  std::optional<Failure> abandon(std::int64_t now_unix_ms);
+
+  /// Forgets all events and counters without reporting them: for a forked child, whose
+  /// inherited queue belongs to (and is delivered by) the parent. Reseeds the jitter.
+  void reset(std::uint64_t seed);
+
+  Stats stats() const noexcept;
+
+ private:
+  struct Batch {
+    std::vector<EncodedEvent> events;
+    int attempts = 0;            // sends so far
+    std::int64_t not_before = 0; // monotonic ms; retries wait until then
+  };
+
+  bool batch_ready(std::int64_t now, bool flushing) const noexcept;
+  void cut_batch();
+  Failure give_up(Batch& batch, DeliveryError error, std::int64_t now_unix_ms);
+
+  PipelineSettings settings_;
+  Rng rng_;
+  std::deque<EncodedEvent> queue_;
+  std::size_t queue_wire_bytes_ = 0;
+  // Batches cut from the queue and not yet done, oldest first; only the front is ever sent.
+  // Normally at most one; a 413 split puts two halves here.
+  std::deque<Batch> outgoing_;
+  std::size_t outgoing_events_ = 0;
+  bool in_flight_ = false;
+  Stats stats_;
+};
+
+}  // namespace rudder::core

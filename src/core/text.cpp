@@ -1,0 +1,157 @@
+// rudder-analytics core: UTF-8 checks and JSON string escaping.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/text.hpp"
+
+#include <cstdint>
+
+namespace rudder::core {
+namespace {
+
+// Decodes one code point starting at s[i]; returns its length in bytes, or 0 when the bytes
+// there are not well-formed UTF-8 (RFC 3629 table, which rules out overlongs and surrogates).
+std::size_t decode(std::string_view s, std::size_t i, char32_t& cp) noexcept {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char b0 = byte(0);
+  if (b0 < 0x80) {
+    cp = b0;
+    return 1;
+  }
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte(k);
+    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  return len;
+}
+
+// Unicode White_Space, the set Go's unicode.IsSpace (and so the data plane) trims.
+bool is_space(char32_t c) noexcept {
+  switch (c) {
+    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
+    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+      return true;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
+  }
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    // ASCII runs are the common case: skip them eight bytes at a time.
+    while (i + 8 <= n) {
+      std::uint64_t word;
+      __builtin_memcpy(&word, s.data() + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    const std::size_t len = decode(s, i, cp);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+bool is_blank(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    char32_t cp;
+    const std::size_t len = decode(s, i, cp);
+    if (len == 0 || !is_space(cp)) return false;
+    i += len;
+  }
+  return true;
+}
+
+namespace {
+
+// Appends the escape sequence of an ASCII byte that JSON does not allow bare.
+void append_escape(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        out.append("\\u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+  }
+}
+
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  std::size_t run_start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) continue;
+    out.append(s.data() + run_start, i - run_start);
+    run_start = i + 1;
+    append_escape(out, c);
+  }
+  out.append(s.data() + run_start, s.size() - run_start);
+  out.push_back('"');
+}
+
+bool append_json_string_checked(std::string& out, std::string_view s) {
+  out.push_back('"');
+  std::size_t run_start = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      char32_t cp;
+      const std::size_t len = decode(s, i, cp);
+      if (len == 0) return false;
+      i += len;
+      continue;
+    }
+    if (needs_escape(c)) {
+      out.append(s.data() + run_start, i - run_start);
+      run_start = i + 1;
+      append_escape(out, c);
+    }
+    ++i;
+  }
+  out.append(s.data() + run_start, s.size() - run_start);
+  out.push_back('"');
+  return true;
+}
+
+}  // namespace rudder::core

@@ -1,0 +1,26 @@
+// rudder-analytics core: UTF-8 checks and JSON string escaping.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rudder::core {
+
+/// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s) noexcept;
+
+/// True when `s` is empty after removing Unicode white space from both ends: the data
+/// plane trims ids this way (Go's strings.TrimSpace) before checking they are present.
+/// `s` must be valid UTF-8.
+bool is_blank(std::string_view s) noexcept;
+
+/// Appends `s` to `out` as a JSON string literal (quotes included). Bytes at or above 0x80
+/// are copied as they are, so `s` must already be valid UTF-8.
+void append_json_string(std::string& out, std::string_view s);
+
+/// As append_json_string, checking the UTF-8 on the way (one pass instead of two). Returns
+/// false, leaving `out` partly written, when `s` is not valid UTF-8.
+bool append_json_string_checked(std::string& out, std::string_view s);
+
+}  // namespace rudder::core

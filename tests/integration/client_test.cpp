@@ -1,0 +1,493 @@
+// Integration tests: the native client (real libcurl, real worker thread) against the local
+// data plane (real HTTP on loopback).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "local_data_plane.hpp"
+#include "rudder/analytics.hpp"
+
+namespace rudder {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::LocalDataPlane;
+
+// Collects on_error reports; safe to read after flush()/shutdown() returned.
+struct ErrorLog {
+  std::mutex mu;
+  std::vector<DeliveryError> errors;
+  std::vector<json> events;
+
+  ErrorHandler handler() {
+    return [this](const DeliveryError& e, const std::vector<json>& evs) {
+      std::lock_guard<std::mutex> lock(mu);
+      errors.push_back(e);
+      events.insert(events.end(), evs.begin(), evs.end());
+    };
+  }
+};
+
+class ClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { plane_ = new LocalDataPlane(); }
+  static void TearDownTestSuite() {
+    delete plane_;
+    plane_ = nullptr;
+  }
+  void SetUp() override { plane_->reset(); }
+
+  Config config() {
+    Config c;
+    c.write_key = LocalDataPlane::kWriteKey;
+    c.data_plane_url = plane_->url();
+    c.on_error = errors_.handler();
+    c.upload_interval = 50ms;
+    return c;
+  }
+
+  static std::set<std::string> message_ids(const json& events) {
+    std::set<std::string> ids;
+    for (const auto& e : events) ids.insert(e.at("messageId").get<std::string>());
+    return ids;
+  }
+
+  static LocalDataPlane* plane_;
+  ErrorLog errors_;
+};
+
+LocalDataPlane* ClientTest::plane_ = nullptr;
+
+TEST_F(ClientTest, SixCallsArriveSpecShaped) {
+  Client client(config());
+  CallOptions with_context;
+  with_context.context = {{"ip", "10.0.0.1"}};
+  ASSERT_TRUE(client.identify("user-1", {{"email", "a@example.com"}}));
+  ASSERT_TRUE(client.track("user-1", "Article Read", {{"title", "Independence"}}, with_context));
+  ASSERT_TRUE(client.page("user-1", "Docs", "Getting Started", {{"url", "https://x.test/"}}));
+  ASSERT_TRUE(client.screen("user-1", "Settings", "Brightness", {{"from", "Home"}}));
+  ASSERT_TRUE(client.group("user-1", "group-9", {{"plan", "pro"}}));
+  ASSERT_TRUE(client.alias("anon-7", "user-1"));
+  ASSERT_TRUE(client.flush(10s));
+
+  const json events = plane_->events();
+  ASSERT_EQ(events.size(), 6u);
+  const char* types[] = {"identify", "track", "page", "screen", "group", "alias"};
+  for (std::size_t i = 0; i < 6; ++i) {
+    const json& e = events[i];
+    SCOPED_TRACE(e.dump());
+    EXPECT_EQ(e["type"], types[i]);
+    EXPECT_EQ(e["userId"], "user-1");
+    EXPECT_EQ(e["channel"], "server");
+    EXPECT_EQ(e["context"]["library"]["name"], kLibraryName);
+    EXPECT_EQ(e["context"]["library"]["version"], kLibraryVersion);
+    EXPECT_EQ(e["integrations"], json({{"All", true}}));
+    EXPECT_EQ(e["messageId"].get<std::string>().size(), 36u);
+    EXPECT_EQ(e["originalTimestamp"].get<std::string>().back(), 'Z');
+    EXPECT_EQ(e["sentAt"].get<std::string>().size(), 24u);
+    EXPECT_FALSE(e.contains("timestamp") && !e.contains("_computedTimestamp"));
+  }
+  EXPECT_EQ(events[0]["traits"]["email"], "a@example.com");
+  EXPECT_EQ(events[0]["context"]["traits"]["email"], "a@example.com");
+  EXPECT_EQ(events[1]["event"], "Article Read");
+  EXPECT_EQ(events[1]["properties"]["title"], "Independence");
+  EXPECT_EQ(events[1]["context"]["ip"], "10.0.0.1");
+  EXPECT_EQ(events[2]["name"], "Getting Started");
+  EXPECT_EQ(events[2]["category"], "Docs");
+  EXPECT_EQ(events[2]["properties"]["url"], "https://x.test/");
+  EXPECT_EQ(events[3]["name"], "Brightness");
+  EXPECT_EQ(events[4]["groupId"], "group-9");
+  EXPECT_EQ(events[4]["traits"]["plan"], "pro");
+  EXPECT_EQ(events[5]["previousId"], "anon-7");
+
+  const json requests = plane_->requests();
+  ASSERT_FALSE(requests.empty());
+  EXPECT_TRUE(requests[0]["gzip"].get<bool>());
+  EXPECT_EQ(requests[0]["authUser"], LocalDataPlane::kWriteKey);
+  const Stats s = client.stats();
+  EXPECT_EQ(s.queued, 6u);
+  EXPECT_EQ(s.delivered, 6u);
+  EXPECT_EQ(s.pending, 0u);
+}
+
+TEST_F(ClientTest, GivenTimestampAndMessageIdAreKept) {
+  Client client(config());
+  CallOptions options;
+  options.message_id = "my-id-1";
+  options.anonymous_id = "anon-1";
+  options.timestamp = Clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+  ASSERT_TRUE(client.track("", "Ordered", nullptr, options));
+  ASSERT_TRUE(client.flush(10s));
+  const json events = plane_->events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["messageId"], "my-id-1");
+  EXPECT_EQ(events[0]["anonymousId"], "anon-1");
+  EXPECT_FALSE(events[0].contains("userId"));
+  EXPECT_EQ(events[0]["timestamp"], "2023-11-14T22:13:20.123Z");
+}
+
+TEST_F(ClientTest, WithoutGzipTheBodyIsPlainJson) {
+  Config c = config();
+  c.gzip = false;
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "E"));
+  ASSERT_TRUE(client.flush(10s));
+  const json requests = plane_->requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_FALSE(requests[0]["gzip"].get<bool>());
+  EXPECT_EQ(plane_->events().size(), 1u);
+}
+
+TEST_F(ClientTest, Three503sThenSuccessDeliversEachEventOnce) {
+  plane_->misbehave({{"count", 3}, {"status", 503}, {"retryAfter", "0"}});
+  Client client(config());
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(client.track("u", "E", {{"i", i}}));
+  ASSERT_TRUE(client.flush(20s));
+  const json events = plane_->events();
+  EXPECT_EQ(events.size(), 25u);
+  EXPECT_EQ(message_ids(events).size(), 25u);
+  EXPECT_EQ(plane_->stats()["byStatus"]["503"], 3);
+  EXPECT_EQ(client.stats().retried, 3u);
+  EXPECT_EQ(client.stats().delivered, 25u);
+  EXPECT_TRUE(errors_.errors.empty());
+}
+
+TEST_F(ClientTest, BackOffWithoutRetryAfterStillDelivers) {
+  plane_->misbehave({{"count", 2}, {"status", 500}});
+  Client client(config());
+  ASSERT_TRUE(client.track("u", "E"));
+  ASSERT_TRUE(client.flush(20s));
+  EXPECT_EQ(plane_->events().size(), 1u);
+  EXPECT_EQ(client.stats().retried, 2u);
+}
+
+TEST_F(ClientTest, RetryAfterIsWaitedFor) {
+  plane_->misbehave({{"count", 1}, {"status", 429}, {"retryAfter", "1"}});
+  Client client(config());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.track("u", "E"));
+  ASSERT_TRUE(client.flush(20s));
+  const json requests = plane_->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0]["status"], 429);
+  EXPECT_EQ(requests[1]["status"], 200);
+  EXPECT_GE(requests[1]["at"].get<double>() - requests[0]["at"].get<double>(), 990);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+}
+
+TEST_F(ClientTest, CallsDoNotWaitForRetries) {
+  plane_->misbehave({{"count", 1}, {"status", 503}, {"retryAfter", "2"}});
+  Client client(config());
+  ASSERT_TRUE(client.track("u", "first"));
+  std::this_thread::sleep_for(300ms);  // the worker is now waiting out Retry-After
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(client.track("u", "during back-off"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  ASSERT_TRUE(client.flush(20s));
+  EXPECT_EQ(plane_->events().size(), 101u);
+}
+
+TEST_F(ClientTest, BadRequestReachesOnErrorWithTheEvents) {
+  plane_->misbehave({{"count", 1}, {"status", 400}, {"body", "invalid json\n"}});
+  Client client(config());
+  ASSERT_TRUE(client.track("u", "E1"));
+  ASSERT_TRUE(client.track("u", "E2"));
+  EXPECT_FALSE(client.flush(10s));
+  std::lock_guard<std::mutex> lock(errors_.mu);
+  ASSERT_EQ(errors_.errors.size(), 1u);
+  EXPECT_EQ(errors_.errors[0].status, 400);
+  EXPECT_EQ(errors_.errors[0].body, "invalid json\n");
+  EXPECT_EQ(errors_.errors[0].attempts, 1);
+  ASSERT_EQ(errors_.events.size(), 2u);
+  EXPECT_EQ(errors_.events[0]["event"], "E1");
+  EXPECT_EQ(client.stats().failed, 2u);
+}
+
+TEST_F(ClientTest, InvalidWriteKeyReachesOnErrorWithTheServersBody) {
+  Config c = config();
+  c.write_key = "not-a-key";
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "E"));
+  EXPECT_FALSE(client.flush(10s));
+  std::lock_guard<std::mutex> lock(errors_.mu);
+  ASSERT_EQ(errors_.errors.size(), 1u);
+  EXPECT_EQ(errors_.errors[0].kind, DeliveryError::Kind::http_status);
+  EXPECT_EQ(errors_.errors[0].status, 401);
+  EXPECT_EQ(errors_.errors[0].body, "invalid write key\n");
+  EXPECT_EQ(errors_.errors[0].message, "HTTP 401: invalid write key");
+  EXPECT_EQ(errors_.events.size(), 1u);
+  EXPECT_EQ(plane_->stats()["requests"], 1);  // final: not retried
+}
+
+TEST_F(ClientTest, DisabledSourceReachesOnError) {
+  Config c = config();
+  c.write_key = LocalDataPlane::kDisabledKey;
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "E"));
+  EXPECT_FALSE(client.flush(10s));
+  std::lock_guard<std::mutex> lock(errors_.mu);
+  ASSERT_EQ(errors_.errors.size(), 1u);
+  EXPECT_EQ(errors_.errors[0].status, 404);
+  EXPECT_EQ(errors_.errors[0].body, "source is disabled\n");
+}
+
+TEST_F(ClientTest, ServerThatIsDownIsRetriedThenReported) {
+  Config c = config();
+  c.data_plane_url = "http://127.0.0.1:" + std::to_string(testing::unused_port());
+  c.max_retries = 2;
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "E"));
+  EXPECT_FALSE(client.flush(20s));
+  std::lock_guard<std::mutex> lock(errors_.mu);
+  ASSERT_EQ(errors_.errors.size(), 1u);
+  EXPECT_EQ(errors_.errors[0].kind, DeliveryError::Kind::network);
+  EXPECT_EQ(errors_.errors[0].status, 0);
+  EXPECT_EQ(errors_.errors[0].attempts, 3);
+  EXPECT_EQ(client.stats().retried, 2u);
+  EXPECT_EQ(client.stats().failed, 1u);
+}
+
+TEST_F(ClientTest, DroppedConnectionIsRetried) {
+  plane_->misbehave({{"count", 1}, {"drop", true}});
+  Client client(config());
+  ASSERT_TRUE(client.track("u", "E"));
+  ASSERT_TRUE(client.flush(20s));
+  EXPECT_EQ(plane_->events().size(), 1u);
+  EXPECT_EQ(client.stats().retried, 1u);
+}
+
+TEST_F(ClientTest, LostResponseIsResentWithTheSameMessageIds) {
+  plane_->misbehave({{"count", 1}, {"dropAfterStore", true}});
+  Client client(config());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(client.track("u", "E"));
+  ASSERT_TRUE(client.flush(20s));
+  const json events = plane_->events();
+  EXPECT_EQ(events.size(), 10u);               // stored twice: the first answer was lost
+  EXPECT_EQ(message_ids(events).size(), 5u);  // and deduplicable by messageId
+}
+
+TEST_F(ClientTest, TooLargeForTheServerIsSplitNotLost) {
+  plane_->configure({{"maxBytes", 6000}});
+  Config c = config();
+  c.upload_size = 40;
+  Client client(c);
+  const std::string padding(300, 'x');
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(client.track("u", "E", {{"i", i}, {"pad", padding}}));
+  ASSERT_TRUE(client.flush(20s));
+  const json events = plane_->events();
+  EXPECT_EQ(events.size(), 40u);
+  EXPECT_EQ(message_ids(events).size(), 40u);
+  EXPECT_GE(plane_->stats()["byStatus"]["413"].get<int>(), 1);
+  for (const auto& r : plane_->requests()) {
+    if (r["status"] == 200) EXPECT_LE(r["decompressedBytes"].get<int>(), 6000);
+  }
+}
+
+TEST_F(ClientTest, BatchesNeverExceedMaxBatchBytes) {
+  Config c = config();
+  c.max_batch_bytes = 20'000;
+  c.upload_size = 1000;
+  Client client(c);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(client.track("u", "E", {{"pad", std::string(static_cast<std::size_t>(i % 300), 'y')}}));
+  }
+  ASSERT_TRUE(client.flush(20s));
+  EXPECT_EQ(plane_->events().size(), 500u);
+  for (const auto& r : plane_->requests()) EXPECT_LE(r["decompressedBytes"].get<int>(), 20'000);
+}
+
+TEST_F(ClientTest, EightThreadsTenThousandEventsEachArriveExactlyOnce) {
+  Config c = config();
+  c.max_queue_size = 100'000;
+  Client client(c);
+  constexpr int kThreads = 8, kPerThread = 10'000;
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!client.track("user-" + std::to_string(t), "Load", {{"t", t}, {"i", i}})) ++refused;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(refused.load(), 0);
+  ASSERT_TRUE(client.flush(60s));
+  const json events = plane_->events();
+  EXPECT_EQ(events.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_EQ(message_ids(events).size(), static_cast<std::size_t>(kThreads * kPerThread));
+  std::set<std::pair<int, int>> seen;
+  for (const auto& e : events) seen.insert({e["properties"]["t"], e["properties"]["i"]});
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST_F(ClientTest, DestroyingWithoutFlushDeliversEverything) {
+  {
+    Config c = config();
+    c.upload_interval = 10s;  // nothing would go out on its own before the destructor
+    Client client(c);
+    for (int i = 0; i < 250; ++i) ASSERT_TRUE(client.track("u", "E", {{"i", i}}));
+  }
+  EXPECT_EQ(plane_->events().size(), 250u);
+}
+
+TEST_F(ClientTest, ShutdownTimeoutReportsWhatWasNotSent) {
+  plane_->misbehave({{"count", 1}, {"status", 503}, {"retryAfter", "30"}});
+  Config c = config();
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "E"));
+  std::this_thread::sleep_for(300ms);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(client.shutdown(500ms));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  {
+    std::lock_guard<std::mutex> lock(errors_.mu);
+    ASSERT_EQ(errors_.errors.size(), 1u);
+    EXPECT_EQ(errors_.errors[0].kind, DeliveryError::Kind::unsent_at_shutdown);
+    EXPECT_EQ(errors_.events.size(), 1u);
+  }
+  EXPECT_EQ(client.stats().dropped_for(DropReason::unsent_at_shutdown), 1u);
+  const Result after = client.track("u", "late");
+  EXPECT_EQ(after.status, Status::shut_down);
+  EXPECT_EQ(client.stats().dropped_for(DropReason::shut_down), 1u);
+}
+
+TEST_F(ClientTest, ForkedChildDeliversItsEvents) {
+  Client client(config());
+  ASSERT_TRUE(client.track("parent", "Before Fork"));
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // The child: only async-signal-safe exits from here, and no gtest assertions.
+    bool ok = true;
+    for (int i = 0; i < 20; ++i) ok = ok && client.track("child", "In Child", {{"i", i}}).ok();
+    ok = ok && client.flush(10s);
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_TRUE(client.flush(10s));
+  const json events = plane_->events();
+  int from_child = 0, from_parent = 0;
+  for (const auto& e : events) (e["userId"] == "child" ? from_child : from_parent)++;
+  EXPECT_EQ(from_child, 20);
+  EXPECT_EQ(from_parent, 1);  // the child did not send the parent's queued event again
+  EXPECT_EQ(message_ids(events).size(), events.size());
+}
+
+TEST_F(ClientTest, SyncModeHasSentBeforeTheCallReturns) {
+  Config c = config();
+  c.sync_mode = true;
+  c.upload_interval = 10s;
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "E"));
+  EXPECT_EQ(plane_->events().size(), 1u);
+  ASSERT_TRUE(client.identify("u", {{"a", 1}}));
+  EXPECT_EQ(plane_->events().size(), 2u);
+}
+
+TEST_F(ClientTest, SendFalseBuildsButSendsNothing) {
+  Config c = config();
+  c.send = false;
+  Client client(c);
+  const Result r = client.track("u", "E");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.message_id.size(), 36u);
+  EXPECT_FALSE(client.track("", "E").ok());  // still validated
+  ASSERT_TRUE(client.flush(2s));
+  EXPECT_EQ(plane_->stats()["requests"], 0);
+}
+
+TEST_F(ClientTest, InvalidInputNeverReachesTheNetwork) {
+  Client client(config());
+  EXPECT_EQ(client.track("", "E").error, "userId: userId or anonymousId is required");
+  EXPECT_EQ(client.track("u", "").error, "event: is required");
+  EXPECT_EQ(client.track("u", "E", json::array({1})).error,
+            "properties: must be an object, not array");
+  EXPECT_EQ(client.track("u", "E", {{"p", std::nan("")}}).error,
+            "properties.p: number is not finite");
+  EXPECT_EQ(client.track("u", "E", {{"s", "\xff"}}).error,
+            "properties.s: string is not valid UTF-8");
+  EXPECT_EQ(client.track("u", "E", {{"big", std::string(40'000, 'a')}}).status, Status::invalid);
+  EXPECT_EQ(client.alias("", "u").error, "previousId: is required");
+  EXPECT_EQ(client.group("u", "").error, "groupId: is required");
+  EXPECT_EQ(client.page("u", "c", "").error, "name: is required");
+  EXPECT_EQ(client.submit({{"type", "track"}, {"userId", "u"}, {"evnt", "E"}}).error,
+            "evnt: is not a field of track");
+  ASSERT_TRUE(client.flush(2s));
+  EXPECT_EQ(plane_->stats()["requests"], 0);
+  EXPECT_EQ(client.stats().dropped_for(DropReason::invalid), 10u);
+  EXPECT_EQ(client.stats().queued, 0u);
+}
+
+TEST_F(ClientTest, FullQueueReportsTheDrop) {
+  Config c = config();
+  c.max_queue_size = 10;
+  c.upload_interval = 10s;
+  c.upload_size = 1000;
+  Client client(c);
+  int full = 0;
+  for (int i = 0; i < 15; ++i) full += client.track("u", "E").status == Status::queue_full;
+  EXPECT_EQ(full, 5);
+  EXPECT_EQ(client.stats().dropped_for(DropReason::queue_full), 5u);
+  ASSERT_TRUE(client.flush(10s));
+  EXPECT_EQ(plane_->events().size(), 10u);
+}
+
+TEST_F(ClientTest, DebugLogNeverShowsTheWriteKey) {
+  std::mutex mu;
+  std::string logged;
+  Config c = config();
+  c.debug = true;
+  c.logger = [&](LogLevel, std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    logged.append(line).push_back('\n');
+  };
+  {
+    Client client(c);
+    ASSERT_TRUE(client.track("u", "E"));
+    ASSERT_TRUE(client.flush(10s));
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_NE(logged.find("sent 1 events"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find(LocalDataPlane::kWriteKey), std::string::npos) << logged;
+}
+
+TEST_F(ClientTest, FreeFunctionsUseTheDefaultClient) {
+  EXPECT_EQ(track("u", "E").status, Status::not_initialized);
+  EXPECT_EQ(init(Config{}), "write_key: is required");
+  ASSERT_EQ(init(config()), "");
+  ASSERT_TRUE(track("u", "E"));
+  ASSERT_TRUE(identify("u", {{"x", 1}}));
+  ASSERT_TRUE(flush(10s));
+  EXPECT_EQ(stats().delivered, 2u);
+  ASSERT_TRUE(shutdown(10s));
+  EXPECT_EQ(plane_->events().size(), 2u);
+  EXPECT_EQ(track("u", "E").status, Status::not_initialized);
+}
+
+TEST(ClientConfig, InvalidConfigIsRefusedByName) {
+  Config c;
+  c.write_key = "k";
+  c.data_plane_url = "ftp://x";
+  EXPECT_THROW(Client{c}, std::invalid_argument);
+  EXPECT_EQ(c.validate().rfind("data_plane_url:", 0), 0u);
+  c.data_plane_url = "http://127.0.0.1:1";
+  c.max_message_bytes = 600'000;
+  EXPECT_EQ(c.validate().rfind("max_message_bytes:", 0), 0u);
+  c.max_message_bytes = 1000;
+  c.upload_size = 0;
+  EXPECT_EQ(c.validate(), "upload_size: must be at least 1");
+}
+
+}  // namespace
+}  // namespace rudder
