@@ -76,8 +76,15 @@ class Client::Impl final : public native::ForkAware {
  private:
   void ensure_worker();
   void run_worker();
-  core::Step advance(std::unique_lock<std::mutex>& lock, bool flushing);
-  core::Response send_current(std::size_t events, int attempt);
+  // A request body ready to go, for one batch.
+  struct Body {
+    std::uint64_t batch_id = 0;
+    std::string bytes;
+    bool gzipped = false;
+    std::size_t plain_size = 0;
+  };
+  core::Step advance(std::unique_lock<std::mutex>& lock, bool flushing, bool overlap);
+  Body encode(std::uint64_t batch_id);
   void report(core::Failure failure, std::unique_lock<std::mutex>& lock);
   bool drive_in_caller(SteadyClock::time_point deadline);
   bool settled() const { return pipeline_.idle() && reporting_ == 0; }
@@ -109,7 +116,8 @@ class Client::Impl final : public native::ForkAware {
   // Used only by the thread that sends (see the file comment).
   std::unique_ptr<native::CurlTransport> transport_;
   std::unique_ptr<native::Gzipper> gzipper_;
-  std::string compressed_;
+  Body in_flight_;                // must outlive the request it is the body of
+  std::optional<Body> prepared_;  // the next batch, encoded while the previous one was out
 };
 
 Client::Impl::Impl(Config config)
@@ -210,7 +218,7 @@ void Client::Impl::ensure_worker() {
 void Client::Impl::run_worker() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!abort_.load(std::memory_order_relaxed)) {
-    const core::Step step = advance(lock, flush_waiters_ > 0);
+    const core::Step step = advance(lock, flush_waiters_ > 0, /*overlap=*/true);
     if (abort_.load(std::memory_order_relaxed)) break;
     switch (step.kind) {
       case core::Step::Kind::send:
@@ -226,13 +234,39 @@ void Client::Impl::run_worker() {
   }
 }
 
-core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushing) {
+core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushing,
+                                 bool overlap) {
   const core::Step step = pipeline_.next_step(steady_ms(), flushing);
   if (step.kind != core::Step::Kind::send) return step;
   const std::size_t events = pipeline_.request_event_count();
   const int attempt = pipeline_.request_attempt();
   lock.unlock();
-  const core::Response response = send_current(events, attempt);
+  // A body prepared during the previous round trip serves a first attempt; a retry is built
+  // again so its sentAt says when it really left.
+  if (prepared_ && prepared_->batch_id == step.batch_id && attempt == 1) {
+    in_flight_ = std::move(*prepared_);
+  } else {
+    in_flight_ = encode(step.batch_id);
+  }
+  prepared_.reset();
+  transport_->start(in_flight_.bytes, in_flight_.gzipped);
+  if (overlap) {
+    lock.lock();
+    const std::optional<std::uint64_t> next = pipeline_.cut_next(steady_ms(), flushing);
+    lock.unlock();
+    if (next) prepared_ = encode(*next);
+  }
+  const core::Response response = transport_->finish();
+  if (log_.debug_enabled()) {
+    log_(LogLevel::debug,
+         "sent " + std::to_string(events) + " events, " + std::to_string(in_flight_.plain_size) +
+             " bytes" +
+             (in_flight_.gzipped ? " (" + std::to_string(in_flight_.bytes.size()) + " gzipped)"
+                                 : "") +
+             ", attempt " + std::to_string(attempt) + ": " +
+             (response.status != 0 ? "HTTP " + std::to_string(response.status)
+                                   : response.network_error));
+  }
   lock.lock();
   // A shutdown that gave up interrupted this request: the batch stays for abandon().
   if (abort_.load()) return step;
@@ -242,27 +276,19 @@ core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushi
   return step;
 }
 
-core::Response Client::Impl::send_current(std::size_t events, int attempt) {
-  const std::string body = pipeline_.build_request(unix_ms());
-  std::string_view payload = body;
-  bool gzipped = false;
-  if (config_.gzip && gzipper_->compress(body, compressed_)) {
-    payload = compressed_;
-    gzipped = true;
+Client::Impl::Body Client::Impl::encode(std::uint64_t batch_id) {
+  Body body;
+  body.batch_id = batch_id;
+  body.bytes = pipeline_.build_body(batch_id, unix_ms());
+  body.plain_size = body.bytes.size();
+  if (config_.gzip) {
+    std::string compressed;
+    if (gzipper_->compress(body.bytes, compressed)) {
+      body.bytes = std::move(compressed);
+      body.gzipped = true;
+    }
   }
-  core::Response response = transport_->post(payload, gzipped);
-  if (log_.debug_enabled()) {
-    log_(LogLevel::debug,
-         "sent " + std::to_string(events) + " events, " + std::to_string(body.size()) +
-             " bytes" + (gzipped ? " (" + std::to_string(payload.size()) + " gzipped)" : "") +
-             ", attempt " + std::to_string(attempt) + ": " +
-             (response.status != 0 ? "HTTP " + std::to_string(response.status)
-                                   : response.network_error));
-  }
-  if (response.status != 200 && response.status != 0 && attempt == 1 && !log_.debug_enabled()) {
-    log_(LogLevel::info, "data plane answered HTTP " + std::to_string(response.status));
-  }
-  return response;
+  return body;
 }
 
 void Client::Impl::report(core::Failure failure, std::unique_lock<std::mutex>& lock) {
@@ -291,7 +317,7 @@ bool Client::Impl::drive_in_caller(SteadyClock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   const std::uint64_t lost_before = lost();
   while (!abort_.load()) {
-    const core::Step step = advance(lock, true);
+    const core::Step step = advance(lock, true, /*overlap=*/false);
     if (step.kind == core::Step::Kind::idle) break;
     if (step.kind == core::Step::Kind::wait) {
       const auto wake = steady_point(step.wake_at);
@@ -357,6 +383,7 @@ void Client::Impl::after_fork_child() noexcept {
   // The inherited queue is the parent's to deliver; sending it here too would duplicate it.
   pipeline_.reset(native::fresh_seed());
   transport_->abandon_after_fork();
+  prepared_.reset();
   (void)gzipper_.release();
   gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
   mu_.unlock();

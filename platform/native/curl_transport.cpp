@@ -60,23 +60,30 @@ CurlTransport::CurlTransport(TransportSettings settings, const std::atomic<bool>
 }
 
 CurlTransport::~CurlTransport() {
+  if (started_) curl_multi_remove_handle(static_cast<CURLM*>(multi_), static_cast<CURL*>(curl_));
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
   curl_slist_free_all(json_headers_);
   curl_slist_free_all(gzip_headers_);
 }
 
-void CurlTransport::abandon_after_fork() noexcept { curl_ = nullptr; }
+void CurlTransport::abandon_after_fork() noexcept {
+  curl_ = nullptr;
+  multi_ = nullptr;
+  started_ = false;
+}
 
-core::Response CurlTransport::post(std::string_view body, bool gzipped) {
-  core::Response response;
-  if (curl_ == nullptr) {
-    curl_ = curl_easy_init();
-    if (curl_ == nullptr) {
-      response.network_error = "libcurl could not create a handle";
-      return response;
-    }
+void CurlTransport::start(std::string_view body, bool gzipped) {
+  response_ = core::Response{};
+  start_error_.clear();
+  if (curl_ == nullptr) curl_ = curl_easy_init();
+  if (multi_ == nullptr) multi_ = curl_multi_init();
+  if (curl_ == nullptr || multi_ == nullptr) {
+    start_error_ = "libcurl could not create a handle";
+    return;
   }
   CURL* curl = static_cast<CURL*>(curl_);
+  core::Response& response = response_;
   // Options persist on the handle between requests; set per request only what changes, and
   // the rest again each time so a reset handle (none today) could not send without them.
   const long timeout_ms = static_cast<long>(settings_.timeout.count());
@@ -105,7 +112,43 @@ core::Response CurlTransport::post(std::string_view body, bool gzipped) {
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(&abort_));
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 
-  const CURLcode code = curl_easy_perform(curl);
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  if (const CURLMcode added = curl_multi_add_handle(multi, curl); added != CURLM_OK) {
+    start_error_ = curl_multi_strerror(added);
+    return;
+  }
+  started_ = true;
+  int running = 0;
+  curl_multi_perform(multi, &running);  // connects and sends as far as it can without waiting
+}
+
+core::Response CurlTransport::finish() {
+  if (!started_) {
+    response_.network_error = start_error_.empty() ? "no request was started" : start_error_;
+    return std::move(response_);
+  }
+  CURL* curl = static_cast<CURL*>(curl_);
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  CURLcode code = CURLE_OK;
+  for (bool done = false; !done;) {
+    int running = 0;
+    if (curl_multi_perform(multi, &running) != CURLM_OK) {
+      code = CURLE_RECV_ERROR;
+      break;
+    }
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg == CURLMSG_DONE && message->easy_handle == curl) {
+        code = message->data.result;
+        done = true;
+      }
+    }
+    // The 100 ms cap only bounds how late the progress callback sees an abort request.
+    if (!done) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  curl_multi_remove_handle(multi, curl);
+  started_ = false;
+  core::Response response = std::move(response_);
   if (code != CURLE_OK) {
     response.status = 0;
     response.body.clear();

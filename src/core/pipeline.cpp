@@ -42,6 +42,7 @@ bool Pipeline::batch_ready(std::int64_t now, bool flushing) const noexcept {
 
 void Pipeline::cut_batch() {
   Batch batch;
+  batch.id = next_batch_id_++;
   std::size_t event_bytes = 0;
   auto end = queue_.begin();
   // The first event always goes (it fits on its own, see PipelineSettings); the rest while
@@ -70,7 +71,7 @@ Step Pipeline::next_step(std::int64_t now, bool flushing) {
     if (head.not_before > now) return {Step::Kind::wait, head.not_before};
     ++head.attempts;
     in_flight_ = true;
-    return {Step::Kind::send, 0};
+    return {Step::Kind::send, 0, head.id};
   }
   if (!queue_.empty()) {
     return {Step::Kind::wait, queue_.front().enqueued_at + settings_.upload_interval_ms};
@@ -80,6 +81,19 @@ Step Pipeline::next_step(std::int64_t now, bool flushing) {
 
 std::string Pipeline::build_request(std::int64_t now_unix_ms) const {
   return build_batch_body(outgoing_.front().events, now_unix_ms);
+}
+
+std::optional<std::uint64_t> Pipeline::cut_next(std::int64_t now, bool flushing) {
+  if (!in_flight_ || outgoing_.size() != 1 || !batch_ready(now, flushing)) return std::nullopt;
+  cut_batch();
+  return outgoing_.back().id;
+}
+
+std::string Pipeline::build_body(std::uint64_t id, std::int64_t now_unix_ms) const {
+  for (const Batch& batch : outgoing_) {
+    if (batch.id == id) return build_batch_body(batch.events, now_unix_ms);
+  }
+  return {};
 }
 
 std::size_t Pipeline::request_event_count() const noexcept {
@@ -122,9 +136,11 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   if (verdict == Verdict::split && count > 1) {
     // Halves keep their events (and so their messageIds) and start with fresh attempts.
     Batch second;
+    second.id = next_batch_id_++;
     auto middle = head.events.begin() + static_cast<std::ptrdiff_t>(count / 2);
     second.events.assign(std::make_move_iterator(middle), std::make_move_iterator(head.events.end()));
     head.events.erase(middle, head.events.end());
+    head.id = next_batch_id_++;  // a new batch: no body built for the whole may be reused
     head.attempts = 0;
     head.not_before = 0;
     outgoing_.insert(outgoing_.begin() + 1, std::move(second));

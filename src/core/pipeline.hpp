@@ -50,6 +50,7 @@ struct Step {
   };
   Kind kind = Kind::idle;
   std::int64_t wake_at = 0;
+  std::uint64_t batch_id = 0;  ///< for send: which batch (see build_body)
 };
 
 /// Thread use: the platform serializes all calls (one lock, or one thread as in wasm), except
@@ -76,6 +77,15 @@ class Pipeline {
 
   /// The request body for the batch next_step() said to send, with sentAt = `now_unix_ms`.
   std::string build_request(std::int64_t now_unix_ms) const;
+
+  /// While a request is in flight, cuts the next batch (when one is ready) so the platform can
+  /// build and compress its body during the round trip instead of after it. Returns its id, to
+  /// be matched with Step::batch_id when next_step() later says to send it. The batch stays in
+  /// order behind the one in flight; nothing about delivery or retries changes.
+  std::optional<std::uint64_t> cut_next(std::int64_t now, bool flushing);
+  /// The body of batch `id` (the one in flight or the one cut_next() returned), with sentAt =
+  /// `now_unix_ms`; empty if no such batch is pending. Same thread rules as build_request().
+  std::string build_body(std::uint64_t id, std::int64_t now_unix_ms) const;
   /// Events in that batch.
   std::size_t request_event_count() const noexcept;
   /// 1 for the first attempt at that batch.
@@ -100,6 +110,7 @@ class Pipeline {
 
  private:
   struct Batch {
+    std::uint64_t id = 0;
     std::vector<EncodedEvent> events;
     int attempts = 0;            // sends so far
     std::int64_t not_before = 0; // monotonic ms; retries wait until then
@@ -118,6 +129,7 @@ class Pipeline {
   std::deque<Batch> outgoing_;
   std::size_t outgoing_events_ = 0;
   bool in_flight_ = false;
+  std::uint64_t next_batch_id_ = 1;
   Stats stats_;
 };
 
