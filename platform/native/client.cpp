@@ -5,6 +5,8 @@
 // pushes and state transitions only, never across a request, a gzip or a user callback.
 // The worker thread (or, in sync_mode, the caller holding `sync_mu_`) is the only one that
 // builds, compresses and sends, so the transport and gzip state need no lock.
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -170,12 +172,16 @@ Result Client::Impl::submit(core::MessageFields& fields, const CallOptions& opti
     count_invalid();
     result.status = Status::invalid;
     result.error = built.error->to_string();
-    log_(LogLevel::debug, std::string(core::type_name(fields.type)) + " refused: " + result.error);
+    if (log_.debug_enabled()) {
+      log_(LogLevel::debug, std::string(core::type_name(fields.type)) + " refused: " + result.error);
+    }
     return result;
   }
   result.message_id = std::move(built.message_id);
   if (!config_.send) {
-    log_(LogLevel::debug, "send=false, built: " + built.event.complete_json(unix_ms()));
+    if (log_.debug_enabled()) {
+      log_(LogLevel::debug, "send=false, built: " + built.event.complete_json(unix_ms()));
+    }
     return result;
   }
 
@@ -216,6 +222,8 @@ void Client::Impl::ensure_worker() {
 }
 
 void Client::Impl::run_worker() {
+  // Named so it is recognisable in top, perf and debuggers (15 characters at most).
+  pthread_setname_np(pthread_self(), "rudder-worker");
   std::unique_lock<std::mutex> lock(mu_);
   while (!abort_.load(std::memory_order_relaxed)) {
     const core::Step step = advance(lock, flush_waiters_ > 0, /*overlap=*/true);
