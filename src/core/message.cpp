@@ -149,6 +149,9 @@ class Writer {
       }
     }
     out_.append("\"library\":").append(library);
+    // A plain copy of identify's traits is not the caller's context: leave it out of context's
+    // size, so an oversized identify blames "traits", which the caller gave, not "context".
+    std::size_t copied = 0;
     if (identify_traits != nullptr) {
       out_.append(",\"traits\":");
       const auto caller_traits = has_caller ? caller->find("traits") : json::const_iterator();
@@ -157,11 +160,13 @@ class Writer {
         merged.update(*identify_traits);
         value(merged, "traits");
       } else {
+        const std::size_t copy_start = out_.size();
         value(*identify_traits, "traits");
+        copied = out_.size() - copy_start;
       }
     }
     out_.push_back('}');
-    measure();
+    measure(copied);
   }
   const char* largest_field() const { return largest_; }
   std::optional<FieldError>& problem() { return problem_; }
@@ -172,8 +177,8 @@ class Writer {
     problem_ = check_json_values(v, path);
     if (!problem_) problem_ = error(Kind::invalid_value, path, "cannot be written as JSON");
   }
-  void measure() {
-    const std::size_t size = out_.size() - start_;
+  void measure(std::size_t excluded = 0) {
+    const std::size_t size = out_.size() - start_ - excluded;
     if (size > largest_size_) {
       largest_size_ = size;
       largest_ = field_;

@@ -16,15 +16,16 @@ Pipeline::Enqueued Pipeline::enqueue(EncodedEvent&& event) {
     return Enqueued::queue_full;
   }
   const bool was_empty = queue_.empty();
-  const std::size_t bytes_before = queue_wire_bytes_;
+  const std::size_t body_before = batch_body_size(queue_.size(), queue_wire_bytes_);
   queue_wire_bytes_ += event.wire_size();
   queue_.push_back(std::move(event));
   ++stats_.queued;
   // Wake the driver only on the transitions it cannot foresee: the first event starts an
   // upload_interval deadline; reaching a full batch (by count or bytes) makes one sendable.
   const bool full_by_count = queue_.size() == settings_.upload_size;
-  const bool full_by_bytes = bytes_before < settings_.max_batch_bytes &&
-                             queue_wire_bytes_ >= settings_.max_batch_bytes;
+  const bool full_by_bytes = body_before < settings_.max_batch_bytes &&
+                             batch_body_size(queue_.size(), queue_wire_bytes_) >=
+                                 settings_.max_batch_bytes;
   return (was_empty || full_by_count || full_by_bytes) ? Enqueued::accepted_wake
                                                        : Enqueued::accepted;
 }
@@ -35,8 +36,11 @@ void Pipeline::count_refused(DropReason reason) noexcept {
 
 bool Pipeline::batch_ready(std::int64_t now, bool flushing) const noexcept {
   if (queue_.empty()) return false;
+  // By bytes, a batch is full once the queue's body would reach max_batch_bytes: nothing
+  // more could join the batch cut from its front (comparing the events' sizes alone, without
+  // the envelope and commas, would leave such a batch waiting for upload_interval).
   return flushing || queue_.size() >= settings_.upload_size ||
-         queue_wire_bytes_ >= settings_.max_batch_bytes ||
+         batch_body_size(queue_.size(), queue_wire_bytes_) >= settings_.max_batch_bytes ||
          now - queue_.front().enqueued_at >= settings_.upload_interval_ms;
 }
 

@@ -293,6 +293,7 @@ TEST_F(ClientTest, TooLargeForTheServerIsSplitNotLost) {
 TEST_F(ClientTest, BatchesNeverExceedMaxBatchBytes) {
   Config c = config();
   c.max_batch_bytes = 20'000;
+  c.max_message_bytes = 16 * 1024;  // a message must fit a batch of its own
   c.upload_size = 1000;
   Client client(c);
   for (int i = 0; i < 500; ++i) {
@@ -324,7 +325,9 @@ TEST_F(ClientTest, EightThreadsTenThousandEventsEachArriveExactlyOnce) {
   EXPECT_EQ(events.size(), static_cast<std::size_t>(kThreads * kPerThread));
   EXPECT_EQ(message_ids(events).size(), static_cast<std::size_t>(kThreads * kPerThread));
   std::set<std::pair<int, int>> seen;
-  for (const auto& e : events) seen.insert({e["properties"]["t"], e["properties"]["i"]});
+  for (const auto& e : events) {
+    seen.insert(std::make_pair(e["properties"]["t"].get<int>(), e["properties"]["i"].get<int>()));
+  }
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 

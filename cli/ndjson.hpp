@@ -1,0 +1,23 @@
+// rudder-analytics CLI: newline-delimited JSON input, one call per line.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace rudder::cli {
+
+/// Reads `in` to its end, one line at a time (so a file of any size streams through), and
+/// calls `on_value` with each line that parses as JSON or `on_bad` with why it does not.
+/// Lines are numbered from 1 as an editor shows them; blank lines (white space only, CRLF
+/// endings included) are skipped but still numbered. Whether a value is a usable call is
+/// not decided here: the library's validation does that, so there is one set of rules.
+/// Returns false when reading failed before the end of the input.
+bool read_ndjson(std::istream& in,
+                 const std::function<void(std::size_t line, const nlohmann::json& value)>& on_value,
+                 const std::function<void(std::size_t line, const std::string& error)>& on_bad);
+
+}  // namespace rudder::cli

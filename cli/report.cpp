@@ -1,0 +1,77 @@
+// rudder-analytics CLI: what a finished run prints, and its exit code.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "report.hpp"
+
+#include <cstdio>
+
+namespace rudder::cli {
+namespace {
+
+// The server's answer body, made fit for one stderr line: trimmed, control characters
+// flattened, and cut short if a proxy sent a whole HTML page.
+std::string one_line(const std::string& body) {
+  constexpr std::size_t kMax = 300;
+  std::string text;
+  for (char c : body) text += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  const auto first = text.find_first_not_of(' ');
+  if (first == std::string::npos) return {};
+  text = text.substr(first, text.find_last_not_of(' ') - first + 1);
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  return text;
+}
+
+std::string why_failed(const DeliveryError& error) {
+  const std::string gave_up =
+      error.attempts > 1 ? " (gave up after " + std::to_string(error.attempts) + " attempts)" : "";
+  if (error.kind == DeliveryError::Kind::http_status) {
+    const std::string body = one_line(error.body);
+    return "data plane answered HTTP " + std::to_string(error.status) +
+           (body.empty() ? "" : ": " + body) + gave_up;
+  }
+  return "could not deliver to the data plane: " + error.message;
+}
+
+std::string seconds(std::chrono::milliseconds ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", static_cast<double>(ms.count()) / 1000.0);
+  std::string s = text;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s + " s";
+}
+
+}  // namespace
+
+Report make_report(const Outcome& outcome, std::uint64_t invalid,
+                   std::chrono::milliseconds flush_timeout) {
+  const Stats& s = outcome.stats;
+  const std::uint64_t unsent = s.dropped_for(DropReason::unsent_at_shutdown);
+  // Refused calls other than invalid ones (counted by the CLI, which also sees bad JSON),
+  // minus queue_full refusals the CLI retried successfully.
+  std::uint64_t refused = s.dropped_total() - s.dropped_for(DropReason::invalid) - unsent;
+  refused = refused > outcome.requeued ? refused - outcome.requeued : 0;
+  const std::uint64_t dropped = unsent + refused;
+
+  Report report;
+  report.summary = "delivered " + std::to_string(s.delivered) + ", failed " +
+                   std::to_string(s.failed) + ", dropped " + std::to_string(dropped) +
+                   ", invalid " + std::to_string(invalid);
+  if (s.failed > 0 && outcome.last_failure) {
+    report.errors.push_back("error: " + why_failed(*outcome.last_failure));
+  }
+  if (unsent > 0) {
+    report.errors.push_back("error: " + std::to_string(unsent) +
+                            " events were still undelivered when the flush timeout (" +
+                            seconds(flush_timeout) + ") ran out; see --flush-timeout");
+  }
+  if (refused > 0) {
+    report.errors.push_back("error: " + std::to_string(refused) + " events were dropped");
+  }
+  // Invalid inputs need no line here: each was reported where it was refused, with its line
+  // number or flag, which is what the user has to fix.
+  const bool clean = s.failed == 0 && dropped == 0 && invalid == 0 && s.pending == 0;
+  report.exit_code = clean ? 0 : 1;
+  return report;
+}
+
+}  // namespace rudder::cli

@@ -1,0 +1,53 @@
+// rudder-analytics CLI: hands calls to the library and collects how delivery went.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "rudder/analytics.hpp"
+
+namespace rudder::cli {
+
+/// How a run ended, for the report.
+struct Outcome {
+  Stats stats;  ///< the client's counters after shutdown (nothing pending any more)
+  /// Submits refused with queue_full and then retried. Stats counts each such refusal under
+  /// dropped[queue_full], but the event was not lost: the report subtracts these.
+  std::uint64_t requeued = 0;
+  /// The last batch the data plane refused, or that could not reach it (not the
+  /// unsent-at-shutdown remainder, which Stats counts): its status and body say why.
+  std::optional<DeliveryError> last_failure;
+};
+
+class Sender {
+ public:
+  /// Starts a client on `config`, with on_error set to record failures. Throws
+  /// std::invalid_argument, as Client does, when the config is unusable.
+  explicit Sender(Config config);
+
+  /// Client::submit, except that a full queue is waited out instead of dropping the call:
+  /// a batch tool must deliver every line of a large file, however fast it reads them.
+  Result send(const nlohmann::json& call);
+
+  /// Waits up to `flush_timeout` for delivery, then shuts the client down; what is still
+  /// undelivered then is counted as dropped (unsent_at_shutdown). Call once.
+  Outcome finish(std::chrono::milliseconds flush_timeout);
+
+ private:
+  // Written by on_error on the worker thread, read by finish(); shared with the callback so
+  // it stays valid whatever order members are destroyed in.
+  struct Failures {
+    std::mutex mu;
+    std::optional<DeliveryError> last;
+  };
+  std::shared_ptr<Failures> failures_;
+  std::unique_ptr<Client> client_;
+  std::uint64_t requeued_ = 0;
+};
+
+}  // namespace rudder::cli

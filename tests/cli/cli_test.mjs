@@ -1,0 +1,364 @@
+// The rudder-analytics CLI, run as a user runs it, against the project's local data plane.
+// node --test (Node 20, no npm packages). The binary: $RUDDER_CLI, default build/cli/rudder-analytics.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startDataPlane } from '../dataplane/server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = process.env.RUDDER_CLI
+  ? path.resolve(process.env.RUDDER_CLI)
+  : path.join(root, 'build/cli/rudder-analytics');
+const KEY = 'test-write-key';
+const SUMMARY = /^delivered (\d+), failed (\d+), dropped (\d+), invalid (\d+)\n$/;
+
+let plane;
+let scratch;
+
+before(async () => {
+  plane = await startDataPlane({ port: 0 });
+  scratch = mkdtempSync(path.join(tmpdir(), 'rudder-cli-test-'));
+});
+after(async () => {
+  await plane?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await control('POST', '/_control/reset');
+});
+
+async function control(method, route, body) {
+  const response = await fetch(plane.url + route, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.equal(response.status, 200, `${method} ${route}: ${await response.clone().text()}`);
+  return response.json().catch(() => null);
+}
+
+const storedEvents = () => control('GET', '/_control/events');
+
+// Runs the CLI with a clean environment (no RUDDER_* from the caller's shell) plus `env`,
+// feeding `input` to its standard input. Never hangs the suite: killed after a minute.
+function run(args, { input = '', env = {} } = {}) {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('RUDDER_')),
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(CLI, args, { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // the CLI may exit (usage error) before reading it all
+    child.stdin.end(input);
+  });
+}
+
+// The settings every sending run needs, as flags.
+const target = () => ['--write-key', KEY, '--data-plane-url', plane.url, '--upload-interval', '0.05'];
+
+function summary(stdout) {
+  const m = SUMMARY.exec(stdout);
+  assert.ok(m, `one summary line on stdout, got ${JSON.stringify(stdout)}`);
+  const [delivered, failed, dropped, invalid] = m.slice(1).map(Number);
+  return { delivered, failed, dropped, invalid };
+}
+
+function assertDelivered(result, count) {
+  assert.equal(result.code, 0, `exit 0 expected; stderr: ${result.stderr}`);
+  assert.deepEqual(summary(result.stdout), { delivered: count, failed: 0, dropped: 0, invalid: 0 });
+  assert.equal(result.stderr, '', 'nothing on stderr after a clean run');
+}
+
+// ---- one call from flags -------------------------------------------------------------------
+
+test('each of the six commands arrives with its fields; --user-id 42 stays the string "42"', async () => {
+  const calls = [
+    {
+      args: ['identify', '--user-id', '42', '--traits', '{"email":"ada@example.com","friends":16}'],
+      check: (e) => {
+        assert.equal(e.type, 'identify');
+        assert.deepEqual(e.traits, { email: 'ada@example.com', friends: 16 });
+      },
+    },
+    {
+      args: ['track', '--user-id', '42', '--event', 'Signed Up', '--properties', '{"plan":"pro"}'],
+      check: (e) => {
+        assert.equal(e.type, 'track');
+        assert.equal(e.event, 'Signed Up');
+        assert.deepEqual(e.properties, { plan: 'pro' });
+      },
+    },
+    {
+      args: ['page', '--user-id', '42', '--name', 'Getting Started', '--category', 'Docs',
+        '--properties', '{"url":"https://example.com/start"}'],
+      check: (e) => {
+        assert.equal(e.type, 'page');
+        assert.equal(e.name, 'Getting Started');
+        assert.equal(e.category, 'Docs');
+        assert.equal(e.properties.url, 'https://example.com/start');
+      },
+    },
+    {
+      args: ['screen', '--user-id', '42', '--name', 'Brightness', '--category', 'Settings',
+        '--properties', '{"from":"Home"}'],
+      check: (e) => {
+        assert.equal(e.type, 'screen');
+        assert.equal(e.name, 'Brightness');
+        assert.equal(e.category, 'Settings');
+        assert.equal(e.properties.from, 'Home');
+      },
+    },
+    {
+      args: ['group', '--user-id', '42', '--group-id', 'company-7', '--traits', '{"plan":"pro"}'],
+      check: (e) => {
+        assert.equal(e.type, 'group');
+        assert.equal(e.groupId, 'company-7');
+        assert.deepEqual(e.traits, { plan: 'pro' });
+      },
+    },
+    {
+      args: ['alias', '--previous-id', 'anon-9', '--user-id', '42'],
+      check: (e) => {
+        assert.equal(e.type, 'alias');
+        assert.equal(e.previousId, 'anon-9');
+      },
+    },
+  ];
+  for (const { args, check } of calls) {
+    await control('POST', '/_control/reset');
+    const result = await run([...args, ...target()]);
+    assertDelivered(result, 1);
+    const events = await storedEvents();
+    assert.equal(events.length, 1, `${args[0]}: one event stored`);
+    assert.equal(events[0].userId, '42', `${args[0]}: userId is the string "42"`);
+    check(events[0]);
+  }
+});
+
+test('the flags of every call: --anonymous-id --context --integrations --timestamp --message-id', async () => {
+  const result = await run([
+    'track', '--anonymous-id', 'anon-1', '--event', 'Order Paid',
+    '--context', '{"ip":"203.0.113.9"}',
+    '--integrations', '{"All":false,"Amplitude":true}',
+    '--timestamp', '2023-11-14T22:13:20.123Z',
+    '--message-id', 'order-1234-paid',
+    ...target(),
+  ]);
+  assertDelivered(result, 1);
+  const [e] = await storedEvents();
+  assert.equal(e.anonymousId, 'anon-1');
+  assert.ok(!('userId' in e) || e.userId === '' || e.userId === null, 'no user id was given');
+  assert.equal(e.context.ip, '203.0.113.9');
+  assert.deepEqual(e.integrations, { All: false, Amplitude: true });
+  assert.equal(e.timestamp, '2023-11-14T22:13:20.123Z');
+  assert.equal(e.messageId, 'order-1234-paid');
+});
+
+test('--timestamp also takes milliseconds since 1970; --flag=value works', async () => {
+  const result = await run(['track', '--user-id=7', '--event=Ping', '--timestamp=1700000000123', ...target()]);
+  assertDelivered(result, 1);
+  const [e] = await storedEvents();
+  assert.equal(e.userId, '7');
+  assert.equal(e.timestamp, '2023-11-14T22:13:20.123Z');
+});
+
+test('a call the library refuses: exit 1, the field and its flag named, nothing sent', async () => {
+  const result = await run(['track', '--user-id', '42', ...target()]);
+  assert.equal(result.code, 1);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 0, invalid: 1 });
+  assert.match(result.stderr, /^error: invalid track call: event: .*\(see --event\)$/m);
+  const props = await run(['track', '--user-id', '42', '--event', 'E', '--properties', '[1,2]', ...target()]);
+  assert.equal(props.code, 1);
+  assert.match(props.stderr, /properties: must be an object.*--properties/);
+  assert.equal((await storedEvents()).length, 0);
+});
+
+// ---- many calls: NDJSON --------------------------------------------------------------------
+
+test('ndjson from stdin: 1,000 lines all arrive exactly once, even through a small queue', async () => {
+  const lines = [];
+  for (let i = 0; i < 1000; i++) {
+    lines.push(JSON.stringify({ type: 'track', userId: `u${i % 17}`, event: 'Bulk', properties: { i } }));
+  }
+  // A queue of 50 fills at once: the CLI must wait and retry, never drop.
+  const result = await run(['--ndjson', '-', ...target(), '--max-queue-size', '50', '--upload-size', '25'],
+    { input: lines.join('\n') + '\n' });
+  assertDelivered(result, 1000);
+  const events = await storedEvents();
+  assert.equal(events.length, 1000);
+  assert.equal(new Set(events.map((e) => e.messageId)).size, 1000, 'unique messageIds');
+  const seen = events.map((e) => e.properties.i).sort((a, b) => a - b);
+  assert.deepEqual(seen, [...Array(1000).keys()], 'every line once');
+});
+
+test('ndjson: an invalid line is named by number, exit 1, the valid lines still delivered', async () => {
+  const file = path.join(scratch, 'mixed.ndjson');
+  writeFileSync(file, [
+    '{"type":"track","userId":"a","event":"One"}',
+    '{"type":"track","userId":"b",',                       // 2: not JSON
+    '',                                                     // 3: blank, skipped
+    '{"type":"identify","userId":"c","traits":{"n":1}}',
+    '{"type":"track","userId":"d"}',                         // 5: no event
+    '   ',                                                  // 6: blank, skipped
+    '{"type":"teleport","userId":"e"}',                      // 7: no such type
+    '{"type":"alias","previousId":"x","userId":"f"}\r',     // 8: CRLF is fine
+  ].join('\n'));
+  const result = await run(['--ndjson', file, ...target()]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(summary(result.stdout), { delivered: 3, failed: 0, dropped: 0, invalid: 3 });
+  assert.match(result.stderr, /^line 2: not valid JSON: /m);
+  assert.match(result.stderr, /^line 5: event: /m);
+  assert.match(result.stderr, /^line 7: type: /m);
+  assert.doesNotMatch(result.stderr, /^line [13468]:/m);
+  const events = await storedEvents();
+  assert.deepEqual(events.map((e) => e.userId).sort(), ['a', 'c', 'f']);
+});
+
+test('ndjson: a line nested 100,000 deep is refused by number; the run survives', async () => {
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  const input = [
+    JSON.stringify({ type: 'track', userId: 'a', event: 'Before' }),
+    `{"type":"track","userId":"b","event":"Deep","properties":{"x":${deep}}}`,
+    JSON.stringify({ type: 'track', userId: 'c', event: 'After' }),
+  ].join('\n');
+  const result = await run(['--ndjson', '-', ...target()], { input });
+  assert.equal(result.signal, null, 'no crash');
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(summary(result.stdout), { delivered: 2, failed: 0, dropped: 0, invalid: 1 });
+  assert.match(result.stderr, /^line 2: nested deeper than \d+ levels$/m);
+});
+
+test('ndjson: an empty input sends nothing and succeeds', async () => {
+  assertDelivered(await run(['--ndjson', '-', ...target()], { input: '\n\n' }), 0);
+});
+
+// ---- delivery failures ---------------------------------------------------------------------
+
+test("a wrong write key: exit 1, the server's 401 body on stderr", async () => {
+  const result = await run(['track', '--user-id', '1', '--event', 'E',
+    '--write-key', 'not-the-key', '--data-plane-url', plane.url]);
+  assert.equal(result.code, 1);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 1, dropped: 0, invalid: 0 });
+  assert.match(result.stderr, /^error: data plane answered HTTP 401: invalid write key$/m);
+  assert.equal((await storedEvents()).length, 0);
+});
+
+test('a 5xx is retried and then delivered: exit 0', async () => {
+  await control('POST', '/_control/misbehave', { count: 1, status: 503 });
+  const result = await run(['track', '--user-id', '1', '--event', 'E', ...target()]);
+  assertDelivered(result, 1);
+  assert.equal((await storedEvents()).length, 1);
+});
+
+test('an unreachable data plane: exit 1 once retries run out, within the flush timeout', async () => {
+  const closed = await startDataPlane({ port: 0 });
+  const url = closed.url;
+  await closed.close();
+  const result = await run(['track', '--user-id', '1', '--event', 'E', '--write-key', KEY,
+    '--data-plane-url', url, '--max-retries', '0', '--timeout', '2']);
+  assert.equal(result.code, 1);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 1, dropped: 0, invalid: 0 });
+  assert.match(result.stderr, /^error: could not deliver to the data plane: /m);
+});
+
+test('--flush-timeout runs out: the rest is counted as dropped, exit 1', async () => {
+  await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
+  const started = Date.now();
+  const result = await run(['track', '--user-id', '1', '--event', 'E', ...target(),
+    '--flush-timeout', '0.5']);
+  assert.ok(Date.now() - started < 10_000, 'ends soon after the flush timeout');
+  assert.equal(result.code, 1);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 1, invalid: 0 });
+  assert.match(result.stderr, /^error: 1 events were still undelivered when the flush timeout \(0\.5 s\) ran out/m);
+});
+
+// ---- the command line ----------------------------------------------------------------------
+
+test('usage errors exit 2, name the flag, and send nothing', async () => {
+  const cases = [
+    [['track', '--user-id', '1', '--event', 'E', '--bogus'], /unknown flag --bogus/],
+    [['track', '--user-id', '1', '--event'], /--event needs a value/],
+    [['track', '--user-id', '--event', 'E'], /--user-id needs a value/],
+    [['track', '--user-id', '1', '--event', 'E', '--traits', '{}'], /--traits is not a flag of track/],
+    [['alias', '--previous-id', 'a', '--user-id', 'b', '--event', 'E'], /--event is not a flag of alias/],
+    [['track', '--user-id', '1', '--event', 'E', '--properties', '{"plan":'], /--properties: not valid JSON/],
+    [['track', '--user-id', '1', '--event', 'E', '--timeout', 'soon'], /--timeout: "soon" is not a number of seconds/],
+    [['track', '--user-id', '1', '--event', 'E', '--max-retries', '-1'], /--max-retries: "-1" is not a whole number/],
+    [['track', '--user-id', '1', '--event', 'E', '--upload-size', '0'], /--upload-size: must be at least 1/],
+    [['track', '--user-id', '1', '--user-id', '2', '--event', 'E'], /--user-id is given twice/],
+    [['--debug=yes', 'track', '--user-id', '1', '--event', 'E'], /--debug takes no value/],
+    [['teleport', '--user-id', '1'], /unknown command "teleport"/],
+    [['track', 'identify'], /one command per run/],
+    [['--ndjson', '-', 'track', '--user-id', '1', '--event', 'E'], /--ndjson .* cannot be combined/],
+    [['--ndjson', '-', '--user-id', '1'], /--user-id belongs to a command/],
+    [['--ndjson', path.join(root, 'no-such-file.ndjson')], /--ndjson: cannot open .*no-such-file/],
+    [[], /Usage:/],
+  ];
+  for (const [args, expected] of cases) {
+    const needsTarget = args.length > 0;
+    const result = await run(needsTarget ? [...args, ...target()] : args, { input: '{"type":"track","userId":"1","event":"E"}\n' });
+    assert.equal(result.code, 2, `${args.join(' ')}: exit 2; stderr: ${result.stderr}`);
+    assert.match(result.stderr, expected, args.join(' '));
+    assert.equal(result.stdout, '', `${args.join(' ')}: no summary`);
+  }
+  assert.equal((await storedEvents()).length, 0, 'nothing was sent');
+});
+
+test('missing write key or data plane URL: exit 2 naming the flag and the variable', async () => {
+  const noKey = await run(['track', '--user-id', '1', '--event', 'E', '--data-plane-url', plane.url]);
+  assert.equal(noKey.code, 2);
+  assert.match(noKey.stderr, /--write-key.*RUDDER_WRITE_KEY/);
+  const noUrl = await run(['track', '--user-id', '1', '--event', 'E', '--write-key', KEY]);
+  assert.equal(noUrl.code, 2);
+  assert.match(noUrl.stderr, /--data-plane-url.*RUDDER_DATA_PLANE_URL/);
+  const badUrl = await run(['track', '--user-id', '1', '--event', 'E'],
+    { env: { RUDDER_WRITE_KEY: KEY, RUDDER_DATA_PLANE_URL: 'ftp://example.com' } });
+  assert.equal(badUrl.code, 2);
+  assert.match(badUrl.stderr, /RUDDER_DATA_PLANE_URL: must start with http/);
+  assert.equal((await storedEvents()).length, 0);
+});
+
+test('RUDDER_WRITE_KEY and RUDDER_DATA_PLANE_URL work, and flags win over them', async () => {
+  const fromEnv = await run(['track', '--user-id', '1', '--event', 'From Env'],
+    { env: { RUDDER_WRITE_KEY: KEY, RUDDER_DATA_PLANE_URL: plane.url } });
+  assertDelivered(fromEnv, 1);
+  const flagsWin = await run(['track', '--user-id', '2', '--event', 'Flags Win', '--write-key', KEY],
+    { env: { RUDDER_WRITE_KEY: 'not-the-key', RUDDER_DATA_PLANE_URL: plane.url } });
+  assertDelivered(flagsWin, 1);
+  const events = await storedEvents();
+  assert.deepEqual(events.map((e) => e.event).sort(), ['Flags Win', 'From Env']);
+});
+
+test('--help and --version exit 0 on stdout', async () => {
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage:/);
+  for (const flag of ['--write-key', '--data-plane-url', '--no-gzip', '--timeout', '--max-retries',
+    '--upload-size', '--upload-interval', '--max-queue-size', '--flush-timeout', '--debug',
+    '--ndjson', '--anonymous-id', '--context', '--integrations', '--timestamp', '--message-id']) {
+    assert.ok(help.stdout.includes(flag), `--help mentions ${flag}`);
+  }
+  const version = await run(['--version']);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^rudder-analytics \d+\.\d+\.\d+\n$/);
+});
+
+test('--no-gzip and fractional seconds are accepted and still deliver', async () => {
+  const result = await run(['screen', '--user-id', '1', '--name', 'Home', ...target(), '--no-gzip',
+    '--timeout', '2.5', '--flush-timeout', '10.25', '--max-retries', '2']);
+  assertDelivered(result, 1);
+});

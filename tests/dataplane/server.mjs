@@ -1,0 +1,562 @@
+// The project's local data plane: an HTTP server that answers like RudderStack's gateway
+// (see /work/shared/reference/dataplane-contract.md), plus a control API under /_control/ that
+// lets tests read what was stored and make the server misbehave. Node 20, no npm packages.
+//
+// As a module: `const plane = await startDataPlane({ port: 0 }); ... await plane.close();`
+// As a CLI:    `node tests/dataplane/server.mjs [--port 0] ...` (see README.md).
+import { createHash, randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gunzip } from 'node:zlib';
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  maxBytes: 4_096_000,
+  writeKeys: ['test-write-key'],
+  disabledKeys: ['disabled-write-key'],
+  countOnly: false,
+};
+
+// Hard cap on a body held in memory (raw or decompressed), whatever maxBytes is, so a huge
+// upload or a gzip bomb cannot exhaust the process. Beyond it: 413 without parsing.
+const READ_CAP = 64 * 1024 * 1024;
+const CONTROL_READ_CAP = 1024 * 1024;
+// The gateway's idle timeout: an SDK may keep one connection open and reuse it for long.
+const KEEP_ALIVE_MS = 720_000;
+
+// The gateway's answer bodies (each sent with a trailing newline).
+const BODY = {
+  ok: 'ok',
+  noWriteKey: 'failed to read writekey from header',
+  noWriteKeyInQuery: 'failed to read writekey from query params',
+  invalidWriteKey: 'invalid write key',
+  sourceDisabled: 'source is disabled',
+  bodyNil: 'request body is nil',
+  invalidJson: 'invalid json',
+  notRudderEvent: 'event is not a valid rudder event',
+  nonIdentifiable: 'request neither has anonymousId nor userId',
+  emptyBatch: 'empty batch payload',
+  tooLarge: 'request size exceeds max limit',
+};
+// What a misbehaviour rule answers when it gives a status but no body: the contract's body
+// for statuses that have a single meaning, else the standard reason phrase.
+const RULE_BODY = {
+  404: BODY.sourceDisabled,
+  413: BODY.tooLarge,
+  429: 'max requests limit reached',
+  503: 'Service Unavailable',
+  504: 'gateway timeout',
+};
+
+const SINGLE_EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
+// Data routes: path -> how the body is read and where the write key comes from.
+const DATA_ROUTES = new Map([
+  ['/v1/batch', { type: 'batch', keyFrom: 'header' }],
+  ['/beacon/v1/batch', { type: 'batch', keyFrom: 'query' }],
+  ...SINGLE_EVENT_TYPES.map((type) => [`/v1/${type}`, { type, keyFrom: 'header' }]),
+]);
+
+/**
+ * Starts the data plane. Options (all optional): host, port, maxBytes, writeKeys,
+ * disabledKeys, countOnly, onEvent(event) (called for each stored event).
+ * Resolves to { url, port, close(), state }; `state` is the live store the control API reads.
+ */
+export async function startDataPlane(options = {}) {
+  const settings = { ...DEFAULTS, ...options };
+  const writeKeys = new Set(settings.writeKeys);
+  const disabledKeys = new Set(settings.disabledKeys);
+  const initialConfig = { maxBytes: settings.maxBytes, countOnly: settings.countOnly };
+
+  const state = {
+    config: { ...initialConfig },
+    events: [],
+    eventCount: 0, // counts events even in countOnly mode, where `events` stays empty
+    requests: [],
+    requestCount: 0,
+    byStatus: {},
+    rules: [], // misbehaviour rules, FIFO; each has a remaining `count`
+  };
+
+  function reset() {
+    state.config = { ...initialConfig };
+    state.events = [];
+    state.eventCount = 0;
+    state.requests = [];
+    state.requestCount = 0;
+    state.byStatus = {};
+    state.rules = [];
+  }
+
+  // ---- data requests --------------------------------------------------------------------
+
+  // Runs the contract's checks in its order and returns the answer plus the items to store.
+  // Fills `entry` (the request log line) as it learns things.
+  async function evaluate(req, route, queryString, entry) {
+    const writeKey =
+      route.keyFrom === 'query' ? new URLSearchParams(queryString).get('writeKey') : basicAuthUser(req);
+    entry.authUser = writeKey || null;
+    if (!writeKey) {
+      return reject(401, route.keyFrom === 'query' ? BODY.noWriteKeyInQuery : BODY.noWriteKey);
+    }
+    if (disabledKeys.has(writeKey)) return reject(404, BODY.sourceDisabled);
+    if (!writeKeys.has(writeKey)) return reject(401, BODY.invalidWriteKey);
+
+    const raw = await readBody(req, READ_CAP);
+    if (raw === null) return reject(413, BODY.tooLarge);
+    entry.bytes = raw.length;
+    if (raw.length === 0) return reject(400, BODY.bodyNil);
+    let body = raw;
+    if (entry.gzip) {
+      try {
+        body = await gunzipCapped(raw, READ_CAP);
+      } catch (error) {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE') return reject(413, BODY.tooLarge);
+        return reject(500, `failed to decompress gzip body: ${error.message}`);
+      }
+    }
+    entry.decompressedBytes = body.length;
+    if (body.length === 0) return reject(400, BODY.bodyNil);
+
+    let payload;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      return reject(400, BODY.invalidJson);
+    }
+    // Single-event routes are a batch of one whose type comes from the path, as in the gateway.
+    let items;
+    if (route.type === 'batch') {
+      items = payload !== null && typeof payload === 'object' ? payload.batch : undefined;
+      if (!Array.isArray(items) || items.length === 0) return reject(400, BODY.emptyBatch);
+    } else {
+      items = [payload];
+    }
+    entry.events = items.length;
+    for (const item of items) {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        return reject(400, BODY.notRudderEvent);
+      }
+      if (idOf(item.anonymousId) === '' && idOf(item.userId) === '') {
+        return reject(400, BODY.nonIdentifiable);
+      }
+    }
+    // No rate limiting (off by default in the gateway): a 429 comes only from /_control/misbehave.
+    if (body.length > state.config.maxBytes) return reject(413, BODY.tooLarge);
+    if (route.type !== 'batch') items[0].type = route.type;
+    return { status: 200, text: BODY.ok, items };
+  }
+
+  // Enriches and keeps the items the way the gateway (and, for the event time, its processor)
+  // does. Only the items are kept, so the batch-level `sentAt` is dropped.
+  function store(items, req) {
+    state.eventCount += items.length;
+    if (state.config.countOnly) return;
+    const receivedMs = Date.now();
+    const receivedAt = new Date(receivedMs).toISOString();
+    const ip = requestIp(req);
+    for (const event of items) {
+      if (idOf(event.messageId) === '') event.messageId = randomUUID();
+      event.receivedAt = receivedAt;
+      event.request_ip = ip;
+      event.rudderId = rudderId(idOf(event.userId), idOf(event.anonymousId));
+      event._computedTimestamp = eventTime(event, receivedMs);
+      state.events.push(event);
+      settings.onEvent?.(event);
+    }
+  }
+
+  async function handleData(req, res, path, route, queryString) {
+    const entry = {
+      path,
+      status: 0, // stays 0 when the connection is dropped without an answer
+      bytes: 0,
+      decompressedBytes: 0,
+      gzip: /\bgzip\b/i.test(req.headers['content-encoding'] ?? ''),
+      events: 0,
+      authUser: null,
+      contentType: req.headers['content-type'] ?? null,
+      at: Date.now(),
+    };
+    const rule = takeRule();
+    if (rule?.delayMs) await sleep(rule.delayMs);
+    // Evaluated even when a rule answers instead, so the log still says what was sent.
+    const outcome = await evaluate(req, route, queryString, entry);
+    const replaced = rule !== null && (rule.status !== undefined || rule.drop);
+    if (!replaced && outcome.items) store(outcome.items, req);
+
+    if (rule?.drop || rule?.dropAfterStore) {
+      req.socket.destroy();
+    } else if (replaced) {
+      const extra = rule.retryAfter === undefined ? {} : { 'retry-after': String(rule.retryAfter) };
+      entry.status = rule.status;
+      sendText(req, res, rule.status, rule.body ?? RULE_BODY[rule.status] ?? http.STATUS_CODES[rule.status] ?? 'error', extra);
+    } else {
+      entry.status = outcome.status;
+      sendText(req, res, outcome.status, outcome.text);
+    }
+    state.requestCount += 1;
+    state.byStatus[entry.status] = (state.byStatus[entry.status] ?? 0) + 1;
+    // countOnly keeps memory flat in benchmarks: no per-request log either.
+    if (!state.config.countOnly) state.requests.push(entry);
+  }
+
+  function takeRule() {
+    const rule = state.rules[0];
+    if (!rule) return null;
+    if (--rule.count === 0) state.rules.shift();
+    return rule;
+  }
+
+  // ---- control API ----------------------------------------------------------------------
+
+  async function handleControl(req, res, path) {
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /_control/events':
+        return sendJson(req, res, 200, state.events);
+      case 'GET /_control/stats':
+        return sendJson(req, res, 200, {
+          events: state.eventCount,
+          requests: state.requestCount,
+          byStatus: state.byStatus,
+        });
+      case 'GET /_control/requests':
+        return sendJson(req, res, 200, state.requests);
+      case 'POST /_control/reset':
+        await readBody(req, CONTROL_READ_CAP);
+        reset();
+        return sendJson(req, res, 200, { ok: true });
+      case 'POST /_control/misbehave':
+      case 'POST /_control/config': {
+        const raw = await readBody(req, CONTROL_READ_CAP);
+        let input;
+        try {
+          input = JSON.parse(raw?.toString('utf8') || 'null');
+        } catch {
+          return sendJson(req, res, 400, { error: 'body is not JSON' });
+        }
+        const problem = path === '/_control/misbehave' ? addRule(input) : configure(input);
+        if (problem) return sendJson(req, res, 400, { error: problem });
+        return sendJson(req, res, 200, path === '/_control/misbehave' ? { ok: true, rules: state.rules } : state.config);
+      }
+      default:
+        return sendJson(req, res, 404, { error: `no control route ${route}` });
+    }
+  }
+
+  // Validates and queues a misbehaviour rule; returns a problem description or null.
+  function addRule(input) {
+    if (!isPlainObject(input)) return 'expected a JSON object';
+    const known = ['count', 'status', 'body', 'retryAfter', 'delayMs', 'drop', 'dropAfterStore'];
+    const unknown = Object.keys(input).filter((k) => !known.includes(k));
+    if (unknown.length) return `unknown field(s): ${unknown.join(', ')}`;
+    const rule = { count: 1, delayMs: 0, drop: false, dropAfterStore: false, ...input };
+    if (!Number.isInteger(rule.count) || rule.count < 1) return 'count: a whole number >= 1';
+    if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 200 && rule.status <= 599)) {
+      return 'status: an HTTP status 200-599';
+    }
+    if (rule.body !== undefined && typeof rule.body !== 'string') return 'body: a string';
+    if (rule.retryAfter !== undefined && !['string', 'number'].includes(typeof rule.retryAfter)) {
+      return 'retryAfter: a string or a number';
+    }
+    if (!(Number.isFinite(rule.delayMs) && rule.delayMs >= 0)) return 'delayMs: a number >= 0';
+    if (typeof rule.drop !== 'boolean' || typeof rule.dropAfterStore !== 'boolean') {
+      return 'drop, dropAfterStore: booleans';
+    }
+    if (rule.dropAfterStore && (rule.drop || rule.status !== undefined)) {
+      return 'dropAfterStore stores normally: it cannot be combined with drop or status';
+    }
+    state.rules.push(rule);
+    return null;
+  }
+
+  function configure(input) {
+    if (!isPlainObject(input)) return 'expected a JSON object';
+    for (const [key, value] of Object.entries(input)) {
+      if (key === 'maxBytes') {
+        if (!Number.isInteger(value) || value < 0) return 'maxBytes: a whole number >= 0';
+      } else if (key === 'countOnly') {
+        if (typeof value !== 'boolean') return 'countOnly: a boolean';
+      } else {
+        return `unknown setting: ${key}`;
+      }
+    }
+    Object.assign(state.config, input);
+    return null;
+  }
+
+  // ---- the server -----------------------------------------------------------------------
+
+  async function handle(req, res) {
+    const [path, queryString = ''] = req.url.split('?', 2);
+    if (req.method === 'OPTIONS') return preflight(req, res);
+    const route = DATA_ROUTES.get(path);
+    if (route && req.method === 'POST') {
+      return handleData(req, res, path, route, queryString);
+    }
+    if (path === '/health' && req.method === 'GET') {
+      return sendJson(req, res, 200, { server: 'UP' });
+    }
+    if (path.startsWith('/_control/')) return handleControl(req, res, path);
+    sendText(req, res, 404, '404 page not found');
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      // A client that went away mid-request is normal; anything else is a bug worth seeing.
+      if (req.socket.destroyed) return;
+      console.error('dataplane: internal error:', error);
+      if (!res.headersSent) sendText(req, res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  server.requestTimeout = 0; // a slow benchmark upload must not be cut off
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address();
+  const hostInUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+
+  return {
+    url: `http://${hostInUrl}:${port}`,
+    port,
+    state,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would otherwise hold close() open for 720 s.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+// Go's Request.BasicAuth: "Basic base64(user:password)"; no colon means no credentials.
+function basicAuthUser(req) {
+  const header = req.headers.authorization;
+  if (!header || header.length < 6 || header.slice(0, 6).toLowerCase() !== 'basic ') return '';
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? '' : decoded.slice(0, colon);
+}
+
+// Ids as the gateway reads them: missing or null is empty, other values by their text, trimmed.
+function idOf(value) {
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+// Reads the whole body, or resolves null as soon as it would exceed `cap` (the rest is then
+// read and discarded so the connection stays usable for the next request).
+function readBody(req, cap) {
+  return new Promise((resolve, reject) => {
+    // Gone already (e.g. while a misbehaviour rule delayed us): no 'close' event will come.
+    if (req.destroyed) return reject(new Error('request aborted'));
+    const declared = Number(req.headers['content-length']);
+    if (declared > cap) {
+      req.resume();
+      return resolve(null);
+    }
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      if (size < 0) return;
+      size += chunk.length;
+      if (size > cap) {
+        size = -1;
+        chunks.length = 0;
+        resolve(null);
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve(size < 0 ? null : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    // A client that goes away mid-body would otherwise leave this promise pending forever.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
+  });
+}
+
+function gunzipCapped(buffer, cap) {
+  return new Promise((resolve, reject) => {
+    gunzip(buffer, { maxOutputLength: cap }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+// The gateway's rudderId: rudder-go-kit's GetMD5UUID("<userId>:<anonymousId>"), the MD5 shaped
+// as a version-3 UUID. Memoized, as a run's events mostly share a few ids; bounded, as some
+// runs use a new id per event.
+const rudderIds = new Map();
+function rudderId(userId, anonymousId) {
+  const text = `${userId}:${anonymousId}`;
+  let id = rudderIds.get(text);
+  if (id === undefined) {
+    if (rudderIds.size >= 10_000) rudderIds.clear();
+    id = md5Uuid(text);
+    rudderIds.set(text, id);
+  }
+  return id;
+}
+
+function md5Uuid(text) {
+  const b = createHash('md5').update(text).digest();
+  b[6] = (b[6] & 0x0f) | 0x30;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// The processor's event time: the event's own `timestamp` when it parses; otherwise
+// receivedAt - (sentAt - originalTimestamp), a missing or bad one counting as receivedAt.
+function eventTime(event, receivedMs) {
+  const given = parseTime(event.timestamp);
+  if (given !== null) return new Date(given).toISOString();
+  const original = parseTime(event.originalTimestamp) ?? receivedMs;
+  const sent = parseTime(event.sentAt) ?? receivedMs;
+  return new Date(receivedMs - (sent - original)).toISOString();
+}
+
+function parseTime(value) {
+  if (typeof value !== 'string' || value === '') return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+// As the gateway: the first X-Forwarded-For address when a proxy gave one, else the peer.
+function requestIp(req) {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (forwarded) return forwarded.split(',', 1)[0].trim();
+  return req.socket.remoteAddress ?? '';
+}
+
+function isPlainObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Every origin is allowed. With an Origin the answer names it and allows credentials, which
+// a browser requires for requests that carry credentials.
+function corsHeaders(req) {
+  const origin = req.headers.origin;
+  if (!origin) return { 'access-control-allow-origin': '*' };
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    vary: 'Origin',
+  };
+}
+
+function preflight(req, res) {
+  req.resume();
+  res.writeHead(204, {
+    ...corsHeaders(req),
+    'access-control-allow-methods': 'POST, GET, OPTIONS',
+    'access-control-allow-headers':
+      req.headers['access-control-request-headers'] || 'Authorization, Content-Type, Content-Encoding, AnonymousId',
+    'access-control-max-age': '600',
+  });
+  res.end();
+}
+
+// The gateway's answers are text/plain with a trailing newline (Go's http.Error).
+function sendText(req, res, status, text, extraHeaders = {}) {
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  res.writeHead(status, {
+    ...corsHeaders(req),
+    ...extraHeaders,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function sendJson(req, res, status, value) {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...corsHeaders(req),
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function reject(status, text) {
+  return { status, text, items: null };
+}
+
+// ---- CLI ----------------------------------------------------------------------------------
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: 'string', default: DEFAULTS.host },
+        port: { type: 'string', default: String(DEFAULTS.port) },
+        'max-bytes': { type: 'string', default: String(DEFAULTS.maxBytes) },
+        'write-key': { type: 'string', multiple: true },
+        'disabled-key': { type: 'string', multiple: true },
+        'count-only': { type: 'boolean', default: false },
+        'print-events': { type: 'boolean', default: false },
+        'exit-on-stdin-close': { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`dataplane: ${error.message}\n`);
+    process.exit(2);
+  }
+  const port = Number(values.port);
+  const maxBytes = Number(values['max-bytes']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(maxBytes) || maxBytes < 0) {
+    process.stderr.write('dataplane: --port and --max-bytes take whole numbers\n');
+    process.exit(2);
+  }
+
+  const plane = await startDataPlane({
+    host: values.host,
+    port,
+    maxBytes,
+    writeKeys: values['write-key'] ?? DEFAULTS.writeKeys,
+    disabledKeys: values['disabled-key'] ?? DEFAULTS.disabledKeys,
+    countOnly: values['count-only'],
+    onEvent: values['print-events'] ? (event) => process.stdout.write(`${JSON.stringify(event)}\n`) : undefined,
+  });
+  process.stdout.write(`dataplane listening on ${plane.url}\n`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await plane.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  if (values['exit-on-stdin-close']) {
+    // A harness that dies closes our stdin: never outlive it.
+    process.stdin.on('end', stop).on('close', stop).on('error', stop).resume();
+  }
+}
+
+// Run as a CLI only when this file is the entry point (Node gives the module its real path).
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  main().catch((error) => {
+    process.stderr.write(`dataplane: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,292 @@
+// rudder-analytics tests: calls given as one JSON object (CLI NDJSON input, JavaScript API).
+// Copyright the rudder-analytics authors. MIT licence.
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/message.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using rudder::core::build_message;
+using rudder::core::BuildSettings;
+using rudder::core::FieldError;
+using rudder::core::MessageType;
+using rudder::core::parse_call;
+using rudder::core::parse_call_of_type;
+using rudder::core::ParsedCall;
+using rudder::core::Rng;
+using Kind = FieldError::Kind;
+
+constexpr std::int64_t kNow = 1'706'702'400'000;      // 2024-01-31T12:00:00.000Z
+constexpr std::int64_t kJan31Noon2024 = 1'706'702'400'000;
+
+// Parses `input` and builds the message, as the CLI does; returns the payload.
+json built(const json& input) {
+  ParsedCall call;
+  if (auto e = parse_call(input, call)) {
+    ADD_FAILURE() << "parse refused " << input.dump() << ": " << e->to_string();
+    return json::object();
+  }
+  static const BuildSettings settings(32 * 1024, "server", "rudder-cpp-test", "1.2.3");
+  Rng rng(3);
+  const auto result = build_message(call.fields, settings, kNow, rng);
+  if (result.error) {
+    ADD_FAILURE() << "build refused " << input.dump() << ": " << result.error->to_string();
+    return json::object();
+  }
+  return json::parse(result.event.complete_json(kNow));
+}
+
+FieldError parse_error(const json& input) {
+  ParsedCall call;
+  auto e = parse_call(input, call);
+  if (!e) {
+    ADD_FAILURE() << "accepted: " << input.dump();
+    return FieldError{Kind::missing, "<accepted>", ""};
+  }
+  return *e;
+}
+
+TEST(ParseCall, ReadsATrackCallIntoItsPayload) {
+  const json input = {{"type", "track"},
+                      {"userId", "u-1"},
+                      {"anonymousId", "a-1"},
+                      {"messageId", "m-1"},
+                      {"event", "Order Completed"},
+                      {"properties", {{"total", 30}}},
+                      {"context", {{"ip", "10.0.0.1"}}},
+                      {"integrations", {{"All", false}}}};
+  const json p = built(input);
+  EXPECT_EQ(p["type"], "track");
+  EXPECT_EQ(p["userId"], "u-1");
+  EXPECT_EQ(p["anonymousId"], "a-1");
+  EXPECT_EQ(p["messageId"], "m-1");
+  EXPECT_EQ(p["event"], "Order Completed");
+  EXPECT_EQ(p["properties"], input["properties"]);
+  EXPECT_EQ(p["context"]["ip"], "10.0.0.1");
+  EXPECT_EQ(p["integrations"], input["integrations"]);
+}
+
+TEST(ParseCall, ReadsEveryTypesOwnFields) {
+  EXPECT_EQ(built({{"type", "identify"}, {"userId", "u"}, {"traits", {{"a", 1}}}})["traits"],
+            json({{"a", 1}}));
+  const json page = built({{"type", "page"}, {"userId", "u"}, {"name", "Home"},
+                           {"category", "Docs"}, {"properties", {{"p", 1}}}});
+  EXPECT_EQ(page["type"], "page");
+  EXPECT_EQ(page["name"], "Home");
+  EXPECT_EQ(page["category"], "Docs");
+  EXPECT_EQ(page["properties"], json({{"p", 1}}));
+  const json screen = built({{"type", "screen"}, {"anonymousId", "a"}, {"name", "Main"}});
+  EXPECT_EQ(screen["type"], "screen");
+  EXPECT_EQ(screen["name"], "Main");
+  const json group = built({{"type", "group"}, {"userId", "u"}, {"groupId", "g"},
+                            {"traits", {{"size", 5}}}});
+  EXPECT_EQ(group["groupId"], "g");
+  EXPECT_EQ(group["traits"], json({{"size", 5}}));
+  const json alias = built({{"type", "alias"}, {"userId", "u"}, {"previousId", "old"}});
+  EXPECT_EQ(alias["type"], "alias");
+  EXPECT_EQ(alias["previousId"], "old");
+}
+
+TEST(ParseCall, IntegerIdsBecomeTheirDecimalText) {
+  const json identify = built({{"type", "identify"}, {"userId", 42}, {"anonymousId", -7}});
+  EXPECT_EQ(identify["userId"], "42");
+  EXPECT_EQ(identify["anonymousId"], "-7");
+  const json group = built({{"type", "group"},
+                            {"userId", 0},
+                            {"groupId", std::numeric_limits<std::uint64_t>::max()}});
+  EXPECT_EQ(group["userId"], "0");
+  EXPECT_EQ(group["groupId"], "18446744073709551615");
+  const json alias = built({{"type", "alias"},
+                            {"userId", std::numeric_limits<std::int64_t>::min()},
+                            {"previousId", 123456789012345}});
+  EXPECT_EQ(alias["userId"], "-9223372036854775808");
+  EXPECT_EQ(alias["previousId"], "123456789012345");
+}
+
+TEST(ParseCall, IntegerIdsParsedFromTextBecomeDecimalText) {
+  const json p = built(json::parse(R"({"type":"track","userId":1234567890123,"event":"E"})"));
+  EXPECT_EQ(p["userId"], "1234567890123");
+}
+
+TEST(ParseCall, FloatIdsAreRefusedByName) {
+  FieldError e = parse_error({{"type", "track"}, {"userId", 1.5}, {"event", "E"}});
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "userId");
+  e = parse_error(json::parse(R"({"type":"alias","userId":"u","previousId":1.0})"));
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "previousId");
+}
+
+TEST(ParseCall, ObjectArrayAndBooleanIdsAreRefusedByName) {
+  FieldError e = parse_error({{"type", "track"}, {"anonymousId", {{"id", 1}}}, {"event", "E"}});
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "anonymousId");
+  e = parse_error({{"type", "group"}, {"userId", "u"}, {"groupId", {1, 2}}});
+  EXPECT_EQ(e.field, "groupId");
+  e = parse_error({{"type", "identify"}, {"userId", true}});
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "userId");
+}
+
+TEST(ParseCall, TextFieldsMustBeStrings) {
+  FieldError e = parse_error({{"type", "track"}, {"userId", "u"}, {"event", 5}});
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "event");
+  EXPECT_EQ(parse_error({{"type", "page"}, {"userId", "u"}, {"name", {{"a", 1}}}}).field, "name");
+  EXPECT_EQ(parse_error({{"type", "page"}, {"userId", "u"}, {"name", "n"}, {"category", 1}}).field,
+            "category");
+  e = parse_error({{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"messageId", 12}});
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "messageId");
+}
+
+TEST(ParseCall, UnknownFieldIsRefusedByName) {
+  const FieldError e = parse_error({{"type", "track"}, {"userId", "u"}, {"evnet", "typo"}});
+  EXPECT_EQ(e.kind, Kind::invalid_value);
+  EXPECT_EQ(e.field, "evnet");
+  EXPECT_NE(e.problem.find("track"), std::string::npos) << e.problem;
+}
+
+TEST(ParseCall, FieldOfAnotherTypeIsRefusedByName) {
+  FieldError e = parse_error({{"type", "identify"}, {"userId", "u"}, {"event", "E"}});
+  EXPECT_EQ(e.kind, Kind::invalid_value);
+  EXPECT_EQ(e.field, "event");
+  EXPECT_EQ(e.to_string(), "event: is not a field of identify");
+  EXPECT_EQ(parse_error({{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"traits", json::object()}}).field,
+            "traits");
+  EXPECT_EQ(parse_error({{"type", "alias"}, {"userId", "u"}, {"previousId", "p"}, {"properties", json::object()}}).field,
+            "properties");
+  EXPECT_EQ(parse_error({{"type", "group"}, {"userId", "u"}, {"groupId", "g"}, {"name", "n"}}).field,
+            "name");
+  EXPECT_EQ(parse_error({{"type", "screen"}, {"userId", "u"}, {"name", "n"}, {"groupId", "g"}}).field,
+            "groupId");
+  EXPECT_EQ(parse_error({{"type", "identify"}, {"userId", "u"}, {"previousId", "p"}}).field,
+            "previousId");
+}
+
+TEST(ParseCall, MissingTypeIsRefused) {
+  FieldError e = parse_error({{"userId", "u"}, {"event", "E"}});
+  EXPECT_EQ(e.kind, Kind::missing);
+  EXPECT_EQ(e.field, "type");
+  e = parse_error({{"type", nullptr}, {"userId", "u"}});
+  EXPECT_EQ(e.kind, Kind::missing);
+  EXPECT_EQ(e.field, "type");
+}
+
+TEST(ParseCall, UnknownTypeIsRefused) {
+  FieldError e = parse_error({{"type", "click"}, {"userId", "u"}});
+  EXPECT_EQ(e.kind, Kind::invalid_value);
+  EXPECT_EQ(e.field, "type");
+  EXPECT_NE(e.problem.find("click"), std::string::npos) << e.problem;
+  EXPECT_EQ(parse_error({{"type", "Track"}, {"userId", "u"}}).field, "type");
+  e = parse_error({{"type", 1}, {"userId", "u"}});
+  EXPECT_EQ(e.kind, Kind::wrong_type);
+  EXPECT_EQ(e.field, "type");
+}
+
+TEST(ParseCall, InputMustBeAnObject) {
+  for (const json& input : {json::array({1, 2}), json("track"), json(3), json()}) {
+    const FieldError e = parse_error(input);
+    EXPECT_EQ(e.kind, Kind::wrong_type) << input.dump();
+    EXPECT_EQ(e.field, "message") << input.dump();
+  }
+}
+
+TEST(ParseCall, TimestampAsRfc3339TextWithOffset) {
+  const json p = built({{"type", "track"}, {"userId", "u"}, {"event", "E"},
+                        {"timestamp", "2024-01-31T14:00:00.250+02:00"}});
+  EXPECT_EQ(p["timestamp"], "2024-01-31T12:00:00.250Z");
+  ParsedCall call;
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", "2024-01-31T12:00:00Z"}}, call));
+  EXPECT_EQ(call.fields.timestamp_unix_ms, kJan31Noon2024);
+}
+
+TEST(ParseCall, TimestampAsMillisecondsSinceTheEpoch) {
+  const json p = built({{"type", "track"}, {"userId", "u"}, {"event", "E"},
+                        {"timestamp", kJan31Noon2024 + 7}});
+  EXPECT_EQ(p["timestamp"], "2024-01-31T12:00:00.007Z");
+  ParsedCall call;
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", 1'706'702'400'007.9}}, call));
+  EXPECT_EQ(call.fields.timestamp_unix_ms, kJan31Noon2024 + 7) << "fractions of a ms dropped";
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -1}}, call));
+  EXPECT_EQ(call.fields.timestamp_unix_ms, -1);
+}
+
+TEST(ParseCall, UnreadableTimestampIsRefused) {
+  for (const json& bad : {json("yesterday"), json("2024-01-31"), json("2024-01-31T12:00:00"),
+                          json("1706702400000")}) {
+    const FieldError e = parse_error({{"type", "track"}, {"userId", "u"}, {"timestamp", bad}});
+    EXPECT_EQ(e.kind, Kind::invalid_value) << bad.dump();
+    EXPECT_EQ(e.field, "timestamp") << bad.dump();
+  }
+  for (const json& bad : {json(true), json::object(), json::array()}) {
+    const FieldError e = parse_error({{"type", "track"}, {"userId", "u"}, {"timestamp", bad}});
+    EXPECT_EQ(e.kind, Kind::wrong_type) << bad.dump();
+    EXPECT_EQ(e.field, "timestamp") << bad.dump();
+  }
+  const FieldError e = parse_error({{"type", "track"}, {"userId", "u"}, {"timestamp", 1e300}});
+  EXPECT_EQ(e.kind, Kind::out_of_range);
+  EXPECT_EQ(e.field, "timestamp");
+}
+
+TEST(ParseCall, NullMeansNotGiven) {
+  const json p = built({{"type", "track"}, {"userId", "u"}, {"anonymousId", nullptr},
+                        {"event", "E"}, {"properties", nullptr}, {"timestamp", nullptr},
+                        {"messageId", nullptr}, {"context", nullptr}, {"integrations", nullptr}});
+  EXPECT_FALSE(p.contains("anonymousId"));
+  EXPECT_FALSE(p.contains("timestamp"));
+  EXPECT_EQ(p["properties"], json::object());
+  EXPECT_EQ(p["integrations"], json({{"All", true}}));
+}
+
+TEST(ParseCall, ParsingAgainForgetsTheLastCallsFields) {
+  ParsedCall call;
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"userId", 5}, {"event", "E"},
+                           {"properties", {{"a", 1}}}, {"timestamp", 0}},
+                          call));
+  ASSERT_FALSE(parse_call({{"type", "identify"}, {"anonymousId", "a"}}, call));
+  EXPECT_EQ(call.fields.type, MessageType::identify);
+  EXPECT_TRUE(call.fields.user_id.empty());
+  EXPECT_TRUE(call.fields.event.empty());
+  EXPECT_EQ(call.fields.properties, nullptr);
+  EXPECT_FALSE(call.fields.timestamp_unix_ms.has_value());
+}
+
+TEST(ParseCallOfType, TypeMayBeLeftOut) {
+  ParsedCall call;
+  const json input = {{"userId", "u"}, {"event", "E"}};
+  ASSERT_FALSE(parse_call_of_type(MessageType::track, input, call));
+  EXPECT_EQ(call.fields.type, MessageType::track);
+  EXPECT_EQ(call.fields.event, "E");
+}
+
+TEST(ParseCallOfType, MatchingTypeIsAccepted) {
+  ParsedCall call;
+  EXPECT_FALSE(parse_call_of_type(MessageType::page, {{"type", "page"}, {"name", "n"}}, call));
+}
+
+TEST(ParseCallOfType, ConflictingTypeIsRefused) {
+  ParsedCall call;
+  const auto e = parse_call_of_type(MessageType::track, {{"type", "identify"}, {"userId", "u"}}, call);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->kind, Kind::invalid_value);
+  EXPECT_EQ(e->field, "type");
+  EXPECT_NE(e->problem.find("track"), std::string::npos) << e->problem;
+  EXPECT_TRUE(parse_call_of_type(MessageType::track, {{"type", 7}}, call));
+}
+
+TEST(ParseCallOfType, ChecksFieldsAgainstTheGivenType) {
+  ParsedCall call;
+  const auto e = parse_call_of_type(MessageType::identify, {{"userId", "u"}, {"event", "E"}}, call);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->field, "event");
+}
+
+}  // namespace
