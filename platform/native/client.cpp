@@ -55,6 +55,11 @@ std::string batch_endpoint(std::string url) {
 // of the CPU, which is what a background sender on a busy host should spend.
 constexpr int kGzipLevel = 1;
 
+// How old a body encoded ahead (during the previous request) may be and still be sent: its
+// sentAt is early by its age, which shifts the data plane's corrected event times. A second
+// is within what clock correction over a network is good for anyway.
+constexpr std::int64_t kPreparedBodyMaxAgeMs = 1000;
+
 }  // namespace
 
 class Client::Impl final : public native::ForkAware {
@@ -84,6 +89,7 @@ class Client::Impl final : public native::ForkAware {
     std::string bytes;
     bool gzipped = false;
     std::size_t plain_size = 0;
+    std::int64_t built_at = 0;  // steady ms: its sentAt says this moment
   };
   core::Step advance(std::unique_lock<std::mutex>& lock, bool flushing, bool overlap);
   Body encode(std::uint64_t batch_id);
@@ -249,9 +255,11 @@ core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushi
   const std::size_t events = pipeline_.request_event_count();
   const int attempt = pipeline_.request_attempt();
   lock.unlock();
-  // A body prepared during the previous round trip serves a first attempt; a retry is built
-  // again so its sentAt says when it really left.
-  if (prepared_ && prepared_->batch_id == step.batch_id && attempt == 1) {
+  // A body prepared during the previous round trip serves a first attempt if that trip was
+  // quick; a retry, or a body the trip left waiting, is built again so its sentAt says when
+  // it really left (the data plane corrects event times by receivedAt - sentAt).
+  if (prepared_ && prepared_->batch_id == step.batch_id && attempt == 1 &&
+      steady_ms() - prepared_->built_at <= kPreparedBodyMaxAgeMs) {
     in_flight_ = std::move(*prepared_);
   } else {
     in_flight_ = encode(step.batch_id);
@@ -287,6 +295,7 @@ core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushi
 Client::Impl::Body Client::Impl::encode(std::uint64_t batch_id) {
   Body body;
   body.batch_id = batch_id;
+  body.built_at = steady_ms();
   body.bytes = pipeline_.build_body(batch_id, unix_ms());
   body.plain_size = body.bytes.size();
   if (config_.gzip) {

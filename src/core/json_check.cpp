@@ -11,9 +11,14 @@ namespace {
 
 using Kind = FieldError::Kind;
 
-// Recursion depth is bounded by the value's own nesting, which nlohmann's parser and the
-// caller's construction already bound; the path string is only built on failure.
-bool find_problem(const nlohmann::json& value, std::string& path, FieldError& error) {
+// Recursion stops at kMaxJsonDepth; the path string is only built on failure.
+bool find_problem(const nlohmann::json& value, std::string& path, FieldError& error,
+                  std::size_t depth) {
+  if (value.is_structured() && depth > kMaxJsonDepth) {
+    error = {Kind::invalid_value, path,
+             "is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+    return true;
+  }
   switch (value.type()) {
     case nlohmann::json::value_t::string:
       if (!is_valid_utf8(value.get_ref<const std::string&>())) {
@@ -35,7 +40,7 @@ bool find_problem(const nlohmann::json& value, std::string& path, FieldError& er
           return true;
         }
         path.append(".").append(key);
-        if (find_problem(child, path, error)) return true;
+        if (find_problem(child, path, error, depth + 1)) return true;
         path.resize(mark);
       }
       return false;
@@ -44,7 +49,7 @@ bool find_problem(const nlohmann::json& value, std::string& path, FieldError& er
       for (const auto& child : value) {
         const std::size_t mark = path.size();
         path.append("[").append(std::to_string(index++)).append("]");
-        if (find_problem(child, path, error)) return true;
+        if (find_problem(child, path, error, depth + 1)) return true;
         path.resize(mark);
       }
       return false;
@@ -62,11 +67,20 @@ bool find_problem(const nlohmann::json& value, std::string& path, FieldError& er
 
 }  // namespace
 
-std::optional<FieldError> check_json_values(const nlohmann::json& value, const std::string& field) {
+std::optional<FieldError> check_json_values(const nlohmann::json& value, const std::string& field,
+                                            std::size_t depth) {
   std::string path = field;
   FieldError error{Kind::invalid_value, "", ""};
-  if (find_problem(value, path, error)) return error;
-  return std::nullopt;
+  if (!find_problem(value, path, error, depth)) return std::nullopt;
+  if (value.is_structured() && error.field.size() > field.size() &&
+      error.problem.find("nested deeper") != std::string::npos) {
+    // A path hundreds of levels long helps nobody: name the outermost member that nests (a
+    // value below level 1 is already such a member).
+    const std::size_t end =
+        depth > 1 ? field.size() : error.field.find_first_of(".[", field.size() + 1);
+    if (end != std::string::npos) error.field.resize(end);
+  }
+  return error;
 }
 
 }  // namespace rudder::core

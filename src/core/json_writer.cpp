@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_check.hpp"
 #include "core/text.hpp"
 
 namespace rudder::core {
@@ -25,9 +26,7 @@ void append_double(std::string& out, double value) {
   out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
-}  // namespace
-
-bool write_checked_json(const nlohmann::json& value, std::string& out) {
+bool write_value(const nlohmann::json& value, std::string& out, std::size_t depth) {
   using Type = nlohmann::json::value_t;
   switch (value.type()) {
     case Type::null:
@@ -51,17 +50,19 @@ bool write_checked_json(const nlohmann::json& value, std::string& out) {
     case Type::string:
       return append_json_string_checked(out, value.get_ref<const std::string&>());
     case Type::array: {
+      if (depth > kMaxJsonDepth) return false;
       out.push_back('[');
       bool first = true;
       for (const auto& child : value) {
         if (!first) out.push_back(',');
         first = false;
-        if (!write_checked_json(child, out)) return false;
+        if (!write_value(child, out, depth + 1)) return false;
       }
       out.push_back(']');
       return true;
     }
     case Type::object: {
+      if (depth > kMaxJsonDepth) return false;
       out.push_back('{');
       bool first = true;
       for (const auto& [key, child] : value.get_ref<const nlohmann::json::object_t&>()) {
@@ -69,7 +70,7 @@ bool write_checked_json(const nlohmann::json& value, std::string& out) {
         first = false;
         if (!append_json_string_checked(out, key)) return false;
         out.push_back(':');
-        if (!write_checked_json(child, out)) return false;
+        if (!write_value(child, out, depth + 1)) return false;
       }
       out.push_back('}');
       return true;
@@ -79,6 +80,12 @@ bool write_checked_json(const nlohmann::json& value, std::string& out) {
       return false;
   }
   return false;
+}
+
+}  // namespace
+
+bool write_checked_json(const nlohmann::json& value, std::string& out, std::size_t depth) {
+  return write_value(value, out, depth);
 }
 
 }  // namespace rudder::core

@@ -2,6 +2,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,9 +11,11 @@ namespace rudder::core {
 
 /// Appends `value` to `out` as compact JSON, byte for byte what nlohmann's dump() writes,
 /// in the same pass that checks it: returns false (with `out` partly written) at the first
-/// string or key that is not valid UTF-8, number that is not finite, or binary value.
+/// string or key that is not valid UTF-8, number that is not finite, binary value, or array
+/// or object nested deeper than kMaxJsonDepth (json_check.hpp).
 /// check_json_values() then names the culprit; this pass only has to be fast, since it runs
 /// on the caller's thread for every event.
-bool write_checked_json(const nlohmann::json& value, std::string& out);
+/// `depth` is the nesting level of `value` itself, as for check_json_values().
+bool write_checked_json(const nlohmann::json& value, std::string& out, std::size_t depth = 1);
 
 }  // namespace rudder::core

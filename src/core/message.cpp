@@ -144,7 +144,7 @@ class Writer {
           return;
         }
         out_.push_back(':');
-        value(v, "context." + k);
+        value(v, "context." + k, 2);
         out_.push_back(',');
       }
     }
@@ -156,9 +156,7 @@ class Writer {
       out_.append(",\"traits\":");
       const auto caller_traits = has_caller ? caller->find("traits") : json::const_iterator();
       if (has_caller && caller_traits != caller->end() && caller_traits->is_object()) {
-        json merged = *caller_traits;  // rare: both the caller's context and identify have traits
-        merged.update(*identify_traits);
-        value(merged, "traits");
+        merged(*caller_traits, "context.traits", *identify_traits, "traits");
       } else {
         const std::size_t copy_start = out_.size();
         value(*identify_traits, "traits");
@@ -172,10 +170,33 @@ class Writer {
   std::optional<FieldError>& problem() { return problem_; }
 
  private:
-  void value(const json& v, const std::string& path) {
-    if (problem_ || write_checked_json(v, out_)) return;
-    problem_ = check_json_values(v, path);
+  void value(const json& v, const std::string& path, std::size_t depth = 1) {
+    if (problem_ || write_checked_json(v, out_, depth)) return;
+    problem_ = check_json_values(v, path, depth);
     if (!problem_) problem_ = error(Kind::invalid_value, path, "cannot be written as JSON");
+  }
+  // Writes the object `base` with the keys of `over` written over it (over's value wins),
+  // without copying either: a copy of a caller's value would recurse unchecked.
+  void merged(const json& base, const std::string& base_path, const json& over,
+              const std::string& over_path) {
+    out_.push_back('{');
+    bool first = true;
+    auto member = [&](const std::string& k, const json& v, const std::string& path) {
+      if (problem_) return;
+      if (!first) out_.push_back(',');
+      first = false;
+      if (!append_json_string_checked(out_, k)) {
+        problem_ = error(Kind::invalid_value, path, "object key is not valid UTF-8");
+        return;
+      }
+      out_.push_back(':');
+      value(v, path + "." + k, 2);
+    };
+    for (const auto& [k, v] : base.get_ref<const json::object_t&>()) {
+      if (!over.contains(k)) member(k, v, base_path);
+    }
+    for (const auto& [k, v] : over.get_ref<const json::object_t&>()) member(k, v, over_path);
+    out_.push_back('}');
   }
   void measure(std::size_t excluded = 0) {
     const std::size_t size = out_.size() - start_ - excluded;

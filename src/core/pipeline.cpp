@@ -8,7 +8,11 @@
 namespace rudder::core {
 
 Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed)
-    : settings_(settings), rng_(seed) {}
+    : settings_(settings), rng_(seed) {
+  // The platforms validate their config; this keeps a careless one from cutting empty
+  // batches forever.
+  settings_.upload_size = std::max<std::size_t>(settings_.upload_size, 1);
+}
 
 Pipeline::Enqueued Pipeline::enqueue(EncodedEvent&& event) {
   if (queue_.size() >= settings_.max_queue_size) {
@@ -84,6 +88,7 @@ Step Pipeline::next_step(std::int64_t now, bool flushing) {
 }
 
 std::string Pipeline::build_request(std::int64_t now_unix_ms) const {
+  if (!in_flight_) return {};
   return build_batch_body(outgoing_.front().events, now_unix_ms);
 }
 
@@ -101,10 +106,12 @@ std::string Pipeline::build_body(std::uint64_t id, std::int64_t now_unix_ms) con
 }
 
 std::size_t Pipeline::request_event_count() const noexcept {
-  return outgoing_.front().events.size();
+  return in_flight_ ? outgoing_.front().events.size() : 0;
 }
 
-int Pipeline::request_attempt() const noexcept { return outgoing_.front().attempts; }
+int Pipeline::request_attempt() const noexcept {
+  return in_flight_ ? outgoing_.front().attempts : 0;
+}
 
 Failure Pipeline::give_up(Batch& batch, DeliveryError error, std::int64_t now_unix_ms) {
   Failure failure{std::move(error), {}};
@@ -126,6 +133,7 @@ std::string describe(const Response& r) {
 
 std::optional<Failure> Pipeline::on_response(const Response& response, std::int64_t now,
                                              std::int64_t now_unix_ms) {
+  if (!in_flight_) return std::nullopt;  // no request out (e.g. abandoned meanwhile)
   in_flight_ = false;
   Batch& head = outgoing_.front();
   const std::size_t count = head.events.size();
@@ -167,7 +175,8 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   error.attempts = head.attempts;
   error.message = describe(response);
   if (verdict == Verdict::retry) {
-    error.message += " (gave up after " + std::to_string(head.attempts) + " attempts)";
+    error.message += " (gave up after " + std::to_string(head.attempts) +
+                     (head.attempts == 1 ? " attempt)" : " attempts)");
   }
   Failure failure = give_up(head, std::move(error), now_unix_ms);
   stats_.failed += count;

@@ -75,7 +75,8 @@ class Pipeline {
   /// waiting for upload_interval (back-off waits still apply).
   Step next_step(std::int64_t now, bool flushing);
 
-  /// The request body for the batch next_step() said to send, with sentAt = `now_unix_ms`.
+  /// The request body for the batch next_step() said to send, with sentAt = `now_unix_ms`;
+  /// empty when no request is in flight. (So are the two accessors below: 0.)
   std::string build_request(std::int64_t now_unix_ms) const;
 
   /// While a request is in flight, cuts the next batch (when one is ready) so the platform can
@@ -91,7 +92,8 @@ class Pipeline {
   /// 1 for the first attempt at that batch.
   int request_attempt() const noexcept;
 
-  /// The answer to the request in flight. Returns events given up on, if any.
+  /// The answer to the request in flight. Returns events given up on, if any. Ignored when
+  /// no request is in flight.
   std::optional<Failure> on_response(const Response& response, std::int64_t now,
                                      std::int64_t now_unix_ms);
 

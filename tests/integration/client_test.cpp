@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -64,6 +66,20 @@ class ClientTest : public ::testing::Test {
 };
 
 LocalDataPlane* ClientTest::plane_ = nullptr;
+
+// Milliseconds since 1970 of an ISO-8601 UTC time with milliseconds ("2026-01-02T03:04:05.678Z").
+std::int64_t parse_iso_ms(const std::string& text) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+    ADD_FAILURE() << "not an ISO time: " << text;
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
 
 TEST_F(ClientTest, SixCallsArriveSpecShaped) {
   Client client(config());
@@ -329,6 +345,28 @@ TEST_F(ClientTest, EightThreadsTenThousandEventsEachArriveExactlyOnce) {
     seen.insert(std::make_pair(e["properties"]["t"].get<int>(), e["properties"]["i"].get<int>()));
   }
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+// The next batch is encoded while the previous request is out; when that request is slow,
+// the encoded body must not go out with a sentAt from before it waited, or the data plane
+// would shift its events' times by the wait.
+TEST_F(ClientTest, SentAtSaysWhenTheBatchLeftEvenAfterASlowRequest) {
+  plane_->misbehave({{"count", 1}, {"delayMs", 1500}});
+  Config c = config();
+  c.upload_size = 10;
+  Client client(c);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.track("u", "E", {{"i", i}}));
+  ASSERT_TRUE(client.flush(20s));
+  const json events = plane_->events();
+  ASSERT_EQ(events.size(), 20u);
+  for (const auto& e : events) {
+    const auto sent = parse_iso_ms(e["sentAt"].get<std::string>());
+    const auto received = parse_iso_ms(e["receivedAt"].get<std::string>());
+    // Loopback: sent and received within a moment of each other (the slow request's events
+    // were sent, then held 1.5 s by the data plane before it read the time).
+    EXPECT_LE(received - sent, e["properties"]["i"].get<int>() < 10 ? 2500 : 500)
+        << e["properties"]["i"] << " sentAt " << e["sentAt"] << " receivedAt " << e["receivedAt"];
+  }
 }
 
 TEST_F(ClientTest, DestroyingWithoutFlushDeliversEverything) {

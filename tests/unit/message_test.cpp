@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/json_check.hpp"
 #include "core/message.hpp"
 
 namespace {
@@ -19,6 +20,7 @@ using rudder::core::build_message;
 using rudder::core::BuildResult;
 using rudder::core::BuildSettings;
 using rudder::core::FieldError;
+using rudder::core::kMaxJsonDepth;
 using rudder::core::MessageFields;
 using rudder::core::MessageType;
 using rudder::core::Rng;
@@ -651,6 +653,60 @@ TEST(MessageValidation, NonFiniteNumbersAreOutOfRangeAndNamed) {
   e = error_of(group);
   EXPECT_EQ(e.kind, Kind::out_of_range);
   EXPECT_EQ(e.field, "integrations.Weight");
+}
+
+// A value whose arrays nest `levels` deep inside `key`: {"key": [[[...]]]}. Built in place,
+// since building it by copies would itself recurse that deep.
+json nested_object(const std::string& key, std::size_t levels) {
+  json root = json::object();
+  json* inner = &root[key];
+  *inner = json::array();
+  for (std::size_t i = 1; i < levels; ++i) {
+    inner->push_back(json::array());
+    inner = &inner->back();
+  }
+  return root;
+}
+
+TEST(MessageValidation, NestingDeeperThanTheLimitIsRefusedAndNamed) {
+  // properties is level 1, so its key "k" at the limit - 1 levels is exactly at the limit.
+  const json at_limit = nested_object("k", kMaxJsonDepth - 1);
+  MessageFields track = valid(MessageType::track);
+  track.properties = &at_limit;
+  EXPECT_EQ(payload(track)["properties"], at_limit);
+
+  const json too_deep = nested_object("k", kMaxJsonDepth);
+  track.properties = &too_deep;
+  const FieldError e = error_of(track);
+  EXPECT_EQ(e.kind, Kind::invalid_value);
+  EXPECT_EQ(e.field, "properties.k");
+  EXPECT_NE(e.problem.find("nested deeper than"), std::string::npos) << e.problem;
+
+  const json context_too_deep = nested_object("app", kMaxJsonDepth);
+  track.properties = nullptr;
+  track.context = &context_too_deep;
+  EXPECT_EQ(error_of(track).field, "context.app");
+}
+
+TEST(MessageValidation, ARunawayNestingIsRefusedWithoutExhaustingTheStack) {
+  // 200,000 levels would overflow any thread's stack if anything walked it recursively.
+  const json runaway = nested_object("tree", 200'000);
+  MessageFields identify = valid(MessageType::identify);
+  identify.traits = &runaway;
+  EXPECT_EQ(error_of(identify).field, "traits.tree");
+
+  // The caller's context.traits merged under identify's traits is not copied either.
+  const json context = {{"traits", {{"plan", "free"}}}};
+  const json ok_traits = {{"plan", "pro"}};
+  identify.context = &runaway;  // context.tree, far too deep
+  identify.traits = &ok_traits;
+  EXPECT_EQ(error_of(identify).field, "context.tree");
+  json deep_context_traits = json::object();
+  deep_context_traits["traits"] = nested_object("tree", 200'000);  // moved, not copied
+  identify.context = &deep_context_traits;
+  EXPECT_EQ(error_of(identify).field, "context.traits.tree");
+  identify.context = &context;
+  EXPECT_EQ(payload(identify)["context"]["traits"], json({{"plan", "pro"}}));
 }
 
 // --- Size ------------------------------------------------------------------------------------

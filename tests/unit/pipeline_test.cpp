@@ -684,7 +684,28 @@ TEST(Pipeline, ZeroMaxRetriesMeansASingleAttempt) {
   EXPECT_EQ(run.attempts.size(), 1u);
   ASSERT_EQ(run.failures.size(), 1u);
   EXPECT_EQ(run.failures[0].error.attempts, 1);
+  EXPECT_NE(run.failures[0].error.message.find("gave up after 1 attempt)"), std::string::npos)
+      << run.failures[0].error.message;
   EXPECT_EQ(p.stats().retried, 0u);
+}
+
+TEST(Pipeline, AnAnswerWithNoRequestOutChangesNothing) {
+  Pipeline p(settings_with(100), 1);
+  p.enqueue(event("a"));
+  EXPECT_FALSE(p.on_response(answer(500), 0, 0).has_value());
+  EXPECT_TRUE(p.build_request(0).empty());
+  EXPECT_EQ(p.request_event_count(), 0u);
+  EXPECT_EQ(p.stats().pending, 1u);
+  EXPECT_EQ(p.stats().failed, 0u);
+  EXPECT_EQ(p.stats().retried, 0u);
+}
+
+TEST(Pipeline, AZeroUploadSizeStillSendsOneEventPerBatch) {
+  Pipeline p(settings_with(0), 1);
+  enqueue_all(p, 0, 3);
+  const Trace run = drive(p, {});
+  EXPECT_EQ(run.delivered(), range_ids(0, 3));
+  EXPECT_EQ(run.attempts.size(), 3u);
 }
 
 TEST(Pipeline, AFailedBatchDoesNotHoldUpTheNextOne) {
