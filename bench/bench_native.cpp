@@ -3,10 +3,12 @@
 // Usage: bench_native <data-plane-url> <label> [events]
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "rudder/analytics.hpp"
 
@@ -51,25 +53,34 @@ int main(int argc, char** argv) {
   const rudder::json properties = {
       {"title", "The Independence"}, {"author", "John Doe"}, {"words", 1843}, {"rating", 4.5}};
 
-  // Caller cost: the time a track() call takes on the caller's thread, measured while the
-  // worker is delivering (so it competes for the same two cores, as in production).
-  {
-    rudder::Client client(config_for(url, events));
+  // Caller cost: the CPU time a track() call takes on the caller's thread, measured while the
+  // worker is delivering (so it competes for the same two cores, as in production); then the
+  // same calls with send=false, which is validation and serialization alone. Five rounds each,
+  // the queue drained between rounds; the median is printed with the range, since a shared
+  // machine makes single rounds noisy.
+  const std::size_t calls_per_round = std::max<std::size_t>(events / 25, 1);
+  for (const bool send : {true, false}) {
+    rudder::Config c = config_for(url, events);
+    c.send = send;
+    rudder::Client client(c);
     constexpr int kWarmup = 20'000;
     for (int i = 0; i < kWarmup; ++i) client.track("user-" + std::to_string(i % 1000), "Warm Up", properties);
-    const std::size_t calls = events / 5;
-    const auto start = SteadyClock::now();
-    const double cpu_start = thread_cpu_seconds();
-    std::size_t refused = 0;
-    for (std::size_t i = 0; i < calls; ++i) {
-      refused += !client.track("user-42", "Article Read", properties).ok();
-    }
-    const double cpu = thread_cpu_seconds() - cpu_start;
-    const double elapsed = seconds_since(start);
     client.flush(std::chrono::seconds(60));
-    const double n = static_cast<double>(calls);
-    std::printf("%-28s caller cost: %.3f us CPU per track() (%.3f us wall) over %zu calls, %zu refused\n",
-                label.c_str(), cpu * 1e6 / n, elapsed * 1e6 / n, calls, refused);
+    std::vector<double> per_call_us;
+    std::size_t refused = 0;
+    for (int round = 0; round < 5; ++round) {
+      const double cpu_start = thread_cpu_seconds();
+      for (std::size_t i = 0; i < calls_per_round; ++i) {
+        refused += !client.track("user-42", "Article Read", properties).ok();
+      }
+      per_call_us.push_back((thread_cpu_seconds() - cpu_start) * 1e6 /
+                            static_cast<double>(calls_per_round));
+      client.flush(std::chrono::seconds(60));
+    }
+    std::sort(per_call_us.begin(), per_call_us.end());
+    std::printf("%-28s %s %.3f us CPU per track() (median of 5 rounds of %zu; %.3f to %.3f), %zu refused\n",
+                label.c_str(), send ? "caller cost:" : "build only: ", per_call_us[2],
+                calls_per_round, per_call_us.front(), per_call_us.back(), refused);
   }
 
   // End to end: from the first call until flush() confirms every event was acknowledged.

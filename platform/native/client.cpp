@@ -126,6 +126,9 @@ class Client::Impl final : public native::ForkAware {
   std::unique_ptr<native::Gzipper> gzipper_;
   Body in_flight_;                // must outlive the request it is the body of
   std::optional<Body> prepared_;  // the next batch, encoded while the previous one was out
+  // Events just delivered, freed with mu_ released (while the next request is out, or before
+  // the worker sleeps): a hundred free()s under the lock would hold up callers.
+  std::vector<core::EncodedEvent> spent_;
 };
 
 Client::Impl::Impl(Config config)
@@ -234,6 +237,12 @@ void Client::Impl::run_worker() {
   while (!abort_.load(std::memory_order_relaxed)) {
     const core::Step step = advance(lock, flush_waiters_ > 0, /*overlap=*/true);
     if (abort_.load(std::memory_order_relaxed)) break;
+    if (!spent_.empty() && step.kind != core::Step::Kind::send) {
+      lock.unlock();  // free the delivered events before sleeping, without the lock
+      spent_.clear();
+      lock.lock();
+      continue;
+    }
     switch (step.kind) {
       case core::Step::Kind::send:
       case core::Step::Kind::in_flight:  // not seen here: this thread sends synchronously
@@ -266,6 +275,7 @@ core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushi
   }
   prepared_.reset();
   transport_->start(in_flight_.bytes, in_flight_.gzipped);
+  spent_.clear();
   if (overlap) {
     lock.lock();
     const std::optional<std::uint64_t> next = pipeline_.cut_next(steady_ms(), flushing);
@@ -287,6 +297,7 @@ core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushi
   // A shutdown that gave up interrupted this request: the batch stays for abandon().
   if (abort_.load()) return step;
   std::optional<core::Failure> failure = pipeline_.on_response(response, steady_ms(), unix_ms());
+  spent_ = pipeline_.take_spent();
   if (failure) report(std::move(*failure), lock);
   idle_cv_.notify_all();
   return step;
@@ -400,7 +411,10 @@ void Client::Impl::after_fork_child() noexcept {
   // The inherited queue is the parent's to deliver; sending it here too would duplicate it.
   pipeline_.reset(native::fresh_seed());
   transport_->abandon_after_fork();
-  prepared_.reset();
+  // The worker may have been writing these without the lock when the fork happened.
+  new (&in_flight_) Body();
+  new (&prepared_) std::optional<Body>();
+  new (&spent_) std::vector<core::EncodedEvent>();
   (void)gzipper_.release();
   gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
   mu_.unlock();

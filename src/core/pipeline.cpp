@@ -142,6 +142,7 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   if (verdict == Verdict::delivered) {
     stats_.delivered += count;
     outgoing_events_ -= count;
+    spent_ = std::move(head.events);
     outgoing_.pop_front();
     return std::nullopt;
   }
@@ -184,6 +185,8 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   outgoing_.pop_front();
   return failure;
 }
+
+std::vector<EncodedEvent> Pipeline::take_spent() noexcept { return std::move(spent_); }
 
 bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
 

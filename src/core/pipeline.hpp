@@ -97,6 +97,11 @@ class Pipeline {
   std::optional<Failure> on_response(const Response& response, std::int64_t now,
                                      std::int64_t now_unix_ms);
 
+  /// The events of the batch just delivered, for the platform to free where it likes: a
+  /// threaded platform frees them outside its lock, so callers do not wait on a hundred
+  /// free()s. Left alone, they are freed at the next delivery.
+  std::vector<EncodedEvent> take_spent() noexcept;
+
   /// True when nothing is queued, in flight, or waiting for a retry.
   bool idle() const noexcept;
 
@@ -131,6 +136,7 @@ class Pipeline {
   std::deque<Batch> outgoing_;
   std::size_t outgoing_events_ = 0;
   bool in_flight_ = false;
+  std::vector<EncodedEvent> spent_;  // see take_spent()
   std::uint64_t next_batch_id_ = 1;
   Stats stats_;
 };

@@ -689,6 +689,17 @@ TEST(Pipeline, ZeroMaxRetriesMeansASingleAttempt) {
   EXPECT_EQ(p.stats().retried, 0u);
 }
 
+TEST(Pipeline, TheDeliveredBatchIsHandedBackToBeFreedOnce) {
+  Pipeline p(settings_with(2), 1);
+  enqueue_all(p, 0, 3);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  EXPECT_TRUE(p.take_spent().empty());  // nothing delivered yet
+  EXPECT_FALSE(p.on_response(answer(200), 0, 0).has_value());
+  EXPECT_EQ(p.take_spent().size(), 2u);
+  EXPECT_TRUE(p.take_spent().empty());
+  EXPECT_EQ(p.stats().pending, 1u);
+}
+
 TEST(Pipeline, AnAnswerWithNoRequestOutChangesNothing) {
   Pipeline p(settings_with(100), 1);
   p.enqueue(event("a"));
