@@ -11,11 +11,15 @@ namespace {
 
 using Kind = FieldError::Kind;
 
-// Recursion stops at kMaxJsonDepth; the path string is only built on failure.
+constexpr std::size_t kNotYet = std::string::npos;
+
+// Recursion stops at kMaxJsonDepth; the path string is only built on failure. `outer_end` is
+// the length of the path of the outermost member being walked (kNotYet at the field itself):
+// a nesting error names that member, since a path hundreds of levels long helps nobody.
 bool find_problem(const nlohmann::json& value, std::string& path, FieldError& error,
-                  std::size_t depth) {
+                  std::size_t depth, std::size_t outer_end) {
   if (value.is_structured() && depth > kMaxJsonDepth) {
-    error = {Kind::invalid_value, path,
+    error = {Kind::invalid_value, path.substr(0, outer_end),
              "is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
     return true;
   }
@@ -40,7 +44,8 @@ bool find_problem(const nlohmann::json& value, std::string& path, FieldError& er
           return true;
         }
         path.append(".").append(key);
-        if (find_problem(child, path, error, depth + 1)) return true;
+        const std::size_t child_outer = outer_end == kNotYet ? path.size() : outer_end;
+        if (find_problem(child, path, error, depth + 1, child_outer)) return true;
         path.resize(mark);
       }
       return false;
@@ -49,7 +54,8 @@ bool find_problem(const nlohmann::json& value, std::string& path, FieldError& er
       for (const auto& child : value) {
         const std::size_t mark = path.size();
         path.append("[").append(std::to_string(index++)).append("]");
-        if (find_problem(child, path, error, depth + 1)) return true;
+        const std::size_t child_outer = outer_end == kNotYet ? path.size() : outer_end;
+        if (find_problem(child, path, error, depth + 1, child_outer)) return true;
         path.resize(mark);
       }
       return false;
@@ -71,16 +77,9 @@ std::optional<FieldError> check_json_values(const nlohmann::json& value, const s
                                             std::size_t depth) {
   std::string path = field;
   FieldError error{Kind::invalid_value, "", ""};
-  if (!find_problem(value, path, error, depth)) return std::nullopt;
-  if (value.is_structured() && error.field.size() > field.size() &&
-      error.problem.find("nested deeper") != std::string::npos) {
-    // A path hundreds of levels long helps nobody: name the outermost member that nests (a
-    // value below level 1 is already such a member).
-    const std::size_t end =
-        depth > 1 ? field.size() : error.field.find_first_of(".[", field.size() + 1);
-    if (end != std::string::npos) error.field.resize(end);
-  }
-  return error;
+  // A value below level 1 is already a member: a nesting error names it.
+  if (find_problem(value, path, error, depth, depth > 1 ? field.size() : kNotYet)) return error;
+  return std::nullopt;
 }
 
 }  // namespace rudder::core

@@ -144,7 +144,7 @@ class Writer {
           return;
         }
         out_.push_back(':');
-        value(v, "context." + k, 2);
+        value(v, "context", &k);
         out_.push_back(',');
       }
     }
@@ -170,8 +170,13 @@ class Writer {
   std::optional<FieldError>& problem() { return problem_; }
 
  private:
-  void value(const json& v, const std::string& path, std::size_t depth = 1) {
+  // Writes the caller's value `v`: the field named `field`, or (given `member`) that member
+  // of it, one level down. The path is only built if the value has a problem to report.
+  void value(const json& v, std::string_view field, const std::string* member = nullptr) {
+    const std::size_t depth = member != nullptr ? 2 : 1;
     if (problem_ || write_checked_json(v, out_, depth)) return;
+    std::string path(field);
+    if (member != nullptr) path.append(".").append(*member);
     problem_ = check_json_values(v, path, depth);
     if (!problem_) problem_ = error(Kind::invalid_value, path, "cannot be written as JSON");
   }
@@ -190,7 +195,7 @@ class Writer {
         return;
       }
       out_.push_back(':');
-      value(v, path + "." + k, 2);
+      value(v, path, &k);
     };
     for (const auto& [k, v] : base.get_ref<const json::object_t&>()) {
       if (!over.contains(k)) member(k, v, base_path);
