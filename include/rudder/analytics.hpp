@@ -93,6 +93,10 @@ class Client {
 
   /// The six calls. `user_id` may be empty when options.anonymous_id is set.
   /// Null `traits` / `properties` mean an empty object; anything else must be an object.
+  /// Refused as Status::invalid, naming the field: a missing required id / event / name /
+  /// groupId, a string that is not valid UTF-8, a number that is not finite, a value nested
+  /// deeper than 256 levels, a message over max_message_bytes. Thread-safe; the caller keeps
+  /// ownership of every argument (nothing is referenced after the call returns).
   Result identify(std::string_view user_id, const json& traits = nullptr,
                   const CallOptions& options = {});
   Result track(std::string_view user_id, std::string_view event,
