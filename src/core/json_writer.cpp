@@ -26,7 +26,9 @@ void append_double(std::string& out, double value) {
   out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
-bool write_value(const nlohmann::json& value, std::string& out, std::size_t depth) {
+}  // namespace
+
+bool write_checked_json(const nlohmann::json& value, std::string& out, std::size_t depth) {
   using Type = nlohmann::json::value_t;
   switch (value.type()) {
     case Type::null:
@@ -56,7 +58,7 @@ bool write_value(const nlohmann::json& value, std::string& out, std::size_t dept
       for (const auto& child : value) {
         if (!first) out.push_back(',');
         first = false;
-        if (!write_value(child, out, depth + 1)) return false;
+        if (!write_checked_json(child, out, depth + 1)) return false;
       }
       out.push_back(']');
       return true;
@@ -70,7 +72,7 @@ bool write_value(const nlohmann::json& value, std::string& out, std::size_t dept
         first = false;
         if (!append_json_string_checked(out, key)) return false;
         out.push_back(':');
-        if (!write_value(child, out, depth + 1)) return false;
+        if (!write_checked_json(child, out, depth + 1)) return false;
       }
       out.push_back('}');
       return true;
@@ -80,12 +82,6 @@ bool write_value(const nlohmann::json& value, std::string& out, std::size_t dept
       return false;
   }
   return false;
-}
-
-}  // namespace
-
-bool write_checked_json(const nlohmann::json& value, std::string& out, std::size_t depth) {
-  return write_value(value, out, depth);
 }
 
 }  // namespace rudder::core

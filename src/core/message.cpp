@@ -139,12 +139,8 @@ class Writer {
     if (has_caller) {
       for (const auto& [k, v] : caller->get_ref<const json::object_t&>()) {
         if (k == "library" || (identify_traits != nullptr && k == "traits")) continue;
-        if (!append_json_string_checked(out_, k)) {
-          problem_ = error(Kind::invalid_value, "context", "object key is not valid UTF-8");
-          return;
-        }
-        out_.push_back(':');
-        value(v, "context", &k);
+        member("context", k, v);
+        if (problem_) return;
         out_.push_back(',');
       }
     }
@@ -180,27 +176,31 @@ class Writer {
     problem_ = check_json_values(v, path, depth);
     if (!problem_) problem_ = error(Kind::invalid_value, path, "cannot be written as JSON");
   }
+  // Writes `"key":value` for member `key` of the caller's object named `parent`.
+  void member(std::string_view parent, const std::string& key, const json& v) {
+    if (problem_) return;
+    if (!append_json_string_checked(out_, key)) {
+      problem_ = error(Kind::invalid_value, std::string(parent), "object key is not valid UTF-8");
+      return;
+    }
+    out_.push_back(':');
+    value(v, parent, &key);
+  }
   // Writes the object `base` with the keys of `over` written over it (over's value wins),
   // without copying either: a copy of a caller's value would recurse unchecked.
   void merged(const json& base, const std::string& base_path, const json& over,
               const std::string& over_path) {
     out_.push_back('{');
     bool first = true;
-    auto member = [&](const std::string& k, const json& v, const std::string& path) {
-      if (problem_) return;
+    auto next = [&](std::string_view parent, const std::string& k, const json& v) {
       if (!first) out_.push_back(',');
       first = false;
-      if (!append_json_string_checked(out_, k)) {
-        problem_ = error(Kind::invalid_value, path, "object key is not valid UTF-8");
-        return;
-      }
-      out_.push_back(':');
-      value(v, path, &k);
+      member(parent, k, v);
     };
     for (const auto& [k, v] : base.get_ref<const json::object_t&>()) {
-      if (!over.contains(k)) member(k, v, base_path);
+      if (!over.contains(k)) next(base_path, k, v);
     }
-    for (const auto& [k, v] : over.get_ref<const json::object_t&>()) member(k, v, over_path);
+    for (const auto& [k, v] : over.get_ref<const json::object_t&>()) next(over_path, k, v);
     out_.push_back('}');
   }
   void measure(std::size_t excluded = 0) {
