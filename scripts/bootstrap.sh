@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs what building and testing the native SDK needs, from Debian's packages only.
+# Installs what building and testing both targets needs, from Debian's packages only:
+# the native SDK's compilers and libraries, Emscripten for the WebAssembly target, Node and
+# npm for the package, Chromium for the browser test.
 # Idempotent: installs nothing when everything is already there.
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcurl4-openssl-dev nlohmann-json3-dev zlib1g-dev
-          googletest libgtest-dev nodejs)
+          googletest libgtest-dev nodejs emscripten chromium)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Some machines' nodejs (NodeSource's) brings npm itself and conflicts with Debian's npm.
+command -v npm > /dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

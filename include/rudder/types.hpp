@@ -49,13 +49,16 @@ const char* to_string(Status status) noexcept;
 /// Counters since the client started (in a forked child: since the fork).
 /// Every event a call hands over ends in exactly one of: dropped[invalid|queue_full|shut_down]
 /// (refused), or queued; and every queued event ends in exactly one of delivered, failed,
-/// dropped[unsent_at_shutdown], or is still pending.
+/// beaconed, dropped[unsent_at_shutdown], or is still pending.
 struct Stats {
   std::uint64_t queued = 0;     ///< accepted into the queue
   std::uint64_t delivered = 0;  ///< acknowledged with 2xx by the data plane
   std::uint64_t failed = 0;     ///< given up on (final HTTP error or retries exhausted)
   std::uint64_t retried = 0;    ///< batch send attempts that were retried (one per retry)
   std::uint64_t pending = 0;    ///< queued or in flight right now
+  /// Handed to the browser's navigator.sendBeacon at page unload (WebAssembly package only):
+  /// the browser sends them after the page is gone, so no answer can be read.
+  std::uint64_t beaconed = 0;
   std::array<std::uint64_t, kDropReasonCount> dropped{};  ///< indexed by DropReason
 
   std::uint64_t dropped_for(DropReason r) const noexcept {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/endpoint.hpp"
 #include "core/message.hpp"
 #include "core/pipeline.hpp"
 #include "native/curl_transport.hpp"
@@ -39,16 +40,6 @@ SteadyClock::time_point steady_point(std::int64_t ms) {
 
 std::int64_t unix_ms(Clock::time_point t = Clock::now()) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-// "https://host/" and "https://host/v1/batch" both mean the batch endpoint of that host.
-std::string batch_endpoint(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  constexpr std::string_view kPath = "/v1/batch";
-  if (url.size() < kPath.size() || url.compare(url.size() - kPath.size(), kPath.size(), kPath) != 0) {
-    url += kPath;
-  }
-  return url;
 }
 
 // Zlib level 1: on event JSON it compresses about as well as the default level for a third
@@ -147,7 +138,7 @@ Client::Impl::Impl(Config config)
   if (config_.max_batch_bytes > kGatewayMaxBodyBytes) {
     log_(LogLevel::warning, "max_batch_bytes is above the data plane's limit; using 4096000");
   }
-  native::TransportSettings transport{batch_endpoint(config_.data_plane_url), config_.write_key,
+  native::TransportSettings transport{core::batch_endpoint(config_.data_plane_url), config_.write_key,
                                       config_.proxy, config_.timeout,
                                       std::string(kLibraryName) + "/" + kLibraryVersion};
   transport_ = std::make_unique<native::CurlTransport>(std::move(transport), abort_);

@@ -310,8 +310,9 @@ BuildResult build_message(const MessageFields& f, const BuildSettings& settings,
   if (size > settings.max_message_bytes) {
     result.error = error(Kind::out_of_range, w.largest_field(),
                          "makes the message " + std::to_string(size) +
-                             " bytes, over max_message_bytes (" +
-                             std::to_string(settings.max_message_bytes) + ")");
+                             " bytes, over the limit of " +
+                             std::to_string(settings.max_message_bytes) +
+                             " (max_message_bytes, maxMessageBytes in JavaScript)");
     result.event.json_open.clear();
     result.message_id.clear();
   }

@@ -188,6 +188,60 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
 
 std::vector<EncodedEvent> Pipeline::take_spent() noexcept { return std::move(spent_); }
 
+std::string Pipeline::beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms) {
+  std::vector<EncodedEvent> piece;
+  std::size_t event_bytes = 0;
+  // False once the piece is full: events stay in order, so nothing after a misfit is taken.
+  auto take = [&](const EncodedEvent& e) {
+    const std::size_t next_bytes = event_bytes + e.wire_size();
+    if (!piece.empty() && batch_body_size(piece.size() + 1, next_bytes) > max_body_bytes) {
+      return false;
+    }
+    event_bytes = next_bytes;
+    piece.push_back(e);
+    return true;
+  };
+  bool full = false;
+  for (auto batch = outgoing_.begin(); batch != outgoing_.end() && !full; ++batch) {
+    for (const EncodedEvent& e : batch->events) {
+      if (!take(e)) {
+        full = true;
+        break;
+      }
+    }
+  }
+  for (auto e = queue_.begin(); e != queue_.end() && !full; ++e) full = !take(*e);
+  beacon_events_ = piece.size();
+  if (piece.empty()) return {};
+  return build_batch_body(piece, now_unix_ms);
+}
+
+bool Pipeline::commit_beacon() {
+  std::size_t left = beacon_events_;
+  beacon_events_ = 0;
+  stats_.beaconed += left;
+  bool took_in_flight = false;
+  while (left > 0 && !outgoing_.empty()) {
+    Batch& head = outgoing_.front();
+    const std::size_t n = std::min(left, head.events.size());
+    if (in_flight_) {
+      // The request in flight no longer stands for this batch: its answer is not applied.
+      in_flight_ = false;
+      took_in_flight = true;
+    }
+    head.events.erase(head.events.begin(), head.events.begin() + static_cast<std::ptrdiff_t>(n));
+    head.id = next_batch_id_++;  // what remains is a new batch: no body built earlier fits it
+    outgoing_events_ -= n;
+    left -= n;
+    if (head.events.empty()) outgoing_.pop_front();
+  }
+  for (; left > 0 && !queue_.empty(); --left) {
+    queue_wire_bytes_ -= queue_.front().wire_size();
+    queue_.pop_front();
+  }
+  return took_in_flight;
+}
+
 bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
 
 std::optional<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {

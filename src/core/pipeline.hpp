@@ -102,6 +102,17 @@ class Pipeline {
   /// free()s. Left alone, they are freed at the next delivery.
   std::vector<EncodedEvent> take_spent() noexcept;
 
+  /// Page unload (browser): the body of one request of at most `max_body_bytes` holding the
+  /// oldest undelivered events in order, the batch in flight included (the data plane
+  /// deduplicates by messageId, so a copy that also lands through the request is harmless).
+  /// Holds at least one event even if that one alone is larger; empty when nothing is pending.
+  /// Nothing leaves the pipeline until commit_beacon().
+  std::string beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms);
+  /// The body last returned by beacon_body() was handed to the browser: its events leave the
+  /// pipeline, counted as Stats::beaconed. Returns true when that took the batch in flight,
+  /// whose answer the platform must then ignore (on_response would otherwise apply it).
+  bool commit_beacon();
+
   /// True when nothing is queued, in flight, or waiting for a retry.
   bool idle() const noexcept;
 
@@ -138,6 +149,7 @@ class Pipeline {
   bool in_flight_ = false;
   std::vector<EncodedEvent> spent_;  // see take_spent()
   std::uint64_t next_batch_id_ = 1;
+  std::size_t beacon_events_ = 0;  // events in the body beacon_body() last returned
   Stats stats_;
 };
 

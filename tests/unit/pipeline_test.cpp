@@ -918,3 +918,60 @@ TEST(Pipeline, EveryQueuedEventEndsInExactlyOneCounter) {
 }
 
 }  // namespace
+
+// ---- page unload: beacon pieces ------------------------------------------------------------
+
+TEST(PipelineBeacon, APieceHoldsTheQueuedEventsInOrderAndLeavesThemUntilCommitted) {
+  Pipeline p(settings_with(), 1);
+  enqueue_all(p, 0, 3);
+  const std::string body = p.beacon_body(64'000, unix_at(0));
+  EXPECT_EQ(ids_in(json::parse(body)), range_ids(0, 3));
+  EXPECT_EQ(p.stats().pending, 3u) << "nothing leaves before the browser took the piece";
+  EXPECT_FALSE(p.commit_beacon());
+  EXPECT_TRUE(p.idle());
+  EXPECT_EQ(p.stats().beaconed, 3u);
+  EXPECT_EQ(p.stats().pending, 0u);
+  EXPECT_TRUE(p.beacon_body(64'000, unix_at(0)).empty());
+}
+
+TEST(PipelineBeacon, PiecesStayUnderTheLimitAndTogetherCarryEveryEventOnce) {
+  Pipeline p(settings_with(/*upload_size=*/10), 1);
+  for (int i = 0; i < 40; ++i) ASSERT_NE(p.enqueue(event_of_size(id(i), 1'000)), Enqueued::queue_full);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);  // one batch of 10 in flight
+  std::vector<std::string> carried;
+  int pieces = 0;
+  for (std::string body; !(body = p.beacon_body(8'000, unix_at(0))).empty(); ++pieces) {
+    EXPECT_LE(body.size(), 8'000u);
+    for (auto& i : ids_in(json::parse(body))) carried.push_back(i);
+    p.commit_beacon();
+  }
+  EXPECT_EQ(carried, range_ids(0, 40));
+  EXPECT_EQ(pieces, 6);  // 7 events of 1,000 bytes fit 8,000 with the envelope
+  EXPECT_EQ(p.stats().beaconed, 40u);
+  EXPECT_TRUE(p.idle());
+}
+
+TEST(PipelineBeacon, TakingTheBatchInFlightMakesItsLateAnswerIrrelevant) {
+  Pipeline p(settings_with(/*upload_size=*/2), 1);
+  enqueue_all(p, 0, 3);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  p.beacon_body(64'000, unix_at(0));
+  EXPECT_TRUE(p.commit_beacon()) << "the platform must learn to ignore the answer";
+  EXPECT_FALSE(p.on_response(answer(500), 1, unix_at(1)));
+  const Stats s = p.stats();
+  EXPECT_EQ(s.delivered, 0u);
+  EXPECT_EQ(s.retried, 0u);
+  EXPECT_EQ(s.beaconed, 3u);
+  EXPECT_EQ(p.next_step(2, true).kind, Step::Kind::idle);
+}
+
+TEST(PipelineBeacon, AnUncommittedPieceChangesNothing) {
+  Pipeline p(settings_with(/*upload_size=*/2), 1);
+  enqueue_all(p, 0, 3);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  p.beacon_body(64'000, unix_at(0));  // the browser refused it
+  EXPECT_FALSE(p.on_response(answer(200), 1, unix_at(1)));
+  EXPECT_EQ(p.stats().delivered, 2u);
+  EXPECT_EQ(p.stats().beaconed, 0u);
+  EXPECT_EQ(p.stats().pending, 1u);
+}

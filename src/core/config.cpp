@@ -1,4 +1,4 @@
-// rudder-analytics native platform: checks a Config before a client uses it.
+// rudder-analytics core: checks a Config before a client (native or wasm) uses it.
 // Copyright the rudder-analytics authors. MIT licence.
 #include <string>
 

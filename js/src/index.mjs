@@ -1,0 +1,275 @@
+// rudder-analytics js: the package's API, a thin layer over the WebAssembly core.
+// Copyright the rudder-analytics authors. MIT licence.
+//
+// Validation, batching, retries and payloads are the C++ core's (src/core/); this file turns
+// JavaScript objects into JSON text, results into return values and exceptions, and hooks
+// the browser's page-unload events. See types/index.d.ts for the documented API.
+import { gzip, canGzip } from './gzip.mjs';
+import { Bridge, compiledModule, isNode, nodeImport } from './module.mjs';
+
+const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
+const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload'];
+// navigator.sendBeacon refuses bodies over 64 KiB (and Chromium counts every beacon still
+// out against that); pieces stay under 64 KB.
+const BEACON_PIECE_BYTES = 64_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
+
+/** Why events were given up on; passed to onError with the events. */
+export class DeliveryError extends Error {
+  constructor({ kind, status, body, message, attempts }) {
+    super(message);
+    this.name = 'DeliveryError';
+    this.kind = kind;
+    this.status = status;
+    this.body = body;
+    this.attempts = attempts;
+  }
+}
+
+// JSON cannot carry these; JSON.stringify would silently drop or null them. A value that is
+// refused is looked up again by unrepresentable() to name its field.
+class Unrepresentable extends Error {}
+function refuseUnrepresentable(key, value) {
+  // An invalid Date's toJSON() gives null, which would read as "not given".
+  if (value === null && this[key] instanceof Date) throw new Unrepresentable();
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new Unrepresentable();
+      return value;
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      throw new Unrepresentable();
+    default:
+      return value;
+  }
+}
+
+// The path and problem of the first value JSON cannot carry, in JSON.stringify's order.
+function unrepresentable(value, path, seen = new Set()) {
+  if (value instanceof Date && Number.isNaN(value.getTime())) {
+    return { path, range: false, problem: 'is an invalid Date' };
+  }
+  if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
+    value = value.toJSON();
+  }
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? null : { path, range: true, problem: 'number is not finite' };
+    case 'bigint':
+      return { path, range: false, problem: 'is a BigInt, which JSON cannot carry (pass a number or a string)' };
+    case 'function':
+      return { path, range: false, problem: 'is a function, which JSON cannot carry' };
+    case 'symbol':
+      return { path, range: false, problem: 'is a symbol, which JSON cannot carry' };
+    case 'object': {
+      if (value === null || seen.has(value)) return null;
+      seen.add(value);
+      const entries = Array.isArray(value)
+        ? value.map((v, i) => [`${path}[${i}]`, v])
+        : Object.keys(value).map((k) => [path ? `${path}.${k}` : k, value[k]]);
+      for (const [p, v] of entries) {
+        const found = unrepresentable(v, p, seen);
+        if (found) return found;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+// `count` is told of a refusal made here, so stats().dropped.invalid counts it like the core's.
+function encodeInput(method, input, count = () => {}) {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    count();
+    throw new TypeError(`${method}: expects one object argument, e.g. ${method}({ userId, ... })`);
+  }
+  try {
+    return JSON.stringify(input, refuseUnrepresentable);
+  } catch (e) {
+    count();
+    const found = unrepresentable(input, '');
+    if (!found) throw new TypeError(`${method}: ${e.message}`);  // e.g. a cycle, or a throwing toJSON
+    const text = `${method}: ${found.path}: ${found.problem}`;
+    throw found.range ? new RangeError(text) : new TypeError(text);
+  }
+}
+
+// 64 random bits for the core's generator (messageIds, retry jitter). Node 18 has Web Crypto
+// only as node:crypto's webcrypto, not as a global; no global is added for it.
+async function randomSeed() {
+  const crypto = globalThis.crypto?.getRandomValues ? globalThis.crypto : (await nodeImport('node:crypto')).webcrypto;
+  return crypto.getRandomValues(new Uint32Array(2));
+}
+
+const constructing = Symbol('Analytics.create');
+
+export class Analytics {
+  #bridge = null;
+  #onError;
+  #logger;
+  #flushes = [];        // {resolve, before} per pending flush()
+  #closing = null;      // {promise, resolve, before}
+  #beaconUrl = '';
+  #removeUnloadHooks = () => {};
+
+  /** Use `await Analytics.create(settings)`: the module must load first. */
+  constructor(token) {
+    if (token !== constructing) throw new TypeError('use `await Analytics.create(settings)`');
+  }
+
+  static async create(settings) {
+    if (settings === null || typeof settings !== 'object') {
+      throw new TypeError('settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
+    }
+    const { onError, logger = console, beaconOnUnload = true } = settings;
+    if (onError !== undefined && typeof onError !== 'function') throw new TypeError('onError: must be a function');
+    if (logger === null || typeof logger !== 'object' || !LOG_METHODS.every((m) => typeof logger[m] === 'function')) {
+      throw new TypeError('logger: must have debug, info, warn and error methods');
+    }
+    if (typeof beaconOnUnload !== 'boolean') throw new TypeError('beaconOnUnload: must be true or false');
+    const coreSettings = {};
+    for (const [key, value] of Object.entries(settings)) {
+      if (!GLUE_OPTIONS.includes(key) && value !== undefined) coreSettings[key] = value;
+    }
+    // The payload's channel says where events come from, unless the caller says otherwise.
+    if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
+    const settingsJson = encodeInput('settings', coreSettings);
+
+    const seed = await randomSeed();
+    const analytics = new Analytics(constructing);
+    analytics.#onError = onError;
+    analytics.#logger = logger;
+    const bridge = await Bridge.start(await compiledModule(settings), analytics.#host());
+    const length = bridge.write(settingsJson);
+    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1]));
+    if (problem !== '') throw problem[0] === 'R' ? new RangeError(problem.slice(1)) : new TypeError(problem.slice(1));
+    analytics.#bridge = bridge;
+    analytics.#beaconUrl = bridge.read(bridge.m._rudder_beacon_url());
+    if (beaconOnUnload) analytics.#hookUnload();
+    return analytics;
+  }
+
+  identify(message) { return this.#call(0, message); }
+  track(message) { return this.#call(1, message); }
+  page(message) { return this.#call(2, message); }
+  screen(message) { return this.#call(3, message); }
+  group(message) { return this.#call(4, message); }
+  alias(message) { return this.#call(5, message); }
+
+  flush() {
+    return new Promise((resolve) => {
+      this.#flushes.push({ resolve, before: this.stats() });
+      this.#bridge.m._rudder_flush();
+    });
+  }
+
+  close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS } = {}) {
+    if (this.#closing) return this.#closing.promise;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      throw new RangeError('timeoutMs: must be a number of milliseconds, 0 or more');
+    }
+    let resolve;
+    const promise = new Promise((r) => { resolve = r; });
+    this.#closing = { promise, resolve, before: this.stats() };
+    this.#removeUnloadHooks();
+    this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647));
+    return promise;
+  }
+
+  stats() {
+    return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_stats()));
+  }
+
+  #call(type, message) {
+    const method = CALLS[type];
+    const bridge = this.#bridge;
+    const json = encodeInput(method, message, () => bridge.m._rudder_count_invalid());
+    const length = bridge.write(json);
+    const outcome = bridge.read(bridge.m._rudder_call(type, bridge.buffer, length));
+    const text = outcome.slice(1);
+    switch (outcome[0]) {
+      case 'A': return { status: 'accepted', messageId: text };
+      case 'Q': return { status: 'queue_full', error: text };
+      case 'C': return { status: 'closed', error: text };
+      case 'R': throw new RangeError(`${method}: ${text}`);
+      default: throw new TypeError(`${method}: ${text}`);
+    }
+  }
+
+  // What the core calls (platform/wasm/host.hpp). Decoding happens at once, while the
+  // pointers are valid; user code (onError, promise callbacks) runs later, on a microtask.
+  #host() {
+    return {
+      canGzip,
+      gzip: (token, bytes) => {
+        gzip(bytes).then(
+          (compressed) => this.#bridge.withBytes(compressed, (p, n) => this.#bridge.m._rudder_gzip_done(token, p, n)),
+          () => this.#bridge.m._rudder_gzip_done(token, 0, 0),
+        );
+      },
+      report: (errorPointer, errorLength, eventsPointer, eventsLength) => {
+        const error = new DeliveryError(JSON.parse(this.#bridge.readLength(errorPointer, errorLength)));
+        const events = JSON.parse(this.#bridge.readLength(eventsPointer, eventsLength));
+        if (!this.#onError) return;
+        queueMicrotask(() => {
+          try {
+            this.#onError(error, events);
+          } catch (e) {
+            this.#logger.error(`[rudder-analytics] onError threw: ${e?.stack ?? e}`);
+          }
+        });
+      },
+      settled: () => queueMicrotask(() => {
+        const after = this.stats();
+        for (const { resolve, before } of this.#flushes.splice(0)) resolve(outcome(before, after));
+      }),
+      closed: () => queueMicrotask(() => {
+        const { resolve, before } = this.#closing;
+        resolve(outcome(before, this.stats()));
+      }),
+      log: (level, pointer, length) => {
+        this.#logger[LOG_METHODS[level] ?? 'info'](`[rudder-analytics] ${this.#bridge.readLength(pointer, length)}`);
+      },
+    };
+  }
+
+  #hookUnload() {
+    if (typeof document === 'undefined' || typeof addEventListener !== 'function' ||
+        typeof navigator?.sendBeacon !== 'function') {
+      return;
+    }
+    const onPageHide = () => this.#sendQueuedByBeacon();
+    const onVisibility = () => { if (document.visibilityState === 'hidden') this.#sendQueuedByBeacon(); };
+    addEventListener('pagehide', onPageHide);
+    document.addEventListener('visibilitychange', onVisibility);
+    this.#removeUnloadHooks = () => {
+      removeEventListener('pagehide', onPageHide);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }
+
+  // Page unload: the tab may be gone before a request could be answered, so what is still
+  // queued goes to the browser's beacon queue, which outlives the page. Pieces leave the core
+  // only once the browser accepted them; a refused piece stays queued for the next chance.
+  #sendQueuedByBeacon() {
+    const bridge = this.#bridge;
+    for (;;) {
+      const body = bridge.read(bridge.m._rudder_beacon_body(BEACON_PIECE_BYTES));
+      if (body === '' || !navigator.sendBeacon(this.#beaconUrl, body)) return;
+      bridge.m._rudder_beacon_commit();
+    }
+  }
+}
+
+function outcome(before, after) {
+  return {
+    delivered: after.delivered - before.delivered,
+    failed: after.failed - before.failed,
+    unsent: after.dropped.unsent_at_shutdown - before.dropped.unsent_at_shutdown,
+    beaconed: after.beaconed - before.beaconed,
+    pending: after.pending,
+  };
+}

@@ -1,0 +1,98 @@
+// rudder-analytics js tests: the six calls arrive at the local data plane as the spec says.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Analytics } from 'rudder-analytics-wasm';
+import { ISO_MS, UUID_V4, WRITE_KEY, startPlane } from './helpers.mjs';
+
+let plane;
+before(async () => { plane = await startPlane(); });
+after(() => plane.close());
+
+async function sendAndFetch(calls, settings = {}) {
+  const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...settings });
+  const ids = calls.map(([method, message]) => analytics[method](message).messageId);
+  const outcome = await analytics.close();
+  const all = await plane.events();
+  return { outcome, ids, events: ids.map((id) => all.find((e) => e.messageId === id)) };
+}
+
+test('the six calls arrive with their own fields, ids and defaults', async () => {
+  const { outcome, events } = await sendAndFetch([
+    ['identify', { userId: 'u1', traits: { email: 'a@example.com', plan: 'pro' } }],
+    ['track', { userId: 'u1', event: 'Order Completed', properties: { revenue: 9.5, items: [{ sku: 'a' }] } }],
+    ['page', { anonymousId: 'anon-1', name: 'Pricing', category: 'Docs', properties: { path: '/pricing' } }],
+    ['screen', { userId: 'u1', name: 'Home', properties: { tab: 2 } }],
+    ['group', { userId: 'u1', groupId: 'g1', traits: { seats: 10 } }],
+    ['alias', { previousId: 'anon-1', userId: 'u1' }],
+  ]);
+  assert.deepEqual(outcome, { delivered: 6, failed: 0, unsent: 0, beaconed: 0, pending: 0 });
+  const [identify, track, page, screen, group, alias] = events;
+  assert.deepEqual(events.map((e) => e.type), ['identify', 'track', 'page', 'screen', 'group', 'alias']);
+
+  assert.deepEqual(identify.traits, { email: 'a@example.com', plan: 'pro' });
+  assert.deepEqual(identify.context.traits, identify.traits, 'identify copies traits into context');
+  assert.equal(track.event, 'Order Completed');
+  assert.deepEqual(track.properties, { revenue: 9.5, items: [{ sku: 'a' }] });
+  assert.equal(page.anonymousId, 'anon-1');
+  assert.equal(page.userId, undefined);
+  assert.deepEqual([page.name, page.category, page.properties.path], ['Pricing', 'Docs', '/pricing']);
+  assert.deepEqual([screen.name, screen.properties.tab], ['Home', 2]);
+  assert.deepEqual([group.groupId, group.traits.seats], ['g1', 10]);
+  assert.deepEqual([alias.previousId, alias.userId], ['anon-1', 'u1']);
+
+  for (const e of events) {
+    assert.match(e.messageId, UUID_V4);
+    assert.deepEqual(e.context.library, { name: 'rudder-analytics-wasm', version: '0.1.0' });
+    assert.deepEqual(e.integrations, { All: true });
+    assert.equal(e.channel, 'server', 'Node reports the server channel');
+    assert.match(e.originalTimestamp, ISO_MS);
+    assert.match(e.sentAt, ISO_MS);
+    assert.ok(e.sentAt >= e.originalTimestamp);
+    assert.equal(e.timestamp, undefined, 'timestamp only when the caller gave one');
+  }
+});
+
+test('optional fields: given messageId, timestamp as Date / string / number, context, integrations, numeric ids', async () => {
+  const { events } = await sendAndFetch([
+    ['track', { userId: 42, event: 'A', messageId: 'my-id-1', timestamp: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)) }],
+    ['track', { anonymousId: 7, event: 'B', timestamp: '2024-01-02T03:04:05.006+02:00', context: { ip: '1.2.3.4', app: { name: 'x' } } }],
+    ['track', { userId: 'u', event: 'C', timestamp: 1_704_164_645_006, integrations: { All: false, Amplitude: true } }],
+  ]);
+  const [a, b, c] = events;
+  assert.equal(a.messageId, 'my-id-1');
+  assert.equal(a.userId, '42');
+  assert.equal(a._computedTimestamp, '2024-01-02T03:04:05.006Z');
+  assert.equal(b.anonymousId, '7');
+  assert.equal(b._computedTimestamp, '2024-01-02T01:04:05.006Z');
+  assert.deepEqual(b.context.app, { name: 'x' });
+  assert.equal(b.context.ip, '1.2.3.4');
+  assert.deepEqual(b.context.library.name, 'rudder-analytics-wasm');
+  assert.equal(c._computedTimestamp, '2024-01-02T03:04:05.006Z');
+  assert.deepEqual(c.integrations, { All: false, Amplitude: true });
+});
+
+test('non-ASCII text and escapes survive the trip through wasm memory', async () => {
+  const text = 'Grüße 👋 "quoted" \\ back\nslash \u0001 日本';
+  const { events } = await sendAndFetch([['track', { userId: 'ü-1', event: text, properties: { [text]: text } }]]);
+  assert.equal(events[0].event, text);
+  assert.equal(events[0].userId, 'ü-1');
+  assert.deepEqual(events[0].properties, { [text]: text });
+});
+
+test('channel follows the setting', async () => {
+  const { events } = await sendAndFetch([['track', { userId: 'u', event: 'E' }]], { channel: 'mobile' });
+  assert.equal(events[0].channel, 'mobile');
+});
+
+test('send: false builds and validates but sends nothing', async () => {
+  const before = (await plane.requests()).length;
+  const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, send: false });
+  const result = analytics.track({ userId: 'u', event: 'Dry' });
+  assert.equal(result.status, 'accepted');
+  assert.match(result.messageId, UUID_V4);
+  assert.throws(() => analytics.track({ userId: 'u' }), TypeError);
+  await analytics.close();
+  assert.equal((await plane.requests()).length, before);
+  assert.equal(analytics.stats().queued, 0);
+});

@@ -1,0 +1,207 @@
+// rudder-analytics js tests: delivery against the local data plane: batching, retries with
+// Retry-After, failures reaching onError, flush and close, gzip.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { Analytics, DeliveryError } from 'rudder-analytics-wasm';
+import { WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
+
+let plane;
+before(async () => { plane = await startPlane(); });
+beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
+after(() => plane.close());
+
+const create = (settings = {}) =>
+  Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...settings });
+
+function trackMany(analytics, count, prefix = 'e') {
+  const ids = [];
+  for (let i = 0; i < count; i++) ids.push(analytics.track({ userId: 'u', event: `${prefix}${i}` }).messageId);
+  return ids;
+}
+
+const storedIds = async () => (await plane.events()).map((e) => e.messageId);
+
+test('flush sends partial batches at once and resolves when all is delivered', async () => {
+  const analytics = await create({ uploadSize: 100, uploadIntervalMs: 60_000 });
+  const ids = trackMany(analytics, 250);
+  const outcome = await analytics.flush();
+  assert.deepEqual(outcome, { delivered: 250, failed: 0, unsent: 0, beaconed: 0, pending: 0 });
+  assert.deepEqual(await storedIds(), ids, 'in order, each once');
+  assert.deepEqual((await plane.requests()).map((r) => r.events), [100, 100, 50]);
+  await analytics.close();
+});
+
+test('events go out after uploadIntervalMs without a flush', async () => {
+  const analytics = await create({ uploadIntervalMs: 100 });
+  const ids = trackMany(analytics, 3);
+  await waitFor(async () => (await storedIds()).length === 3, 5_000, 'the interval to pass');
+  assert.deepEqual(await storedIds(), ids);
+  await analytics.close();
+});
+
+test('503 with Retry-After is retried after the asked delay and delivers exactly once', async () => {
+  await plane.misbehave({ count: 2, status: 503, body: 'Service Unavailable', retryAfter: '1' });
+  const analytics = await create();
+  const ids = trackMany(analytics, 5);
+  const outcome = await analytics.flush();
+  assert.equal(outcome.delivered, 5);
+  assert.equal(outcome.failed, 0);
+  assert.deepEqual(await storedIds(), ids);
+  const requests = await plane.requests();
+  assert.deepEqual(requests.map((r) => r.status), [503, 503, 200]);
+  assert.ok(requests[1].at - requests[0].at >= 950, 'the first retry waited for Retry-After');
+  assert.ok(requests[2].at - requests[1].at >= 950, 'the second retry waited for Retry-After');
+  assert.equal(analytics.stats().retried, 2);
+  await analytics.close();
+});
+
+test('429 without Retry-After and a dropped connection are retried with back-off', async () => {
+  await plane.misbehave({ count: 1, status: 429, body: 'max requests limit reached' });
+  await plane.misbehave({ count: 1, drop: true });
+  const analytics = await create();
+  const ids = trackMany(analytics, 4);
+  assert.equal((await analytics.flush()).delivered, 4);
+  assert.deepEqual(await storedIds(), ids);
+  assert.deepEqual((await plane.requests()).map((r) => r.status), [429, 0, 200]);
+  await analytics.close();
+});
+
+test('a request that times out is retried', async () => {
+  await plane.misbehave({ count: 1, delayMs: 1_500, status: 503 });
+  const analytics = await create({ timeoutMs: 300 });
+  const ids = trackMany(analytics, 2);
+  const outcome = await analytics.flush();
+  assert.equal(outcome.delivered, 2);
+  assert.deepEqual(await storedIds(), ids);
+  assert.equal(analytics.stats().retried, 1);
+  await analytics.close();
+});
+
+test('a 4xx answer is final: onError gets the events and the answer, nothing is retried', async () => {
+  const errors = [];
+  const analytics = await Analytics.create({
+    writeKey: 'not-a-known-key', dataPlaneUrl: plane.url, onError: (error, events) => errors.push({ error, events }),
+  });
+  const ids = trackMany(analytics, 3);
+  const outcome = await analytics.flush();
+  assert.deepEqual(outcome, { delivered: 0, failed: 3, unsent: 0, beaconed: 0, pending: 0 });
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  const [{ error, events }] = errors;
+  assert.ok(error instanceof DeliveryError);
+  assert.ok(error instanceof Error);
+  assert.equal(error.kind, 'http_status');
+  assert.equal(error.status, 401);
+  assert.equal(error.body, 'invalid write key\n');
+  assert.equal(error.attempts, 1);
+  assert.match(error.message, /HTTP 401: invalid write key/);
+  assert.deepEqual(events.map((e) => e.messageId), ids);
+  assert.equal(events[0].event, 'e0');
+  assert.equal((await plane.requests()).length, 1);
+  assert.equal(analytics.stats().failed, 3);
+  await analytics.close();
+});
+
+test('retries stop after maxRetries and the events reach onError', async () => {
+  await plane.misbehave({ count: 10, status: 500, body: 'storage error', retryAfter: '0' });
+  const errors = [];
+  const analytics = await create({ maxRetries: 2, onError: (error, events) => errors.push({ error, events }) });
+  trackMany(analytics, 2);
+  const outcome = await analytics.flush();
+  assert.equal(outcome.failed, 2);
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].error.status, 500);
+  assert.equal(errors[0].error.attempts, 3);
+  assert.equal((await plane.requests()).length, 3);
+  await analytics.close();
+});
+
+test('an unreachable data plane ends in a network DeliveryError', async () => {
+  const errors = [];
+  const analytics = await Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: 'http://127.0.0.1:1', maxRetries: 1,
+    onError: (error, events) => errors.push({ error, events }),
+  });
+  trackMany(analytics, 1);
+  const outcome = await analytics.flush();
+  assert.equal(outcome.failed, 1);
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].error.kind, 'network');
+  assert.equal(errors[0].error.status, 0);
+  await analytics.close();
+});
+
+test('a 413 splits the batch and both halves are delivered', async () => {
+  await plane.misbehave({ count: 1, status: 413, body: 'request size exceeds max limit' });
+  const analytics = await create();
+  const ids = trackMany(analytics, 10);
+  assert.equal((await analytics.flush()).delivered, 10);
+  assert.deepEqual(await storedIds(), ids);
+  assert.deepEqual((await plane.requests()).map((r) => [r.status, r.events]), [[413, 10], [200, 5], [200, 5]]);
+  await analytics.close();
+});
+
+test('bodies are gzipped where CompressionStream exists, plain when gzip is off', async () => {
+  for (const gzip of [true, false]) {
+    await fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+    const analytics = await create({ gzip });
+    trackMany(analytics, 20);
+    await analytics.close();
+    const [request] = await plane.requests();
+    assert.equal(request.gzip, gzip);
+    assert.equal(request.events, 20);
+    if (gzip) assert.ok(request.bytes < request.decompressedBytes / 3, 'compressed well');
+  }
+});
+
+test('close delivers everything queued, then refuses calls and counts them', async () => {
+  const analytics = await create({ uploadIntervalMs: 60_000 });
+  const ids = trackMany(analytics, 30);
+  const outcome = await analytics.close();
+  assert.deepEqual(outcome, { delivered: 30, failed: 0, unsent: 0, beaconed: 0, pending: 0 });
+  assert.deepEqual(await storedIds(), ids);
+  assert.deepEqual(analytics.track({ userId: 'u', event: 'late' }), { status: 'closed', error: 'analytics: is closed' });
+  assert.equal(analytics.stats().dropped.shut_down, 1);
+  assert.equal(analytics.close(), analytics.close(), 'close is idempotent');
+});
+
+test("close's timeout reports what is still undelivered as unsent_at_shutdown", async () => {
+  await plane.misbehave({ count: 100, status: 503, retryAfter: '30' });
+  const errors = [];
+  const analytics = await create({ onError: (error, events) => errors.push({ error, events }) });
+  const ids = trackMany(analytics, 4);
+  const started = Date.now();
+  const outcome = await analytics.close({ timeoutMs: 500 });
+  assert.ok(Date.now() - started < 3_000, 'close returned soon after its timeout');
+  assert.deepEqual(outcome, { delivered: 0, failed: 0, unsent: 4, beaconed: 0, pending: 0 });
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].error.kind, 'unsent_at_shutdown');
+  assert.deepEqual(errors[0].events.map((e) => e.messageId), ids);
+  assert.equal(analytics.stats().dropped.unsent_at_shutdown, 4);
+});
+
+test('a full queue drops the call, says so and counts it', async () => {
+  const warnings = [];
+  const logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} };
+  const analytics = await create({ maxQueueSize: 2, uploadIntervalMs: 60_000, logger });
+  trackMany(analytics, 2);
+  const result = analytics.track({ userId: 'u', event: 'third' });
+  assert.equal(result.status, 'queue_full');
+  assert.match(result.error, /maxQueueSize 2/);
+  analytics.track({ userId: 'u', event: 'fourth' });
+  assert.equal(analytics.stats().dropped.queue_full, 2);
+  assert.equal(warnings.length, 1, 'one warning per run of drops');
+  assert.equal((await analytics.close()).delivered, 2);
+});
+
+test('an exception in onError is logged and delivery goes on', async () => {
+  const logged = [];
+  const logger = { debug() {}, info() {}, warn() {}, error: (m) => logged.push(m) };
+  const analytics = await Analytics.create({
+    writeKey: 'not-a-known-key', dataPlaneUrl: plane.url, logger, onError: () => { throw new Error('boom'); },
+  });
+  trackMany(analytics, 1);
+  await analytics.flush();
+  await waitFor(() => logged.some((m) => /onError threw: Error: boom/.test(m)), 2_000, 'the log line');
+  await analytics.close();
+});

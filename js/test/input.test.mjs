@@ -1,0 +1,127 @@
+// rudder-analytics js tests: bad input and bad settings throw, naming the field, and nothing
+// reaches the network.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Analytics } from 'rudder-analytics-wasm';
+import { WRITE_KEY, startPlane } from './helpers.mjs';
+
+let plane;
+let analytics;
+before(async () => {
+  plane = await startPlane();
+  analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, logger: quiet() });
+});
+after(async () => {
+  await analytics.close();
+  await plane.close();
+});
+
+function quiet() {
+  return { debug() {}, info() {}, warn() {}, error() {} };
+}
+
+const refusals = [
+  ['track', undefined, TypeError, /^track: expects one object argument/],
+  ['track', 'Signed Up', TypeError, /^track: expects one object argument/],
+  ['identify', [], TypeError, /^identify: expects one object argument/],
+  ['track', { event: 'E' }, TypeError, /^track: userId: userId or anonymousId is required/],
+  ['track', { userId: 'u' }, TypeError, /^track: event: /],
+  ['track', { userId: '   ', event: 'E' }, TypeError, /userId/],
+  ['screen', { userId: 'u' }, TypeError, /^screen: name: /],
+  ['group', { userId: 'u' }, TypeError, /^group: groupId: /],
+  ['alias', { userId: 'u' }, TypeError, /^alias: previousId: /],
+  ['track', { userId: 'u', event: 'E', properties: [1, 2] }, TypeError, /^track: properties: /],
+  ['identify', { userId: 'u', traits: 'vip' }, TypeError, /^identify: traits: /],
+  ['track', { userId: 'u', event: 'E', traits: {} }, TypeError, /^track: traits: /],
+  ['track', { userId: 'u', event: 'E', evnt: 'typo' }, TypeError, /^track: evnt: /],
+  ['track', { userId: 'u', event: 'E', properties: { price: NaN } }, RangeError, /^track: properties\.price: number is not finite$/],
+  ['track', { userId: 'u', event: 'E', properties: { a: [1, { b: Infinity }] } }, RangeError, /^track: properties\.a\[1\]\.b: number is not finite$/],
+  ['track', { userId: 'u', event: 'E', properties: { n: 10n } }, TypeError, /^track: properties\.n: is a BigInt/],
+  ['track', { userId: 'u', event: 'E', properties: { f() {} } }, TypeError, /^track: properties\.f: is a function/],
+  ['track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, TypeError, /^track: timestamp: /],
+  ['track', { userId: 'u', event: 'E', timestamp: new Date(NaN) }, TypeError, /^track: timestamp: /],
+  ['track', { userId: 'u', event: 'E', properties: { big: 'x'.repeat(40_000) } }, RangeError, /^track: .*32768/],
+  ['track', { userId: 'u', event: 'E', context: 'ctx' }, TypeError, /^track: context: /],
+];
+
+test('bad input throws TypeError or RangeError naming the call and the field', () => {
+  for (const [method, input, type, message] of refusals) {
+    assert.throws(() => analytics[method](input), (e) => {
+      assert.equal(e.constructor, type, `${method}: ${e.message}`);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
+test('a cycle is refused, not looped over', () => {
+  const properties = {};
+  properties.self = properties;
+  assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties }), TypeError);
+});
+
+test('a value nested deeper than 256 levels is refused', () => {
+  let deep = {};
+  for (let i = 0; i < 300; i++) deep = { d: deep };
+  assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: deep }), /properties(\.d)*: is nested deeper than 256 levels/);
+});
+
+test('refused calls are counted as dropped(invalid) and never reach the network', async () => {
+  const before = analytics.stats();
+  for (const [method, input] of refusals) {
+    try { analytics[method](input); } catch { /* counted */ }
+  }
+  await analytics.flush();
+  const after = analytics.stats();
+  assert.equal(after.dropped.invalid - before.dropped.invalid, refusals.length);
+  assert.equal(after.queued, before.queued);
+  assert.equal((await plane.requests()).length, 0);
+});
+
+test('the caller keeps its object: later changes do not alter the queued event', async () => {
+  const properties = { step: 1 };
+  const { messageId } = analytics.track({ userId: 'u', event: 'Mutated', properties });
+  properties.step = 2;
+  await analytics.flush();
+  const stored = (await plane.events()).find((e) => e.messageId === messageId);
+  assert.equal(stored.properties.step, 1);
+});
+
+const badSettings = [
+  [{ dataPlaneUrl: 'http://127.0.0.1:1' }, TypeError, /^writeKey: is required/],
+  [{ writeKey: '', dataPlaneUrl: 'http://127.0.0.1:1' }, TypeError, /^writeKey: is required/],
+  [{ writeKey: 42, dataPlaneUrl: 'http://127.0.0.1:1' }, TypeError, /^writeKey: must be a string/],
+  [{ writeKey: 'k' }, TypeError, /^dataPlaneUrl: must start with http/],
+  [{ writeKey: 'k', dataPlaneUrl: 'ftp://x' }, TypeError, /^dataPlaneUrl: must start with http/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadSize: 0 }, RangeError, /^uploadSize: must be at least 1/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', timeoutMs: -1 }, RangeError, /^timeoutMs: must be a whole number/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadIntervalMs: 1.5 }, RangeError, /^uploadIntervalMs: /],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', maxRetries: '3' }, TypeError, /^maxRetries: must be a number/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', gzip: 'yes' }, TypeError, /^gzip: must be true or false/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', maxMessageBytes: 600_000 }, RangeError, /^maxMessageBytes: must leave room/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadsize: 10 }, TypeError, /^uploadsize: is not a setting/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', onError: 'log' }, TypeError, /^onError: must be a function/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', logger: {} }, TypeError, /^logger: /],
+  [null, TypeError, /^settings: /],
+];
+
+test('bad settings reject create() with TypeError or RangeError naming the setting', async () => {
+  for (const [settings, type, message] of badSettings) {
+    await assert.rejects(Analytics.create(settings), (e) => {
+      assert.equal(e.constructor, type, `${JSON.stringify(settings)}: ${e.message}`);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
+test('close() refuses a bad timeout', async () => {
+  const a = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url });
+  assert.throws(() => a.close({ timeoutMs: -5 }), RangeError);
+  await a.close();
+});
+
+test('the constructor is not for direct use', () => {
+  assert.throws(() => new Analytics(), /Analytics\.create/);
+});

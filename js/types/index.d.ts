@@ -1,0 +1,164 @@
+// rudder-analytics: types of the npm package (hand-written; checked by tsc in the tests).
+// Copyright the rudder-analytics authors. MIT licence.
+
+/** JSON-compatible values: what properties, traits, context and integrations may hold. */
+export type JsonValue = string | number | boolean | null | Date | JsonValue[] | { [key: string]: JsonValue | undefined };
+export type JsonObject = { [key: string]: JsonValue | undefined };
+
+/** Receives log lines; `console` by default. Never sees the write key. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Why events were given up on. */
+export declare class DeliveryError extends Error {
+  readonly name: 'DeliveryError';
+  /**
+   * http_status: the data plane answered a final status (4xx other than 408/429, or a
+   * retryable status after maxRetries); network: no answer after maxRetries; unsent_at_shutdown:
+   * close()'s timeout passed first.
+   */
+  readonly kind: 'http_status' | 'network' | 'unsent_at_shutdown';
+  /** HTTP status, 0 when none was received. */
+  readonly status: number;
+  /** The data plane's answer, e.g. "invalid write key\n". */
+  readonly body: string;
+  /** How many times the batch was sent. */
+  readonly attempts: number;
+}
+
+export interface Settings {
+  /** Required: the source's write key. */
+  writeKey: string;
+  /** Required: e.g. "https://example.dataplane.rudderstack.com" (the /v1/batch path is added). */
+  dataPlaneUrl: string;
+  /**
+   * Events given up on, as the JSON objects that were (or would have been) sent. Called on a
+   * later microtask, never inside a call; an exception it throws is logged and ignored.
+   */
+  onError?: (error: DeliveryError, events: Array<Record<string, unknown>>) => void;
+  /** Events waiting at most; a call beyond it returns status "queue_full". Default 10000. */
+  maxQueueSize?: number;
+  /** Events per request at most. Default 100. */
+  uploadSize?: number;
+  /** Longest an event waits to be batched. Default 500. */
+  uploadIntervalMs?: number;
+  /** Per request. Default 15000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt (network errors, 408, 429, 5xx). Default 10. */
+  maxRetries?: number;
+  /** Compress requests where the runtime has CompressionStream. Default true. */
+  gzip?: boolean;
+  /** One serialized event at most. Default 32768. */
+  maxMessageBytes?: number;
+  /** One request body (before gzip) at most; never above 4096000. Default 500000. */
+  maxBatchBytes?: number;
+  /** The payload's "channel". Default "web" in browsers, "server" in Node. */
+  channel?: string;
+  /** Log debug lines (sizes, statuses, retries). Default false. */
+  debug?: boolean;
+  /** false: validate and build events, send nothing (dry run). Default true. */
+  send?: boolean;
+  /** Default console. */
+  logger?: Logger;
+  /**
+   * Browsers: on pagehide, or when the page becomes hidden, hand what is queued to
+   * navigator.sendBeacon so closing the tab loses nothing. Default true.
+   */
+  beaconOnUnload?: boolean;
+  /** Where the .wasm is: gets "rudder_analytics.wasm" and the default URL, returns a URL or path. */
+  locateFile?: (file: string, defaultUrl: string) => string | URL;
+  /** The .wasm's bytes, instead of loading them. */
+  wasmBinary?: ArrayBuffer | ArrayBufferView;
+  /** The compiled module, instead of loading and compiling it. */
+  wasmModule?: WebAssembly.Module;
+}
+
+/** Fields every call may carry. One of userId / anonymousId is required (except alias). */
+export interface CommonFields {
+  userId?: string | number;
+  anonymousId?: string | number;
+  /** Merged into the payload's context (library is added). */
+  context?: JsonObject;
+  /** Default { All: true }. */
+  integrations?: JsonObject;
+  /** When the event happened, if not now: a Date, an RFC 3339 string or epoch milliseconds. */
+  timestamp?: Date | string | number;
+  /** Default: a random UUID v4. */
+  messageId?: string;
+}
+export interface IdentifyMessage extends CommonFields { traits?: JsonObject }
+export interface TrackMessage extends CommonFields { event: string; properties?: JsonObject }
+export interface PageMessage extends CommonFields { name?: string; category?: string; properties?: JsonObject }
+export interface ScreenMessage extends CommonFields { name: string; category?: string; properties?: JsonObject }
+export interface GroupMessage extends CommonFields { groupId: string | number; traits?: JsonObject }
+export interface AliasMessage extends CommonFields { previousId: string | number; userId: string | number }
+
+/**
+ * What a call did. "accepted": queued (or built, with send: false). "queue_full": dropped
+ * because maxQueueSize events were waiting. "closed": dropped because close() was called.
+ * Drops are counted in stats().dropped.
+ */
+export type CallResult =
+  | { status: 'accepted'; messageId: string }
+  | { status: 'queue_full' | 'closed'; error: string };
+
+/** Counts since flush() or close() was called. */
+export interface DeliveryOutcome {
+  delivered: number;
+  failed: number;
+  /** Given up on because close()'s timeout passed. */
+  unsent: number;
+  /** Handed to navigator.sendBeacon at page unload. */
+  beaconed: number;
+  /** Still queued or in flight when the promise resolved. */
+  pending: number;
+}
+
+export interface Stats {
+  queued: number;
+  delivered: number;
+  failed: number;
+  retried: number;
+  pending: number;
+  beaconed: number;
+  dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number };
+}
+
+export declare class Analytics {
+  private constructor();
+  /**
+   * Loads the WebAssembly module (compiled once, shared by all clients) and starts a client.
+   * Rejects with TypeError / RangeError naming the setting that is wrong.
+   */
+  static create(settings: Settings): Promise<Analytics>;
+
+  /**
+   * The six calls. Each validates, builds and queues the event and returns at once; delivery
+   * happens in the background. Bad input throws TypeError or RangeError whose message starts
+   * with the call and the field ("track: properties.price: number is not finite"); nothing is
+   * queued then. The message object is not kept.
+   */
+  identify(message: IdentifyMessage): CallResult;
+  track(message: TrackMessage): CallResult;
+  page(message: PageMessage): CallResult;
+  screen(message: ScreenMessage): CallResult;
+  group(message: GroupMessage): CallResult;
+  alias(message: AliasMessage): CallResult;
+
+  /** Sends what is queued without waiting for uploadIntervalMs; resolves once all of it is
+   * delivered or given up on (retries included). Never rejects. */
+  flush(): Promise<DeliveryOutcome>;
+
+  /**
+   * Refuses further calls, delivers what is queued for at most timeoutMs (default 10000), then
+   * reports the rest to onError as "unsent_at_shutdown". Never rejects; calling it again
+   * returns the same promise. Throws RangeError for a bad timeoutMs.
+   */
+  close(options?: { timeoutMs?: number }): Promise<DeliveryOutcome>;
+
+  stats(): Stats;
+}

@@ -1,0 +1,49 @@
+// rudder-analytics core: the data plane's addresses derived from the URL a user configured.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/endpoint.hpp"
+
+namespace rudder::core {
+namespace {
+
+constexpr std::string_view kBatchPath = "/v1/batch";
+
+// The URL without trailing slashes or a trailing /v1/batch.
+std::string_view base_of(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  if (url.size() >= kBatchPath.size() &&
+      url.compare(url.size() - kBatchPath.size(), kBatchPath.size(), kBatchPath) == 0) {
+    url.remove_suffix(kBatchPath.size());
+  }
+  return url;
+}
+
+// RFC 3986 unreserved characters stay; every other byte is %XX.
+std::string percent_encoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string batch_endpoint(std::string_view data_plane_url) {
+  return std::string(base_of(data_plane_url)) + std::string(kBatchPath);
+}
+
+std::string beacon_endpoint(std::string_view data_plane_url, std::string_view write_key) {
+  return std::string(base_of(data_plane_url)) + "/beacon" + std::string(kBatchPath) +
+         "?writeKey=" + percent_encoded(write_key);
+}
+
+}  // namespace rudder::core
