@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The demo: starts the local data plane, sends the six calls from the native example
-# through the library, and prints what the data plane stored.
+# The demo: starts the local data plane, sends the six calls from the native example through
+# the C++ library, then from the Node example through the WebAssembly package, and prints
+# what the data plane stored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/bootstrap.sh
 cmake -S . -B build -DRUDDER_BUILD_TESTS=OFF > /dev/null
 cmake --build build -j2 --target native_example > /dev/null
+./scripts/build-wasm.sh > /dev/null
 
 # The data plane exits when this script's pipe to it closes, even if the script is killed.
 exec 3> >(node tests/dataplane/server.mjs --port 0 --exit-on-stdin-close > build/demo-dataplane.out)
@@ -20,6 +22,9 @@ echo "local data plane: $url"
 
 echo "== native example"
 ./build/examples/native_example "$url" test-write-key
+
+echo "== Node example (WebAssembly package)"
+node examples/node/six_calls.mjs "$url" test-write-key
 
 echo "== what the data plane stored"
 node -e '

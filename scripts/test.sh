@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the core's unit tests, the native client against the local data plane,
-# the local data plane's and the CLI's own suites; then the C++ suites again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what is missing first.
+# Runs every test of both targets: the core's unit tests natively and as WebAssembly under
+# Node, the native client against the local data plane, the data plane's and the CLI's own
+# suites, the npm package's suites in Node and in headless Chromium, then the native C++ suites
+# again under AddressSanitizer + UndefinedBehaviorSanitizer. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,15 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== local data plane and CLI (node --test)"
 RUDDER_CLI="$PWD/build/cli/rudder-analytics" node --test tests/dataplane/ tests/cli/
+
+echo "== WebAssembly build: the npm package and the core's unit tests"
+./scripts/build-wasm.sh --tests
+
+echo "== the core's unit tests as WebAssembly, under Node"
+ctest --test-dir build-wasm --output-on-failure -j"$jobs"
+
+echo "== the npm package: Node and headless Chromium (node --test)"
+(cd js && RUDDER_CLI="$PWD/../build/cli/rudder-analytics" node --test test/*.test.mjs)
 
 echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DRUDDER_SANITIZE=ON -DRUDDER_BUILD_TOOLS=OFF

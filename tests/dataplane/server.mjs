@@ -77,6 +77,7 @@ export async function startDataPlane(options = {}) {
     requests: [],
     requestCount: 0,
     byStatus: {},
+    preflights: [], // {path, origin, requestHeaders} per CORS preflight (OPTIONS)
     rules: [], // misbehaviour rules, FIFO; each has a remaining `count`
   };
 
@@ -87,6 +88,7 @@ export async function startDataPlane(options = {}) {
     state.requests = [];
     state.requestCount = 0;
     state.byStatus = {};
+    state.preflights = [];
     state.rules = [];
   }
 
@@ -222,7 +224,10 @@ export async function startDataPlane(options = {}) {
           events: state.eventCount,
           requests: state.requestCount,
           byStatus: state.byStatus,
+          preflights: state.preflights.length,
         });
+      case 'GET /_control/preflights':
+        return sendJson(req, res, 200, state.preflights);
       case 'GET /_control/requests':
         return sendJson(req, res, 200, state.requests);
       case 'POST /_control/reset':
@@ -292,7 +297,14 @@ export async function startDataPlane(options = {}) {
 
   async function handle(req, res) {
     const [path, queryString = ''] = req.url.split('?', 2);
-    if (req.method === 'OPTIONS') return preflight(req, res);
+    if (req.method === 'OPTIONS') {
+      state.preflights.push({
+        path,
+        origin: req.headers.origin ?? null,
+        requestHeaders: req.headers['access-control-request-headers'] ?? null,
+      });
+      return preflight(req, res);
+    }
     const route = DATA_ROUTES.get(path);
     if (route && req.method === 'POST') {
       return handleData(req, res, path, route, queryString);
@@ -457,6 +469,8 @@ function corsHeaders(req) {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',
+    // Without this a browser hides Retry-After from the page, and the SDK could not honour it.
+    'access-control-expose-headers': 'Retry-After',
     vary: 'Origin',
   };
 }

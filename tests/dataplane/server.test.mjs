@@ -289,7 +289,14 @@ test('CORS: preflight on any path, and the origin allowed on every answer', asyn
   assert.equal(ok.headers.get('access-control-allow-origin'), 'http://app.test');
   const denied = await send('/v1/batch', { batch: [track()] }, { auth: null });
   assert.equal(denied.headers.get('access-control-allow-origin'), '*');
+  assert.equal(ok.headers.get('access-control-expose-headers'), 'Retry-After',
+    'a page may read Retry-After');
   assert.equal((await requests()).length, 2, 'preflights are not data requests');
+  const seen = await (await fetch(`${plane.url}/_control/preflights`)).json();
+  assert.deepEqual(seen, [
+    { path: '/v1/batch', origin: 'http://app.test', requestHeaders: 'authorization,content-type,anonymousid' },
+    { path: '/anything', origin: null, requestHeaders: null },
+  ]);
 });
 
 test('keep-alive: one connection serves many requests, whatever their answers', async () => {
@@ -338,7 +345,7 @@ test('misbehave: a status with the contract body and Retry-After, for the next N
   assert.equal(third.headers.get('retry-after'), null);
   assert.equal((await events()).length, 1);
   const s = await stats();
-  assert.deepEqual(s, { events: 1, requests: 3, byStatus: { 503: 2, 200: 1 } });
+  assert.deepEqual(s, { events: 1, requests: 3, byStatus: { 503: 2, 200: 1 }, preflights: 1 });
   assert.deepEqual((await requests()).map((r) => [r.status, r.events]), [[503, 1], [503, 1], [200, 1]]);
 });
 
@@ -412,7 +419,7 @@ test('countOnly (option or config) counts events without keeping them', async ()
     assert.equal((await send('/v1/batch', 'bad', { base: counting.url })).status, 400, 'still validates');
     assert.deepEqual(await control('GET', '/_control/events', undefined, counting.url), []);
     assert.deepEqual(await control('GET', '/_control/stats', undefined, counting.url),
-      { events: 2, requests: 2, byStatus: { 200: 1, 400: 1 } });
+      { events: 2, requests: 2, byStatus: { 200: 1, 400: 1 }, preflights: 0 });
     assert.deepEqual(await control('GET', '/_control/requests', undefined, counting.url), []);
   } finally {
     await counting.close();

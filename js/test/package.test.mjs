@@ -1,0 +1,96 @@
+// rudder-analytics js tests: the package as users load it: ESM and CommonJS entry points, the
+// .wasm found or supplied, no globals installed, and queued events delivered when a Node
+// script simply ends.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, beforeEach, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as esm from 'rudder-analytics-wasm';
+import { WRITE_KEY, startPlane } from './helpers.mjs';
+
+const run = promisify(execFile);
+const WASM = new URL('../dist/rudder_analytics.wasm', import.meta.url);
+
+let plane;
+before(async () => { plane = await startPlane(); });
+beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
+after(() => plane.close());
+
+async function sendOne(Analytics, extra = {}) {
+  const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
+  const { messageId } = analytics.track({ userId: 'u', event: 'Loaded' });
+  assert.equal((await analytics.close()).delivered, 1);
+  assert.ok((await plane.events()).some((e) => e.messageId === messageId));
+}
+
+test('require() gives the same API as import', async () => {
+  const cjs = createRequire(import.meta.url)('rudder-analytics-wasm');
+  assert.deepEqual(Object.keys(cjs).sort(), Object.keys(esm).sort());
+  assert.deepEqual(Object.keys(esm).sort(), ['Analytics', 'DeliveryError']);
+  await sendOne(cjs.Analytics);
+});
+
+test('the .wasm can be supplied as bytes, as a compiled module, or located by the caller', async () => {
+  const bytes = await readFile(WASM);
+  await sendOne(esm.Analytics, { wasmBinary: bytes });
+  await sendOne(esm.Analytics, { wasmModule: await WebAssembly.compile(bytes) });
+  const asked = [];
+  await sendOne(esm.Analytics, {
+    locateFile: (file, defaultUrl) => { asked.push([file, defaultUrl]); return fileURLToPath(WASM); },
+  });
+  assert.equal(asked.length, 1);
+  assert.equal(asked[0][0], 'rudder_analytics.wasm');
+  assert.equal(asked[0][1], WASM.href);
+});
+
+test('a .wasm that cannot be found or compiled rejects create()', async () => {
+  await assert.rejects(esm.Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: plane.url, locateFile: () => '/nonexistent/rudder_analytics.wasm',
+  }), /ENOENT/);
+  await assert.rejects(esm.Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: new Uint8Array([0, 1, 2, 3]),
+  }), WebAssembly.CompileError);
+  await assert.rejects(esm.Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmModule: {},
+  }), /wasmModule: must be a WebAssembly.Module/);
+});
+
+test('clients are independent: each has its own queue and settings', async () => {
+  const a = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, channel: 'a' });
+  const b = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, channel: 'b' });
+  a.track({ userId: 'u', event: 'A' });
+  b.track({ userId: 'u', event: 'B' });
+  b.track({ userId: 'u', event: 'B' });
+  await Promise.all([a.close(), b.close()]);
+  assert.equal(a.stats().delivered, 1);
+  assert.equal(b.stats().delivered, 2);
+  const events = await plane.events();
+  assert.deepEqual(events.map((e) => `${e.event}:${e.channel}`).sort(), ['A:a', 'B:b', 'B:b']);
+});
+
+test('no globals are installed (Node has no XMLHttpRequest before or after)', async () => {
+  const before = new Set(Object.getOwnPropertyNames(globalThis));
+  await sendOne(esm.Analytics);
+  const added = Object.getOwnPropertyNames(globalThis).filter((name) => !before.has(name));
+  assert.deepEqual(added, []);
+  assert.equal(typeof globalThis.XMLHttpRequest, 'undefined');
+});
+
+// A script that tracks and ends without flush() or close(): the pending upload timer keeps
+// Node running until the events are delivered, so nothing is lost at a natural exit.
+test('a Node script that ends without close() still delivers what it queued', async () => {
+  const script = `
+    const { Analytics } = await import('rudder-analytics-wasm');
+    const analytics = await Analytics.create({ writeKey: '${WRITE_KEY}', dataPlaneUrl: '${plane.url}' });
+    for (let i = 0; i < 5; i++) analytics.track({ userId: 'u', event: 'exit-' + i });
+  `;
+  const started = Date.now();
+  await run(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 20_000 });
+  assert.ok(Date.now() - started < 10_000, 'the script ended soon after delivering');
+  const events = (await plane.events()).map((e) => e.event).sort();
+  assert.deepEqual(events, ['exit-0', 'exit-1', 'exit-2', 'exit-3', 'exit-4']);
+});

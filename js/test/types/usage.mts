@@ -1,0 +1,47 @@
+// rudder-analytics type tests: what an ES module user writes must type-check, and misuse must
+// not (each @ts-expect-error fails the check if the line compiles).
+import { Analytics, DeliveryError, type CallResult, type DeliveryOutcome, type Stats } from 'rudder-analytics-wasm';
+
+export async function use(): Promise<void> {
+  const analytics: Analytics = await Analytics.create({
+    writeKey: 'key',
+    dataPlaneUrl: 'https://dp.example.com',
+    uploadIntervalMs: 1000,
+    timeoutMs: 5000,
+    maxRetries: 3,
+    gzip: true,
+    onError: (error: DeliveryError, events) => {
+      const kind: 'http_status' | 'network' | 'unsent_at_shutdown' = error.kind;
+      const status: number = error.status;
+      void kind; void status; void events.length;
+    },
+  });
+  const result: CallResult = analytics.track({ userId: 'u', event: 'E', properties: { price: 1, tags: ['a'], when: new Date() } });
+  if (result.status === 'accepted') {
+    const id: string = result.messageId;
+    void id;
+  } else {
+    const why: string = result.error;
+    void why;
+  }
+  analytics.identify({ userId: 42, traits: { email: 'a@b.c' } });
+  analytics.page({ anonymousId: 'a', name: 'Home', category: 'Docs' });
+  analytics.screen({ userId: 'u', name: 'Main' });
+  analytics.group({ userId: 'u', groupId: 'g', traits: {} });
+  analytics.alias({ previousId: 'a', userId: 'u', timestamp: Date.now() });
+  const flushed: DeliveryOutcome = await analytics.flush();
+  const stats: Stats = analytics.stats();
+  const closed: DeliveryOutcome = await analytics.close({ timeoutMs: 2000 });
+  void flushed; void stats.dropped.queue_full; void closed.unsent;
+
+  // @ts-expect-error track needs an event
+  analytics.track({ userId: 'u' });
+  // @ts-expect-error alias needs previousId
+  analytics.alias({ userId: 'u' });
+  // @ts-expect-error settings need writeKey and dataPlaneUrl
+  await Analytics.create({ writeKey: 'key' });
+  // @ts-expect-error durations are numbers of milliseconds
+  await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'u', timeoutMs: '5s' });
+  // @ts-expect-error the constructor is private: use Analytics.create
+  new Analytics();
+}
