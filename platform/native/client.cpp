@@ -486,8 +486,8 @@ Result Client::submit(const json& message) {
   }
   options.anonymous_id = std::string(call.fields.anonymous_id);
   options.message_id = std::string(call.fields.message_id);
-  if (call.fields.context != nullptr) options.context = *call.fields.context;
-  if (call.fields.integrations != nullptr) options.integrations = *call.fields.integrations;
+  if (call.fields.context.tree != nullptr) options.context = *call.fields.context.tree;
+  if (call.fields.integrations.tree != nullptr) options.integrations = *call.fields.integrations.tree;
   return impl_->submit(call.fields, options);
 }
 

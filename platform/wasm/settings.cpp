@@ -2,15 +2,15 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "wasm/settings.hpp"
 
-#include <cmath>
 #include <cstdint>
+#include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json_text.hpp"
 
 namespace rudder::wasm {
 namespace {
 
-using nlohmann::json;
+using core::JsonKind;
 
 // Config::validate() names fields the C++ way; the package's users wrote the JS names.
 struct NameMap {
@@ -39,54 +39,58 @@ bool is_count_setting(std::string_view js_name) {
   return js_name != "writeKey" && js_name != "dataPlaneUrl" && js_name != "channel";
 }
 
-// A whole, non-negative number that fits the setting. JavaScript has only doubles.
-std::optional<SettingError> read_count(const json& value, const char* name, double max,
-                                       double& out) {
-  if (!value.is_number()) return SettingError{false, std::string(name) + ": must be a number"};
-  const double d = value.get<double>();
-  if (!std::isfinite(d) || d < 0 || d != std::floor(d) || d > max) {
-    return SettingError{true, std::string(name) + ": must be a whole number from 0 to " +
-                                  std::to_string(static_cast<std::int64_t>(max))};
+// A whole, non-negative number that fits the setting. JavaScript has only doubles; what
+// JSON.stringify writes for a whole number is its integer digits.
+std::optional<SettingError> read_count(std::string_view value, const std::string& name,
+                                       long long max, long long& out) {
+  if (core::json_text_kind(value) != JsonKind::number) {
+    return SettingError{false, name + ": must be a number"};
   }
-  out = d;
+  const std::optional<long long> n = core::json_text_integer(value);
+  if (!n || *n < 0 || *n > max) {
+    return SettingError{true, name + ": must be a whole number from 0 to " + std::to_string(max)};
+  }
+  out = *n;
   return std::nullopt;
 }
 
 }  // namespace
 
 std::optional<SettingError> read_settings(std::string_view json_text, WasmSettings& out) {
-  const json input = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (!input.is_object()) return SettingError{false, "settings: must be an object"};
+  std::vector<core::JsonTextMember> members;
+  if (!core::json_text_members(json_text, members)) {
+    return SettingError{false, "settings: must be an object"};
+  }
   Config& c = out.config;
-  constexpr double kMaxCount = 9'007'199'254'740'991.0;  // Number.MAX_SAFE_INTEGER
-  constexpr double kMaxMs = 2'147'483'647.0;             // setTimeout's longest delay
-  for (const auto& [key, value] : input.items()) {
-    double n = 0;
+  constexpr long long kMaxCount = 9'007'199'254'740'991LL;  // Number.MAX_SAFE_INTEGER
+  constexpr long long kMaxMs = 2'147'483'647LL;             // setTimeout's longest delay
+  for (const auto& [key, value] : members) {
+    long long n = 0;
     std::optional<SettingError> problem;
+    const JsonKind kind = core::json_text_kind(value);
     if (key == "writeKey" || key == "dataPlaneUrl" || key == "channel") {
-      if (!value.is_string()) return SettingError{false, key + ": must be a string"};
-      std::string& field = key == "writeKey" ? c.write_key
-                           : key == "dataPlaneUrl" ? c.data_plane_url
-                                                   : c.channel;
-      field = value.get<std::string>();
+      std::string text;
+      if (kind != JsonKind::string || !core::decode_json_string(value, text)) {
+        return SettingError{false, key + ": must be a string"};
+      }
+      (key == "writeKey" ? c.write_key : key == "dataPlaneUrl" ? c.data_plane_url : c.channel) =
+          std::move(text);
     } else if (key == "gzip" || key == "debug" || key == "send") {
-      if (!value.is_boolean()) return SettingError{false, key + ": must be true or false"};
-      (key == "gzip" ? c.gzip : key == "debug" ? c.debug : c.send) = value.get<bool>();
+      if (kind != JsonKind::boolean) return SettingError{false, key + ": must be true or false"};
+      (key == "gzip" ? c.gzip : key == "debug" ? c.debug : c.send) = value == "true";
     } else if (key == "maxQueueSize" || key == "uploadSize" || key == "maxMessageBytes" ||
                key == "maxBatchBytes") {
-      if ((problem = read_count(value, key.c_str(), kMaxCount, n))) return problem;
-      const auto count = static_cast<std::size_t>(n);
-      (key == "maxQueueSize"    ? c.max_queue_size
-       : key == "uploadSize"    ? c.upload_size
+      if ((problem = read_count(value, key, kMaxCount, n))) return problem;
+      (key == "maxQueueSize"      ? c.max_queue_size
+       : key == "uploadSize"      ? c.upload_size
        : key == "maxMessageBytes" ? c.max_message_bytes
-                                  : c.max_batch_bytes) = count;
+                                  : c.max_batch_bytes) = static_cast<std::size_t>(n);
     } else if (key == "maxRetries") {
-      if ((problem = read_count(value, key.c_str(), 1000, n))) return problem;
+      if ((problem = read_count(value, key, 1000, n))) return problem;
       c.max_retries = static_cast<int>(n);
     } else if (key == "timeoutMs" || key == "uploadIntervalMs") {
-      if ((problem = read_count(value, key.c_str(), kMaxMs, n))) return problem;
-      (key == "timeoutMs" ? c.timeout : c.upload_interval) =
-          std::chrono::milliseconds(static_cast<std::int64_t>(n));
+      if ((problem = read_count(value, key, kMaxMs, n))) return problem;
+      (key == "timeoutMs" ? c.timeout : c.upload_interval) = std::chrono::milliseconds(n);
     } else {
       return SettingError{false, key + ": is not a setting (check its spelling)"};
     }

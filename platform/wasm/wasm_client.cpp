@@ -8,15 +8,12 @@
 #include <cmath>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "core/endpoint.hpp"
+#include "core/text.hpp"
 #include "wasm/host.hpp"
 
 namespace rudder::wasm {
 namespace {
-
-using nlohmann::json;
 
 // performance.now(): monotonic, for deadlines. Date.now(): wall clock, for the payload.
 std::int64_t monotonic_ms() { return static_cast<std::int64_t>(std::floor(emscripten_get_now())); }
@@ -58,14 +55,8 @@ CallOutcome WasmClient::call(core::MessageType type, std::string_view json_text)
     pipeline_.count_refused(DropReason::shut_down);
     return {CallOutcome::Kind::closed, "analytics: is closed"};
   }
-  const json input = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   core::ParsedCall parsed;
-  std::optional<core::FieldError> problem;
-  if (input.is_discarded()) {
-    problem = core::FieldError{core::FieldError::Kind::wrong_type, "message", "is not JSON"};
-  } else {
-    problem = core::parse_call_of_type(type, input, parsed);
-  }
+  std::optional<core::FieldError> problem = core::parse_call_text(type, json_text, parsed);
   core::BuildResult built;
   if (!problem) {
     built = core::build_message(parsed.fields, build_, unix_ms(), rng_);
@@ -209,11 +200,14 @@ void WasmClient::answered(std::uint64_t send_id, core::Response response) {
 void WasmClient::report(const core::Failure& failure) {
   host::log(host::Level::error, "could not deliver " + std::to_string(failure.events.size()) +
                                     " events: " + failure.error.message);
-  const json error = {{"kind", kind_name(failure.error.kind)},
-                      {"status", failure.error.status},
-                      {"body", failure.error.body},
-                      {"message", failure.error.message},
-                      {"attempts", failure.error.attempts}};
+  // Written by hand: this module has no JSON library in it (see js/README.md, size).
+  std::string error = "{\"kind\":\"";
+  error.append(kind_name(failure.error.kind)).append("\",\"status\":");
+  error.append(std::to_string(failure.error.status)).append(",\"body\":");
+  core::append_json_string(error, failure.error.body);
+  error.append(",\"message\":");
+  core::append_json_string(error, failure.error.message);
+  error.append(",\"attempts\":").append(std::to_string(failure.error.attempts)).append("}");
   // The events are already JSON text: joined, not parsed and printed again.
   std::string events = "[";
   for (std::size_t i = 0; i < failure.events.size(); ++i) {
@@ -221,7 +215,7 @@ void WasmClient::report(const core::Failure& failure) {
     events += failure.events[i];
   }
   events += ']';
-  host::report(error.dump(), events);
+  host::report(error, events);
 }
 
 void WasmClient::check_settled() {
@@ -264,14 +258,23 @@ void WasmClient::commit_beacon() {
 
 std::string WasmClient::stats_json() const {
   const Stats s = pipeline_.stats();
-  json dropped = json::object();
+  std::string out = "{";
+  auto number = [&out](const char* name, std::uint64_t value) {
+    out.append("\"").append(name).append("\":").append(std::to_string(value)).append(",");
+  };
+  number("queued", s.queued);
+  number("delivered", s.delivered);
+  number("failed", s.failed);
+  number("retried", s.retried);
+  number("pending", s.pending);
+  number("beaconed", s.beaconed);
+  out.append("\"dropped\":{");
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
-    dropped[to_string(static_cast<DropReason>(i))] = s.dropped[i];
+    number(to_string(static_cast<DropReason>(i)), s.dropped[i]);
   }
-  return json{{"queued", s.queued},     {"delivered", s.delivered}, {"failed", s.failed},
-              {"retried", s.retried},   {"pending", s.pending},     {"beaconed", s.beaconed},
-              {"dropped", dropped}}
-      .dump();
+  out.back() = '}';
+  out.append("}");
+  return out;
 }
 
 }  // namespace rudder::wasm

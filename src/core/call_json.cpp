@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/iso_time.hpp"
+#include "core/json_text.hpp"
 #include "core/message.hpp"
 
 namespace rudder::core {
@@ -29,33 +30,79 @@ bool belongs_to(MessageType type, std::string_view key) {
   return false;
 }
 
-std::optional<FieldError> read_text(const json& value, std::string_view key, std::string_view& out) {
+// The two forms a call's fields come in, behind the same few questions, so that the rules
+// below are written once: a tree (TreeValue) or JSON text (TextValue).
+struct TreeValue {
+  const json& v;
+  bool is_null() const { return v.is_null(); }
+  const char* type_name() const { return v.type_name(); }
+  bool is_string() const { return v.is_string(); }
+  bool is_number() const { return v.is_number(); }
+  // The string's text; `storage` holds it when it has to be decoded (not for a tree).
+  std::string_view string(std::string&) const { return v.get_ref<const std::string&>(); }
+  bool integer_text(std::string& out) const {
+    if (!v.is_number_integer()) return false;
+    out = v.dump();
+    return true;
+  }
+  std::optional<double> number() const { return v.get<double>(); }
+  CallerJson caller_json() const { return &v; }
+};
+
+struct TextValue {
+  std::string_view v;
+  JsonKind kind = json_text_kind(v);
+  bool is_null() const { return kind == JsonKind::null; }
+  const char* type_name() const { return json_kind_name(kind); }
+  bool is_string() const { return kind == JsonKind::string; }
+  bool is_number() const { return kind == JsonKind::number; }
+  std::string_view string(std::string& storage) const {
+    // A string that does not decode (a lone surrogate) becomes bytes that fail the UTF-8
+    // check every string field goes through, so it is refused with the usual message.
+    if (!decode_json_string(v, storage)) storage.assign(1, static_cast<char>(0xFF));
+    return storage;
+  }
+  bool integer_text(std::string& out) const {
+    const auto n = json_text_integer(v);
+    if (!n) return false;
+    out = std::to_string(*n);
+    return true;
+  }
+  std::optional<double> number() const { return json_text_number(v); }
+  CallerJson caller_json() const { return CallerJson::of_text(v); }
+};
+
+template <class Value>
+std::optional<FieldError> read_text(const Value& value, std::string_view key, std::string_view& out,
+                                    std::string& storage) {
   if (value.is_null()) return std::nullopt;
   if (!value.is_string()) {
     return error(Kind::wrong_type, key, std::string("must be a string, not ") + value.type_name());
   }
-  out = value.get_ref<const std::string&>();
+  out = value.string(storage);
   return std::nullopt;
 }
 
 // Ids are strings on the wire; integers are accepted and written as their decimal text, the
 // way the data plane's other SDKs stringify numeric ids.
-std::optional<FieldError> read_id(const json& value, std::string_view key, std::string_view& out,
+template <class Value>
+std::optional<FieldError> read_id(const Value& value, std::string_view key, std::string_view& out,
                                   std::string& storage) {
-  if (value.is_number_integer()) {
-    storage = value.dump();
+  if (value.integer_text(storage)) {
     out = storage;
     return std::nullopt;
   }
-  if (value.is_null() || value.is_string()) return read_text(value, key, out);
+  if (value.is_null() || value.is_string()) return read_text(value, key, out, storage);
   return error(Kind::wrong_type, key,
                std::string("must be a string or an integer, not ") + value.type_name());
 }
 
-std::optional<FieldError> read_timestamp(const json& value, std::optional<std::int64_t>& out) {
+template <class Value>
+std::optional<FieldError> read_timestamp(const Value& value, std::optional<std::int64_t>& out,
+                                         std::string& storage) {
   if (value.is_null()) return std::nullopt;
   if (value.is_string()) {
-    out = parse_iso_time(value.get_ref<const std::string&>());
+    out = parse_iso_time(value.string(storage));
     if (!out) {
       return error(Kind::invalid_value, "timestamp",
                    "is not an RFC 3339 time such as 2024-01-31T12:00:00.000Z");
@@ -63,16 +110,57 @@ std::optional<FieldError> read_timestamp(const json& value, std::optional<std::i
     return std::nullopt;
   }
   if (value.is_number()) {
-    const double ms = value.get<double>();
-    if (!std::isfinite(ms) || std::fabs(ms) > 1e15) {
+    const std::optional<double> ms = value.number();
+    if (!ms || !std::isfinite(*ms) || std::fabs(*ms) > 1e15) {
       return error(Kind::out_of_range, "timestamp", "is not a usable number of milliseconds");
     }
-    out = static_cast<std::int64_t>(std::floor(ms));
+    out = static_cast<std::int64_t>(std::floor(*ms));
     return std::nullopt;
   }
   return error(Kind::wrong_type, "timestamp",
                std::string("must be an RFC 3339 string or milliseconds since 1970, not ") +
                    value.type_name());
+}
+
+// One member of the call object, whichever form it came in.
+template <class Value>
+std::optional<FieldError> read_member(MessageType type, std::string_view key, const Value& value,
+                                      ParsedCall& out) {
+  MessageFields& f = out.fields;
+  std::string* s = out.storage;
+  if (key == "type") {
+    std::string name;
+    if (!value.is_string() || parse_type(value.string(name)) != type) {
+      return error(Kind::invalid_value, key, std::string("must be \"") + type_name(type) + "\"");
+    }
+  } else if (key == "userId") {
+    return read_id(value, key, f.user_id, s[0]);
+  } else if (key == "anonymousId") {
+    return read_id(value, key, f.anonymous_id, s[1]);
+  } else if (key == "messageId") {
+    return read_text(value, key, f.message_id, s[4]);
+  } else if (key == "context") {
+    f.context = value.caller_json();
+  } else if (key == "integrations") {
+    f.integrations = value.caller_json();
+  } else if (key == "timestamp") {
+    return read_timestamp(value, f.timestamp_unix_ms, s[5]);
+  } else if (!belongs_to(type, key)) {
+    return error(Kind::invalid_value, key, std::string("is not a field of ") + type_name(type));
+  } else if (key == "event" || key == "name") {
+    return read_text(value, key, key == "event" ? f.event : f.name, s[6]);
+  } else if (key == "category") {
+    return read_text(value, key, f.category, s[7]);
+  } else if (key == "groupId") {
+    return read_id(value, key, f.group_id, s[2]);
+  } else if (key == "previousId") {
+    return read_id(value, key, f.previous_id, s[3]);
+  } else if (key == "properties") {
+    f.properties = value.caller_json();
+  } else if (key == "traits") {
+    f.traits = value.caller_json();
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -82,45 +170,27 @@ std::optional<FieldError> parse_call_of_type(MessageType type, const json& input
     return error(Kind::wrong_type, "message",
                  std::string("must be a JSON object, not ") + input.type_name());
   }
-  MessageFields& f = out.fields;
-  f = MessageFields{};
-  f.type = type;
+  out.fields = MessageFields{};
+  out.fields.type = type;
   for (const auto& [key, value] : input.items()) {
-    std::optional<FieldError> e;
-    if (key == "type") {
-      if (!value.is_string() || parse_type(value.get_ref<const std::string&>()) != type) {
-        e = error(Kind::invalid_value, key, std::string("must be \"") + type_name(type) + "\"");
-      }
-    } else if (key == "userId") {
-      e = read_id(value, key, f.user_id, out.number_ids[0]);
-    } else if (key == "anonymousId") {
-      e = read_id(value, key, f.anonymous_id, out.number_ids[1]);
-    } else if (key == "messageId") {
-      e = read_text(value, key, f.message_id);
-    } else if (key == "context") {
-      f.context = &value;
-    } else if (key == "integrations") {
-      f.integrations = &value;
-    } else if (key == "timestamp") {
-      e = read_timestamp(value, f.timestamp_unix_ms);
-    } else if (!belongs_to(type, key)) {
-      e = error(Kind::invalid_value, key, std::string("is not a field of ") + type_name(type));
-    } else if (key == "event") {
-      e = read_text(value, key, f.event);
-    } else if (key == "name") {
-      e = read_text(value, key, f.name);
-    } else if (key == "category") {
-      e = read_text(value, key, f.category);
-    } else if (key == "groupId") {
-      e = read_id(value, key, f.group_id, out.number_ids[2]);
-    } else if (key == "previousId") {
-      e = read_id(value, key, f.previous_id, out.number_ids[3]);
-    } else if (key == "properties") {
-      f.properties = &value;
-    } else if (key == "traits") {
-      f.traits = &value;
-    }
-    if (e) return e;
+    if (auto e = read_member(type, key, TreeValue{value}, out)) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldError> parse_call_text(MessageType type, std::string_view text, ParsedCall& out) {
+  std::vector<JsonTextMember> members;
+  if (!json_text_members(text, members)) {
+    const JsonKind kind = json_text_kind(text);
+    return kind == JsonKind::object || kind == JsonKind::invalid
+               ? error(Kind::invalid_value, "message", "is not valid JSON")
+               : error(Kind::wrong_type, "message",
+                       std::string("must be a JSON object, not ") + json_kind_name(kind));
+  }
+  out.fields = MessageFields{};
+  out.fields.type = type;
+  for (const auto& member : members) {
+    if (auto e = read_member(type, member.key, TextValue{member.value}, out)) return e;
   }
   return std::nullopt;
 }

@@ -8,6 +8,7 @@
 
 #include "core/iso_time.hpp"
 #include "core/json_check.hpp"
+#include "core/json_text.hpp"
 #include "core/json_writer.hpp"
 #include "core/text.hpp"
 
@@ -42,14 +43,38 @@ std::optional<FieldError> check_required_text(std::string_view value, const char
   return std::nullopt;
 }
 
-// Null means "not given"; anything else must be an object. (What is inside is checked while
-// it is written, see Writer::value.)
-std::optional<FieldError> check_object(const json* value, const char* field) {
-  if (value == nullptr || value->is_null() || value->is_object()) return std::nullopt;
-  return error(Kind::wrong_type, field, std::string("must be an object, not ") + value->type_name());
+JsonKind kind_of(const CallerJson& value) {
+  if (value.tree != nullptr) {
+    if (value.tree->is_null()) return JsonKind::null;
+    return value.tree->is_object() ? JsonKind::object : JsonKind::invalid;  // named below
+  }
+  return value.text.empty() ? JsonKind::null : json_text_kind(value.text);
 }
 
-bool given(const json* value) { return value != nullptr && !value->is_null(); }
+// Null means "not given"; anything else must be an object. (What is inside is checked while
+// it is written, see Writer::value.)
+std::optional<FieldError> check_object(const CallerJson& value, const char* field) {
+  const JsonKind kind = kind_of(value);
+  if (kind == JsonKind::null || kind == JsonKind::object) return std::nullopt;
+  const char* name = value.tree != nullptr ? value.tree->type_name() : json_kind_name(kind);
+  return error(Kind::wrong_type, field, std::string("must be an object, not ") + name);
+}
+
+bool given(const CallerJson& value) { return kind_of(value) != JsonKind::null; }
+
+// The members of a caller's object, in either form; false when text is not a well-formed object.
+using Members = std::vector<std::pair<std::string, CallerJson>>;
+bool members_of(const CallerJson& object, Members& out) {
+  out.clear();
+  if (object.tree != nullptr) {
+    for (const auto& [k, v] : object.tree->get_ref<const json::object_t&>()) out.emplace_back(k, &v);
+    return true;
+  }
+  std::vector<JsonTextMember> text_members;
+  if (!json_text_members(object.text, text_members)) return false;
+  for (auto& m : text_members) out.emplace_back(std::move(m.key), CallerJson::of_text(m.value));
+  return true;
+}
 
 std::optional<FieldError> validate(const MessageFields& f) {
   for (auto [value, field] : {std::pair{f.user_id, "userId"}, {f.anonymous_id, "anonymousId"},
@@ -122,23 +147,33 @@ class Writer {
     measure();
   }
   /// A caller's object (null: `{}`); `path` names it in errors.
-  void object(const char* name, const json* value) {
+  void object(const char* name, const CallerJson& value) {
     key(name);
     if (given(value)) {
-      this->value(*value, name);
+      this->value(value, name);
     } else {
       out_.append("{}");
     }
     measure();
   }
   /// The payload's context: the caller's keys, our library, and (identify) the traits.
-  void context(const json* caller, const json* identify_traits, std::string_view library) {
+  void context(const CallerJson& caller, const CallerJson* identify_traits,
+               std::string_view library) {
     key("context");
     out_.push_back('{');
-    const bool has_caller = given(caller);
-    if (has_caller) {
-      for (const auto& [k, v] : caller->get_ref<const json::object_t&>()) {
-        if (k == "library" || (identify_traits != nullptr && k == "traits")) continue;
+    Members members;
+    const CallerJson* caller_traits = nullptr;
+    if (given(caller)) {
+      if (!members_of(caller, members)) {
+        problem_ = error(Kind::invalid_value, "context", "is not valid JSON");
+        return;
+      }
+      for (const auto& [k, v] : members) {
+        if (identify_traits != nullptr && k == "traits") {
+          if (kind_of(v) == JsonKind::object) caller_traits = &v;
+          continue;
+        }
+        if (k == "library") continue;
         member("context", k, v);
         if (problem_) return;
         out_.push_back(',');
@@ -150,8 +185,7 @@ class Writer {
     std::size_t copied = 0;
     if (identify_traits != nullptr) {
       out_.append(",\"traits\":");
-      const auto caller_traits = has_caller ? caller->find("traits") : json::const_iterator();
-      if (has_caller && caller_traits != caller->end() && caller_traits->is_object()) {
+      if (caller_traits != nullptr) {
         merged(*caller_traits, "context.traits", *identify_traits, "traits");
       } else {
         const std::size_t copy_start = out_.size();
@@ -168,16 +202,21 @@ class Writer {
  private:
   // Writes the caller's value `v`: the field named `field`, or (given `member`) that member
   // of it, one level down. The path is only built if the value has a problem to report.
-  void value(const json& v, std::string_view field, const std::string* member = nullptr) {
+  void value(const CallerJson& v, std::string_view field, const std::string* member = nullptr) {
     const std::size_t depth = member != nullptr ? 2 : 1;
-    if (problem_ || write_checked_json(v, out_, depth)) return;
+    if (problem_) return;
+    if (v.tree != nullptr ? write_checked_json(*v.tree, out_, depth)
+                          : write_checked_json_text(v.text, out_, depth)) {
+      return;
+    }
     std::string path(field);
     if (member != nullptr) path.append(".").append(*member);
-    problem_ = check_json_values(v, path, depth);
+    problem_ = v.tree != nullptr ? check_json_values(*v.tree, path, depth)
+                                 : check_json_text(v.text, path, depth);
     if (!problem_) problem_ = error(Kind::invalid_value, path, "cannot be written as JSON");
   }
   // Writes `"key":value` for member `key` of the caller's object named `parent`.
-  void member(std::string_view parent, const std::string& key, const json& v) {
+  void member(std::string_view parent, const std::string& key, const CallerJson& v) {
     if (problem_) return;
     if (!append_json_string_checked(out_, key)) {
       problem_ = error(Kind::invalid_value, std::string(parent), "object key is not valid UTF-8");
@@ -188,19 +227,31 @@ class Writer {
   }
   // Writes the object `base` with the keys of `over` written over it (over's value wins),
   // without copying either: a copy of a caller's value would recurse unchecked.
-  void merged(const json& base, const std::string& base_path, const json& over,
+  void merged(const CallerJson& base, const std::string& base_path, const CallerJson& over,
               const std::string& over_path) {
+    Members base_members;
+    Members over_members;
+    if (!members_of(base, base_members) || !members_of(over, over_members)) {
+      problem_ = error(Kind::invalid_value, over_path, "is not valid JSON");
+      return;
+    }
     out_.push_back('{');
     bool first = true;
-    auto next = [&](std::string_view parent, const std::string& k, const json& v) {
+    auto next = [&](std::string_view parent, const std::string& k, const CallerJson& v) {
       if (!first) out_.push_back(',');
       first = false;
       member(parent, k, v);
     };
-    for (const auto& [k, v] : base.get_ref<const json::object_t&>()) {
-      if (!over.contains(k)) next(base_path, k, v);
+    auto overridden = [&](const std::string& k) {
+      for (const auto& o : over_members) {
+        if (o.first == k) return true;
+      }
+      return false;
+    };
+    for (const auto& [k, v] : base_members) {
+      if (!overridden(k)) next(base_path, k, v);
     }
-    for (const auto& [k, v] : over.get_ref<const json::object_t&>()) next(over_path, k, v);
+    for (const auto& [k, v] : over_members) next(over_path, k, v);
     out_.push_back('}');
   }
   void measure(std::size_t excluded = 0) {
@@ -284,7 +335,7 @@ BuildResult build_message(const MessageFields& f, const BuildSettings& settings,
   if (has_traits(f.type)) w.object("traits", f.traits);
 
   const bool identify_traits = f.type == MessageType::identify && given(f.traits);
-  w.context(f.context, identify_traits ? f.traits : nullptr, settings.library_json);
+  w.context(f.context, identify_traits ? &f.traits : nullptr, settings.library_json);
   if (given(f.integrations)) {
     w.object("integrations", f.integrations);
   } else {

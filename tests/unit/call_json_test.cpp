@@ -255,7 +255,8 @@ TEST(ParseCall, ParsingAgainForgetsTheLastCallsFields) {
   EXPECT_EQ(call.fields.type, MessageType::identify);
   EXPECT_TRUE(call.fields.user_id.empty());
   EXPECT_TRUE(call.fields.event.empty());
-  EXPECT_EQ(call.fields.properties, nullptr);
+  EXPECT_EQ(call.fields.properties.tree, nullptr);
+  EXPECT_TRUE(call.fields.properties.text.empty());
   EXPECT_FALSE(call.fields.timestamp_unix_ms.has_value());
 }
 

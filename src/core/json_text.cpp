@@ -1,0 +1,557 @@
+// rudder-analytics core: a caller's JSON value given as text, checked and copied without
+// building a tree.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/json_text.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "core/json_check.hpp"
+#include "core/text.hpp"
+
+namespace rudder::core {
+namespace {
+
+using Kind = FieldError::Kind;
+constexpr std::size_t kNotYet = std::string::npos;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits at `p` (which must hold four chars), or -1.
+int hex4(const char* p) {
+  int v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int h = hex_value(p[i]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+// The digits of the midpoint between DBL_MAX and 2^1024: a decimal number with its leading
+// digit at 10^308 is finite as a double exactly when its digits compare below these.
+constexpr std::string_view kOverflowDigits =
+    "17976931348623158079372897140530341507993413271003782693617377898044";
+
+// Whether the well-formed number token [begin, end) rounds to a finite double. Only a number
+// whose leading digit stands at 10^308 needs its digits compared; the rest is counting.
+bool finite_number(const char* begin, const char* end) {
+  const char* p = begin;
+  if (*p == '-') ++p;
+  const char* int_begin = p;
+  while (p < end && is_digit(*p)) ++p;
+  const char* int_end = p;
+  const char* frac_begin = int_end;
+  const char* frac_end = int_end;
+  if (p < end && *p == '.') {
+    frac_begin = ++p;
+    while (p < end && is_digit(*p)) ++p;
+    frac_end = p;
+  }
+  long long exponent = 0;
+  if (p < end) {  // 'e' or 'E'
+    ++p;
+    const bool negative = *p == '-';
+    if (*p == '+' || *p == '-') ++p;
+    for (; p < end; ++p) exponent = std::min(exponent * 10 + (*p - '0'), 1'000'000LL);
+    if (negative) exponent = -exponent;
+  }
+  const char* first = int_begin;
+  while (first < int_end && *first == '0') ++first;
+  long long decimal_exponent = 0;
+  if (first < int_end) {
+    decimal_exponent = (int_end - first) - 1 + exponent;
+  } else {
+    first = frac_begin;
+    while (first < frac_end && *first == '0') ++first;
+    if (first == frac_end) return true;  // zero
+    decimal_exponent = -(first - frac_begin) - 1 + exponent;
+  }
+  if (decimal_exponent < 308) return true;
+  if (decimal_exponent > 308) return false;
+  std::string significant;
+  for (const char* q = first; q < frac_end; ++q) {
+    if (is_digit(*q)) significant.push_back(*q);
+  }
+  significant.erase(significant.find_last_not_of('0') + 1);
+  return std::string_view(significant).compare(kOverflowDigits) < 0;
+}
+
+// Walks one JSON value, copying it without white space to `out` (when given) and, when
+// `path` is given, keeping the path of where it is so a problem can be named. The fast pass
+// runs without a path; only a value that fails is walked again with one.
+class Scanner {
+ public:
+  Scanner(std::string_view text, std::string* out, std::string* path)
+      : p_(text.data()), end_(text.data() + text.size()), out_(out), path_(path) {}
+
+  // The whole text: one value and nothing after it but white space.
+  bool document(std::size_t depth) {
+    const std::size_t outer = depth > 1 && path_ != nullptr ? path_->size() : kNotYet;
+    if (!value(depth, outer)) return false;
+    skip_space();
+    return p_ == end_ || fail(Kind::invalid_value, "is not valid JSON");
+  }
+
+  FieldError error{Kind::invalid_value, "", ""};
+
+ private:
+  void skip_space() {
+    while (p_ < end_ && is_space(*p_)) ++p_;
+  }
+  bool fail(Kind kind, const char* problem, std::size_t path_end = kNotYet) {
+    if (path_ != nullptr) {
+      error = {kind, path_end == kNotYet ? *path_ : path_->substr(0, path_end), problem};
+    }
+    return false;
+  }
+  void emit(const char* from, const char* to) {
+    if (out_ != nullptr) out_->append(from, static_cast<std::size_t>(to - from));
+  }
+  void emit(char c) {
+    if (out_ != nullptr) out_->push_back(c);
+  }
+
+  bool value(std::size_t depth, std::size_t outer_end) {
+    skip_space();
+    if (p_ == end_) return fail(Kind::invalid_value, "is not valid JSON");
+    switch (*p_) {
+      case '{':
+      case '[':
+        if (depth > kMaxJsonDepth) {
+          if (path_ != nullptr) {
+            error = {Kind::invalid_value, path_->substr(0, outer_end),
+                     "is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+          }
+          return false;
+        }
+        return *p_ == '{' ? object(depth, outer_end) : array(depth, outer_end);
+      case '"':
+        return string(false);
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default:
+        return number();
+    }
+  }
+
+  bool object(std::size_t depth, std::size_t outer_end) {
+    ++p_;
+    emit('{');
+    skip_space();
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      emit('}');
+      return true;
+    }
+    for (;;) {
+      skip_space();
+      if (p_ == end_ || *p_ != '"') return fail(Kind::invalid_value, "is not valid JSON");
+      const char* key = p_;
+      if (!string(true)) return false;
+      const std::string_view key_token(key, static_cast<std::size_t>(p_ - key));
+      skip_space();
+      if (p_ == end_ || *p_ != ':') return fail(Kind::invalid_value, "is not valid JSON");
+      ++p_;
+      emit(':');
+      const std::size_t mark = path_ != nullptr ? path_->size() : 0;
+      std::size_t child_outer = outer_end;
+      if (path_ != nullptr) {
+        std::string decoded;
+        decode_json_string(key_token, decoded);
+        path_->append(".").append(decoded);
+        if (outer_end == kNotYet) child_outer = path_->size();
+      }
+      if (!value(depth + 1, child_outer)) return false;
+      if (path_ != nullptr) path_->resize(mark);
+      skip_space();
+      if (p_ < end_ && *p_ == ',') {
+        ++p_;
+        emit(',');
+        continue;
+      }
+      if (p_ < end_ && *p_ == '}') {
+        ++p_;
+        emit('}');
+        return true;
+      }
+      return fail(Kind::invalid_value, "is not valid JSON");
+    }
+  }
+
+  bool array(std::size_t depth, std::size_t outer_end) {
+    ++p_;
+    emit('[');
+    skip_space();
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      emit(']');
+      return true;
+    }
+    for (std::size_t index = 0;; ++index) {
+      const std::size_t mark = path_ != nullptr ? path_->size() : 0;
+      std::size_t child_outer = outer_end;
+      if (path_ != nullptr) {
+        path_->append("[").append(std::to_string(index)).append("]");
+        if (outer_end == kNotYet) child_outer = path_->size();
+      }
+      if (!value(depth + 1, child_outer)) return false;
+      if (path_ != nullptr) path_->resize(mark);
+      skip_space();
+      if (p_ < end_ && *p_ == ',') {
+        ++p_;
+        emit(',');
+        continue;
+      }
+      if (p_ < end_ && *p_ == ']') {
+        ++p_;
+        emit(']');
+        return true;
+      }
+      return fail(Kind::invalid_value, "is not valid JSON");
+    }
+  }
+
+  // A string token, copied as it stands once its bytes and escapes check out.
+  bool string(bool is_key) {
+    const char* problem = is_key ? "object key is not valid UTF-8" : "string is not valid UTF-8";
+    const char* start = p_++;
+    const char* run = p_;  // raw bytes since the last escape, checked as UTF-8 in one go
+    while (p_ < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        if (!is_valid_utf8(std::string_view(run, static_cast<std::size_t>(p_ - run)))) {
+          return fail(Kind::invalid_value, problem);
+        }
+        ++p_;
+        emit(start, p_);
+        return true;
+      }
+      if (c == '\\') {
+        if (!is_valid_utf8(std::string_view(run, static_cast<std::size_t>(p_ - run)))) {
+          return fail(Kind::invalid_value, problem);
+        }
+        if (end_ - p_ < 2) break;
+        const char e = p_[1];
+        if (e == 'u') {
+          if (end_ - p_ < 6) break;
+          const int unit = hex4(p_ + 2);
+          if (unit < 0) break;
+          p_ += 6;
+          if (unit >= 0xDC00 && unit <= 0xDFFF) return fail(Kind::invalid_value, problem);
+          if (unit >= 0xD800 && unit <= 0xDBFF) {  // must pair with a low surrogate
+            const int low = end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' ? hex4(p_ + 2) : -1;
+            if (low < 0xDC00 || low > 0xDFFF) return fail(Kind::invalid_value, problem);
+            p_ += 6;
+          }
+        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                   e == 'r' || e == 't') {
+          p_ += 2;
+        } else {
+          break;
+        }
+        run = p_;
+        continue;
+      }
+      if (c < 0x20) break;  // control characters must be escaped
+      ++p_;
+    }
+    return fail(Kind::invalid_value, "is not valid JSON");
+  }
+
+  bool number() {
+    const char* start = p_;
+    if (p_ < end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, "is not valid JSON");
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ < end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ < end_ && *p_ == '.') {
+      ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, "is not valid JSON");
+      while (p_ < end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, "is not valid JSON");
+      while (p_ < end_ && is_digit(*p_)) ++p_;
+    }
+    if (!finite_number(start, p_)) return fail(Kind::out_of_range, "number is not finite");
+    emit(start, p_);
+    return true;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return fail(Kind::invalid_value, "is not valid JSON");
+    }
+    emit(p_, p_ + word.size());
+    p_ += word.size();
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  std::string* out_;
+  std::string* path_;
+};
+
+// The end of the string token at `p` (just past its closing quote), or nullptr.
+const char* skip_string(const char* p, const char* end) {
+  for (++p; p < end; ++p) {
+    if (*p == '\\') {
+      ++p;
+    } else if (*p == '"') {
+      return p + 1;
+    }
+  }
+  return nullptr;
+}
+
+// The end of the value starting at `p` by its outline only (brackets and strings), or nullptr.
+// Iterative, so no nesting can exhaust the stack; the value's contents are checked later.
+const char* skip_value(const char* p, const char* end) {
+  if (p == end) return nullptr;
+  if (*p == '"') return skip_string(p, end);
+  if (*p == '{' || *p == '[') {
+    std::size_t depth = 0;
+    while (p < end) {
+      const char c = *p;
+      if (c == '"') {
+        p = skip_string(p, end);
+        if (p == nullptr) return nullptr;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return p + 1;
+      }
+      ++p;
+    }
+    return nullptr;
+  }
+  const char* start = p;
+  while (p < end && !is_space(*p) && *p != ',' && *p != '}' && *p != ']') ++p;
+  return p == start ? nullptr : p;
+}
+
+}  // namespace
+
+JsonKind json_text_kind(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size() && is_space(text[i])) ++i;
+  if (i == text.size()) return JsonKind::invalid;
+  switch (text[i]) {
+    case '{': return JsonKind::object;
+    case '[': return JsonKind::array;
+    case '"': return JsonKind::string;
+    case 't':
+    case 'f': return JsonKind::boolean;
+    case 'n': return JsonKind::null;
+    default: return text[i] == '-' || is_digit(text[i]) ? JsonKind::number : JsonKind::invalid;
+  }
+}
+
+const char* json_kind_name(JsonKind kind) noexcept {
+  switch (kind) {
+    case JsonKind::object: return "object";
+    case JsonKind::array: return "array";
+    case JsonKind::string: return "string";
+    case JsonKind::number: return "number";
+    case JsonKind::boolean: return "boolean";
+    case JsonKind::null: return "null";
+    case JsonKind::invalid: break;
+  }
+  return "invalid JSON";
+}
+
+bool write_checked_json_text(std::string_view text, std::string& out, std::size_t depth) {
+  return Scanner(text, &out, nullptr).document(depth);
+}
+
+std::optional<FieldError> check_json_text(std::string_view text, const std::string& field,
+                                          std::size_t depth) {
+  std::string path = field;
+  Scanner scanner(text, nullptr, &path);
+  if (scanner.document(depth)) return std::nullopt;
+  return scanner.error;
+}
+
+bool json_text_members(std::string_view text, std::vector<JsonTextMember>& out) {
+  out.clear();
+  const char* p = text.data();
+  const char* end = p + text.size();
+  auto skip_space = [&] {
+    while (p < end && is_space(*p)) ++p;
+  };
+  skip_space();
+  if (p == end || *p != '{') return false;
+  ++p;
+  skip_space();
+  if (p < end && *p == '}') {
+    ++p;
+  } else {
+    for (;;) {
+      skip_space();
+      if (p == end || *p != '"') return false;
+      const char* key_end = skip_string(p, end);
+      if (key_end == nullptr) return false;
+      JsonTextMember member;
+      if (!decode_json_string(std::string_view(p, static_cast<std::size_t>(key_end - p)), member.key)) {
+        return false;
+      }
+      p = key_end;
+      skip_space();
+      if (p == end || *p != ':') return false;
+      ++p;
+      skip_space();
+      const char* value_end = skip_value(p, end);
+      if (value_end == nullptr) return false;
+      member.value = std::string_view(p, static_cast<std::size_t>(value_end - p));
+      out.push_back(std::move(member));
+      p = value_end;
+      skip_space();
+      if (p < end && *p == ',') {
+        ++p;
+        continue;
+      }
+      if (p < end && *p == '}') {
+        ++p;
+        break;
+      }
+      return false;
+    }
+  }
+  skip_space();
+  return p == end;
+}
+
+bool decode_json_string(std::string_view token, std::string& out) {
+  out.clear();
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+  const char* p = token.data() + 1;
+  const char* end = token.data() + token.size() - 1;
+  auto put = [&](std::uint32_t cp) {  // code point to UTF-8
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  };
+  while (p < end) {
+    const char c = *p;
+    if (c == '"' || static_cast<unsigned char>(c) < 0x20) return false;
+    if (c != '\\') {
+      out.push_back(c);
+      ++p;
+      continue;
+    }
+    if (end - p < 2) return false;
+    switch (p[1]) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '/': out.push_back('/'); break;
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'u': {
+        if (end - p < 6) return false;
+        const int unit = hex4(p + 2);
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          if (end - p < 12 || p[6] != '\\' || p[7] != 'u') return false;
+          const int low = hex4(p + 8);
+          if (low < 0xDC00 || low > 0xDFFF) return false;
+          put(0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
+              (static_cast<std::uint32_t>(low) - 0xDC00));
+          p += 12;
+        } else {
+          put(static_cast<std::uint32_t>(unit));
+          p += 6;
+        }
+        continue;
+      }
+      default: return false;
+    }
+    p += 2;
+  }
+  return true;
+}
+
+std::optional<long long> json_text_integer(std::string_view token) noexcept {
+  if (token.empty() || token.find_first_of(".eE") != std::string_view::npos) return std::nullopt;
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+  if (ec != std::errc() || end != token.data() + token.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> json_text_number(std::string_view token) noexcept {
+  std::string checked;
+  if (json_text_kind(token) != JsonKind::number || !write_checked_json_text(token, checked)) {
+    return std::nullopt;
+  }
+  // Up to 17 significant digits as an integer, scaled by the power of ten they stand for.
+  const char* p = token.data();
+  const char* end = p + token.size();
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  unsigned long long mantissa = 0;
+  int used = 0;
+  long long scale = 0;  // power of ten the mantissa's last digit stands for
+  bool fraction = false;
+  for (; p < end && (is_digit(*p) || *p == '.'); ++p) {
+    if (*p == '.') {
+      fraction = true;
+      continue;
+    }
+    if (used < 17) {
+      mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+      if (mantissa != 0) ++used;
+      if (fraction) --scale;
+    } else if (!fraction) {
+      ++scale;
+    }
+  }
+  long long exponent = 0;
+  if (p < end) {  // 'e' or 'E'
+    ++p;
+    const bool negative_exponent = *p == '-';
+    if (*p == '+' || *p == '-') ++p;
+    for (; p < end; ++p) exponent = std::min(exponent * 10 + (*p - '0'), 1'000'000LL);
+    if (negative_exponent) exponent = -exponent;
+  }
+  const double value = static_cast<double>(mantissa) * std::pow(10.0, static_cast<double>(scale + exponent));
+  return negative ? -value : value;
+}
+
+}  // namespace rudder::core
