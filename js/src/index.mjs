@@ -27,26 +27,10 @@ export class DeliveryError extends Error {
   }
 }
 
-// JSON cannot carry these; JSON.stringify would silently drop or null them. A value that is
-// refused is looked up again by unrepresentable() to name its field.
-class Unrepresentable extends Error {}
-function refuseUnrepresentable(key, value) {
-  // An invalid Date's toJSON() gives null, which would read as "not given".
-  if (value === null && this[key] instanceof Date) throw new Unrepresentable();
-  switch (typeof value) {
-    case 'number':
-      if (!Number.isFinite(value)) throw new Unrepresentable();
-      return value;
-    case 'bigint':
-    case 'function':
-    case 'symbol':
-      throw new Unrepresentable();
-    default:
-      return value;
-  }
-}
-
-// The path and problem of the first value JSON cannot carry, in JSON.stringify's order.
+// JSON.stringify writes a number that is not finite, and an invalid Date, as null: the event
+// would arrive with a value the caller never gave. A BigInt makes it throw. Such values are
+// refused, naming the field. Functions and symbols are left out, as JSON.stringify does.
+// Finding them walks the whole value, so it only runs when the fast text shows a null.
 function unrepresentable(value, path, seen = new Set()) {
   if (value instanceof Date && Number.isNaN(value.getTime())) {
     return { path, range: false, problem: 'is an invalid Date' };
@@ -59,10 +43,6 @@ function unrepresentable(value, path, seen = new Set()) {
       return Number.isFinite(value) ? null : { path, range: true, problem: 'number is not finite' };
     case 'bigint':
       return { path, range: false, problem: 'is a BigInt, which JSON cannot carry (pass a number or a string)' };
-    case 'function':
-      return { path, range: false, problem: 'is a function, which JSON cannot carry' };
-    case 'symbol':
-      return { path, range: false, problem: 'is a symbol, which JSON cannot carry' };
     case 'object': {
       if (value === null || seen.has(value)) return null;
       seen.add(value);
@@ -86,15 +66,20 @@ function encodeInput(method, input, count = () => {}) {
     count();
     throw new TypeError(`${method}: expects one object argument, e.g. ${method}({ userId, ... })`);
   }
+  let text;
+  let failure;
   try {
-    return JSON.stringify(input, refuseUnrepresentable);
+    text = JSON.stringify(input);
   } catch (e) {
-    count();
-    const found = unrepresentable(input, '');
-    if (!found) throw new TypeError(`${method}: ${e.message}`);  // e.g. a cycle, or a throwing toJSON
-    const text = `${method}: ${found.path}: ${found.problem}`;
-    throw found.range ? new RangeError(text) : new TypeError(text);
+    failure = e;  // a BigInt, a cycle, or a toJSON that threw
   }
+  if (failure === undefined && !text.includes('null')) return text;
+  const found = unrepresentable(input, '');
+  if (!found && failure === undefined) return text;
+  count();
+  if (!found) throw new TypeError(`${method}: ${failure.message}`);
+  const message = `${method}: ${found.path}: ${found.problem}`;
+  throw found.range ? new RangeError(message) : new TypeError(message);
 }
 
 // 64 random bits for the core's generator (messageIds, retry jitter). Node 18 has Web Crypto

@@ -38,7 +38,6 @@ const refusals = [
   ['track', { userId: 'u', event: 'E', properties: { price: NaN } }, RangeError, /^track: properties\.price: number is not finite$/],
   ['track', { userId: 'u', event: 'E', properties: { a: [1, { b: Infinity }] } }, RangeError, /^track: properties\.a\[1\]\.b: number is not finite$/],
   ['track', { userId: 'u', event: 'E', properties: { n: 10n } }, TypeError, /^track: properties\.n: is a BigInt/],
-  ['track', { userId: 'u', event: 'E', properties: { f() {} } }, TypeError, /^track: properties\.f: is a function/],
   ['track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', timestamp: new Date(NaN) }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', properties: { big: 'x'.repeat(40_000) } }, RangeError, /^track: .*32768/],
@@ -55,6 +54,22 @@ test('bad input throws TypeError or RangeError naming the call and the field', (
   }
 });
 
+test('a value that is not finite is refused even where a legitimate null sits beside it', () => {
+  assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: { gone: null, when: new Date(NaN) } }),
+    /^TypeError: track: properties\.when: is an invalid Date$/);
+  assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: { list: [null, -Infinity] } }),
+    /^RangeError: track: properties\.list\[1\]: number is not finite$/);
+});
+
+test('functions, symbols and undefined are left out, as JSON.stringify leaves them out', async () => {
+  const { messageId } = analytics.track({
+    userId: 'u', event: 'E', properties: { keep: null, f() {}, s: Symbol('x'), u: undefined },
+  });
+  await analytics.flush();
+  const stored = (await plane.events()).find((e) => e.messageId === messageId);
+  assert.deepEqual(stored.properties, { keep: null });
+});
+
 test('a cycle is refused, not looped over', () => {
   const properties = {};
   properties.self = properties;
@@ -69,6 +84,7 @@ test('a value nested deeper than 256 levels is refused', () => {
 
 test('refused calls are counted as dropped(invalid) and never reach the network', async () => {
   const before = analytics.stats();
+  const requestsBefore = (await plane.requests()).length;
   for (const [method, input] of refusals) {
     try { analytics[method](input); } catch { /* counted */ }
   }
@@ -76,7 +92,7 @@ test('refused calls are counted as dropped(invalid) and never reach the network'
   const after = analytics.stats();
   assert.equal(after.dropped.invalid - before.dropped.invalid, refusals.length);
   assert.equal(after.queued, before.queued);
-  assert.equal((await plane.requests()).length, 0);
+  assert.equal((await plane.requests()).length, requestsBefore);
 });
 
 test('the caller keeps its object: later changes do not alter the queued event', async () => {

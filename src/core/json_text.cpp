@@ -91,12 +91,13 @@ bool finite_number(const char* begin, const char* end) {
 class Scanner {
  public:
   Scanner(std::string_view text, std::string* out, std::string* path)
-      : p_(text.data()), end_(text.data() + text.size()), out_(out), path_(path) {}
+      : p_(text.data()), end_(text.data() + text.size()), copied_(p_), out_(out), path_(path) {}
 
   // The whole text: one value and nothing after it but white space.
   bool document(std::size_t depth) {
     const std::size_t outer = depth > 1 && path_ != nullptr ? path_->size() : kNotYet;
     if (!value(depth, outer)) return false;
+    flush();
     skip_space();
     return p_ == end_ || fail(Kind::invalid_value, "is not valid JSON");
   }
@@ -104,20 +105,23 @@ class Scanner {
   FieldError error{Kind::invalid_value, "", ""};
 
  private:
+  // The text is copied in runs: only white space between tokens is left out, so everything
+  // from `copied_` up to the next white space goes out in one append.
   void skip_space() {
+    if (p_ == end_ || !is_space(*p_)) return;
+    if (out_ != nullptr) out_->append(copied_, static_cast<std::size_t>(p_ - copied_));
     while (p_ < end_ && is_space(*p_)) ++p_;
+    copied_ = p_;
+  }
+  void flush() {
+    if (out_ != nullptr) out_->append(copied_, static_cast<std::size_t>(p_ - copied_));
+    copied_ = p_;
   }
   bool fail(Kind kind, const char* problem, std::size_t path_end = kNotYet) {
     if (path_ != nullptr) {
       error = {kind, path_end == kNotYet ? *path_ : path_->substr(0, path_end), problem};
     }
     return false;
-  }
-  void emit(const char* from, const char* to) {
-    if (out_ != nullptr) out_->append(from, static_cast<std::size_t>(to - from));
-  }
-  void emit(char c) {
-    if (out_ != nullptr) out_->push_back(c);
   }
 
   bool value(std::size_t depth, std::size_t outer_end) {
@@ -149,11 +153,9 @@ class Scanner {
 
   bool object(std::size_t depth, std::size_t outer_end) {
     ++p_;
-    emit('{');
     skip_space();
     if (p_ < end_ && *p_ == '}') {
       ++p_;
-      emit('}');
       return true;
     }
     for (;;) {
@@ -165,7 +167,6 @@ class Scanner {
       skip_space();
       if (p_ == end_ || *p_ != ':') return fail(Kind::invalid_value, "is not valid JSON");
       ++p_;
-      emit(':');
       const std::size_t mark = path_ != nullptr ? path_->size() : 0;
       std::size_t child_outer = outer_end;
       if (path_ != nullptr) {
@@ -179,12 +180,10 @@ class Scanner {
       skip_space();
       if (p_ < end_ && *p_ == ',') {
         ++p_;
-        emit(',');
         continue;
       }
       if (p_ < end_ && *p_ == '}') {
         ++p_;
-        emit('}');
         return true;
       }
       return fail(Kind::invalid_value, "is not valid JSON");
@@ -193,11 +192,9 @@ class Scanner {
 
   bool array(std::size_t depth, std::size_t outer_end) {
     ++p_;
-    emit('[');
     skip_space();
     if (p_ < end_ && *p_ == ']') {
       ++p_;
-      emit(']');
       return true;
     }
     for (std::size_t index = 0;; ++index) {
@@ -212,12 +209,10 @@ class Scanner {
       skip_space();
       if (p_ < end_ && *p_ == ',') {
         ++p_;
-        emit(',');
         continue;
       }
       if (p_ < end_ && *p_ == ']') {
         ++p_;
-        emit(']');
         return true;
       }
       return fail(Kind::invalid_value, "is not valid JSON");
@@ -236,7 +231,6 @@ class Scanner {
           return fail(Kind::invalid_value, problem);
         }
         ++p_;
-        emit(start, p_);
         return true;
       }
       if (c == '\\') {
@@ -292,7 +286,6 @@ class Scanner {
       while (p_ < end_ && is_digit(*p_)) ++p_;
     }
     if (!finite_number(start, p_)) return fail(Kind::out_of_range, "number is not finite");
-    emit(start, p_);
     return true;
   }
 
@@ -301,13 +294,13 @@ class Scanner {
         std::string_view(p_, word.size()) != word) {
       return fail(Kind::invalid_value, "is not valid JSON");
     }
-    emit(p_, p_ + word.size());
     p_ += word.size();
     return true;
   }
 
   const char* p_;
   const char* end_;
+  const char* copied_;  // start of what is still to be appended to out_
   std::string* out_;
   std::string* path_;
 };
@@ -466,13 +459,11 @@ bool decode_json_string(std::string_view token, std::string& out) {
     }
   };
   while (p < end) {
-    const char c = *p;
-    if (c == '"' || static_cast<unsigned char>(c) < 0x20) return false;
-    if (c != '\\') {
-      out.push_back(c);
-      ++p;
-      continue;
-    }
+    const char* run = p;  // plain characters go in one append
+    while (p < end && *p != '\\' && *p != '"' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+    out.append(run, static_cast<std::size_t>(p - run));
+    if (p == end) break;
+    if (*p != '\\') return false;  // a bare quote or control character
     if (end - p < 2) return false;
     switch (p[1]) {
       case '"': out.push_back('"'); break;
