@@ -33,3 +33,6 @@ node -e '
     console.log(`${events.length} events stored`);
   });' "$url"
 exec 3>&-
+
+echo "== browser example (headless Chromium; run it without --smoke to click through it yourself)"
+node examples/browser/serve.mjs --smoke

@@ -238,14 +238,18 @@ export class Analytics {
 
   // Page unload: the tab may be gone before a request could be answered, so what is still
   // queued goes to the browser's beacon queue, which outlives the page. Pieces leave the core
-  // only once the browser accepted them; a refused piece stays queued for the next chance.
+  // only once the browser accepted them. Chromium takes at most 64 KiB of beacons in flight;
+  // what it refuses is sent at once as ordinary requests, which finish if the page lives on
+  // (a hidden tab usually does) and are retried as usual.
   #sendQueuedByBeacon() {
     const bridge = this.#bridge;
     for (;;) {
       const body = bridge.read(bridge.m._rudder_beacon_body(BEACON_PIECE_BYTES));
-      if (body === '' || !navigator.sendBeacon(this.#beaconUrl, body)) return;
+      if (body === '') return;
+      if (!navigator.sendBeacon(this.#beaconUrl, body)) break;
       bridge.m._rudder_beacon_commit();
     }
+    bridge.m._rudder_flush();
   }
 }
 

@@ -66,7 +66,9 @@ export interface Settings {
   logger?: Logger;
   /**
    * Browsers: on pagehide, or when the page becomes hidden, hand what is queued to
-   * navigator.sendBeacon so closing the tab loses nothing. Default true.
+   * navigator.sendBeacon, which sends it even after the tab is closed. Browsers cap beacons
+   * (Chromium: 64 KiB in flight); what does not fit is sent at once as ordinary requests,
+   * which complete if the page lives on. Default true.
    */
   beaconOnUnload?: boolean;
   /** Where the .wasm is: gets "rudder_analytics.wasm" and the default URL, returns a URL or path. */

@@ -1,0 +1,210 @@
+// rudder-analytics js tests: the package in headless Chromium, served from another origin than
+// the data plane: the six calls over CORS with gzip, Retry-After, and beacons at page close.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { REPO, WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
+import { startStaticServer } from './static-server.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+// The page only loads the package; each test drives it through page.evaluate. The empty icon
+// saves a favicon request (a 404 in the console otherwise).
+const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>browser test</title>
+<script type="module">
+  import { Analytics } from '/dist/index.mjs';
+  window.Analytics = Analytics;
+</script>`;
+
+let plane;
+let site;
+let browser;
+let context;
+before(async () => {
+  plane = await startPlane();
+  site = await startStaticServer({ dir: `${REPO}js/dist`, pages: { '/test.html': PAGE } });
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 });
+  } catch (error) {
+    // A failure, not a skip: a browser test that silently does not run proves nothing.
+    throw new Error(`could not start Chromium at ${CHROMIUM}: ${error.message}`);
+  }
+});
+beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
+afterEach(async () => { await context?.close(); context = undefined; });
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await plane?.close();
+});
+
+/** A fresh context (own cookies, preflight cache, beacon queue) with the page loaded. */
+async function openPage() {
+  context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  await page.goto(`${site.url}/test.html`);
+  try {
+    await page.waitForFunction(() => typeof window.Analytics === 'function', null, { timeout: 5_000 });
+  } catch (error) {
+    throw new Error(`the page did not load /dist/index.mjs: ${problems.join('; ') || error.message}`);
+  }
+  return { page, problems };
+}
+
+const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
+const storedIds = async () => (await plane.events()).map((e) => e.messageId);
+const counts = (ids) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map());
+
+test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async () => {
+  const { page, problems } = await openPage();
+  const { ids, outcome } = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const ids = [
+      analytics.identify({ userId: 'u1', traits: { email: 'a@example.com' } }),
+      analytics.track({ userId: 'u1', event: 'Order Completed', properties: { revenue: 9.5 } }),
+      analytics.page({ anonymousId: 'anon-1', name: 'Pricing', category: 'Docs' }),
+      analytics.screen({ userId: 'u1', name: 'Home' }),
+      analytics.group({ userId: 'u1', groupId: 'g1', traits: { seats: 10 } }),
+      analytics.alias({ previousId: 'anon-1', userId: 'u1' }),
+    ].map((r) => r.messageId);
+    const outcome = await analytics.flush();
+    await analytics.close();
+    return { ids, outcome };
+  }, settingsFor());
+  assert.deepEqual(outcome, { delivered: 6, failed: 0, unsent: 0, beaconed: 0, pending: 0 }, problems.join('\n'));
+
+  const events = await plane.events();
+  assert.deepEqual(events.map((e) => e.messageId), ids, 'each once, in order');
+  const [identify, track, pageEvent, screen, group, alias] = events;
+  assert.deepEqual(events.map((e) => e.type), ['identify', 'track', 'page', 'screen', 'group', 'alias']);
+  assert.deepEqual(identify.traits, { email: 'a@example.com' });
+  assert.deepEqual([track.event, track.properties], ['Order Completed', { revenue: 9.5 }]);
+  assert.deepEqual([pageEvent.anonymousId, pageEvent.name, pageEvent.category], ['anon-1', 'Pricing', 'Docs']);
+  assert.equal(screen.name, 'Home');
+  assert.deepEqual([group.groupId, group.traits], ['g1', { seats: 10 }]);
+  assert.deepEqual([alias.previousId, alias.userId], ['anon-1', 'u1']);
+  for (const e of events) {
+    assert.equal(e.channel, 'web', 'a page reports the web channel');
+    assert.equal(e.context.library.name, 'rudder-analytics-wasm');
+  }
+
+  const requests = await plane.requests();
+  assert.deepEqual(requests.map((r) => [r.path, r.status, r.gzip, r.authUser]), [['/v1/batch', 200, true, WRITE_KEY]],
+    'one gzipped batch (CompressionStream exists in Chromium)');
+  // Authorization is not a CORS-safelisted header, so the browser must have asked first.
+  const preflights = await (await fetch(`${plane.url}/_control/preflights`)).json();
+  const preflight = preflights.find((p) => p.path === '/v1/batch');
+  assert.ok(preflight, `a preflight for /v1/batch (got ${JSON.stringify(preflights)})`);
+  assert.equal(preflight.origin, site.url);
+  assert.ok(preflight.requestHeaders.split(',').map((h) => h.trim().toLowerCase()).includes('authorization'),
+    `requestHeaders: ${preflight.requestHeaders}`);
+});
+
+test('Retry-After is honoured in the browser', { timeout: 15_000 }, async () => {
+  await plane.misbehave({ count: 1, status: 503, retryAfter: '1' });
+  const { page, problems } = await openPage();
+  const { ids, outcome, retried } = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const ids = [1, 2, 3].map((i) => analytics.track({ userId: 'u', event: `e${i}` }).messageId);
+    const outcome = await analytics.flush();
+    const { retried } = analytics.stats();
+    await analytics.close();
+    return { ids, outcome, retried };
+  }, settingsFor());
+  assert.equal(outcome.delivered, 3, problems.join('\n'));
+  assert.equal(retried, 1);
+  assert.deepEqual(await storedIds(), ids, 'delivered exactly once');
+  const requests = await plane.requests();
+  assert.deepEqual(requests.map((r) => r.status), [503, 200]);
+  // Only possible if the page could read Retry-After (the plane exposes it to CORS callers);
+  // the default first back-off is well under a second.
+  assert.ok(requests[1].at - requests[0].at >= 950, `waited ${requests[1].at - requests[0].at} ms`);
+});
+
+test('closing the page with events still queued sends them by beacon', { timeout: 20_000 }, async () => {
+  const { page } = await openPage();
+  const texts = ['Grüße 👋', '日本語のイベント', 'plain', 'ça va? "quoted" \\ back\nslash', 'Ελληνικά'];
+  const ids = await page.evaluate(async ({ settings, texts }) => {
+    // Kept on window so nothing is collected before the page goes.
+    window.analytics = await Analytics.create(settings);
+    return texts.map((t) => window.analytics.track({ userId: 'ü-1', event: t, properties: { t } }).messageId);
+  }, { settings: settingsFor({ uploadIntervalMs: 60_000 }), texts });
+  await page.close({ runBeforeUnload: true });
+
+  await waitFor(async () => {
+    const stored = counts(await storedIds());
+    return ids.every((id) => stored.has(id));
+  }, 10_000, 'the beacon');
+  await new Promise((r) => setTimeout(r, 300));  // room for a duplicate to show up
+  const stored = counts(await storedIds());
+  for (const id of ids) assert.equal(stored.get(id), 1, `${id} arrived exactly once`);
+  const events = await plane.events();
+  assert.deepEqual(ids.map((id) => events.find((e) => e.messageId === id).event), texts, 'text intact');
+  const requests = await plane.requests();
+  assert.ok(requests.length >= 1);
+  for (const r of requests) {
+    assert.equal(r.path, '/beacon/v1/batch');
+    assert.equal(r.status, 200);
+    assert.equal(r.authUser, WRITE_KEY, 'the write key came from the query');
+    // A string body goes as text/plain, a CORS-safelisted type: no preflight, which a closing
+    // page could not wait for.
+    assert.match(r.contentType, /^text\/plain/);
+  }
+});
+
+test('a page that becomes hidden hands its queue to the beacon', { timeout: 15_000 }, async () => {
+  const { page, problems } = await openPage();
+  const hidden = await page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    const ids = ['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
+    // Headless pages stay "visible"; this is what a tab switch looks like to the page.
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    return { ids, stats: window.analytics.stats() };
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  assert.equal(hidden.stats.beaconed, 3, problems.join('\n'));
+  assert.equal(hidden.stats.pending, 0, 'nothing left in the core');
+  await waitFor(async () => (await plane.events()).length >= 3, 10_000, 'the beacon');
+
+  // Back to visible; the client keeps working over the normal path.
+  const later = await page.evaluate(async () => {
+    delete document.visibilityState;  // the own property goes, Document.prototype's getter is back
+    document.dispatchEvent(new Event('visibilitychange'));
+    const id = window.analytics.track({ userId: 'u', event: 'later' }).messageId;
+    const outcome = await window.analytics.flush();
+    return { id, outcome, stats: window.analytics.stats() };
+  });
+  assert.deepEqual(later.outcome, { delivered: 1, failed: 0, unsent: 0, beaconed: 0, pending: 0 });
+  assert.equal(later.stats.beaconed, 3);
+  assert.deepEqual(await storedIds(), [...hidden.ids, later.id], 'each once');
+  assert.deepEqual((await plane.requests()).map((r) => [r.path, r.events]),
+    [['/beacon/v1/batch', 3], ['/v1/batch', 1]]);
+});
+
+test('what the beacon quota refuses goes out as ordinary requests while the page lives', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    const filler = 'x'.repeat(1_000);
+    const ids = [];
+    for (let i = 0; i < 200; i++) ids.push(window.analytics.track({ userId: 'u', event: `e${i}`, properties: { filler } }).messageId);
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    return { ids, stats: window.analytics.stats() };
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  // Chromium takes one ~64 KB piece (about 60 of these events), then refuses until it is sent.
+  assert.ok(result.stats.beaconed > 0 && result.stats.beaconed < 200, `${JSON.stringify(result.stats)} ${problems.join('\n')}`);
+  await waitFor(async () => (await plane.events()).length >= 200, 15_000, 'all 200 events');
+  const stored = await storedIds();
+  assert.equal(stored.length, 200, 'none twice');
+  assert.deepEqual([...new Set(stored)].sort(), [...result.ids].sort());
+  const paths = new Set((await plane.requests()).map((r) => r.path));
+  assert.deepEqual([...paths].sort(), ['/beacon/v1/batch', '/v1/batch']);
+});
