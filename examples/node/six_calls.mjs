@@ -3,7 +3,7 @@
 //        (or RUDDER_DATA_PLANE_URL / RUDDER_WRITE_KEY). Build the package first:
 //        ./scripts/build-wasm.sh
 // In your own project: import { Analytics } from 'rudder-analytics-wasm';
-import { Analytics } from '../../js/dist/index.mjs';
+import { Analytics } from '../../js/dist/node.mjs';  // what Node gets for 'rudder-analytics-wasm'
 
 const url = process.argv[2] ?? process.env.RUDDER_DATA_PLANE_URL;
 const writeKey = process.argv[3] ?? process.env.RUDDER_WRITE_KEY;

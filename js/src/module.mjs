@@ -6,7 +6,9 @@
 import createRudderModule from 'rudder-emscripten-module';  // the Emscripten output (see scripts/build.mjs)
 import { FetchXMLHttpRequest } from './xhr.mjs';
 
-export const WASM_FILE = 'rudder_analytics.wasm';
+// The build defines RUDDER_WASM_FILE: the size build's file for browsers, the speed build's
+// for Node (see scripts/build.mjs).
+export const WASM_FILE = RUDDER_WASM_FILE;
 
 export const isNode =
   typeof process === 'object' && typeof process.versions?.node === 'string' &&

@@ -13,7 +13,8 @@ import * as esm from 'rudder-analytics-wasm';
 import { WRITE_KEY, startPlane } from './helpers.mjs';
 
 const run = promisify(execFile);
-const WASM = new URL('../dist/rudder_analytics.wasm', import.meta.url);
+// Node resolves the package to the speed build (package.json's "node" condition).
+const WASM = new URL('../dist/rudder_analytics_node.wasm', import.meta.url);
 
 let plane;
 before(async () => { plane = await startPlane(); });
@@ -34,6 +35,17 @@ test('require() gives the same API as import', async () => {
   await sendOne(cjs.Analytics);
 });
 
+test('Node gets the speed build; other runtimes and bundlers the size build', async () => {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url)));
+  const entry = pkg.exports['.'];
+  assert.deepEqual([entry.node.import.default, entry.node.require.default], ['./dist/node.mjs', './dist/node.cjs']);
+  assert.deepEqual([entry.import.default, entry.require.default], ['./dist/index.mjs', './dist/index.cjs']);
+  assert.equal(import.meta.resolve('rudder-analytics-wasm'), new URL('../dist/node.mjs', import.meta.url).href);
+  const browserBundle = await readFile(new URL('../dist/index.mjs', import.meta.url), 'utf8');
+  assert.match(browserBundle, /new URL\("rudder_analytics\.wasm",import\.meta\.url\)/,
+    'bundlers see the .wasm as an asset next to the module');
+});
+
 test('the .wasm can be supplied as bytes, as a compiled module, or located by the caller', async () => {
   const bytes = await readFile(WASM);
   await sendOne(esm.Analytics, { wasmBinary: bytes });
@@ -43,7 +55,7 @@ test('the .wasm can be supplied as bytes, as a compiled module, or located by th
     locateFile: (file, defaultUrl) => { asked.push([file, defaultUrl]); return fileURLToPath(WASM); },
   });
   assert.equal(asked.length, 1);
-  assert.equal(asked[0][0], 'rudder_analytics.wasm');
+  assert.equal(asked[0][0], 'rudder_analytics_node.wasm');
   assert.equal(asked[0][1], WASM.href);
 });
 
