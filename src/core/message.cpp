@@ -2,6 +2,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/message.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -62,19 +63,40 @@ std::optional<FieldError> check_object(const CallerJson& value, const char* fiel
 
 bool given(const CallerJson& value) { return kind_of(value) != JsonKind::null; }
 
-// The members of a caller's object, in either form; false when text is not a well-formed object.
-using Members = std::vector<std::pair<std::string, CallerJson>>;
-bool members_of(const CallerJson& object, Members& out) {
-  out.clear();
+// Calls `visit(key, value)` for each member of a caller's object, in either form: a tree's
+// members are visited in place (this runs for every event's context); text is split first.
+// False when text is not a well-formed object.
+template <class Visit>
+bool for_each_member(const CallerJson& object, Visit&& visit) {
   if (object.tree != nullptr) {
-    for (const auto& [k, v] : object.tree->get_ref<const json::object_t&>()) out.emplace_back(k, &v);
+    for (const auto& [k, v] : object.tree->get_ref<const json::object_t&>()) visit(k, CallerJson(&v));
     return true;
   }
-  std::vector<JsonTextMember> text_members;
-  if (!json_text_members(object.text, text_members)) return false;
-  for (auto& m : text_members) out.emplace_back(std::move(m.key), CallerJson::of_text(m.value));
+  std::vector<JsonTextMember> members;
+  if (!json_text_members(object.text, members)) return false;
+  for (const auto& m : members) visit(m.key, CallerJson::of_text(m.value));
   return true;
 }
+
+// Answers "does this object have key k" for a caller's object, without a linear scan per key.
+class KeySet {
+ public:
+  explicit KeySet(const CallerJson& object) : tree_(object.tree) {
+    if (tree_ == nullptr) {
+      ok_ = for_each_member(object, [this](const std::string& k, const CallerJson&) { keys_.push_back(k); });
+      std::sort(keys_.begin(), keys_.end());
+    }
+  }
+  bool ok() const { return ok_; }
+  bool contains(const std::string& key) const {
+    return tree_ != nullptr ? tree_->contains(key) : std::binary_search(keys_.begin(), keys_.end(), key);
+  }
+
+ private:
+  const json* tree_;
+  std::vector<std::string> keys_;
+  bool ok_ = true;
+};
 
 std::optional<FieldError> validate(const MessageFields& f) {
   for (auto [value, field] : {std::pair{f.user_id, "userId"}, {f.anonymous_id, "anonymousId"},
@@ -161,23 +183,20 @@ class Writer {
                std::string_view library) {
     key("context");
     out_.push_back('{');
-    Members members;
-    const CallerJson* caller_traits = nullptr;
+    std::optional<CallerJson> caller_traits;
     if (given(caller)) {
-      if (!members_of(caller, members)) {
-        problem_ = error(Kind::invalid_value, "context", "is not valid JSON");
-        return;
-      }
-      for (const auto& [k, v] : members) {
-        if (identify_traits != nullptr && k == "traits") {
-          if (kind_of(v) == JsonKind::object) caller_traits = &v;
-          continue;
-        }
-        if (k == "library") continue;
-        member("context", k, v);
+      const bool well_formed = for_each_member(caller, [&](const std::string& k, const CallerJson& v) {
         if (problem_) return;
+        if (identify_traits != nullptr && k == "traits") {
+          if (kind_of(v) == JsonKind::object) caller_traits = v;
+          return;
+        }
+        if (k == "library") return;
+        member("context", k, v);
         out_.push_back(',');
-      }
+      });
+      if (!well_formed) problem_ = error(Kind::invalid_value, "context", "is not valid JSON");
+      if (problem_) return;
     }
     out_.append("\"library\":").append(library);
     // A plain copy of identify's traits is not the caller's context: leave it out of context's
@@ -185,7 +204,7 @@ class Writer {
     std::size_t copied = 0;
     if (identify_traits != nullptr) {
       out_.append(",\"traits\":");
-      if (caller_traits != nullptr) {
+      if (caller_traits) {
         merged(*caller_traits, "context.traits", *identify_traits, "traits");
       } else {
         const std::size_t copy_start = out_.size();
@@ -229,12 +248,7 @@ class Writer {
   // without copying either: a copy of a caller's value would recurse unchecked.
   void merged(const CallerJson& base, const std::string& base_path, const CallerJson& over,
               const std::string& over_path) {
-    Members base_members;
-    Members over_members;
-    if (!members_of(base, base_members) || !members_of(over, over_members)) {
-      problem_ = error(Kind::invalid_value, over_path, "is not valid JSON");
-      return;
-    }
+    const KeySet overridden(over);
     out_.push_back('{');
     bool first = true;
     auto next = [&](std::string_view parent, const std::string& k, const CallerJson& v) {
@@ -242,16 +256,13 @@ class Writer {
       first = false;
       member(parent, k, v);
     };
-    auto overridden = [&](const std::string& k) {
-      for (const auto& o : over_members) {
-        if (o.first == k) return true;
-      }
-      return false;
-    };
-    for (const auto& [k, v] : base_members) {
-      if (!overridden(k)) next(base_path, k, v);
-    }
-    for (const auto& [k, v] : over_members) next(over_path, k, v);
+    const bool well_formed =
+        overridden.ok() &&
+        for_each_member(base, [&](const std::string& k, const CallerJson& v) {
+          if (!overridden.contains(k)) next(base_path, k, v);
+        }) &&
+        for_each_member(over, [&](const std::string& k, const CallerJson& v) { next(over_path, k, v); });
+    if (!well_formed && !problem_) problem_ = error(Kind::invalid_value, over_path, "is not valid JSON");
     out_.push_back('}');
   }
   void measure(std::size_t excluded = 0) {
