@@ -167,26 +167,16 @@ class Scanner {
       skip_space();
       if (p_ == end_ || *p_ != ':') return fail(Kind::invalid_value, "is not valid JSON");
       ++p_;
-      const std::size_t mark = path_ != nullptr ? path_->size() : 0;
-      std::size_t child_outer = outer_end;
+      std::string segment;  // ".key", spelled out only when a path is kept
       if (path_ != nullptr) {
-        std::string decoded;
-        decode_json_string(key_token, decoded);
-        path_->append(".").append(decoded);
-        if (outer_end == kNotYet) child_outer = path_->size();
+        decode_json_string(key_token, segment);
+        segment.insert(0, ".");
       }
-      if (!value(depth + 1, child_outer)) return false;
-      if (path_ != nullptr) path_->resize(mark);
-      skip_space();
-      if (p_ < end_ && *p_ == ',') {
-        ++p_;
-        continue;
+      switch (item(depth, outer_end, segment, '}')) {
+        case Next::more: continue;
+        case Next::done: return true;
+        case Next::failed: return false;
       }
-      if (p_ < end_ && *p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return fail(Kind::invalid_value, "is not valid JSON");
     }
   }
 
@@ -198,31 +188,37 @@ class Scanner {
       return true;
     }
     for (std::size_t index = 0;; ++index) {
-      const std::size_t mark = path_ != nullptr ? path_->size() : 0;
-      std::size_t child_outer = outer_end;
-      if (path_ != nullptr) {
-        path_->append("[").append(std::to_string(index)).append("]");
-        if (outer_end == kNotYet) child_outer = path_->size();
+      const std::string segment = path_ != nullptr ? "[" + std::to_string(index) + "]" : std::string();
+      switch (item(depth, outer_end, segment, ']')) {
+        case Next::more: continue;
+        case Next::done: return true;
+        case Next::failed: return false;
       }
-      if (!value(depth + 1, child_outer)) return false;
-      if (path_ != nullptr) path_->resize(mark);
-      skip_space();
-      if (p_ < end_ && *p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (p_ < end_ && *p_ == ']') {
-        ++p_;
-        return true;
-      }
-      return fail(Kind::invalid_value, "is not valid JSON");
     }
+  }
+
+  // One member's value or one element, its path extended by `segment` while it is walked;
+  // then the ',' before the next one, or the `close` that ends the object or array.
+  enum class Next { more, done, failed };
+  Next item(std::size_t depth, std::size_t outer_end, const std::string& segment, char close) {
+    const std::size_t mark = path_ != nullptr ? path_->size() : 0;
+    std::size_t child_outer = outer_end;
+    if (path_ != nullptr) {
+      path_->append(segment);
+      if (outer_end == kNotYet) child_outer = path_->size();
+    }
+    if (!value(depth + 1, child_outer)) return Next::failed;
+    if (path_ != nullptr) path_->resize(mark);
+    skip_space();
+    if (p_ < end_ && (*p_ == ',' || *p_ == close)) return *p_++ == ',' ? Next::more : Next::done;
+    fail(Kind::invalid_value, "is not valid JSON");
+    return Next::failed;
   }
 
   // A string token, copied as it stands once its bytes and escapes check out.
   bool string(bool is_key) {
     const char* problem = is_key ? "object key is not valid UTF-8" : "string is not valid UTF-8";
-    const char* start = p_++;
+    ++p_;  // the opening quote
     const char* run = p_;  // raw bytes since the last escape, checked as UTF-8 in one go
     while (p_ < end_) {
       const auto c = static_cast<unsigned char>(*p_);

@@ -152,10 +152,7 @@ struct Outcome {
   std::string event;  // the built event, when accepted
 };
 
-Outcome build_from_tree(MessageType type, const std::string& text) {
-  const json input = json::parse(text);
-  ParsedCall call;
-  if (auto e = rudder::core::parse_call_of_type(type, input, call)) return {e->to_string(), ""};
+Outcome build(const ParsedCall& call) {
   const BuildSettings settings(2'000, "server", "lib", "1.0");
   Rng rng(7);
   BuildResult built = rudder::core::build_message(call.fields, settings, 1'706'702'400'000, rng);
@@ -163,14 +160,17 @@ Outcome build_from_tree(MessageType type, const std::string& text) {
   return {"", built.event.complete_json(1'706'702'400'100)};
 }
 
+Outcome build_from_tree(MessageType type, const std::string& text) {
+  const json input = json::parse(text);
+  ParsedCall call;
+  if (auto e = rudder::core::parse_call_of_type(type, input, call)) return {e->to_string(), ""};
+  return build(call);
+}
+
 Outcome build_from_text(MessageType type, const std::string& text) {
   ParsedCall call;
   if (auto e = rudder::core::parse_call_text(type, text, call)) return {e->to_string(), ""};
-  const BuildSettings settings(2'000, "server", "lib", "1.0");
-  Rng rng(7);
-  BuildResult built = rudder::core::build_message(call.fields, settings, 1'706'702'400'000, rng);
-  if (built.error) return {built.error->to_string(), ""};
-  return {"", built.event.complete_json(1'706'702'400'100)};
+  return build(call);
 }
 
 TEST(CallText, EveryCallBuildsTheSameEventAsFromATree) {
