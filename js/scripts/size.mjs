@@ -2,55 +2,109 @@
 // of the .wasm go. A report, not a test: it exits 0 whether or not the goal is met.
 // Copyright the rudder-analytics authors. MIT licence.
 //
-//   node scripts/size.mjs      (npm run size; build first with ./scripts/build-wasm.sh)
-import { readFileSync } from 'node:fs';
+//   node scripts/size.mjs      (npm run size; needs dist/: node scripts/build.mjs)
+import { existsSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 // RudderStack's own browser SDK core, gzipped: the size to beat.
-const GOAL_BYTES = 33.5 * 1024;
+const GOAL_BYTES = 34_304;  // 33.5 KiB
 const dist = new URL('../dist/', import.meta.url);
 const files = ['index.mjs', 'rudder_analytics.wasm'];  // what a page loads (the size build)
 
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
-const br = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+for (const name of files) {
+  if (!existsSync(new URL(name, dist))) {
+    console.log(`dist/${name} is missing: build the package first (node scripts/build.mjs)`);
+    process.exit(0);
+  }
+}
 
-console.log('What a browser downloads (the size build: dist/index.mjs and its .wasm)');
-console.log(`${'file'.padEnd(26)}${'raw'.padStart(12)}${'gzip -9'.padStart(12)}${'brotli'.padStart(12)}`);
-let total = { raw: 0, gzip: 0, brotli: 0 };
+const int = (n) => n.toLocaleString('en-US');
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const both = (n) => `${int(n)} (${kib(n)})`;
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const br = (bytes) => brotliCompressSync(bytes, {
+  params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+}).length;
+
+console.log('What a browser downloads: dist/index.mjs (minified) and dist/rudder_analytics.wasm');
+console.log('bytes; gzip at level 9, brotli at quality 11; each file compressed on its own, as served\n');
+const W = [24, 20, 20, 20];
+const line = (cells) => console.log(cells.map((c, i) => (i ? String(c).padStart(W[i]) : String(c).padEnd(W[i]))).join(''));
+line(['file', 'raw', 'gzip -9', 'brotli']);
+const total = { raw: 0, gzip: 0, brotli: 0 };
 for (const name of files) {
   const bytes = readFileSync(new URL(name, dist));
   const row = { raw: bytes.length, gzip: gz(bytes), brotli: br(bytes) };
   for (const k of Object.keys(total)) total[k] += row[k];
-  console.log(`${name.padEnd(26)}${kib(row.raw).padStart(12)}${kib(row.gzip).padStart(12)}${kib(row.brotli).padStart(12)}`);
+  line([name, both(row.raw), both(row.gzip), both(row.brotli)]);
 }
-console.log(`${'total'.padEnd(26)}${kib(total.raw).padStart(12)}${kib(total.gzip).padStart(12)}${kib(total.brotli).padStart(12)}`);
-console.log(`goal: at most ${kib(GOAL_BYTES)} gzipped (RudderStack's browser SDK core): ` +
-  (total.gzip <= GOAL_BYTES ? 'met' : `not met, ${kib(total.gzip - GOAL_BYTES)} over`));
+line(['total', both(total.raw), both(total.gzip), both(total.brotli)]);
+const over = total.gzip - GOAL_BYTES;
+console.log(`\ngoal: total gzipped at most ${both(GOAL_BYTES)}, RudderStack's own browser SDK core`);
+console.log(`      total gzipped ${both(total.gzip)}: ` +
+  (over <= 0 ? `MET, ${both(-over)} under` : `NOT MET, ${both(over)} over (${(100 * over / GOAL_BYTES).toFixed(1)}%)`));
+if (total.brotli <= GOAL_BYTES) console.log(`      (served with brotli instead: ${both(total.brotli)}, under the goal)`);
 
-// The .wasm by section, from its binary: id byte, then the section's size as LEB128.
-const SECTIONS = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export',
-  'start', 'element', 'code', 'data', 'data count'];
-function sections(bytes) {
-  const out = [];
-  let at = 8;  // magic and version
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    let size = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[at++];
-      size += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-    }
-    out.push({ name: SECTIONS[id] ?? `id ${id}`, bytes: bytes.subarray(at, at + size) });
-    at += size;
+// The .wasm by section, from its binary: after the 8-byte magic and version, each section is an
+// id byte, its size as unsigned LEB128, then its contents (custom sections start with a name).
+const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export',
+  'start', 'element', 'code', 'data', 'datacount', 'tag'];
+// Sections whose contents start with a count of entries, and what the entries are.
+const COUNTED = { type: 'signatures', import: 'imports', function: 'functions', table: 'tables',
+  memory: 'memories', global: 'globals', export: 'exports', element: 'segments', code: 'bodies',
+  data: 'segments', tag: 'tags' };
+
+function leb(bytes, at) {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = bytes[at++];
+    if (b === undefined) throw new Error('truncated LEB128');
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return { value, at };
   }
-  return out;
 }
-console.log('\nrudder_analytics.wasm by section');
-for (const { name, bytes } of sections(readFileSync(new URL('rudder_analytics.wasm', dist)))) {
-  console.log(`  ${name.padEnd(12)}${kib(bytes.length).padStart(12)} raw${kib(gz(bytes)).padStart(12)} gzipped alone`);
+
+function sections(bytes) {
+  const magic = bytes.subarray(0, 4).toString('latin1');
+  if (magic !== '\0asm') throw new Error('not a WebAssembly binary');
+  const out = [];
+  let at = 8;
+  while (at < bytes.length) {
+    const start = at;
+    const id = bytes[at++];
+    const size = leb(bytes, at);
+    at = size.at;
+    const body = bytes.subarray(at, at + size.value);
+    let name = SECTION_NAMES[id] ?? `unknown (id ${id})`;
+    let detail = '';
+    if (id === 0) {
+      const len = leb(body, 0);
+      name = `custom "${body.subarray(len.at, len.at + len.value).toString('utf8')}"`;
+    } else if (COUNTED[name] && body.length) {
+      detail = `${int(leb(body, 0).value)} ${COUNTED[name]}`;
+    }
+    at += size.value;
+    out.push({ name, detail, total: at - start, body });
+  }
+  return { header: 8, sections: out };
 }
-const node = readFileSync(new URL('rudder_analytics_node.wasm', dist));
-console.log(`\nNode loads the speed build instead (dist/node.mjs, rudder_analytics_node.wasm: ` +
-  `${kib(node.length)} raw, ${kib(gz(node))} gzipped), read from disk.`);
+
+const wasm = readFileSync(new URL('rudder_analytics.wasm', dist));
+const { header, sections: parts } = sections(wasm);
+console.log(`\nrudder_analytics.wasm by section (${int(wasm.length)} bytes; a section's bytes include its id and size)`);
+const S = [22, 10, 9, 16, 22];
+const srow = (cells) => console.log(('  ' + cells.map((c, i) => (i === 0 || i === 4 ? String(c).padEnd(S[i]) : String(c).padStart(S[i]))).join('')).trimEnd());
+srow(['section', 'bytes', 'share', 'gzip -9 alone', '  contents']);
+srow(['(magic, version)', int(header), `${(100 * header / wasm.length).toFixed(1)}%`, '', '']);
+for (const { name, detail, total: n, body } of parts) {
+  srow([name, int(n), `${(100 * n / wasm.length).toFixed(1)}%`, int(gz(body)), `  ${detail}`]);
+}
+const sum = header + parts.reduce((a, p) => a + p.total, 0);
+if (sum !== wasm.length) console.log(`  (sections add up to ${int(sum)} bytes, not ${int(wasm.length)}: the file is malformed)`);
+
+const nodeWasm = new URL('rudder_analytics_node.wasm', dist);
+if (existsSync(nodeWasm)) {
+  const node = readFileSync(nodeWasm);
+  console.log(`\nNot part of the browser download: Node loads the speed build (dist/node.mjs and ` +
+    `rudder_analytics_node.wasm, ${both(node.length)} raw, ${both(gz(node))} gzipped) from disk.`);
+}
