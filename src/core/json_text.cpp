@@ -41,6 +41,18 @@ int hex4(const char* p) {
 constexpr std::string_view kOverflowDigits =
     "17976931348623158079372897140530341507993413271003782693617377898044";
 
+// The exponent part of a well-formed number token, `p` at its 'e' (or at `end`: none), clamped
+// far beyond any double's range so a thousand-digit exponent cannot overflow.
+long long exponent_of(const char* p, const char* end) {
+  if (p == end) return 0;
+  ++p;  // 'e' or 'E'
+  const bool negative = *p == '-';
+  if (*p == '+' || *p == '-') ++p;
+  long long exponent = 0;
+  for (; p < end; ++p) exponent = std::min(exponent * 10 + (*p - '0'), 1'000'000LL);
+  return negative ? -exponent : exponent;
+}
+
 // Whether the well-formed number token [begin, end) rounds to a finite double. Only a number
 // whose leading digit stands at 10^308 needs its digits compared; the rest is counting.
 bool finite_number(const char* begin, const char* end) {
@@ -56,14 +68,7 @@ bool finite_number(const char* begin, const char* end) {
     while (p < end && is_digit(*p)) ++p;
     frac_end = p;
   }
-  long long exponent = 0;
-  if (p < end) {  // 'e' or 'E'
-    ++p;
-    const bool negative = *p == '-';
-    if (*p == '+' || *p == '-') ++p;
-    for (; p < end; ++p) exponent = std::min(exponent * 10 + (*p - '0'), 1'000'000LL);
-    if (negative) exponent = -exponent;
-  }
+  const long long exponent = exponent_of(p, end);
   const char* first = int_begin;
   while (first < int_end && *first == '0') ++first;
   long long decimal_exponent = 0;
@@ -529,14 +534,7 @@ std::optional<double> json_text_number(std::string_view token) noexcept {
       ++scale;
     }
   }
-  long long exponent = 0;
-  if (p < end) {  // 'e' or 'E'
-    ++p;
-    const bool negative_exponent = *p == '-';
-    if (*p == '+' || *p == '-') ++p;
-    for (; p < end; ++p) exponent = std::min(exponent * 10 + (*p - '0'), 1'000'000LL);
-    if (negative_exponent) exponent = -exponent;
-  }
+  const long long exponent = exponent_of(p, end);
   const double value = static_cast<double>(mantissa) * std::pow(10.0, static_cast<double>(scale + exponent));
   return negative ? -value : value;
 }
