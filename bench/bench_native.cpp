@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     rudder::Client client(config_for(url, events));
     const auto start = SteadyClock::now();
     for (std::size_t i = 0; i < events; ++i) client.track("user-42", "Article Read", properties);
-    const bool flushed = client.flush(std::chrono::seconds(300));
+    const bool flushed = client.flush(std::chrono::seconds(300)).ok();
     const double elapsed = seconds_since(start);
     const rudder::Stats s = client.stats();
     std::printf("%-28s end to end: %.0f events/s delivered (%llu of %zu in %.2f s%s)\n",

@@ -54,10 +54,16 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
 
   Report report;
   report.summary = "delivered " + std::to_string(s.delivered) + ", failed " +
-                   std::to_string(s.failed) + ", dropped " + std::to_string(dropped) +
-                   ", invalid " + std::to_string(invalid);
-  if (s.failed > 0 && outcome.last_failure) {
+                   std::to_string(s.failed) + ", unknown " + std::to_string(s.unknown) +
+                   ", dropped " + std::to_string(dropped) + ", invalid " + std::to_string(invalid);
+  if (s.failed + s.unknown > 0 && outcome.last_failure) {
     report.errors.push_back("error: " + why_failed(*outcome.last_failure));
+  }
+  if (s.unknown > 0) {
+    report.errors.push_back(
+        "error: " + std::to_string(s.unknown) +
+        " events got no answer in time (a timeout or a lost connection after sending): the data "
+        "plane may have stored them; sending them again is safe, it deduplicates by messageId");
   }
   if (unsent > 0) {
     report.errors.push_back("error: " + std::to_string(unsent) +
@@ -69,7 +75,8 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
   }
   // Invalid inputs need no line here: each was reported where it was refused, with its line
   // number or flag, which is what the user has to fix.
-  const bool clean = s.failed == 0 && dropped == 0 && invalid == 0 && s.pending == 0;
+  const bool clean =
+      s.failed == 0 && s.unknown == 0 && dropped == 0 && invalid == 0 && s.pending == 0;
   report.exit_code = clean ? 0 : 1;
   return report;
 }

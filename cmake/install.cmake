@@ -15,6 +15,7 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/rudder-analytics-co
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/rudder-analytics-config.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/rudder-analytics-config-version.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/find_libdeflate.cmake
   DESTINATION ${config_dir})
 
 configure_file(${CMAKE_CURRENT_LIST_DIR}/rudder-analytics.pc.in

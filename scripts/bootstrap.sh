@@ -5,7 +5,7 @@
 # Idempotent: installs nothing when everything is already there.
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libcurl4-openssl-dev nlohmann-json3-dev zlib1g-dev
+packages=(cmake g++ make pkg-config libcurl4-openssl-dev nlohmann-json3-dev libdeflate-dev
           googletest libgtest-dev nodejs emscripten chromium)
 
 missing=()

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rudder/transport.hpp"
 #include "rudder/types.hpp"
 
 namespace rudder {
@@ -31,15 +32,15 @@ inline constexpr const char* kLibraryVersion = "0.1.0";
 /// The data plane refuses a decompressed body larger than this (HTTP 413).
 inline constexpr std::size_t kGatewayMaxBodyBytes = 4'096'000;
 
-enum class LogLevel : std::uint8_t { debug, info, warning, error };
-
 /// Receives the client's log lines. Called from the caller's thread or the worker thread;
 /// must be thread-safe and must not call back into the client. Never sees the write key.
 using Logger = std::function<void(LogLevel, std::string_view message)>;
 
-/// Called from the worker thread (the caller's thread in sync_mode) with the events it gave
-/// up on, as the JSON objects that were (or would have been) sent. Must not block for long:
-/// delivery waits while it runs. Must not call flush() or shutdown() of the same client.
+/// Called from the worker thread (the caller's thread in sync_mode; the thread calling
+/// shutdown() for what shutdown gives up on) with the events it gave up on, as the JSON objects
+/// that were (or would have been) sent. Must not block for long: delivery waits while it runs.
+/// Must not call flush() or shutdown() of the same client. An exception it throws is caught and
+/// logged; delivery goes on.
 using ErrorHandler = std::function<void(const DeliveryError&, const std::vector<json>& events)>;
 
 /// Settings. Names and defaults follow RudderStack's Python SDK; the extra ones are marked.
@@ -66,6 +67,10 @@ struct Config {
   Logger logger;      ///< empty: warnings and errors to stderr, debug lines too if debug
   std::chrono::milliseconds shutdown_timeout{10'000};  ///< used by the destructor
   std::string channel = "server";  ///< the payload's "channel" field
+  /// Sends request bodies instead of the built-in libcurl transport (a proxy of your own, a
+  /// different HTTP stack, a test double). See rudder/transport.hpp for its contract; `proxy`
+  /// is then unused. Shared: the client keeps it alive as long as it needs it.
+  std::shared_ptr<Transport> transport;
 
   /// The first broken setting as "field: problem", or empty when the config is usable.
   std::string validate() const;
@@ -117,14 +122,20 @@ class Client {
   /// Unknown fields, and fields that do not belong to the type, are refused by name.
   Result submit(const json& message);
 
-  /// Sends everything queued now (not waiting for upload_interval) and waits until it is
-  /// delivered or `timeout` passes. True when the queue drained and nothing failed while
-  /// waiting. Safe from any thread except inside on_error.
-  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Sends everything queued now (not waiting for upload_interval) and waits until every
+  /// event queued before the call is delivered or given up on, or `timeout` passes. Returns
+  /// what happened meanwhile (delivered, failed, unknown, still pending); it converts to true
+  /// when everything it waited for was delivered. Safe from any thread except inside on_error.
+  /// In sync_mode it waits for another thread's delivery at most until its timeout.
+  FlushResult flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-  /// flush(timeout), then stops the worker. Later calls return Status::shut_down.
-  /// Idempotent; returns what flush returned (true if already shut down cleanly).
-  bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Refuses later calls (Status::shut_down), flushes for at most `timeout`, then stops the
+  /// worker, interrupting a request still out. What is still undelivered is reported through
+  /// on_error and counted: as unknown when it may have reached the data plane (a request was
+  /// out, or an attempt timed out), otherwise as dropped(unsent_at_shutdown). Returns the
+  /// flush's result with those counts; true only when nothing was left or lost. Idempotent:
+  /// later calls return the first one's result.
+  FlushResult shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   Stats stats() const;
 

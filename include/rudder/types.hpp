@@ -9,6 +9,8 @@
 
 namespace rudder {
 
+enum class LogLevel : std::uint8_t { debug, info, warning, error };
+
 /// What a call (identify, track, ...) did with the message it was given.
 enum class Status : std::uint8_t {
   accepted,       ///< validated, built and queued (or, with send=false, built only)
@@ -46,14 +48,37 @@ constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::co
 const char* to_string(DropReason reason) noexcept;
 const char* to_string(Status status) noexcept;
 
+/// What a flush (or a shutdown) saw while it waited: counts from when it began until it
+/// returned. It returns once every event queued before it began is delivered or given up on,
+/// or when its timeout passes.
+struct FlushResult {
+  std::uint64_t delivered = 0;  ///< acknowledged by the data plane
+  std::uint64_t failed = 0;     ///< given up on, certainly not stored (see Stats::failed)
+  std::uint64_t unknown = 0;    ///< given up on, possibly stored (see Stats::unknown)
+  std::uint64_t unsent = 0;     ///< never sent: shutdown's timeout passed first
+  std::uint64_t beaconed = 0;   ///< handed to the browser's sendBeacon (WebAssembly only)
+  std::uint64_t pending = 0;    ///< queued or in flight when it returned (its timeout passed)
+
+  /// True when everything it waited for was delivered (or beaconed) and nothing was lost,
+  /// failed, unknown or left pending.
+  bool ok() const noexcept { return failed == 0 && unknown == 0 && unsent == 0 && pending == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+};
+
 /// Counters since the client started (in a forked child: since the fork).
 /// Every event a call hands over ends in exactly one of: dropped[invalid|queue_full|shut_down]
 /// (refused), or queued; and every queued event ends in exactly one of delivered, failed,
-/// beaconed, dropped[unsent_at_shutdown], or is still pending.
+/// unknown, beaconed, dropped[unsent_at_shutdown], or is still pending.
 struct Stats {
   std::uint64_t queued = 0;     ///< accepted into the queue
   std::uint64_t delivered = 0;  ///< acknowledged with 2xx by the data plane
-  std::uint64_t failed = 0;     ///< given up on (final HTTP error or retries exhausted)
+  /// Given up on and certainly not stored: a final HTTP error, or retries exhausted with no
+  /// attempt that could have arrived.
+  std::uint64_t failed = 0;
+  /// Given up on, but some attempt may have been stored: it timed out or lost its connection
+  /// after sending, so the data plane may hold these events (once: it deduplicates by
+  /// messageId, which every retry keeps).
+  std::uint64_t unknown = 0;
   std::uint64_t retried = 0;    ///< batch send attempts that were retried (one per retry)
   std::uint64_t pending = 0;    ///< queued or in flight right now
   /// Handed to the browser's navigator.sendBeacon at page unload (WebAssembly package only):
@@ -70,10 +95,13 @@ struct Stats {
 /// Why a batch (or a remainder at shutdown) was given up on. Passed to Config::on_error.
 struct DeliveryError {
   enum class Kind : std::uint8_t {
-    http_status,       ///< the data plane answered a final status (4xx other than 429, or
-                       ///< a retryable status after max_retries)
-    network,           ///< connection, TLS or timeout failure after max_retries
-    unsent_at_shutdown ///< shutdown's timeout passed before these events could be sent
+    http_status,        ///< the data plane answered a final status (4xx other than 408 and
+                        ///< 429, a redirect, or a retryable status after max_retries)
+    network,            ///< no attempt reached the data plane (connection refused, name not
+                        ///< resolved) and max_retries ran out
+    unknown_outcome,    ///< some attempt may have been stored (it timed out or lost its
+                        ///< connection after sending); counted in Stats::unknown
+    unsent_at_shutdown  ///< shutdown's timeout passed before these events could be sent
   };
   Kind kind = Kind::http_status;
   int status = 0;        ///< HTTP status, 0 when none was received

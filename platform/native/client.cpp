@@ -1,21 +1,26 @@
-// rudder-analytics native platform: rudder::Client, the core driven by a worker thread.
+// rudder-analytics native platform: rudder::Client, the core's driver run by a worker thread.
 // Copyright the rudder-analytics authors. MIT licence.
 //
-// Locking: `mu_` guards the pipeline and the small state beside it. It is held for queue
-// pushes and state transitions only, never across a request, a gzip or a user callback.
-// The worker thread (or, in sync_mode, the caller holding `sync_mu_`) is the only one that
-// builds, compresses and sends, so the transport and gzip state need no lock.
+// Every delivery decision is the core driver's (src/core/driver.hpp). What is here is the
+// mechanics: a worker thread that runs the driver (or, in sync_mode, the calling thread), a
+// mutex that guards the driver's shared state, a condition variable that wakes the worker, the
+// libcurl transport (or the user's), libdeflate gzip, and fork handling.
+//
+// Locks: `mu_` is the driver's lock (DriverHost::lock). `wait_mu_` guards only the wake-ups:
+// `wake_pending_` for the worker and `settled_` for flush() waiters. Neither is ever held
+// across a request, a compression or a user callback.
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
-#include "core/endpoint.hpp"
+#include "core/driver.hpp"
 #include "core/message.hpp"
-#include "core/pipeline.hpp"
 #include "native/curl_transport.hpp"
 #include "native/entropy.hpp"
 #include "native/fork_guard.hpp"
@@ -34,117 +39,162 @@ std::int64_t steady_ms() {
       .count();
 }
 
-SteadyClock::time_point steady_point(std::int64_t ms) {
-  return SteadyClock::time_point(std::chrono::milliseconds(ms));
-}
-
 std::int64_t unix_ms(Clock::time_point t = Clock::now()) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-// Zlib level 1: on event JSON it compresses about as well as the default level for a third
-// of the CPU, which is what a background sender on a busy host should spend.
+// libdeflate level 1: on event JSON it compresses about as well as higher levels for a
+// fraction of the CPU, which is what a background sender on a busy host should spend.
 constexpr int kGzipLevel = 1;
 
-// How old a body encoded ahead (during the previous request) may be and still be sent: its
-// sentAt is early by its age, which shifts the data plane's corrected event times. A second
-// is within what clock correction over a network is good for anyway.
-constexpr std::int64_t kPreparedBodyMaxAgeMs = 1000;
+// How often a worker waiting on libcurl looks at the abort flag.
+constexpr std::chrono::milliseconds kPollSlice{100};
+
+Result to_result(core::CallOutcome outcome) {
+  Result r;
+  r.status = outcome.status;
+  (outcome.status == Status::accepted ? r.message_id : r.error) = std::move(outcome.text);
+  return r;
+}
+
+// Answers of a user-supplied transport, which may come from any thread and even after the
+// client is gone: they are parked here (shared with the transport's callback) and handed to
+// the driver by the thread that drives it.
+struct AnswerBox {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<HttpResponse> answer;
+};
+
+class HandOffTransport final : public Transport {
+ public:
+  explicit HandOffTransport(std::shared_ptr<Transport> user) : user_(std::move(user)) {}
+
+  void send(HttpRequest request, Done done) override {
+    pending_ = std::move(done);
+    std::shared_ptr<AnswerBox> box = box_;
+    user_->send(std::move(request), [box](HttpResponse response) {
+      {
+        std::lock_guard<std::mutex> lock(box->mu);
+        box->answer = std::move(response);
+      }
+      box->cv.notify_all();
+    });
+  }
+
+  /// Waits until `deadline` or `stop()` for the answer; hands it to the driver if it came.
+  template <typename Stop>
+  void await(SteadyClock::time_point deadline, Stop&& stop) {
+    std::unique_lock<std::mutex> lock(box_->mu);
+    box_->cv.wait_until(lock, deadline, [&] { return box_->answer.has_value() || stop(); });
+    if (!box_->answer) return;
+    HttpResponse response = std::move(*box_->answer);
+    box_->answer.reset();
+    lock.unlock();
+    Done done = std::move(pending_);
+    if (done) done(std::move(response));
+  }
+
+  void interrupt() {
+    { std::lock_guard<std::mutex> lock(box_->mu); }
+    box_->cv.notify_all();
+  }
+
+  /// In a forked child: the parent's answer is not ours.
+  void forget_after_fork() {
+    box_ = std::make_shared<AnswerBox>();
+    new (&pending_) Done();
+  }
+
+ private:
+  std::shared_ptr<Transport> user_;
+  std::shared_ptr<AnswerBox> box_ = std::make_shared<AnswerBox>();
+  Done pending_;
+};
 
 }  // namespace
 
-class Client::Impl final : public native::ForkAware {
+class Client::Impl final : public native::ForkAware, public core::DriverHost {
  public:
   explicit Impl(Config config);
-  ~Impl();
+  ~Impl() override;
 
-  Result submit(core::MessageFields& fields, const CallOptions& options);
-  bool flush(std::chrono::milliseconds timeout);
-  bool shutdown(std::chrono::milliseconds timeout);
-  Stats stats() const;
-  void count_invalid() {
-    std::lock_guard<std::mutex> lock(mu_);
-    pipeline_.count_refused(DropReason::invalid);
-  }
+  Result call(core::MessageFields& fields, const CallOptions& options);
+  Result submit(const json& message);
+  FlushResult flush(std::chrono::milliseconds timeout);
+  FlushResult shutdown(std::chrono::milliseconds timeout);
+  Stats stats() const { return driver_->stats(); }
 
   void before_fork() noexcept override { mu_.lock(); }
   void after_fork_parent() noexcept override { mu_.unlock(); }
   void after_fork_child() noexcept override;
 
  private:
+  // core::DriverHost
+  std::int64_t monotonic_ms() override { return steady_ms(); }
+  std::int64_t unix_ms() override { return rudder::unix_ms(); }
+  void lock() override { mu_.lock(); }
+  void unlock() override { mu_.unlock(); }
+  void wake() override;
+  void wake_at(std::int64_t when) override { wake_at_ = when; }
+  void log(LogLevel level, std::string_view message) override { log_(level, message); }
+  void report(const core::Failure& failure) override;
+  void settled(std::uint64_t ticket) override;
+
+  Result accepted_in_sync_mode(Result result);
   void ensure_worker();
   void run_worker();
-  // A request body ready to go, for one batch.
-  struct Body {
-    std::uint64_t batch_id = 0;
-    std::string bytes;
-    bool gzipped = false;
-    std::size_t plain_size = 0;
-    std::int64_t built_at = 0;  // steady ms: its sentAt says this moment
-  };
-  core::Step advance(std::unique_lock<std::mutex>& lock, bool flushing, bool overlap);
-  Body encode(std::uint64_t batch_id);
-  void report(core::Failure failure, std::unique_lock<std::mutex>& lock);
-  bool drive_in_caller(SteadyClock::time_point deadline);
-  bool settled() const { return pipeline_.idle() && reporting_ == 0; }
-  std::uint64_t lost() const {
-    const Stats s = pipeline_.stats();
-    return s.failed + s.dropped_for(DropReason::unsent_at_shutdown);
-  }
+  // Runs the driver on this thread until `done()` or `deadline`; the caller is the one
+  // driving context (the worker, or a sync_mode caller holding sync_mu_).
+  template <typename Done>
+  void drive(SteadyClock::time_point deadline, Done&& done);
+  void await_answer(SteadyClock::time_point deadline);
+  bool settled_ticket(std::uint64_t ticket);
+  FlushResult finish_flush(std::uint64_t ticket);
+  bool stopping() const { return abort_.load(std::memory_order_relaxed); }
 
   const Config config_;
-  const core::BuildSettings build_;
   const native::Log log_;
 
-  mutable std::mutex mu_;
-  std::condition_variable worker_cv_;  // wakes the worker: work arrived, flush, shutdown
-  std::condition_variable idle_cv_;    // wakes flush(): the pipeline may have settled
-  core::Pipeline pipeline_;            // guarded by mu_
-  int flush_waiters_ = 0;              // guarded by mu_
-  int reporting_ = 0;                  // on_error calls under way; guarded by mu_
-  bool queue_full_logged_ = false;     // guarded by mu_
+  std::mutex mu_;  // the driver's lock
+  std::mutex wait_mu_;
+  std::condition_variable worker_cv_;   // wakes the worker: work arrived, flush, shutdown
+  std::condition_variable settled_cv_;  // wakes flush(): a ticket settled
+  bool wake_pending_ = false;           // guarded by wait_mu_
+  std::set<std::uint64_t> settled_;     // settled tickets not yet collected; by wait_mu_
+  std::int64_t wake_at_ = core::kNoWake;  // the driving context's
 
-  std::atomic<bool> shut_down_{false};  // set first thing in shutdown(): calls are refused
-  std::atomic<bool> abort_{false};      // the worker must stop now, mid-request if need be
+  std::atomic<bool> abort_{false};  // the worker must stop now, mid-request if need be
   std::atomic<bool> worker_running_{false};
   std::thread worker_;
-  std::mutex sync_mu_;      // one caller at a time drives delivery in sync_mode
-  std::mutex shutdown_mu_;  // one shutdown at a time
-  bool shutdown_result_ = true;
+  std::timed_mutex sync_mu_;  // one caller at a time drives delivery in sync_mode
+  std::mutex shutdown_mu_;    // one shutdown at a time
+  std::optional<FlushResult> shutdown_result_;
 
-  // Used only by the thread that sends (see the file comment).
-  std::unique_ptr<native::CurlTransport> transport_;
+  // Used only by the driving context.
+  std::unique_ptr<native::CurlTransport> curl_;  // the default transport, or null
+  std::unique_ptr<HandOffTransport> hand_off_;   // around the user's transport, or null
   std::unique_ptr<native::Gzipper> gzipper_;
-  Body in_flight_;                // must outlive the request it is the body of
-  std::optional<Body> prepared_;  // the next batch, encoded while the previous one was out
-  // Events just delivered, freed with mu_ released (while the next request is out, or before
-  // the worker sleeps): a hundred free()s under the lock would hold up callers.
-  std::vector<core::EncodedEvent> spent_;
+  std::unique_ptr<core::Driver> driver_;
 };
 
-Client::Impl::Impl(Config config)
-    : config_(std::move(config)),
-      build_{config_.max_message_bytes, config_.channel, kLibraryName, kLibraryVersion},
-      log_(config_.logger, config_.debug),
-      pipeline_(
-          core::PipelineSettings{
-              config_.max_queue_size, config_.upload_size,
-              std::min(config_.max_batch_bytes, kGatewayMaxBodyBytes),
-              static_cast<std::int64_t>(config_.upload_interval.count()), config_.max_retries},
-          native::fresh_seed()) {
+Client::Impl::Impl(Config config) : config_(std::move(config)), log_(config_.logger, config_.debug) {
   if (const std::string problem = config_.validate(); !problem.empty()) {
     throw std::invalid_argument("rudder::Client: " + problem);
   }
-  if (config_.max_batch_bytes > kGatewayMaxBodyBytes) {
-    log_(LogLevel::warning, "max_batch_bytes is above the data plane's limit; using 4096000");
+  Transport* transport = nullptr;
+  if (config_.transport) {
+    hand_off_ = std::make_unique<HandOffTransport>(config_.transport);
+    transport = hand_off_.get();
+  } else {
+    curl_ = std::make_unique<native::CurlTransport>(native::CurlSettings{config_.proxy}, abort_);
+    transport = curl_.get();
   }
-  native::TransportSettings transport{core::batch_endpoint(config_.data_plane_url), config_.write_key,
-                                      config_.proxy, config_.timeout,
-                                      std::string(kLibraryName) + "/" + kLibraryVersion};
-  transport_ = std::make_unique<native::CurlTransport>(std::move(transport), abort_);
   gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
+  driver_ = std::make_unique<core::Driver>(
+      core::driver_settings(config_, core::Naming::cpp, kLibraryName), *this, *transport,
+      gzipper_.get(), native::fresh_seed());
   native::register_for_fork(this);
-  if (!config_.sync_mode && config_.send) ensure_worker();
 }
 
 Client::Impl::~Impl() {
@@ -152,71 +202,88 @@ Client::Impl::~Impl() {
   native::unregister_for_fork(this);
 }
 
-Result Client::Impl::submit(core::MessageFields& fields, const CallOptions& options) {
-  std::optional<std::int64_t> timestamp;
-  if (options.timestamp) timestamp = unix_ms(*options.timestamp);
+// ---- calls ---------------------------------------------------------------------------------
+
+Result Client::Impl::call(core::MessageFields& fields, const CallOptions& options) {
   fields.anonymous_id = options.anonymous_id;
   fields.message_id = options.message_id;
   fields.context = &options.context;
   fields.integrations = &options.integrations;
-  fields.timestamp_unix_ms = timestamp;
+  if (options.timestamp) fields.timestamp_unix_ms = rudder::unix_ms(*options.timestamp);
+  return accepted_in_sync_mode(to_result(driver_->call(fields, native::thread_rng())));
+}
 
-  Result result;
-  if (shut_down_.load(std::memory_order_acquire)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pipeline_.count_refused(DropReason::shut_down);
-    return {Status::shut_down, "client: is shut down", {}};
-  }
-  core::BuildResult built = core::build_message(fields, build_, unix_ms(), native::thread_rng());
-  if (built.error) {
-    count_invalid();
-    result.status = Status::invalid;
-    result.error = built.error->to_string();
-    if (log_.debug_enabled()) {
-      log_(LogLevel::debug, std::string(core::type_name(fields.type)) + " refused: " + result.error);
-    }
-    return result;
-  }
-  result.message_id = std::move(built.message_id);
-  if (!config_.send) {
-    if (log_.debug_enabled()) {
-      log_(LogLevel::debug, "send=false, built: " + built.event.complete_json(unix_ms()));
-    }
-    return result;
-  }
+Result Client::Impl::submit(const json& message) {
+  // Straight to the core: a timestamp stays milliseconds (years 1 to 9999), never a
+  // system_clock time point, whose nanoseconds cover only 1677 to 2262.
+  return accepted_in_sync_mode(to_result(driver_->call_json(message, native::thread_rng())));
+}
 
-  built.event.enqueued_at = steady_ms();
-  if (!config_.sync_mode) ensure_worker();
-  core::Pipeline::Enqueued outcome;
-  bool log_drop = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    outcome = pipeline_.enqueue(std::move(built.event));
-    // One warning per run of drops, not one per dropped event.
-    const bool full = outcome == core::Pipeline::Enqueued::queue_full;
-    log_drop = full && !queue_full_logged_;
-    queue_full_logged_ = full;
-  }
-  if (outcome == core::Pipeline::Enqueued::queue_full) {
-    if (log_drop) {
-      log_(LogLevel::warning, "queue is full (max_queue_size " +
-                                  std::to_string(config_.max_queue_size) + "); dropping events");
-    }
-    return {Status::queue_full, "queue: is full (max_queue_size " +
-                                    std::to_string(config_.max_queue_size) + ")", {}};
-  }
-  if (config_.sync_mode) {
-    drive_in_caller(SteadyClock::time_point::max());
-  } else if (outcome == core::Pipeline::Enqueued::accepted_wake) {
-    worker_cv_.notify_one();
+Result Client::Impl::accepted_in_sync_mode(Result result) {
+  if (result.ok() && config_.sync_mode && config_.send) {
+    // The call returns once its event (and everything before it) is delivered or given up on.
+    std::unique_lock<std::timed_mutex> sync(sync_mu_);
+    const std::uint64_t ticket = driver_->begin_flush();
+    drive(SteadyClock::time_point::max(), [&] { return settled_ticket(ticket); });
+    finish_flush(ticket);
   }
   return result;
 }
 
+// ---- DriverHost ------------------------------------------------------------------------------
+
+void Client::Impl::wake() {
+  if (config_.sync_mode || !config_.send) return;  // the calling thread drives, or nothing does
+  ensure_worker();
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    wake_pending_ = true;
+  }
+  worker_cv_.notify_one();
+}
+
+void Client::Impl::report(const core::Failure& failure) {
+  if (!config_.on_error) return;
+  std::vector<json> events;
+  events.reserve(failure.events.size());
+  for (const auto& text : failure.events) events.push_back(json::parse(text, nullptr, false));
+  // Whatever the user's handler throws stays here: delivery goes on.
+  try {
+    config_.on_error(failure.error, events);
+  } catch (const std::exception& e) {
+    log_(LogLevel::error, std::string("on_error threw: ") + e.what());
+  } catch (...) {
+    log_(LogLevel::error, "on_error threw something that is not a std::exception");
+  }
+}
+
+void Client::Impl::settled(std::uint64_t ticket) {
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    settled_.insert(ticket);
+  }
+  settled_cv_.notify_all();
+}
+
+bool Client::Impl::settled_ticket(std::uint64_t ticket) {
+  std::lock_guard<std::mutex> lock(wait_mu_);
+  return settled_.count(ticket) != 0;
+}
+
+FlushResult Client::Impl::finish_flush(std::uint64_t ticket) {
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    settled_.erase(ticket);
+  }
+  return driver_->end_flush(ticket);
+}
+
+// ---- the driving context -------------------------------------------------------------------
+
 void Client::Impl::ensure_worker() {
   if (worker_running_.load(std::memory_order_acquire)) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (worker_running_.load(std::memory_order_relaxed) || abort_.load()) return;
+  std::lock_guard<std::mutex> lock(wait_mu_);
+  if (worker_running_.load(std::memory_order_relaxed) || stopping()) return;
   worker_ = std::thread(&Impl::run_worker, this);
   worker_running_.store(true, std::memory_order_release);
 }
@@ -224,167 +291,92 @@ void Client::Impl::ensure_worker() {
 void Client::Impl::run_worker() {
   // Named so it is recognisable in top, perf and debuggers (15 characters at most).
   pthread_setname_np(pthread_self(), "rudder-worker");
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!abort_.load(std::memory_order_relaxed)) {
-    const core::Step step = advance(lock, flush_waiters_ > 0, /*overlap=*/true);
-    if (abort_.load(std::memory_order_relaxed)) break;
-    if (!spent_.empty() && step.kind != core::Step::Kind::send) {
-      lock.unlock();  // free the delivered events before sleeping, without the lock
-      spent_.clear();
-      lock.lock();
-      continue;
+  drive(SteadyClock::time_point::max(), [] { return false; });
+}
+
+template <typename Done>
+void Client::Impl::drive(SteadyClock::time_point deadline, Done&& done) {
+  while (!stopping() && !done()) {
+    driver_->pump();
+    if (stopping() || done()) break;
+    if (driver_->awaiting_answer()) {
+      await_answer(deadline);
+    } else {
+      std::unique_lock<std::mutex> lock(wait_mu_);
+      auto until = deadline;
+      if (wake_at_ != core::kNoWake) {
+        until = std::min(until, SteadyClock::time_point(std::chrono::milliseconds(wake_at_)));
+      }
+      const auto ready = [&] { return wake_pending_ || stopping(); };
+      if (until == SteadyClock::time_point::max()) {
+        worker_cv_.wait(lock, ready);
+      } else {
+        worker_cv_.wait_until(lock, until, ready);
+      }
+      wake_pending_ = false;
     }
-    switch (step.kind) {
-      case core::Step::Kind::send:
-      case core::Step::Kind::in_flight:  // not seen here: this thread sends synchronously
-        break;
-      case core::Step::Kind::wait:
-        worker_cv_.wait_until(lock, steady_point(step.wake_at));
-        break;
-      case core::Step::Kind::idle:
-        worker_cv_.wait(lock);
-        break;
-    }
+    if (SteadyClock::now() >= deadline) break;
   }
 }
 
-core::Step Client::Impl::advance(std::unique_lock<std::mutex>& lock, bool flushing,
-                                 bool overlap) {
-  const core::Step step = pipeline_.next_step(steady_ms(), flushing);
-  if (step.kind != core::Step::Kind::send) return step;
-  const std::size_t events = pipeline_.request_event_count();
-  const int attempt = pipeline_.request_attempt();
-  lock.unlock();
-  // A body prepared during the previous round trip serves a first attempt if that trip was
-  // quick; a retry, or a body the trip left waiting, is built again so its sentAt says when
-  // it really left (the data plane corrects event times by receivedAt - sentAt).
-  if (prepared_ && prepared_->batch_id == step.batch_id && attempt == 1 &&
-      steady_ms() - prepared_->built_at <= kPreparedBodyMaxAgeMs) {
-    in_flight_ = std::move(*prepared_);
-  } else {
-    in_flight_ = encode(step.batch_id);
-  }
-  prepared_.reset();
-  transport_->start(in_flight_.bytes, in_flight_.gzipped);
-  spent_.clear();
-  if (overlap) {
-    lock.lock();
-    const std::optional<std::uint64_t> next = pipeline_.cut_next(steady_ms(), flushing);
-    lock.unlock();
-    if (next) prepared_ = encode(*next);
-  }
-  const core::Response response = transport_->finish();
-  if (log_.debug_enabled()) {
-    log_(LogLevel::debug,
-         "sent " + std::to_string(events) + " events, " + std::to_string(in_flight_.plain_size) +
-             " bytes" +
-             (in_flight_.gzipped ? " (" + std::to_string(in_flight_.bytes.size()) + " gzipped)"
-                                 : "") +
-             ", attempt " + std::to_string(attempt) + ": " +
-             (response.status != 0 ? "HTTP " + std::to_string(response.status)
-                                   : response.network_error));
-  }
-  lock.lock();
-  // A shutdown that gave up interrupted this request: the batch stays for abandon().
-  if (abort_.load()) return step;
-  std::optional<core::Failure> failure = pipeline_.on_response(response, steady_ms(), unix_ms());
-  spent_ = pipeline_.take_spent();
-  if (failure) report(std::move(*failure), lock);
-  idle_cv_.notify_all();
-  return step;
-}
-
-Client::Impl::Body Client::Impl::encode(std::uint64_t batch_id) {
-  Body body;
-  body.batch_id = batch_id;
-  body.built_at = steady_ms();
-  body.bytes = pipeline_.build_body(batch_id, unix_ms());
-  body.plain_size = body.bytes.size();
-  if (config_.gzip) {
-    std::string compressed;
-    if (gzipper_->compress(body.bytes, compressed)) {
-      body.bytes = std::move(compressed);
-      body.gzipped = true;
+void Client::Impl::await_answer(SteadyClock::time_point deadline) {
+  if (curl_) {
+    while (!stopping() && curl_->poll(kPollSlice) && SteadyClock::now() < deadline) {
     }
+    return;
   }
-  return body;
+  hand_off_->await(deadline, [this] { return stopping(); });
 }
 
-void Client::Impl::report(core::Failure failure, std::unique_lock<std::mutex>& lock) {
-  ++reporting_;
-  lock.unlock();
-  log_(LogLevel::error, "could not deliver " + std::to_string(failure.events.size()) +
-                            " events: " + failure.error.message);
-  if (config_.on_error) {
-    std::vector<json> events;
-    events.reserve(failure.events.size());
-    for (const auto& text : failure.events) events.push_back(json::parse(text, nullptr, false));
-    try {
-      config_.on_error(failure.error, events);
-    } catch (const std::exception& e) {
-      log_(LogLevel::error, std::string("on_error threw: ") + e.what());
-    } catch (...) {
-      log_(LogLevel::error, "on_error threw");
-    }
-  }
-  lock.lock();
-  --reporting_;
-}
+// ---- flush and shutdown --------------------------------------------------------------------
 
-bool Client::Impl::drive_in_caller(SteadyClock::time_point deadline) {
-  std::lock_guard<std::mutex> sync(sync_mu_);
-  std::unique_lock<std::mutex> lock(mu_);
-  const std::uint64_t lost_before = lost();
-  while (!abort_.load()) {
-    const core::Step step = advance(lock, true, /*overlap=*/false);
-    if (step.kind == core::Step::Kind::idle) break;
-    if (step.kind == core::Step::Kind::wait) {
-      const auto wake = steady_point(step.wake_at);
-      if (wake > deadline) return false;
-      lock.unlock();
-      std::this_thread::sleep_until(wake);
-      lock.lock();
-    }
-  }
-  return pipeline_.idle() && lost() == lost_before;
-}
-
-bool Client::Impl::flush(std::chrono::milliseconds timeout) {
+FlushResult Client::Impl::flush(std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;
-  if (config_.sync_mode) return drive_in_caller(deadline);
-  ensure_worker();
-  std::unique_lock<std::mutex> lock(mu_);
-  const std::uint64_t lost_before = lost();
-  ++flush_waiters_;
-  worker_cv_.notify_one();
-  const bool settled_in_time = idle_cv_.wait_until(lock, deadline, [&] { return settled(); });
-  --flush_waiters_;
-  return settled_in_time && lost() == lost_before;
+  if (config_.sync_mode) {
+    // Another thread may be driving (waiting out a Retry-After): wait for it only as long as
+    // this flush may take.
+    std::unique_lock<std::timed_mutex> sync(sync_mu_, std::defer_lock);
+    const std::uint64_t ticket = driver_->begin_flush();
+    if (sync.try_lock_until(deadline)) {
+      drive(deadline, [&] { return settled_ticket(ticket); });
+    }
+    return finish_flush(ticket);
+  }
+  const std::uint64_t ticket = driver_->begin_flush();
+  {
+    std::unique_lock<std::mutex> lock(wait_mu_);
+    settled_cv_.wait_until(lock, deadline, [&] { return settled_.count(ticket) != 0; });
+  }
+  return finish_flush(ticket);
 }
 
-bool Client::Impl::shutdown(std::chrono::milliseconds timeout) {
+FlushResult Client::Impl::shutdown(std::chrono::milliseconds timeout) {
   std::lock_guard<std::mutex> once(shutdown_mu_);
-  if (shut_down_.exchange(true)) return shutdown_result_;
-  bool delivered = flush(timeout);
+  if (shutdown_result_) return *shutdown_result_;
+  driver_->close();
+  const auto deadline = SteadyClock::now() + timeout;
+  const std::uint64_t ticket = driver_->begin_flush();
+  std::unique_lock<std::timed_mutex> sync(sync_mu_, std::defer_lock);
+  if (config_.sync_mode) {
+    if (sync.try_lock_until(deadline)) drive(deadline, [&] { return settled_ticket(ticket); });
+  } else {
+    std::unique_lock<std::mutex> lock(wait_mu_);
+    settled_cv_.wait_until(lock, deadline, [&] { return settled_.count(ticket) != 0; });
+  }
+  // Stop whoever drives (the worker, or a sync_mode call), interrupting a request still out.
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(wait_mu_);
     abort_.store(true);
   }
   worker_cv_.notify_all();
+  if (hand_off_) hand_off_->interrupt();
   if (worker_.joinable()) worker_.join();
   worker_running_.store(false);
-  std::unique_lock<std::mutex> lock(mu_);
-  if (std::optional<core::Failure> rest = pipeline_.abandon(unix_ms())) {
-    delivered = false;
-    report(std::move(*rest), lock);
-  }
-  shutdown_result_ = delivered;
-  return delivered;
-}
-
-Stats Client::Impl::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return pipeline_.stats();
+  if (!sync.owns_lock()) sync.lock();
+  // This thread is the driving context now: what is left is reported and counted.
+  driver_->give_up();
+  shutdown_result_ = finish_flush(ticket);
+  return *shutdown_result_;
 }
 
 void Client::Impl::after_fork_child() noexcept {
@@ -393,19 +385,17 @@ void Client::Impl::after_fork_child() noexcept {
   // that no longer exist); the few bytes they hold stay allocated.
   new (&worker_) std::thread();
   new (&worker_cv_) std::condition_variable();
-  new (&idle_cv_) std::condition_variable();
-  new (&sync_mu_) std::mutex();
+  new (&settled_cv_) std::condition_variable();
+  new (&wait_mu_) std::mutex();
+  new (&sync_mu_) std::timed_mutex();
+  new (&settled_) std::set<std::uint64_t>();
   worker_running_.store(false);
-  flush_waiters_ = 0;
-  reporting_ = 0;
-  queue_full_logged_ = false;
+  wake_pending_ = false;
+  wake_at_ = core::kNoWake;
   // The inherited queue is the parent's to deliver; sending it here too would duplicate it.
-  pipeline_.reset(native::fresh_seed());
-  transport_->abandon_after_fork();
-  // The worker may have been writing these without the lock when the fork happened.
-  new (&in_flight_) Body();
-  new (&prepared_) std::optional<Body>();
-  new (&spent_) std::vector<core::EncodedEvent>();
+  driver_->forget_after_fork(native::fresh_seed());
+  if (curl_) curl_->abandon_after_fork();
+  if (hand_off_) hand_off_->forget_after_fork();
   (void)gzipper_.release();
   gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
   mu_.unlock();
@@ -430,7 +420,7 @@ core::MessageFields fields_of(core::MessageType type, std::string_view user_id) 
 Result Client::identify(std::string_view user_id, const json& traits, const CallOptions& options) {
   auto f = fields_of(core::MessageType::identify, user_id);
   f.traits = &traits;
-  return impl_->submit(f, options);
+  return impl_->call(f, options);
 }
 
 Result Client::track(std::string_view user_id, std::string_view event, const json& properties,
@@ -438,7 +428,7 @@ Result Client::track(std::string_view user_id, std::string_view event, const jso
   auto f = fields_of(core::MessageType::track, user_id);
   f.event = event;
   f.properties = &properties;
-  return impl_->submit(f, options);
+  return impl_->call(f, options);
 }
 
 Result Client::page(std::string_view user_id, std::string_view category, std::string_view name,
@@ -447,7 +437,7 @@ Result Client::page(std::string_view user_id, std::string_view category, std::st
   f.category = category;
   f.name = name;
   f.properties = &properties;
-  return impl_->submit(f, options);
+  return impl_->call(f, options);
 }
 
 Result Client::screen(std::string_view user_id, std::string_view category, std::string_view name,
@@ -456,7 +446,7 @@ Result Client::screen(std::string_view user_id, std::string_view category, std::
   f.category = category;
   f.name = name;
   f.properties = &properties;
-  return impl_->submit(f, options);
+  return impl_->call(f, options);
 }
 
 Result Client::group(std::string_view user_id, std::string_view group_id, const json& traits,
@@ -464,35 +454,20 @@ Result Client::group(std::string_view user_id, std::string_view group_id, const 
   auto f = fields_of(core::MessageType::group, user_id);
   f.group_id = group_id;
   f.traits = &traits;
-  return impl_->submit(f, options);
+  return impl_->call(f, options);
 }
 
 Result Client::alias(std::string_view previous_id, std::string_view user_id,
                      const CallOptions& options) {
   auto f = fields_of(core::MessageType::alias, user_id);
   f.previous_id = previous_id;
-  return impl_->submit(f, options);
+  return impl_->call(f, options);
 }
 
-Result Client::submit(const json& message) {
-  core::ParsedCall call;
-  if (auto problem = core::parse_call(message, call)) {
-    impl_->count_invalid();
-    return {Status::invalid, problem->to_string(), {}};
-  }
-  CallOptions options;
-  if (call.fields.timestamp_unix_ms) {
-    options.timestamp = Clock::time_point(std::chrono::milliseconds(*call.fields.timestamp_unix_ms));
-  }
-  options.anonymous_id = std::string(call.fields.anonymous_id);
-  options.message_id = std::string(call.fields.message_id);
-  if (call.fields.context.tree != nullptr) options.context = *call.fields.context.tree;
-  if (call.fields.integrations.tree != nullptr) options.integrations = *call.fields.integrations.tree;
-  return impl_->submit(call.fields, options);
-}
+Result Client::submit(const json& message) { return impl_->submit(message); }
 
-bool Client::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
-bool Client::shutdown(std::chrono::milliseconds timeout) { return impl_->shutdown(timeout); }
+FlushResult Client::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+FlushResult Client::shutdown(std::chrono::milliseconds timeout) { return impl_->shutdown(timeout); }
 Stats Client::stats() const { return impl_->stats(); }
 
 }  // namespace rudder

@@ -1,18 +1,17 @@
-// rudder-analytics native platform: sends request bodies to the data plane with libcurl.
+// rudder-analytics native platform: the default Transport, libcurl.
 // Copyright the rudder-analytics authors. MIT licence.
 #include "native/curl_transport.hpp"
 
+#include <strings.h>
+
 #include <algorithm>
-#include <cstring>
 #include <mutex>
+#include <string_view>
 
 #include <curl/curl.h>
 
 namespace rudder::native {
 namespace {
-
-// Enough for every answer the data plane gives; a proxy's HTML error page is cut here.
-constexpr std::size_t kMaxBodyKept = 64 * 1024;
 
 void global_init_once() {
   static std::once_flag once;
@@ -21,20 +20,37 @@ void global_init_once() {
 }
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto& body = *static_cast<std::string*>(user);
+  auto& sink = *static_cast<CurlTransport::BodySink*>(user);
   const std::size_t n = size * count;
-  body.append(data, std::min(n, kMaxBodyKept - std::min(kMaxBodyKept, body.size())));
-  return n;
+  const std::size_t room = sink.cap - std::min(sink.cap, sink.body->size());
+  sink.body->append(data, std::min(n, room));
+  if (n <= room) return n;
+  // Past the cap: stop the transfer instead of reading (maybe gigabytes) only to drop them.
+  *sink.capped = true;
+  return 0;
+}
+
+// A header's raw value, if `line` is that header.
+bool header_value(std::string_view line, std::string_view name, std::string& out) {
+  if (line.size() <= name.size() || line[name.size()] != ':' ||
+      strncasecmp(line.data(), name.data(), name.size()) != 0) {
+    return false;
+  }
+  std::string_view value = line.substr(name.size() + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  out.assign(value);
+  return true;
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   const std::size_t n = size * count;
-  constexpr std::string_view kName = "retry-after:";
-  if (n > kName.size() && strncasecmp(data, kName.data(), kName.size()) == 0) {
-    std::string_view value(data + kName.size(), n - kName.size());
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.remove_suffix(1);
-    static_cast<core::Response*>(user)->retry_after.assign(value);
-  }
+  auto& response = *static_cast<HttpResponse*>(user);
+  const std::string_view line(data, n);
+  header_value(line, "retry-after", response.retry_after) ||
+      header_value(line, "location", response.location);
   return n;
 }
 
@@ -42,79 +58,88 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<const std::atomic<bool>*>(user)->load(std::memory_order_relaxed) ? 1 : 0;
 }
 
-curl_slist* make_headers(bool gzipped) {
-  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
-  // No "Expect: 100-continue": it costs a round trip per request for bodies over 1 KiB.
-  list = curl_slist_append(list, "Expect:");
-  if (gzipped) list = curl_slist_append(list, "Content-Encoding: gzip");
-  return list;
-}
-
 }  // namespace
 
-CurlTransport::CurlTransport(TransportSettings settings, const std::atomic<bool>& abort)
+CurlTransport::CurlTransport(CurlSettings settings, const std::atomic<bool>& abort)
     : settings_(std::move(settings)), abort_(abort) {
   global_init_once();
-  json_headers_ = make_headers(false);
-  gzip_headers_ = make_headers(true);
 }
 
 CurlTransport::~CurlTransport() {
   if (started_) curl_multi_remove_handle(static_cast<CURLM*>(multi_), static_cast<CURL*>(curl_));
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
   if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
-  curl_slist_free_all(json_headers_);
-  curl_slist_free_all(gzip_headers_);
+  curl_slist_free_all(headers_);
 }
 
 void CurlTransport::abandon_after_fork() noexcept {
   curl_ = nullptr;
   multi_ = nullptr;
   started_ = false;
+  headers_ = nullptr;
+  new (&done_) Done();
+  new (&request_) HttpRequest();
+  new (&response_) HttpResponse();
 }
 
-void CurlTransport::start(std::string_view body, bool gzipped) {
-  response_ = core::Response{};
-  start_error_.clear();
+void CurlTransport::send(HttpRequest request, Done done) {
+  request_ = std::move(request);
+  done_ = std::move(done);
+  response_ = HttpResponse{};
+  answer_capped_ = false;
+  error_[0] = '\0';
   if (curl_ == nullptr) curl_ = curl_easy_init();
   if (multi_ == nullptr) multi_ = curl_multi_init();
   if (curl_ == nullptr || multi_ == nullptr) {
-    start_error_ = "libcurl could not create a handle";
+    response_.network_error = "libcurl could not create a handle";
+    response_.not_sent = true;
+    Done finished = std::move(done_);
+    finished(std::move(response_));
     return;
   }
+  curl_slist_free_all(headers_);
+  headers_ = curl_slist_append(nullptr, "Content-Type: application/json");
+  // No "Expect: 100-continue": it costs a round trip per request for bodies over 1 KiB.
+  headers_ = curl_slist_append(headers_, "Expect:");
+  headers_ = curl_slist_append(headers_, ("Authorization: " + std::string(request_.authorization)).c_str());
+  if (request_.gzipped) headers_ = curl_slist_append(headers_, "Content-Encoding: gzip");
+
   CURL* curl = static_cast<CURL*>(curl_);
-  core::Response& response = response_;
-  // Options persist on the handle between requests; set per request only what changes, and
-  // the rest again each time so a reset handle (none today) could not send without them.
-  const long timeout_ms = static_cast<long>(settings_.timeout.count());
-  curl_easy_setopt(curl, CURLOPT_URL, settings_.url.c_str());
+  // Options persist on the handle between requests; all are set again each time anyway, so
+  // nothing depends on what an earlier request left.
+  const long timeout_ms = static_cast<long>(request_.timeout.count());
+  curl_easy_setopt(curl, CURLOPT_URL, std::string(request_.url).c_str());
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, gzipped ? gzip_headers_ : json_headers_);
-  curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-  curl_easy_setopt(curl, CURLOPT_USERNAME, settings_.write_key.c_str());
-  curl_easy_setopt(curl, CURLOPT_PASSWORD, "");
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, settings_.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request_.body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, std::string(request_.user_agent).c_str());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10'000L));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM from a worker thread
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would drop the POST body
+  // A redirect is answered to the driver as it is: following it would turn the POST into a
+  // GET without its body (301-303), and the driver must see that nothing was delivered.
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   if (!settings_.proxy.empty()) curl_easy_setopt(curl, CURLOPT_PROXY, settings_.proxy.c_str());
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response_);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(&abort_));
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  body_sink_ = {&response_.body, request_.max_answer_bytes, &answer_capped_};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_sink_);
 
   CURLM* multi = static_cast<CURLM*>(multi_);
   if (const CURLMcode added = curl_multi_add_handle(multi, curl); added != CURLM_OK) {
-    start_error_ = curl_multi_strerror(added);
+    response_.network_error = curl_multi_strerror(added);
+    response_.not_sent = true;
+    Done finished = std::move(done_);
+    finished(std::move(response_));
     return;
   }
   started_ = true;
@@ -122,43 +147,49 @@ void CurlTransport::start(std::string_view body, bool gzipped) {
   curl_multi_perform(multi, &running);  // connects and sends as far as it can without waiting
 }
 
-core::Response CurlTransport::finish() {
-  if (!started_) {
-    response_.network_error = start_error_.empty() ? "no request was started" : start_error_;
-    return std::move(response_);
-  }
-  CURL* curl = static_cast<CURL*>(curl_);
+bool CurlTransport::poll(std::chrono::milliseconds max_wait) {
+  if (!started_) return false;
   CURLM* multi = static_cast<CURLM*>(multi_);
-  CURLcode code = CURLE_OK;
-  for (bool done = false; !done;) {
-    int running = 0;
-    if (curl_multi_perform(multi, &running) != CURLM_OK) {
-      code = CURLE_RECV_ERROR;
-      break;
-    }
-    int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
-      if (message->msg == CURLMSG_DONE && message->easy_handle == curl) {
-        code = message->data.result;
-        done = true;
-      }
-    }
-    // The 100 ms cap only bounds how late the progress callback sees an abort request.
-    if (!done) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  int running = 0;
+  if (curl_multi_perform(multi, &running) != CURLM_OK) {
+    finish(CURLE_RECV_ERROR);
+    return false;
   }
-  curl_multi_remove_handle(multi, curl);
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+    if (message->msg == CURLMSG_DONE && message->easy_handle == curl_) {
+      finish(message->data.result);
+      return false;
+    }
+  }
+  curl_multi_poll(multi, nullptr, 0, static_cast<int>(max_wait.count()), nullptr);
+  return true;
+}
+
+void CurlTransport::finish(int result) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  curl_multi_remove_handle(static_cast<CURLM*>(multi_), curl);
   started_ = false;
-  core::Response response = std::move(response_);
-  if (code != CURLE_OK) {
-    response.status = 0;
-    response.body.clear();
-    response.network_error = curl_easy_strerror(code);
-    return response;
-  }
+  const auto code = static_cast<CURLcode>(result);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  response.status = static_cast<int>(status);
-  return response;
+  HttpResponse response = std::move(response_);
+  if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && answer_capped_ && status != 0)) {
+    response.status = static_cast<int>(status);
+  } else {
+    response.status = 0;
+    response.body.clear();
+    response.network_error = error_[0] != '\0' ? error_ : curl_easy_strerror(code);
+    // Nothing of the request left this machine (no name, no connection, no TLS): the data
+    // plane cannot have stored it. Anything later (a timeout waiting for the answer, a
+    // connection lost mid-way) may have been stored.
+    long request_bytes = 0;
+    curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes);
+    response.not_sent = request_bytes == 0;
+  }
+  Done finished = std::move(done_);
+  request_.body.clear();
+  finished(std::move(response));
 }
 
 }  // namespace rudder::native

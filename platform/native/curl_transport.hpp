@@ -1,65 +1,68 @@
-// rudder-analytics native platform: sends request bodies to the data plane with libcurl.
+// rudder-analytics native platform: the default Transport, libcurl.
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <string>
-#include <string_view>
 
-#include "core/retry.hpp"
+#include "rudder/transport.hpp"
 
 struct curl_slist;  // libcurl's, kept out of this header
 
 namespace rudder::native {
 
-struct TransportSettings {
-  std::string url;        ///< full endpoint, e.g. "https://host/v1/batch"
-  std::string write_key;  ///< HTTP Basic user name; the password is empty
-  std::string proxy;      ///< empty: none (libcurl's *_proxy environment variables apply)
-  std::chrono::milliseconds timeout{15'000};
-  std::string user_agent;
+/// What libcurl needs beyond each request: settings of the connection itself.
+struct CurlSettings {
+  std::string proxy;  ///< empty: none (libcurl's *_proxy environment variables apply)
 };
 
 /// One libcurl easy handle driven through a multi handle, reused so its keep-alive connection
-/// (and TLS session) serves every request. A request is started, then finished: between the
-/// two the owning thread may do other work (the worker compresses the next batch) while the
-/// data plane answers. Not thread-safe: owned by the one thread that sends.
-class CurlTransport {
+/// (and TLS session) serves every request. send() starts a request and returns at once, so
+/// the driver can build the next body while the data plane answers; poll() then moves it on
+/// and calls `done` when it ends. Not thread-safe: owned by the one thread that drives delivery.
+class CurlTransport final : public Transport {
  public:
   /// `abort` is polled while a request runs; when it turns true the request ends at once
   /// with a network error (shutdown must not wait for a slow server past its timeout).
-  CurlTransport(TransportSettings settings, const std::atomic<bool>& abort);
-  ~CurlTransport();
+  CurlTransport(CurlSettings settings, const std::atomic<bool>& abort);
+  ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
-  /// Starts POSTing `body` as JSON (with Content-Encoding: gzip when `gzipped`). `body` must
-  /// stay alive and unchanged until finish() returns. One request at a time.
-  void start(std::string_view body, bool gzipped);
-  /// Waits for the request start() began. Never throws; failures come back as status 0 with
-  /// network_error set.
-  core::Response finish();
-  /// start() then finish().
-  core::Response post(std::string_view body, bool gzipped) {
-    start(body, gzipped);
-    return finish();
-  }
+  void send(HttpRequest request, Done done) override;
+
+  /// Waits up to `max_wait` for the request out to progress; calls its `done` (on this
+  /// thread) if it ended. Returns true while a request is still out.
+  bool poll(std::chrono::milliseconds max_wait);
 
   /// For a forked child: forgets the handle without closing it. The parent still uses the
   /// connection, and a TLS close from the child would end it under the parent's feet.
   void abandon_after_fork() noexcept;
 
+ /// Where libcurl writes the answer's body, and where it stops.
+  struct BodySink {
+    std::string* body = nullptr;
+    std::size_t cap = 0;
+    bool* capped = nullptr;
+  };
+
  private:
+  void finish(int code);
+
+  CurlSettings settings_;
+  const std::atomic<bool>& abort_;
   void* curl_ = nullptr;   // CURL*
   void* multi_ = nullptr;  // CURLM*
   bool started_ = false;
-  std::string start_error_;  // set when start() could not begin the request
-  core::Response response_;
-  TransportSettings settings_;
-  const std::atomic<bool>& abort_;
-  curl_slist* json_headers_ = nullptr;
-  curl_slist* gzip_headers_ = nullptr;
+  // The request out: curl reads its body and headers from here until it ends.
+  HttpRequest request_;
+  Done done_;
+  HttpResponse response_;
+  curl_slist* headers_ = nullptr;
+  bool answer_capped_ = false;  // stopped reading at max_answer_bytes
+  BodySink body_sink_;
+  char error_[256] = {};        // CURLOPT_ERRORBUFFER
 };
 
 }  // namespace rudder::native

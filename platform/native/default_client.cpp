@@ -79,7 +79,7 @@ Result submit(const json& message) {
 
 bool flush(std::chrono::milliseconds timeout) {
   const auto client = current();
-  return client && client->flush(timeout);
+  return client && client->flush(timeout).ok();
 }
 
 bool shutdown(std::chrono::milliseconds timeout) {
@@ -89,7 +89,7 @@ bool shutdown(std::chrono::milliseconds timeout) {
     std::lock_guard<std::mutex> lock(s.mu);
     client = std::move(s.client);
   }
-  return client && client->shutdown(timeout);
+  return client && client->shutdown(timeout).ok();
 }
 
 Stats stats() {

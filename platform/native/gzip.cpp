@@ -1,29 +1,27 @@
-// rudder-analytics native platform: gzip request bodies with zlib.
+// rudder-analytics native platform: gzip request bodies with libdeflate.
 // Copyright the rudder-analytics authors. MIT licence.
 #include "native/gzip.hpp"
 
+#include <libdeflate.h>
+
+#include <string>
+
 namespace rudder::native {
 
-Gzipper::Gzipper(int level) {
-  // windowBits 15 + 16 asks zlib for a gzip header and trailer instead of zlib's own.
-  ready_ = deflateInit2(&stream_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
-}
+Gzipper::Gzipper(int level) : compressor_(libdeflate_alloc_compressor(level)) {}
 
 Gzipper::~Gzipper() {
-  if (ready_) deflateEnd(&stream_);
+  if (compressor_ != nullptr) libdeflate_free_compressor(compressor_);
 }
 
-bool Gzipper::compress(std::string_view input, std::string& output) {
-  if (!ready_ || deflateReset(&stream_) != Z_OK) return false;
-  output.resize(deflateBound(&stream_, static_cast<uLong>(input.size())));
-  stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  stream_.avail_in = static_cast<uInt>(input.size());
-  stream_.next_out = reinterpret_cast<Bytef*>(output.data());
-  stream_.avail_out = static_cast<uInt>(output.size());
-  // deflateBound guarantees one Z_FINISH call completes.
-  if (deflate(&stream_, Z_FINISH) != Z_STREAM_END) return false;
-  output.resize(stream_.total_out);
-  return true;
+void Gzipper::compress(std::string_view plain, Done done) {
+  if (compressor_ == nullptr) return done(std::nullopt);  // out of memory at start: send plain
+  std::string out(libdeflate_gzip_compress_bound(compressor_, plain.size()), '\0');
+  const std::size_t size =
+      libdeflate_gzip_compress(compressor_, plain.data(), plain.size(), out.data(), out.size());
+  if (size == 0) return done(std::nullopt);  // cannot happen with the bound's room
+  out.resize(size);
+  done(std::move(out));
 }
 
 }  // namespace rudder::native

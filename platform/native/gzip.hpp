@@ -1,32 +1,31 @@
-// rudder-analytics native platform: gzip request bodies with zlib.
+// rudder-analytics native platform: gzip request bodies with libdeflate.
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
-#include <string>
 #include <string_view>
 
-#include <zlib.h>
+#include "core/driver.hpp"
+
+struct libdeflate_compressor;  // libdeflate's, kept out of this header
 
 namespace rudder::native {
 
-/// Compresses into the gzip format (RFC 1952) the data plane accepts. Keeps one zlib stream
-/// and resets it between bodies, so its ~256 KiB of state is allocated once, not per request.
-/// Not thread-safe: one per sending thread.
-class Gzipper {
+/// Compresses whole bodies into the gzip format (RFC 1952) the data plane accepts, in one
+/// call each: libdeflate does that about twice as fast as zlib at the same ratio, and the
+/// worker spent close to half its time in zlib. Synchronous: `done` runs before compress()
+/// returns. Not thread-safe: one per sending thread.
+class Gzipper final : public core::Compressor {
  public:
-  /// `level`: zlib's 1 (fastest) to 9 (smallest).
+  /// `level`: libdeflate's 1 (fastest) to 12 (smallest).
   explicit Gzipper(int level);
-  ~Gzipper();
+  ~Gzipper() override;
   Gzipper(const Gzipper&) = delete;
   Gzipper& operator=(const Gzipper&) = delete;
 
-  /// Compresses `input` into `output` (replacing its contents). False only when zlib fails
-  /// (out of memory); the caller then sends the body uncompressed.
-  bool compress(std::string_view input, std::string& output);
+  void compress(std::string_view plain, Done done) override;
 
  private:
-  z_stream stream_{};
-  bool ready_ = false;
+  libdeflate_compressor* compressor_ = nullptr;
 };
 
 }  // namespace rudder::native

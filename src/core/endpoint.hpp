@@ -16,4 +16,8 @@ std::string batch_endpoint(std::string_view data_plane_url);
 /// "https://host/beacon/v1/batch?writeKey=<percent-encoded key>".
 std::string beacon_endpoint(std::string_view data_plane_url, std::string_view write_key);
 
+/// The Authorization header's value for a write key: "Basic " + base64("<writeKey>:"), the
+/// key as user name and an empty password, as the data plane expects.
+std::string basic_authorization(std::string_view write_key);
+
 }  // namespace rudder::core

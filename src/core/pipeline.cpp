@@ -113,23 +113,12 @@ int Pipeline::request_attempt() const noexcept {
   return in_flight_ ? outgoing_.front().attempts : 0;
 }
 
-Failure Pipeline::give_up(Batch& batch, DeliveryError error, std::int64_t now_unix_ms) {
+Failure Pipeline::give_up(const Batch& batch, DeliveryError error, std::int64_t now_unix_ms) const {
   Failure failure{std::move(error), {}};
   failure.events.reserve(batch.events.size());
   for (const auto& e : batch.events) failure.events.push_back(e.complete_json(now_unix_ms));
   return failure;
 }
-
-namespace {
-
-std::string describe(const Response& r) {
-  if (r.status == 0) return "network error: " + r.network_error;
-  std::string body = r.body;
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
-}
-
-}  // namespace
 
 std::optional<Failure> Pipeline::on_response(const Response& response, std::int64_t now,
                                              std::int64_t now_unix_ms) {
@@ -138,6 +127,9 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   Batch& head = outgoing_.front();
   const std::size_t count = head.events.size();
   const Verdict verdict = classify(response);
+  if (response.status == 0 && !response.not_sent && !response.redirected) {
+    head.may_have_arrived = true;
+  }
 
   if (verdict == Verdict::delivered) {
     stats_.delivered += count;
@@ -150,6 +142,7 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
     // Halves keep their events (and so their messageIds) and start with fresh attempts.
     Batch second;
     second.id = next_batch_id_++;
+    second.may_have_arrived = head.may_have_arrived;
     auto middle = head.events.begin() + static_cast<std::ptrdiff_t>(count / 2);
     second.events.assign(std::make_move_iterator(middle), std::make_move_iterator(head.events.end()));
     head.events.erase(middle, head.events.end());
@@ -170,7 +163,13 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   }
 
   DeliveryError error;
-  error.kind = response.status == 0 ? DeliveryError::Kind::network : DeliveryError::Kind::http_status;
+  if (head.may_have_arrived) {
+    error.kind = DeliveryError::Kind::unknown_outcome;
+  } else if (response.status == 0 && !response.redirected) {
+    error.kind = DeliveryError::Kind::network;
+  } else {
+    error.kind = DeliveryError::Kind::http_status;
+  }
   error.status = response.status;
   error.body = response.body;
   error.attempts = head.attempts;
@@ -179,8 +178,11 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
     error.message += " (gave up after " + std::to_string(head.attempts) +
                      (head.attempts == 1 ? " attempt)" : " attempts)");
   }
+  if (head.may_have_arrived) {
+    error.message += "; an attempt got no answer, so the data plane may have stored these events";
+  }
   Failure failure = give_up(head, std::move(error), now_unix_ms);
-  stats_.failed += count;
+  (head.may_have_arrived ? stats_.unknown : stats_.failed) += count;
   outgoing_events_ -= count;
   outgoing_.pop_front();
   return failure;
@@ -244,23 +246,35 @@ bool Pipeline::commit_beacon() {
 
 bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
 
-std::optional<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
-  if (idle()) return std::nullopt;
-  Failure failure;
-  failure.error.kind = DeliveryError::Kind::unsent_at_shutdown;
-  failure.error.message = "shutdown's timeout passed before these events were delivered";
-  for (auto& batch : outgoing_) {
-    failure.error.attempts = std::max(failure.error.attempts, batch.attempts);
-    for (const auto& e : batch.events) failure.events.push_back(e.complete_json(now_unix_ms));
+std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
+  Failure unsent;
+  unsent.error.kind = DeliveryError::Kind::unsent_at_shutdown;
+  unsent.error.message = "shutdown's timeout passed before these events were delivered";
+  Failure unknown;
+  unknown.error.kind = DeliveryError::Kind::unknown_outcome;
+  unknown.error.message =
+      "shutdown's timeout passed before the data plane confirmed these events; they were sent "
+      "and may have been stored";
+  for (std::size_t i = 0; i < outgoing_.size(); ++i) {
+    const Batch& batch = outgoing_[i];
+    // The request in flight has left: whether it arrives is out of our hands now.
+    const bool maybe = batch.may_have_arrived || (i == 0 && in_flight_);
+    Failure& into = maybe ? unknown : unsent;
+    into.error.attempts = std::max(into.error.attempts, batch.attempts);
+    for (const auto& e : batch.events) into.events.push_back(e.complete_json(now_unix_ms));
   }
-  for (const auto& e : queue_) failure.events.push_back(e.complete_json(now_unix_ms));
-  stats_.dropped[static_cast<std::size_t>(DropReason::unsent_at_shutdown)] += failure.events.size();
+  for (const auto& e : queue_) unsent.events.push_back(e.complete_json(now_unix_ms));
+  stats_.unknown += unknown.events.size();
+  stats_.dropped[static_cast<std::size_t>(DropReason::unsent_at_shutdown)] += unsent.events.size();
   queue_.clear();
   queue_wire_bytes_ = 0;
   outgoing_.clear();
   outgoing_events_ = 0;
   in_flight_ = false;
-  return failure;
+  std::vector<Failure> failures;
+  if (!unknown.events.empty()) failures.push_back(std::move(unknown));
+  if (!unsent.events.empty()) failures.push_back(std::move(unsent));
+  return failures;
 }
 
 void Pipeline::reset(std::uint64_t seed) {

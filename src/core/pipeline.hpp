@@ -116,9 +116,12 @@ class Pipeline {
   /// True when nothing is queued, in flight, or waiting for a retry.
   bool idle() const noexcept;
 
-  /// Gives up on everything not yet delivered (shutdown's timeout passed): counts it as
-  /// dropped(unsent_at_shutdown) and returns it for on_error. The pipeline is then empty.
-  std::optional<Failure> abandon(std::int64_t now_unix_ms);
+  /// Gives up on everything not yet delivered (shutdown's timeout passed) and returns it for
+  /// on_error, in at most two reports: events that may have been stored (the batch in flight,
+  /// or one whose earlier attempt got no answer) as unknown_outcome, counted in
+  /// Stats::unknown; the rest as unsent_at_shutdown, counted as dropped(unsent_at_shutdown).
+  /// The pipeline is then empty.
+  std::vector<Failure> abandon(std::int64_t now_unix_ms);
 
   /// Forgets all events and counters without reporting them: for a forked child, whose
   /// inherited queue belongs to (and is delivered by) the parent. Reseeds the jitter.
@@ -132,11 +135,14 @@ class Pipeline {
     std::vector<EncodedEvent> events;
     int attempts = 0;            // sends so far
     std::int64_t not_before = 0; // monotonic ms; retries wait until then
+    // An attempt got no answer and may still have been stored: if this batch is given up on,
+    // its events are unknown, not failed (the truth the caller can act on).
+    bool may_have_arrived = false;
   };
 
   bool batch_ready(std::int64_t now, bool flushing) const noexcept;
   void cut_batch();
-  Failure give_up(Batch& batch, DeliveryError error, std::int64_t now_unix_ms);
+  Failure give_up(const Batch& batch, DeliveryError error, std::int64_t now_unix_ms) const;
 
   PipelineSettings settings_;
   Rng rng_;

@@ -11,12 +11,28 @@ namespace rudder::core {
 
 Verdict classify(const Response& response) noexcept {
   const int s = response.status;
+  // A redirect is never a delivery, and never followed: clients turn a POST answered with
+  // 301-303 into a GET without its body, so the events would be lost while "delivered".
+  if (response.redirected || (s >= 300 && s < 400)) return Verdict::fail;
   if (s >= 200 && s < 300) return Verdict::delivered;
   if (s == 413) return Verdict::split;
   // 0: no answer at all. 408 and 429 are the server asking for patience, as 5xx (503 over the
   // concurrency limit, 504 at the storage deadline, 500 on a storage error) are.
   if (s == 0 || s == 408 || s == 429 || (s >= 500 && s < 600)) return Verdict::retry;
   return Verdict::fail;
+}
+
+std::string describe(const Response& r) {
+  if (r.redirected || (r.status >= 300 && r.status < 400)) {
+    std::string text = r.status != 0 ? "HTTP " + std::to_string(r.status) + " redirect" : "a redirect";
+    if (!r.location.empty()) text += " to " + r.location;
+    return text + ": redirects are not followed (the POST would arrive as a GET without its "
+                  "events); set the data plane URL to the address the data plane answers at";
+  }
+  if (r.status == 0) return "network error: " + r.network_error;
+  std::string body = r.body;
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
 }
 
 std::optional<std::int64_t> retry_after_ms(std::string_view value, std::int64_t now_unix_ms,

@@ -9,25 +9,25 @@
 #include <string_view>
 
 #include "core/random.hpp"
+#include "rudder/transport.hpp"
 
 namespace rudder::core {
 
-/// One answer to one request, as the platform's transport saw it.
-struct Response {
-  int status = 0;             ///< HTTP status; 0 when no answer came (network error, timeout)
-  std::string body;           ///< the answer's body (may be cut short by the transport)
-  std::string retry_after;    ///< the Retry-After header's value; empty when absent
-  std::string network_error;  ///< the transport's description when status is 0
-};
+/// One answer to one request, as the transport saw it (see rudder/transport.hpp).
+using Response = HttpResponse;
 
 enum class Verdict {
   delivered,  ///< 2xx: the batch is stored
   retry,      ///< network error, timeout, 408, 429 or 5xx: send the same batch again later
   split,      ///< 413: too large for this data plane; send each half on its own
-  fail        ///< any other status: retrying cannot help
+  fail        ///< any other status, redirects included: retrying cannot help
 };
 
 Verdict classify(const Response& response) noexcept;
+
+/// The answer in words for a user: "HTTP 401: invalid write key", "network error: Connection
+/// refused", or for a redirect what to change.
+std::string describe(const Response& response);
 
 /// Milliseconds the Retry-After value asks for: delay-seconds or an HTTP-date (relative to
 /// `now_unix_ms`), never negative, at most `cap_ms`. Nothing when absent or unreadable.

@@ -90,11 +90,16 @@ Response answer(int status, std::string body = "", std::string retry_after = "")
   return r;
 }
 
-Response network_error(std::string what = "Connection refused") {
+// `not_sent`: the transport knows nothing left (a refused connection); otherwise the request
+// may have arrived (a timeout waiting for the answer).
+Response network_error(std::string what = "Connection refused", bool not_sent = true) {
   Response r;
   r.network_error = std::move(what);
+  r.not_sent = not_sent;
   return r;
 }
+
+Response timed_out() { return network_error("Operation timed out after 15000 ms", false); }
 
 PipelineSettings settings_with(std::size_t upload_size = 100, int max_retries = 10) {
   PipelineSettings s;
@@ -662,6 +667,60 @@ TEST(Pipeline, NetworkErrorsAreRetriedMaxRetriesTimesThenReported) {
   EXPECT_TRUE(p.idle());
 }
 
+TEST(Pipeline, ABatchWhoseAttemptsTimedOutIsUnknownNotFailedWhenGivenUpOn) {
+  Pipeline p(settings_with(100, 2), 1);
+  enqueue_all(p, 0, 3);
+  // One attempt timed out (the data plane may have stored it), then 503s ran retries out.
+  const Trace run = drive(p, {answer(503), timed_out(), answer(503)});
+  ASSERT_EQ(run.attempts.size(), 3u);
+  ASSERT_EQ(run.failures.size(), 1u);
+  const Failure& f = run.failures[0];
+  EXPECT_EQ(f.error.kind, DeliveryError::Kind::unknown_outcome);
+  EXPECT_NE(f.error.message.find("may have stored"), std::string::npos) << f.error.message;
+  const Stats s = p.stats();
+  EXPECT_EQ(s.unknown, 3u);
+  EXPECT_EQ(s.failed, 0u) << "never counted lost while it may have arrived";
+  // Every attempt carried the same messageIds, so the data plane keeps one copy of each.
+  for (const auto& a : run.attempts) EXPECT_EQ(ids_in(a.parsed), range_ids(0, 3));
+}
+
+TEST(Pipeline, RefusedConnectionsAloneMakeAGivenUpBatchFailed) {
+  Pipeline p(settings_with(100, 1), 1);
+  enqueue_all(p, 0, 1);
+  const Trace run = drive(p, {network_error(), network_error()});
+  ASSERT_EQ(run.failures.size(), 1u);
+  EXPECT_EQ(run.failures[0].error.kind, DeliveryError::Kind::network);
+  EXPECT_EQ(p.stats().failed, 1u);
+  EXPECT_EQ(p.stats().unknown, 0u);
+}
+
+TEST(Pipeline, ARedirectIsAFinalFailureNeverADelivery) {
+  for (const int status : {301, 302, 303, 307, 308}) {
+    Pipeline p(settings_with(), 1);
+    enqueue_all(p, 0, 2);
+    Response moved = answer(status);
+    moved.location = "https://elsewhere.example.com/v1/batch";
+    const Trace run = drive(p, {moved, answer(200)});
+    ASSERT_EQ(run.attempts.size(), 1u) << status << ": not retried";
+    ASSERT_EQ(run.failures.size(), 1u) << status;
+    EXPECT_EQ(run.failures[0].error.kind, DeliveryError::Kind::http_status);
+    EXPECT_NE(run.failures[0].error.message.find("redirect to https://elsewhere.example.com"),
+              std::string::npos)
+        << run.failures[0].error.message;
+    EXPECT_EQ(p.stats().delivered, 0u) << status;
+    EXPECT_EQ(p.stats().failed, 2u) << status;
+  }
+  // A browser's fetch with redirect: 'manual' sees no status: the transport says so.
+  Pipeline p(settings_with(), 1);
+  enqueue_all(p, 0, 1);
+  Response opaque;
+  opaque.redirected = true;
+  const Trace run = drive(p, {opaque, answer(200)});
+  ASSERT_EQ(run.failures.size(), 1u);
+  EXPECT_EQ(p.stats().failed, 1u);
+  EXPECT_EQ(p.stats().unknown, 0u);
+}
+
 TEST(Pipeline, ServerErrorsAfterMaxRetriesAreReportedWithTheirStatus) {
   Pipeline p(settings_with(100, 2), 1);
   p.enqueue(event("a"));
@@ -826,18 +885,24 @@ TEST(Pipeline, APreparedBatchWaitsBehindARetry) {
 
 // --- Shutdown, fork, counters ----------------------------------------------------------------
 
-TEST(Pipeline, AbandonReturnsEverythingNotDelivered) {
+TEST(Pipeline, AbandonReportsTheRequestOutAsUnknownAndTheRestAsUnsent) {
   Pipeline p(settings_with(2), 1);
   enqueue_all(p, 0, 5);
   ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);  // m0, m1 in flight
-  const auto failure = p.abandon(unix_at(900));
-  ASSERT_TRUE(failure);
-  EXPECT_EQ(failure->error.kind, DeliveryError::Kind::unsent_at_shutdown);
-  EXPECT_EQ(failure->error.attempts, 1);
-  EXPECT_EQ(ids_of(*failure), range_ids(0, 5)) << "in-flight batch first, then the queue";
-  for (const auto& text : failure->events) EXPECT_EQ(json::parse(text)["sentAt"], iso(unix_at(900)));
+  const std::vector<Failure> failures = p.abandon(unix_at(900));
+  ASSERT_EQ(failures.size(), 2u);
+  // The request out may still arrive and be stored: its events are not "lost".
+  EXPECT_EQ(failures[0].error.kind, DeliveryError::Kind::unknown_outcome);
+  EXPECT_EQ(failures[0].error.attempts, 1);
+  EXPECT_EQ(ids_of(failures[0]), range_ids(0, 2));
+  EXPECT_EQ(failures[1].error.kind, DeliveryError::Kind::unsent_at_shutdown);
+  EXPECT_EQ(ids_of(failures[1]), range_ids(2, 3));
+  for (const auto& f : failures) {
+    for (const auto& text : f.events) EXPECT_EQ(json::parse(text)["sentAt"], iso(unix_at(900)));
+  }
   const Stats s = p.stats();
-  EXPECT_EQ(s.dropped_for(DropReason::unsent_at_shutdown), 5u);
+  EXPECT_EQ(s.unknown, 2u);
+  EXPECT_EQ(s.dropped_for(DropReason::unsent_at_shutdown), 3u);
   EXPECT_EQ(s.pending, 0u);
   EXPECT_EQ(s.queued, 5u);
   EXPECT_TRUE(p.idle());
@@ -851,18 +916,33 @@ TEST(Pipeline, AbandonIncludesBatchesWaitingToRetryAndSplitHalves) {
   EXPECT_FALSE(p.on_response(answer(413), 0, unix_at(0)));  // m0-m1 and m2-m3 now
   ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
   EXPECT_FALSE(p.on_response(answer(503), 0, unix_at(0)));  // m0-m1 waits to retry
-  const auto failure = p.abandon(unix_at(1));
-  ASSERT_TRUE(failure);
-  EXPECT_EQ(ids_of(*failure), range_ids(0, 6));
+  const std::vector<Failure> failures = p.abandon(unix_at(1));
+  ASSERT_EQ(failures.size(), 1u) << "every attempt was answered: nothing can have been stored";
+  EXPECT_EQ(failures[0].error.kind, DeliveryError::Kind::unsent_at_shutdown);
+  EXPECT_EQ(ids_of(failures[0]), range_ids(0, 6));
   EXPECT_EQ(p.stats().dropped_for(DropReason::unsent_at_shutdown), 6u);
+}
+
+TEST(Pipeline, AbandonCountsABatchWhoseAttemptTimedOutAsUnknown) {
+  Pipeline p(settings_with(2), 1);
+  enqueue_all(p, 0, 4);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  EXPECT_FALSE(p.on_response(timed_out(), 0, unix_at(0)));
+  const std::vector<Failure> failures = p.abandon(unix_at(1));
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].error.kind, DeliveryError::Kind::unknown_outcome);
+  EXPECT_EQ(ids_of(failures[0]), range_ids(0, 2));
+  EXPECT_EQ(ids_of(failures[1]), range_ids(2, 2));
+  EXPECT_EQ(p.stats().unknown, 2u);
+  EXPECT_EQ(p.stats().dropped_for(DropReason::unsent_at_shutdown), 2u);
 }
 
 TEST(Pipeline, AbandonWithNothingPendingReportsNothing) {
   Pipeline p(settings_with(), 1);
-  EXPECT_FALSE(p.abandon(0));
+  EXPECT_TRUE(p.abandon(0).empty());
   p.enqueue(event("a"));
   drive(p, {});
-  EXPECT_FALSE(p.abandon(0));
+  EXPECT_TRUE(p.abandon(0).empty());
   EXPECT_EQ(p.stats().dropped_total(), 0u);
 }
 
@@ -877,9 +957,11 @@ TEST(Pipeline, ResetForgetsEventsAndCounters) {
   p.reset(2);
   EXPECT_TRUE(p.idle());
   const Stats st = p.stats();
-  EXPECT_EQ(st.queued + st.delivered + st.failed + st.retried + st.pending + st.dropped_total(), 0u);
+  EXPECT_EQ(st.queued + st.delivered + st.failed + st.unknown + st.retried + st.pending +
+                st.dropped_total(),
+            0u);
   EXPECT_EQ(p.next_step(0, true).kind, Step::Kind::idle);
-  EXPECT_FALSE(p.abandon(0)) << "forgotten events are not reported either";
+  EXPECT_TRUE(p.abandon(0).empty()) << "forgotten events are not reported either";
 
   EXPECT_EQ(p.enqueue(event("child")), Enqueued::accepted_wake);
   const Trace run = drive(p, {});
@@ -906,15 +988,18 @@ TEST(Pipeline, EveryQueuedEventEndsInExactlyOneCounter) {
   enqueue_all(p, 0, 12);
   drive(p, {answer(200), answer(400), answer(503), answer(503), answer(413)});
   enqueue_all(p, 100, 2);
-  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);  // m100, m101 out
+  enqueue_all(p, 200, 1);
   p.abandon(unix_at(0));
   const Stats s = p.stats();
-  EXPECT_EQ(s.queued, 14u);
-  EXPECT_EQ(s.delivered + s.failed + s.dropped_for(DropReason::unsent_at_shutdown) + s.pending,
+  EXPECT_EQ(s.queued, 15u);
+  EXPECT_EQ(s.delivered + s.failed + s.unknown + s.dropped_for(DropReason::unsent_at_shutdown) +
+                s.pending,
             s.queued);
   EXPECT_EQ(s.delivered, 6u);  // batch 1 and the two halves of batch 4
   EXPECT_EQ(s.failed, 6u);     // batch 2 (400) and batch 3 (503 after its one retry)
-  EXPECT_EQ(s.dropped_for(DropReason::unsent_at_shutdown), 2u);
+  EXPECT_EQ(s.unknown, 2u);    // the request out when it gave up
+  EXPECT_EQ(s.dropped_for(DropReason::unsent_at_shutdown), 1u);
 }
 
 }  // namespace

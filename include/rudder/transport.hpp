@@ -1,0 +1,67 @@
+// rudder-analytics: the transport seam. The client's delivery driver (src/core/driver.hpp)
+// decides what to send, when, and what each answer means; a Transport only moves one request
+// body to the data plane and brings back what answered. The native client uses libcurl unless
+// Config::transport supplies another (a proxy of your own, an in-process test double, a
+// different HTTP stack).
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace rudder {
+
+/// One POST of a batch body. The views point into the client's settings and stay valid until
+/// the transport calls `done`; `body` is the transport's to keep or move.
+struct HttpRequest {
+  std::string_view url;            ///< the batch endpoint, e.g. "https://host/v1/batch"
+  std::string_view authorization;  ///< the Authorization header's value ("Basic ...")
+  std::string_view user_agent;     ///< the User-Agent header's value
+  std::string body;                ///< JSON, gzip-compressed when `gzipped`
+  bool gzipped = false;            ///< send "Content-Encoding: gzip"
+  std::chrono::milliseconds timeout{15'000};  ///< give up on an answer after this long
+  /// Keep at most this many bytes of the answer's body, and stop reading past them: a data
+  /// plane's answers are one short line, and a proxy's error page must not fill memory.
+  std::size_t max_answer_bytes = 64 * 1024;
+};
+
+/// What one request brought back.
+struct HttpResponse {
+  /// The HTTP status; 0 when no answer came (network error, timeout, interrupted).
+  int status = 0;
+  std::string body;         ///< the answer's body, at most max_answer_bytes of it
+  std::string retry_after;  ///< the Retry-After header's raw value; empty when absent
+  std::string location;     ///< the Location header's raw value (redirects); empty when absent
+  /// With status 0: what went wrong, in words ("Connection refused", "no answer within 15000 ms").
+  std::string network_error;
+  /// With status 0: true only when the request certainly never reached the server (the name
+  /// did not resolve, the connection was refused). Left false, a failed request may have
+  /// arrived and been stored, so its events are counted as `unknown`, never as lost.
+  bool not_sent = false;
+  /// The answer was a redirect whose status the transport could not read (a browser's fetch
+  /// with redirect: 'manual'). Redirects are never followed: a POST would come back as a GET.
+  bool redirected = false;
+};
+
+/// Sends request bodies for one client. Not called concurrently: the client has at most one
+/// request out at a time, and calls send() from its delivery thread (the caller's thread in
+/// sync_mode).
+class Transport {
+ public:
+  using Done = std::function<void(HttpResponse)>;
+
+  virtual ~Transport() = default;
+
+  /// Starts sending `request` and calls `done` exactly once with what answered: either before
+  /// returning (a blocking transport) or later, from any thread. Must not throw; report
+  /// failures as status 0 with network_error set. Should call `done` within about
+  /// `request.timeout`: the client sends nothing else until it does. Shutdown does not wait
+  /// for it past its own timeout, and a `done` that comes after the client is gone is ignored
+  /// safely. Must not follow redirects.
+  virtual void send(HttpRequest request, Done done) = 0;
+};
+
+}  // namespace rudder

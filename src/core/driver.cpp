@@ -1,0 +1,450 @@
+// rudder-analytics core: the one delivery driver both targets run.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/driver.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/endpoint.hpp"
+#include "rudder/analytics.hpp"
+
+namespace rudder::core {
+namespace {
+
+// The host's lock for one scope.
+class Guard {
+ public:
+  explicit Guard(DriverHost& host) : host_(host) { host_.lock(); }
+  ~Guard() { host_.unlock(); }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  DriverHost& host_;
+};
+
+// Events that have reached an end: the count a flush ticket waits for. Delivery is in queue
+// order (only the oldest batch is ever sent; split halves and beacon pieces keep the order),
+// so once this reaches the count queued when a flush began, every event before it is settled.
+std::uint64_t settled_events(const Stats& s) {
+  return s.delivered + s.failed + s.unknown + s.beaconed + s.dropped_for(DropReason::unsent_at_shutdown);
+}
+
+const char* const kClosedMessage = "client: is shut down (shutdown() or close() was called)";
+
+}  // namespace
+
+DriverSettings driver_settings(const Config& config, Naming naming, std::string_view library_name) {
+  PipelineSettings pipeline;
+  pipeline.max_queue_size = config.max_queue_size;
+  pipeline.upload_size = config.upload_size;
+  pipeline.max_batch_bytes = std::min(config.max_batch_bytes, kGatewayMaxBodyBytes);
+  pipeline.upload_interval_ms = static_cast<std::int64_t>(config.upload_interval.count());
+  pipeline.max_retries = config.max_retries;
+  DriverSettings s{pipeline,
+                   BuildSettings(config.max_message_bytes, config.channel, library_name, kLibraryVersion)};
+  s.url = batch_endpoint(config.data_plane_url);
+  s.authorization = basic_authorization(config.write_key);
+  s.user_agent = std::string(library_name) + "/" + kLibraryVersion;
+  s.timeout = config.timeout;
+  s.send = config.send;
+  s.gzip = config.gzip;
+  s.debug = config.debug;
+  s.naming = naming;
+  s.batch_bytes_clamped = config.max_batch_bytes > kGatewayMaxBodyBytes;
+  return s;
+}
+
+Driver::Driver(DriverSettings settings, DriverHost& host, Transport& transport,
+               Compressor* compressor, std::uint64_t seed)
+    : settings_(std::move(settings)),
+      host_(host),
+      transport_(transport),
+      compressor_(settings_.gzip ? compressor : nullptr),
+      pipeline_(settings_.pipeline, seed) {
+  if (settings_.batch_bytes_clamped) {
+    host_.log(LogLevel::warning, setting("max_batch_bytes") +
+                                     " is above the data plane's limit; using " +
+                                     std::to_string(kGatewayMaxBodyBytes));
+  }
+}
+
+std::string Driver::setting(std::string_view cpp_name) const {
+  return std::string(setting_name(cpp_name, settings_.naming));
+}
+
+// ---- the call path ----------------------------------------------------------------------
+
+CallOutcome Driver::refuse_closed() {
+  Guard guard(host_);
+  pipeline_.count_refused(DropReason::shut_down);
+  return {Status::shut_down, kClosedMessage, false};
+}
+
+CallOutcome Driver::refuse_invalid(MessageType type, const FieldError& error) {
+  count_invalid();
+  std::string text = error.to_string();
+  if (settings_.debug) host_.log(LogLevel::debug, std::string(type_name(type)) + " refused: " + text);
+  return {Status::invalid, std::move(text), error.kind == FieldError::Kind::out_of_range};
+}
+
+void Driver::count_invalid() {
+  Guard guard(host_);
+  pipeline_.count_refused(DropReason::invalid);
+}
+
+CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
+  if (closed()) return refuse_closed();
+  BuildResult built = build_message(fields, settings_.build, host_.unix_ms(), rng);
+  if (built.error) return refuse_invalid(fields.type, *built.error);
+  if (!settings_.send) {
+    if (settings_.debug) {
+      host_.log(LogLevel::debug, "send=false, built: " + built.event.complete_json(host_.unix_ms()));
+    }
+    return {Status::accepted, std::move(built.message_id), false};
+  }
+  built.event.enqueued_at = host_.monotonic_ms();
+  Pipeline::Enqueued outcome;
+  bool warn = false;
+  {
+    Guard guard(host_);
+    if (closed()) {  // closed while this call was building
+      pipeline_.count_refused(DropReason::shut_down);
+      return {Status::shut_down, kClosedMessage, false};
+    }
+    outcome = pipeline_.enqueue(std::move(built.event));
+    const bool full = outcome == Pipeline::Enqueued::queue_full;
+    warn = full && !queue_full_logged_;
+    queue_full_logged_ = full;
+  }
+  if (outcome == Pipeline::Enqueued::queue_full) {
+    const std::string limit =
+        "(" + setting("max_queue_size") + " " + std::to_string(settings_.pipeline.max_queue_size) + ")";
+    if (warn) host_.log(LogLevel::warning, "queue is full " + limit + "; dropping events");
+    return {Status::queue_full, "queue: is full " + limit, false};
+  }
+  if (outcome == Pipeline::Enqueued::accepted_wake) host_.wake();
+  return {Status::accepted, std::move(built.message_id), false};
+}
+
+CallOutcome Driver::call_json(const nlohmann::json& message, Rng& rng) {
+  if (closed()) return refuse_closed();
+  ParsedCall parsed;
+  if (std::optional<FieldError> problem = parse_call(message, parsed)) {
+    return refuse_invalid(parsed.fields.type, *problem);
+  }
+  return call(parsed.fields, rng);
+}
+
+CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng) {
+  if (closed()) return refuse_closed();
+  ParsedCall parsed;
+  if (std::optional<FieldError> problem = parse_call_text(type, text, parsed)) {
+    return refuse_invalid(type, *problem);
+  }
+  return call(parsed.fields, rng);
+}
+
+Stats Driver::stats() const {
+  Guard guard(host_);
+  return pipeline_.stats();
+}
+
+// ---- flush and close ----------------------------------------------------------------------
+
+std::uint64_t Driver::begin_flush() {
+  std::uint64_t id = 0;
+  {
+    Guard guard(host_);
+    Ticket ticket;
+    ticket.id = id = next_ticket_++;
+    ticket.before = pipeline_.stats();
+    ticket.target = ticket.before.queued;
+    tickets_.push_back(ticket);
+  }
+  check_settled();  // nothing to wait for: settled at once, no thread need wake
+  if (!flush_settled(id)) host_.wake();
+  return id;
+}
+
+bool Driver::flush_settled(std::uint64_t ticket) const {
+  Guard guard(host_);
+  for (const Ticket& t : tickets_) {
+    if (t.id == ticket) return t.after.has_value();
+  }
+  return false;
+}
+
+FlushResult Driver::end_flush(std::uint64_t ticket) {
+  Guard guard(host_);
+  const auto it = std::find_if(tickets_.begin(), tickets_.end(),
+                               [ticket](const Ticket& t) { return t.id == ticket; });
+  if (it == tickets_.end()) return {};
+  const Stats& before = it->before;
+  const Stats after = it->after ? *it->after : pipeline_.stats();
+  FlushResult r;
+  r.delivered = after.delivered - before.delivered;
+  r.failed = after.failed - before.failed;
+  r.unknown = after.unknown - before.unknown;
+  r.unsent = after.dropped_for(DropReason::unsent_at_shutdown) -
+             before.dropped_for(DropReason::unsent_at_shutdown);
+  r.beaconed = after.beaconed - before.beaconed;
+  const std::uint64_t done = settled_events(after);
+  r.pending = it->after || done >= it->target ? 0 : it->target - done;
+  tickets_.erase(it);
+  return r;
+}
+
+void Driver::close() { closed_.store(true, std::memory_order_release); }
+
+bool Driver::flushing_locked() const {
+  // After close() everything left is sent without waiting for upload_interval.
+  if (closed()) return true;
+  return std::any_of(tickets_.begin(), tickets_.end(), [](const Ticket& t) { return !t.after; });
+}
+
+void Driver::check_settled() {
+  std::vector<std::uint64_t> settled;
+  {
+    Guard guard(host_);
+    if (reporting_ > 0) return;
+    const Stats now = pipeline_.stats();
+    const std::uint64_t done = settled_events(now);
+    for (Ticket& t : tickets_) {
+      if (!t.after && done >= t.target) {
+        t.after = now;
+        settled.push_back(t.id);
+      }
+    }
+  }
+  for (const std::uint64_t id : settled) host_.settled(id);
+}
+
+// ---- the driving context --------------------------------------------------------------------
+
+void Driver::pump() {
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pump_again_ = false;
+    turn();
+  } while (pump_again_);
+  pumping_ = false;
+  check_settled();
+}
+
+void Driver::turn() {
+  if (stopped_) return;
+  if (stage_ != Stage::idle) {
+    // A completion will pump again. Meanwhile a batch that became full can be built ahead.
+    if (stage_ == Stage::sending && !prepared_) prepare_next();
+    return;
+  }
+  Step step;
+  std::size_t events = 0;
+  int attempt = 0;
+  {
+    Guard guard(host_);
+    step = pipeline_.next_step(host_.monotonic_ms(), flushing_locked());
+    if (step.kind == Step::Kind::send) {
+      events = pipeline_.request_event_count();
+      attempt = pipeline_.request_attempt();
+    }
+  }
+  switch (step.kind) {
+    case Step::Kind::send:
+      host_.wake_at(kNoWake);
+      start_send(step.batch_id, events, attempt);
+      break;
+    case Step::Kind::wait:
+      host_.wake_at(step.wake_at);
+      break;
+    case Step::Kind::idle:
+      host_.wake_at(kNoWake);
+      break;
+    case Step::Kind::in_flight:  // not reached: stage_ says a request is out
+      break;
+  }
+}
+
+Driver::Body Driver::build(std::uint64_t batch_id) {
+  // Outside the lock: only this context changes the batches cut from the queue.
+  Body body;
+  body.batch_id = batch_id;
+  body.built_at = host_.monotonic_ms();
+  body.plain = pipeline_.build_body(batch_id, host_.unix_ms());
+  body.ready = compressor_ == nullptr;
+  return body;
+}
+
+void Driver::start_send(std::uint64_t batch_id, std::size_t events, int attempt) {
+  // A body prepared during the previous round trip serves a first attempt if that trip was
+  // quick; a retry, or a body the trip left waiting, is built again so its sentAt says when
+  // it really left (the data plane corrects event times by receivedAt - sentAt). The batch id
+  // must match: a 413 split or a beacon renumbers the batches it changes.
+  const bool reuse = prepared_ && prepared_->ready && prepared_->batch_id == batch_id &&
+                     attempt == 1 &&
+                     host_.monotonic_ms() - prepared_->built_at <= kPreparedBodyMaxAgeMs;
+  current_ = reuse ? std::move(*prepared_) : build(batch_id);
+  prepared_.reset();
+  current_events_ = events;
+  current_attempt_ = attempt;
+  send_token_ = ++token_;
+  if (current_.ready) {
+    send_current();
+  } else {
+    stage_ = Stage::compressing;
+    compress(send_token_, current_.plain);
+  }
+}
+
+void Driver::compress(std::uint64_t token, const std::string& plain) {
+  compressor_->compress(plain, [this, token](std::optional<std::string> gzipped) {
+    compressed(token, std::move(gzipped));
+  });
+}
+
+void Driver::compressed(std::uint64_t token, std::optional<std::string> gzipped) {
+  Body* body = nullptr;
+  if (token == send_token_ && stage_ == Stage::compressing) {
+    body = &current_;
+  } else if (token == prepare_token_ && prepared_ && !prepared_->ready) {
+    body = &*prepared_;
+  } else {
+    return;  // given up on meanwhile
+  }
+  body->gzipped = gzipped.has_value();
+  body->bytes = gzipped ? std::move(*gzipped) : std::string();
+  body->ready = true;
+  if (body == &current_) send_current();
+}
+
+void Driver::send_current() {
+  stage_ = Stage::sending;
+  HttpRequest request;
+  request.url = settings_.url;
+  request.authorization = settings_.authorization;
+  request.user_agent = settings_.user_agent;
+  const std::size_t plain_size = current_.plain.size();
+  if (current_.gzipped) {
+    request.body = std::move(current_.bytes);
+    request.gzipped = true;
+  } else {
+    request.body = std::move(current_.plain);
+  }
+  current_.plain.clear();
+  request.timeout = settings_.timeout;
+  request.max_answer_bytes = kMaxAnswerBytes;
+  if (settings_.debug) {
+    host_.log(LogLevel::debug,
+              "sending " + std::to_string(current_events_) + " events, " +
+                  std::to_string(plain_size) + " bytes" +
+                  (request.gzipped ? " (" + std::to_string(request.body.size()) + " gzipped)" : "") +
+                  ", attempt " + std::to_string(current_attempt_));
+  }
+  const std::uint64_t token = send_token_;
+  transport_.send(std::move(request),
+                  [this, token](HttpResponse response) { answered(token, std::move(response)); });
+  // Still out (an asynchronous transport): build the next body meanwhile.
+  if (stage_ == Stage::sending && send_token_ == token) prepare_next();
+}
+
+void Driver::prepare_next() {
+  std::optional<std::uint64_t> next;
+  {
+    Guard guard(host_);
+    next = pipeline_.cut_next(host_.monotonic_ms(), flushing_locked());
+  }
+  if (!next) return;
+  prepared_ = build(*next);
+  if (!prepared_->ready) {
+    prepare_token_ = ++token_;
+    compress(prepare_token_, prepared_->plain);
+  }
+}
+
+void Driver::answered(std::uint64_t token, HttpResponse response) {
+  if (token != send_token_ || stage_ != Stage::sending || stopped_) return;  // given up on
+  stage_ = Stage::idle;
+  if (settings_.debug) {
+    host_.log(LogLevel::debug, "answer: " + (response.status != 0 || response.redirected
+                                                 ? describe(response)
+                                                 : response.network_error));
+  }
+  std::optional<Failure> failure;
+  std::vector<EncodedEvent> spent;
+  {
+    Guard guard(host_);
+    failure = pipeline_.on_response(response, host_.monotonic_ms(), host_.unix_ms());
+    spent = pipeline_.take_spent();
+  }
+  spent.clear();  // a hundred free()s, without the lock callers need
+  if (failure) report(*failure);
+  pump();
+}
+
+void Driver::report(const Failure& failure) {
+  {
+    Guard guard(host_);
+    ++reporting_;
+  }
+  host_.log(LogLevel::error, "could not deliver " + std::to_string(failure.events.size()) +
+                                 " events: " + failure.error.message);
+  host_.report(failure);
+  Guard guard(host_);
+  --reporting_;
+}
+
+void Driver::give_up() {
+  stopped_ = true;
+  stage_ = Stage::idle;
+  ++send_token_;  // an answer still to come is not applied
+  prepared_.reset();
+  host_.wake_at(kNoWake);
+  std::vector<Failure> rest;
+  {
+    Guard guard(host_);
+    rest = pipeline_.abandon(host_.unix_ms());
+  }
+  for (const Failure& failure : rest) report(failure);
+  check_settled();
+}
+
+std::string Driver::beacon_body(std::size_t max_body_bytes) {
+  Guard guard(host_);
+  return pipeline_.beacon_body(max_body_bytes, host_.unix_ms());
+}
+
+void Driver::commit_beacon() {
+  bool took_request = false;
+  {
+    Guard guard(host_);
+    took_request = pipeline_.commit_beacon();
+  }
+  if (took_request) {
+    // The batch being compressed or sent went with the beacon: its answer no longer counts.
+    stage_ = Stage::idle;
+    ++send_token_;
+  }
+  pump();
+}
+
+void Driver::forget_after_fork(std::uint64_t seed) {
+  pipeline_.reset(seed);
+  queue_full_logged_ = false;
+  reporting_ = 0;
+  tickets_.clear();
+  stage_ = Stage::idle;
+  ++send_token_;
+  // The parent's worker may have been writing these without the lock when it forked: rebuilt
+  // in place, not destroyed (their old memory stays allocated).
+  new (&current_) Body();
+  new (&prepared_) std::optional<Body>();
+  pumping_ = false;
+  pump_again_ = false;
+}
+
+}  // namespace rudder::core

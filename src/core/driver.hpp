@@ -1,0 +1,222 @@
+// rudder-analytics core: the one delivery driver both targets run. It owns the call path
+// (closed check, build, count, enqueue), the step loop over the Pipeline, body building and
+// gzip through an injected Compressor, pipelining (the next body built while a request is
+// out), answers through an injected Transport, the on_error report, and flush / close
+// settlement with their results. Platforms supply only mechanics through DriverHost: a clock,
+// a lock, a way to be woken, a logger and a place to hand reports.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/message.hpp"
+#include "core/pipeline.hpp"
+#include "core/setting_names.hpp"
+#include "rudder/transport.hpp"
+#include "rudder/types.hpp"
+
+namespace rudder {
+struct Config;
+}  // namespace rudder
+
+namespace rudder::core {
+
+/// The most of an answer's body any transport keeps (HttpRequest::max_answer_bytes).
+inline constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
+
+/// How old a body built ahead (during the previous request) may be and still be sent: its
+/// sentAt is early by its age, which shifts the data plane's corrected event times. A second
+/// is within what clock correction over a network is good for anyway.
+inline constexpr std::int64_t kPreparedBodyMaxAgeMs = 1000;
+
+/// "No deadline" for DriverHost::wake_at.
+inline constexpr std::int64_t kNoWake = std::numeric_limits<std::int64_t>::max();
+
+/// gzip for request bodies: libdeflate natively, the host runtime's in wasm.
+class Compressor {
+ public:
+  /// The gzip bytes, or nothing when compression failed (the body is then sent plain).
+  using Done = std::function<void(std::optional<std::string> gzipped)>;
+  virtual ~Compressor() = default;
+  /// Compresses `plain`, which stays alive and unchanged until `done` is called. `done` is
+  /// called exactly once, before returning or later on the driving context.
+  virtual void compress(std::string_view plain, Done done) = 0;
+};
+
+/// The mechanics a platform gives the driver. Every function must not throw.
+class DriverHost {
+ public:
+  virtual ~DriverHost() = default;
+  virtual std::int64_t monotonic_ms() = 0;  ///< for deadlines
+  virtual std::int64_t unix_ms() = 0;       ///< wall clock, for the payload's times
+  /// Guards the driver's state shared with caller threads: a mutex natively, nothing in wasm.
+  /// The driver never holds it while it runs user code, I/O, compression or body building.
+  virtual void lock() = 0;
+  virtual void unlock() = 0;
+  /// The driving context should run pump() soon: a call made a batch ready, or a flush began.
+  /// Called from any thread, without the lock.
+  virtual void wake() = 0;
+  /// The driving context should run pump() at `when` (monotonic ms) unless something wakes it
+  /// first; kNoWake: only when woken. Called from pump(); each call replaces the last.
+  virtual void wake_at(std::int64_t when) = 0;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+  /// Events given up on, for the user's on_error. Must catch whatever the user's code throws.
+  virtual void report(const Failure& failure) = 0;
+  /// Flush or close `ticket` has settled: its result is ready (Driver::end_flush). Called on
+  /// the driving context, without the lock.
+  virtual void settled(std::uint64_t ticket) = 0;
+};
+
+/// Everything the driver needs to know, derived from a Config by driver_settings().
+struct DriverSettings {
+  DriverSettings(PipelineSettings pipeline_settings, BuildSettings build_settings)
+      : pipeline(pipeline_settings), build(std::move(build_settings)) {}
+
+  PipelineSettings pipeline;
+  BuildSettings build;
+  std::string url;            ///< the batch endpoint
+  std::string authorization;  ///< "Basic base64(writeKey:)"
+  std::string user_agent;
+  std::chrono::milliseconds timeout{15'000};
+  bool send = true;
+  bool gzip = true;
+  bool debug = false;
+  Naming naming = Naming::cpp;    ///< how messages name settings
+  bool batch_bytes_clamped = false;  ///< max_batch_bytes was above the gateway's limit
+};
+
+/// The one translation from a (validated) Config to the driver's settings, for both targets.
+DriverSettings driver_settings(const Config& config, Naming naming, std::string_view library_name);
+
+/// What a call did with its event.
+struct CallOutcome {
+  Status status = Status::accepted;
+  std::string text;          ///< accepted: the messageId; otherwise "field: problem"
+  bool range_error = false;  ///< invalid because a value was out of range (JS: RangeError)
+};
+
+/// Thread use: the call path, stats and flush bookkeeping may be used from any thread (they
+/// take the host's lock). pump(), the beacon pair and give_up() belong to the driving context:
+/// the native worker thread (or the caller in sync_mode), or the one JavaScript thread. Answers
+/// and compressions must be delivered there too.
+class Driver {
+ public:
+  Driver(DriverSettings settings, DriverHost& host, Transport& transport, Compressor* compressor,
+         std::uint64_t seed);
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
+  // ---- the call path (any thread) -------------------------------------------------------
+  /// Validates and builds the event, then queues it. `fields` borrows from the caller.
+  CallOutcome call(const MessageFields& fields, Rng& rng);
+  /// A call given as one JSON object holding "type" (Client::submit, the CLI's lines).
+  CallOutcome call_json(const nlohmann::json& message, Rng& rng);
+  /// A call given as JSON text, its type separately (the JavaScript API).
+  CallOutcome call_text(MessageType type, std::string_view text, Rng& rng);
+  /// Counts a call the platform refused before it reached the driver, as dropped(invalid).
+  void count_invalid();
+  Stats stats() const;
+
+  // ---- flush and close (any thread) -------------------------------------------------------
+  /// Starts sending partial batches now, and returns a ticket that settles once every event
+  /// queued before this moment is delivered or given up on (DriverHost::settled).
+  std::uint64_t begin_flush();
+  bool flush_settled(std::uint64_t ticket) const;
+  /// The ticket's result (now, if it has not settled: what is left counts as pending), and
+  /// the ticket is forgotten.
+  FlushResult end_flush(std::uint64_t ticket);
+  /// Refuses every later call (Status::shut_down). Follow with begin_flush() to deliver the
+  /// rest, and give_up() when the time for that has run out.
+  void close();
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  // ---- the driving context ------------------------------------------------------------------
+  /// Does everything that can be done now: sends, handles what answered, arms the next wake.
+  /// Re-entrant calls (a completion arriving inside it) fold into the running one.
+  void pump();
+  /// A request is out and its answer has not been handed in yet.
+  bool awaiting_answer() const noexcept { return stage_ == Stage::sending; }
+  /// Stops delivery for good: the request out (if any) no longer counts, and everything not
+  /// delivered is reported (unknown_outcome or unsent_at_shutdown) and counted.
+  void give_up();
+  /// Page unload: the next body of at most `max_body_bytes` for navigator.sendBeacon, holding
+  /// the oldest undelivered events; empty when nothing is pending. Nothing leaves until
+  /// commit_beacon(), which says the browser took it.
+  std::string beacon_body(std::size_t max_body_bytes);
+  void commit_beacon();
+  /// In a forked child, with the host's lock held: forgets the parent's events, counters and
+  /// requests (the parent delivers them), and reseeds.
+  void forget_after_fork(std::uint64_t seed);
+
+ private:
+  enum class Stage { idle, compressing, sending };
+  // A request body for one batch.
+  struct Body {
+    std::uint64_t batch_id = 0;
+    std::string plain;     // as built
+    std::string bytes;     // what goes on the wire: gzip of plain, or plain
+    bool gzipped = false;
+    bool ready = false;    // compressed (or needing no compression)
+    std::int64_t built_at = 0;  // monotonic ms: its sentAt says this moment
+  };
+  struct Ticket {
+    std::uint64_t id = 0;
+    std::uint64_t target = 0;  // settled once this many events are settled
+    Stats before;
+    std::optional<Stats> after;  // set when it settled
+  };
+
+  CallOutcome refuse_closed();
+  CallOutcome refuse_invalid(MessageType type, const FieldError& error);
+  bool flushing_locked() const;
+  void turn();
+  void start_send(std::uint64_t batch_id, std::size_t events, int attempt);
+  Body build(std::uint64_t batch_id);
+  void compress(std::uint64_t token, const std::string& plain);
+  void compressed(std::uint64_t token, std::optional<std::string> gzipped);
+  void send_current();
+  void prepare_next();
+  void answered(std::uint64_t token, HttpResponse response);
+  void report(const Failure& failure);
+  void check_settled();
+  std::string setting(std::string_view cpp_name) const;
+
+  const DriverSettings settings_;
+  DriverHost& host_;
+  Transport& transport_;
+  Compressor* const compressor_;  // null: bodies go plain
+
+  // Shared with caller threads: guarded by the host's lock.
+  Pipeline pipeline_;
+  bool queue_full_logged_ = false;  // one warning per run of refusals
+  int reporting_ = 0;               // reports under way; a flush settles only after them
+  std::vector<Ticket> tickets_;
+  std::uint64_t next_ticket_ = 1;
+  std::atomic<bool> closed_{false};
+
+  // The driving context's own.
+  Stage stage_ = Stage::idle;
+  Body current_;                 // the body being compressed or sent
+  std::optional<Body> prepared_; // the next batch, built while the current one is out
+  std::uint64_t token_ = 0;          // last token handed out
+  std::uint64_t send_token_ = 0;     // the current body's; an older one's completion is stale
+  std::uint64_t prepare_token_ = 0;  // the prepared body's compression
+  std::size_t current_events_ = 0;
+  int current_attempt_ = 0;
+  bool stopped_ = false;  // give_up() ran
+  bool pumping_ = false;
+  bool pump_again_ = false;
+};
+
+}  // namespace rudder::core

@@ -1,0 +1,47 @@
+// rudder-analytics core: the one table of setting names in both spellings.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/setting_names.hpp"
+
+namespace rudder::core {
+namespace {
+
+struct Names {
+  std::string_view cpp;
+  std::string_view js;
+};
+// Durations are milliseconds in JavaScript, and say so in their names.
+constexpr Names kNames[] = {
+    {"write_key", "writeKey"},
+    {"data_plane_url", "dataPlaneUrl"},
+    {"max_queue_size", "maxQueueSize"},
+    {"upload_size", "uploadSize"},
+    {"upload_interval", "uploadIntervalMs"},
+    {"timeout", "timeoutMs"},
+    {"max_retries", "maxRetries"},
+    {"max_batch_bytes", "maxBatchBytes"},
+    {"max_message_bytes", "maxMessageBytes"},
+    {"shutdown_timeout", "shutdownTimeoutMs"},
+    {"channel", "channel"},
+    {"gzip", "gzip"},
+    {"debug", "debug"},
+    {"send", "send"},
+};
+
+}  // namespace
+
+std::string_view setting_name(std::string_view cpp_name, Naming naming) noexcept {
+  if (naming == Naming::cpp) return cpp_name;
+  for (const Names& n : kNames) {
+    if (n.cpp == cpp_name) return n.js;
+  }
+  return cpp_name;
+}
+
+std::string with_setting_names(std::string message, Naming naming) {
+  const std::size_t colon = message.find(':');
+  if (naming == Naming::cpp || colon == std::string::npos) return message;
+  const std::string_view name = setting_name(std::string_view(message).substr(0, colon), naming);
+  return std::string(name) + message.substr(colon);
+}
+
+}  // namespace rudder::core

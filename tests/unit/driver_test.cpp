@@ -1,0 +1,547 @@
+// rudder-analytics tests: the delivery driver both targets run, with a fake clock, a scripted
+// transport and a fake compressor, each either answering at once (as a blocking transport or
+// libdeflate does) or later (as fetch and the browser's gzip do). Built natively and as wasm.
+// Copyright the rudder-analytics authors. MIT licence.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/driver.hpp"
+#include "rudder/analytics.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using rudder::Config;
+using rudder::DeliveryError;
+using rudder::DropReason;
+using rudder::FlushResult;
+using rudder::HttpRequest;
+using rudder::HttpResponse;
+using rudder::LogLevel;
+using rudder::Stats;
+using rudder::Status;
+using rudder::Transport;
+using rudder::core::CallOutcome;
+using rudder::core::Compressor;
+using rudder::core::Driver;
+using rudder::core::DriverHost;
+using rudder::core::Failure;
+using rudder::core::kNoWake;
+using rudder::core::MessageFields;
+using rudder::core::MessageType;
+using rudder::core::Naming;
+using rudder::core::Rng;
+
+constexpr std::int64_t kUnixBase = 1'706'702'400'000;  // 2024-01-31T12:00:00.000Z
+
+// The platform: a clock the test moves, a lock that checks it is never taken twice or held
+// while user code (reports, settlements) runs.
+struct FakeHost : DriverHost {
+  std::int64_t now = 0;
+  bool locked = false;
+  int wakes = 0;
+  std::int64_t wake_time = kNoWake;
+  std::vector<std::pair<LogLevel, std::string>> logs;
+  std::vector<Failure> reports;
+  std::vector<std::uint64_t> settled_tickets;
+
+  std::int64_t monotonic_ms() override { return now; }
+  std::int64_t unix_ms() override { return kUnixBase + now; }
+  void lock() override {
+    EXPECT_FALSE(locked) << "the driver took its lock twice";
+    locked = true;
+  }
+  void unlock() override { locked = false; }
+  void wake() override {
+    EXPECT_FALSE(locked);
+    ++wakes;
+  }
+  void wake_at(std::int64_t when) override { wake_time = when; }
+  void log(LogLevel level, std::string_view message) override {
+    logs.emplace_back(level, std::string(message));
+  }
+  void report(const Failure& failure) override {
+    EXPECT_FALSE(locked) << "user code must run without the lock";
+    reports.push_back(failure);
+  }
+  void settled(std::uint64_t ticket) override {
+    EXPECT_FALSE(locked);
+    settled_tickets.push_back(ticket);
+  }
+
+  bool logged(const std::string& part) const {
+    for (const auto& [level, text] : logs) {
+      if (text.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+// "gzip" that the tests can read back: the plain text behind a marker.
+constexpr std::string_view kGzipMarker = "gz:";
+
+struct FakeCompressor : Compressor {
+  bool answer_at_once = true;
+  bool fail = false;
+  int calls = 0;
+  std::deque<std::pair<std::string, Done>> waiting;
+
+  void compress(std::string_view plain, Done done) override {
+    ++calls;
+    if (answer_at_once) return finish(std::string(plain), std::move(done));
+    waiting.emplace_back(std::string(plain), std::move(done));
+  }
+  void finish(std::string plain, Done done) {
+    if (fail) return done(std::nullopt);
+    done(std::string(kGzipMarker) + plain);
+  }
+  void finish_all() {
+    while (!waiting.empty()) {
+      auto [plain, done] = std::move(waiting.front());
+      waiting.pop_front();
+      finish(std::move(plain), std::move(done));
+    }
+  }
+};
+
+// One request as the data plane would have received it.
+struct Sent {
+  HttpRequest request;
+  json body;  // the parsed JSON, gzip marker removed
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& e : body.at("batch")) out.push_back(e.at("messageId").get<std::string>());
+    return out;
+  }
+};
+
+struct ScriptedTransport : Transport {
+  bool answer_at_once = false;
+  std::deque<HttpResponse> script;  // answers given at once, in order
+  std::vector<Sent> sent;
+  std::deque<Done> waiting;  // requests out, oldest first
+
+  void send(HttpRequest request, Done done) override {
+    std::string text = request.body;
+    if (request.gzipped) {
+      EXPECT_EQ(text.rfind(kGzipMarker, 0), 0u);
+      text.erase(0, kGzipMarker.size());
+    }
+    sent.push_back({request, json::parse(text)});
+    if (answer_at_once) {
+      HttpResponse answer = script.empty() ? status(200) : script.front();
+      if (!script.empty()) script.pop_front();
+      return done(answer);
+    }
+    waiting.push_back(std::move(done));
+  }
+  // Answers the oldest request out.
+  void answer(HttpResponse response) {
+    ASSERT_FALSE(waiting.empty()) << "no request out";
+    Done done = std::move(waiting.front());
+    waiting.pop_front();
+    done(std::move(response));
+  }
+  static HttpResponse status(int code, std::string body = "") {
+    HttpResponse r;
+    r.status = code;
+    r.body = std::move(body);
+    return r;
+  }
+  static HttpResponse timed_out() {
+    HttpResponse r;
+    r.network_error = "no answer within 15000 ms";
+    return r;  // not_sent stays false: it may have arrived
+  }
+};
+
+Config config_with(std::size_t upload_size = 2) {
+  Config c;
+  c.write_key = "key-1";
+  c.data_plane_url = "https://dp.example.com";
+  c.upload_size = upload_size;
+  c.max_retries = 3;
+  return c;
+}
+
+// A driver wired to its fakes.
+struct Rig {
+  explicit Rig(const Config& c = config_with(), Naming naming = Naming::cpp)
+      : driver(rudder::core::driver_settings(c, naming, "test-lib"), host, transport, &gzip, 7) {}
+
+  CallOutcome track(const std::string& id) {
+    MessageFields f;
+    f.type = MessageType::track;
+    f.user_id = "u";
+    f.event = "E";
+    f.message_id = id;
+    CallOutcome outcome = driver.call(f, rng);
+    driver.pump();  // as a platform does when woken
+    return outcome;
+  }
+  void track_all(int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      ASSERT_EQ(track("m" + std::to_string(i)).status, Status::accepted);
+    }
+  }
+
+  FakeHost host;
+  ScriptedTransport transport;
+  FakeCompressor gzip;
+  Rng rng{3};
+  Driver driver;
+};
+
+std::vector<std::string> ids(int first, int count) {
+  std::vector<std::string> out;
+  for (int i = first; i < first + count; ++i) out.push_back("m" + std::to_string(i));
+  return out;
+}
+
+// ---- the call path ---------------------------------------------------------------------------
+
+TEST(Driver, AFullBatchIsSentGzippedWithTheClientsEndpointAndCredentials) {
+  Config c = config_with(2);
+  c.timeout = std::chrono::milliseconds(1234);
+  Rig rig(c);
+  rig.track_all(0, 2);
+  ASSERT_EQ(rig.transport.sent.size(), 1u);
+  const HttpRequest& r = rig.transport.sent[0].request;
+  EXPECT_EQ(r.url, "https://dp.example.com/v1/batch");
+  EXPECT_EQ(r.authorization, "Basic a2V5LTE6");  // base64("key-1:")
+  EXPECT_EQ(r.user_agent, "test-lib/" + std::string(rudder::kLibraryVersion));
+  EXPECT_TRUE(r.gzipped);
+  EXPECT_EQ(r.timeout.count(), 1234);
+  EXPECT_EQ(r.max_answer_bytes, rudder::core::kMaxAnswerBytes);
+  EXPECT_EQ(rig.transport.sent[0].ids(), ids(0, 2));
+}
+
+TEST(Driver, WithoutGzipOrWhenCompressionFailsTheBodyGoesPlain) {
+  Config c = config_with(1);
+  c.gzip = false;
+  Rig plain(c);
+  plain.track_all(0, 1);
+  ASSERT_EQ(plain.transport.sent.size(), 1u);
+  EXPECT_FALSE(plain.transport.sent[0].request.gzipped);
+  EXPECT_EQ(plain.gzip.calls, 0);
+
+  Rig failing(config_with(1));
+  failing.gzip.fail = true;
+  failing.track_all(0, 1);
+  ASSERT_EQ(failing.transport.sent.size(), 1u);
+  EXPECT_FALSE(failing.transport.sent[0].request.gzipped);
+  EXPECT_EQ(failing.transport.sent[0].ids(), ids(0, 1));
+}
+
+TEST(Driver, InvalidCallsAreRefusedByFieldCountedAndNeverSent) {
+  Rig rig;
+  MessageFields f;
+  f.type = MessageType::track;
+  f.user_id = "u";
+  const CallOutcome missing = rig.driver.call(f, rig.rng);
+  EXPECT_EQ(missing.status, Status::invalid);
+  EXPECT_EQ(missing.text, "event: is required");
+  const CallOutcome bad_text = rig.driver.call_text(MessageType::track, R"({"userId":"u"})", rig.rng);
+  EXPECT_EQ(bad_text.status, Status::invalid);
+  EXPECT_EQ(bad_text.text, "event: is required");
+  const CallOutcome bad_tree = rig.driver.call_json(json{{"type", "track"}, {"userId", "u"}}, rig.rng);
+  EXPECT_EQ(bad_tree.text, "event: is required");
+  rig.driver.count_invalid();
+  rig.driver.pump();
+  EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::invalid), 4u);
+  EXPECT_EQ(rig.driver.stats().queued, 0u);
+  EXPECT_TRUE(rig.transport.sent.empty());
+}
+
+TEST(Driver, OutOfRangeValuesAreTellableFromOtherRefusals) {
+  Rig rig;
+  const CallOutcome r = rig.driver.call_text(
+      MessageType::track, R"({"userId":"u","event":"E","timestamp":1e300})", rig.rng);
+  EXPECT_EQ(r.status, Status::invalid);
+  EXPECT_TRUE(r.range_error) << r.text;
+  const CallOutcome t = rig.driver.call_text(MessageType::track, R"({"userId":"u","event":7})", rig.rng);
+  EXPECT_FALSE(t.range_error) << t.text;
+}
+
+TEST(Driver, AfterCloseCallsAreRefusedAndCounted) {
+  Rig rig;
+  rig.driver.close();
+  const CallOutcome r = rig.track("late");
+  EXPECT_EQ(r.status, Status::shut_down);
+  EXPECT_EQ(r.text, "client: is shut down (shutdown() or close() was called)");
+  EXPECT_EQ(rig.driver.call_text(MessageType::track, "not json", rig.rng).status, Status::shut_down);
+  EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::shut_down), 2u);
+}
+
+TEST(Driver, AFullQueueRefusesAndWarnsOncePerRunNamingTheSettingAsTheCallerDoes) {
+  Config c = config_with(100);
+  c.max_queue_size = 2;
+  for (const Naming naming : {Naming::cpp, Naming::js}) {
+    Rig rig(c, naming);
+    rig.track_all(0, 2);
+    const CallOutcome full = rig.track("m2");
+    const std::string name = naming == Naming::cpp ? "max_queue_size" : "maxQueueSize";
+    EXPECT_EQ(full.status, Status::queue_full);
+    EXPECT_EQ(full.text, "queue: is full (" + name + " 2)");
+    rig.track("m3");
+    int warnings = 0;
+    for (const auto& [level, text] : rig.host.logs) warnings += level == LogLevel::warning;
+    EXPECT_EQ(warnings, 1) << "one warning per run of refusals";
+    EXPECT_TRUE(rig.host.logged("queue is full (" + name + " 2); dropping events"));
+    EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::queue_full), 2u);
+  }
+}
+
+TEST(Driver, AMaxBatchBytesAboveTheGatewaysLimitIsWarnedOnBothTargets) {
+  Config c = config_with();
+  c.max_batch_bytes = 10'000'000;
+  Rig cpp(c, Naming::cpp);
+  EXPECT_TRUE(cpp.host.logged("max_batch_bytes is above the data plane's limit; using 4096000"));
+  Rig js(c, Naming::js);
+  EXPECT_TRUE(js.host.logged("maxBatchBytes is above the data plane's limit; using 4096000"));
+}
+
+TEST(Driver, SendFalseBuildsButQueuesNothing) {
+  Config c = config_with(1);
+  c.send = false;
+  Rig rig(c);
+  EXPECT_EQ(rig.track("m0").status, Status::accepted);
+  EXPECT_TRUE(rig.transport.sent.empty());
+  EXPECT_EQ(rig.driver.stats().queued, 0u);
+}
+
+// ---- pipelining ------------------------------------------------------------------------------
+
+TEST(Driver, TheNextBodyIsBuiltAndCompressedWhileARequestIsOut) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);  // batch 1 goes out
+  ASSERT_EQ(rig.transport.waiting.size(), 1u);
+  rig.track_all(2, 2);  // batch 2 becomes full while batch 1 is out: built ahead
+  EXPECT_EQ(rig.gzip.calls, 2);
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.gzip.calls, 2) << "batch 2's prepared body was sent as it was";
+  rig.track_all(4, 2);
+  EXPECT_EQ(rig.gzip.calls, 3);
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.gzip.calls, 3) << "and batch 3's";
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 3u);
+  for (int b = 0; b < 3; ++b) EXPECT_EQ(rig.transport.sent[b].ids(), ids(2 * b, 2));
+  EXPECT_EQ(rig.driver.stats().delivered, 6u);
+}
+
+TEST(Driver, ABodyPreparedAheadIsNeverSentForTheHalvesOfASplitBatch) {
+  Rig rig(config_with(4));
+  rig.track_all(0, 4);  // A = m0-m3 out
+  rig.track_all(4, 4);  // B = m4-m7 full meanwhile
+  rig.transport.answer(ScriptedTransport::status(200));  // A done; B out
+  rig.track_all(8, 4);  // C = m8-m11, prepared while B is out
+  rig.transport.answer(ScriptedTransport::status(413));  // B split: m4-m5, m6-m7
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 5u);
+  EXPECT_EQ(rig.transport.sent[2].ids(), ids(4, 2)) << "the first half, not the prepared batch";
+  EXPECT_EQ(rig.transport.sent[3].ids(), ids(6, 2));
+  EXPECT_EQ(rig.transport.sent[4].ids(), ids(8, 4));
+  EXPECT_EQ(rig.driver.stats().delivered, 12u);
+}
+
+TEST(Driver, ABodyPreparedMoreThanASecondAgoIsBuiltAgainSoSentAtIsTrue) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.track_all(2, 2);  // out at t=0
+  rig.track_all(4, 2);  // prepared at t=0
+  rig.host.now = 1500;  // a slow answer
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 3u);
+  const std::string sent_at = rig.transport.sent[2].body.at("sentAt");
+  EXPECT_EQ(sent_at, "2024-01-31T12:00:01.500Z");
+}
+
+TEST(Driver, ARetryCarriesTheSameMessageIdsWithANewSentAt) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);
+  HttpResponse busy = ScriptedTransport::status(503);
+  busy.retry_after = "2";
+  rig.transport.answer(busy);
+  EXPECT_EQ(rig.host.wake_time, 2000) << "wakes when Retry-After ends";
+  rig.host.now = 2000;
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 2u);
+  EXPECT_EQ(rig.transport.sent[1].ids(), rig.transport.sent[0].ids());
+  EXPECT_EQ(rig.transport.sent[1].body.at("sentAt"), "2024-01-31T12:00:02.000Z");
+  EXPECT_EQ(rig.driver.stats().retried, 1u);
+}
+
+TEST(Driver, AsynchronousCompressionAndAnswersDeliverTheSame) {
+  Rig rig(config_with(2));
+  rig.gzip.answer_at_once = false;
+  rig.track_all(0, 4);
+  EXPECT_TRUE(rig.transport.sent.empty()) << "waits for its compression";
+  rig.gzip.finish_all();
+  ASSERT_EQ(rig.transport.sent.size(), 1u);
+  rig.gzip.finish_all();  // the batch prepared while the first is out
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.gzip.finish_all();
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 2u);
+  EXPECT_EQ(rig.transport.sent[1].ids(), ids(2, 2));
+  EXPECT_EQ(rig.driver.stats().delivered, 4u);
+}
+
+TEST(Driver, ABlockingTransportAnsweringAtOnceDeliversEverything) {
+  Rig rig(config_with(3));
+  rig.transport.answer_at_once = true;
+  rig.transport.script = {ScriptedTransport::status(500), ScriptedTransport::status(413)};
+  rig.track_all(0, 9);
+  rig.host.now = 60'000;  // past any back-off
+  rig.driver.pump();
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  EXPECT_EQ(rig.driver.stats().delivered, 9u);
+  EXPECT_EQ(rig.driver.end_flush(ticket).delivered, 0u) << "all were delivered before the flush";
+}
+
+// ---- flush and close ---------------------------------------------------------------------------
+
+TEST(Driver, AFlushSettlesWhenEverythingBeforeItIsSettledAndSaysWhatBecameOfIt) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 3);  // m0-m1 out, m2 waits for upload_interval
+  const int wakes = rig.host.wakes;
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  EXPECT_EQ(rig.host.wakes, wakes + 1) << "a flush wakes the driving context";
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));  // m0-m1; m2 goes at once (flushing)
+  EXPECT_FALSE(rig.driver.flush_settled(ticket));
+  EXPECT_TRUE(rig.host.settled_tickets.empty());
+  rig.transport.answer(ScriptedTransport::status(400, "event is not a valid rudder event\n"));
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  EXPECT_EQ(rig.host.settled_tickets, std::vector<std::uint64_t>{ticket});
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_EQ(r.delivered, 2u);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(r.pending, 0u);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(rig.host.reports.size(), 1u);
+  EXPECT_EQ(rig.host.reports[0].error.message, "HTTP 400: event is not a valid rudder event");
+  EXPECT_TRUE(rig.host.logged("could not deliver 1 events: HTTP 400"));
+}
+
+TEST(Driver, AFlushWithNothingQueuedSettlesAtOnceWithoutWaking) {
+  Rig rig;
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  EXPECT_EQ(rig.host.wakes, 0);
+  EXPECT_TRUE(rig.driver.end_flush(ticket).ok());
+}
+
+TEST(Driver, AFlushDoesNotWaitForEventsQueuedAfterIt) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.track_all(2, 2);  // a busy server keeps calling
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.delivered, 2u);
+}
+
+TEST(Driver, AFlushThatEndsUnsettledCountsWhatIsLeftAsPending) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 3);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  const FlushResult r = rig.driver.end_flush(ticket);  // its timeout passed
+  EXPECT_EQ(r.pending, 3u);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(Driver, GivingUpAtCloseReportsTheRestAndTheResultIsNotOk) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 3);  // m0-m1 out, no answer coming
+  rig.driver.close();
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  rig.driver.give_up();  // close()'s timeout passed
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_FALSE(r.ok()) << "a shutdown that abandoned events must not say it delivered them";
+  EXPECT_EQ(r.unknown, 2u) << "the request out may still arrive";
+  EXPECT_EQ(r.unsent, 1u);
+  ASSERT_EQ(rig.host.reports.size(), 2u);
+  EXPECT_EQ(rig.host.reports[0].error.kind, DeliveryError::Kind::unknown_outcome);
+  EXPECT_EQ(rig.host.reports[1].error.kind, DeliveryError::Kind::unsent_at_shutdown);
+  // The late answer to the abandoned request changes nothing.
+  rig.transport.answer(ScriptedTransport::status(200));
+  const Stats s = rig.driver.stats();
+  EXPECT_EQ(s.delivered, 0u);
+  EXPECT_EQ(s.unknown + s.dropped_for(DropReason::unsent_at_shutdown), 3u);
+  EXPECT_TRUE(rig.transport.waiting.empty());
+}
+
+TEST(Driver, TimedOutRequestsAreUnknownInStatsAndFlushResultsNeverFailed) {
+  Config c = config_with(10);
+  c.max_retries = 2;
+  Rig rig(c);
+  rig.track_all(0, 10);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    rig.transport.answer(ScriptedTransport::timed_out());
+    rig.host.now += 60'000;
+    rig.driver.pump();
+  }
+  ASSERT_TRUE(rig.driver.flush_settled(ticket));
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_EQ(r.unknown, 10u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(rig.driver.stats().unknown, 10u);
+  ASSERT_EQ(rig.host.reports.size(), 1u);
+  EXPECT_EQ(rig.host.reports[0].error.kind, DeliveryError::Kind::unknown_outcome);
+  // Every attempt carried the same ids: the data plane deduplicates the copies.
+  for (const Sent& s : rig.transport.sent) EXPECT_EQ(s.ids(), ids(0, 10));
+}
+
+// ---- page unload -------------------------------------------------------------------------------
+
+TEST(Driver, ABeaconRefusedAfterAPartialBatchLosesAndRepeatsNothing) {
+  Rig rig(config_with(4));
+  rig.track_all(0, 6);  // m0-m3 out; m4-m5 queued
+  // The first piece takes only part of the batch out, and the browser takes it.
+  std::size_t limit = 100;
+  while (json::parse(rig.driver.beacon_body(limit)).at("batch").size() < 2) limit += 10;
+  ASSERT_EQ(json::parse(rig.driver.beacon_body(limit)).at("batch").size(), 2u);
+  rig.driver.commit_beacon();
+  // The second piece is refused by the browser: never committed.
+  ASSERT_EQ(json::parse(rig.driver.beacon_body(64'000)).at("batch").size(), 4u);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  // The request that was out answers late: it no longer stands for anything.
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 3u);
+  EXPECT_EQ(rig.transport.sent[1].ids(), ids(2, 2)) << "the rest of the batch out";
+  EXPECT_EQ(rig.transport.sent[2].ids(), ids(4, 2)) << "then the queue";
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  const Stats s = rig.driver.stats();
+  EXPECT_EQ(s.beaconed, 2u);
+  EXPECT_EQ(s.delivered, 4u) << "the late answer did not count the beaconed events again";
+  EXPECT_EQ(s.pending, 0u);
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_EQ(r.delivered, 4u);
+  EXPECT_TRUE(r.ok());
+}
+
+}  // namespace
