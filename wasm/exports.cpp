@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/endpoint.hpp"
+#include "core/stats_json.hpp"
 #include "wasm/settings.hpp"
 #include "wasm/wasm_client.hpp"
 
@@ -27,16 +28,15 @@ const char* out(std::string text) {
 }
 
 // One letter tells the glue what happened; the text after it is the message or messageId.
-char outcome_letter(rudder::wasm::CallOutcome::Kind kind) {
-  using Kind = rudder::wasm::CallOutcome::Kind;
-  switch (kind) {
-    case Kind::accepted: return 'A';
-    case Kind::type_error: return 'T';
-    case Kind::range_error: return 'R';
-    case Kind::queue_full: return 'Q';
-    case Kind::closed: return 'C';
+char outcome_letter(const rudder::core::CallOutcome& outcome) {
+  switch (outcome.status) {
+    case rudder::Status::accepted: return 'A';
+    case rudder::Status::queue_full: return 'Q';
+    case rudder::Status::shut_down: return 'C';
+    case rudder::Status::invalid:
+    case rudder::Status::not_initialized: break;
   }
-  return 'T';
+  return outcome.range_error ? 'R' : 'T';
 }
 
 }  // namespace
@@ -63,26 +63,56 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned le
 EMSCRIPTEN_KEEPALIVE const char* rudder_call(int type, const char* json, unsigned length) {
   if (type < 0 || type > 5) return out("Ttype: unknown call");
   const auto outcome = g_client->call(static_cast<rudder::core::MessageType>(type), {json, length});
-  return out(outcome_letter(outcome.kind) + outcome.text);
+  return out(outcome_letter(outcome) + outcome.text);
 }
 
 /// A call the glue refused before it reached the core (a value JSON cannot carry): counted as
 /// dropped(invalid), as the core counts its own refusals.
 EMSCRIPTEN_KEEPALIVE void rudder_count_invalid() { g_client->count_invalid(); }
 
-EMSCRIPTEN_KEEPALIVE void rudder_flush() { g_client->flush(); }
-EMSCRIPTEN_KEEPALIVE void rudder_close(double timeout_ms) { g_client->close(timeout_ms); }
-EMSCRIPTEN_KEEPALIVE const char* rudder_stats() { return out(g_client->stats_json()); }
+/// Start a flush / a close; each returns the ticket rudderHost.settled() later names.
+EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_flush() {
+  return static_cast<std::uint32_t>(g_client->flush());
+}
+EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_close(double timeout_ms) {
+  return static_cast<std::uint32_t>(g_client->close(timeout_ms));
+}
+EMSCRIPTEN_KEEPALIVE const char* rudder_stats() {
+  return out(rudder::core::stats_json(g_client->stats()));
+}
 EMSCRIPTEN_KEEPALIVE const char* rudder_beacon_url() { return g_beacon_url.c_str(); }
 EMSCRIPTEN_KEEPALIVE const char* rudder_beacon_body(unsigned max_bytes) {
   return out(g_client->beacon_body(max_bytes));
 }
 EMSCRIPTEN_KEEPALIVE void rudder_beacon_commit() { g_client->commit_beacon(); }
 
-/// The answer to host::gzip(): `data` (malloc'd by the glue, freed by it afterwards) holds the
-/// compressed body; length 0 means compression failed.
-EMSCRIPTEN_KEEPALIVE void rudder_gzip_done(std::uint32_t token, const char* data, unsigned length) {
-  g_client->gzipped(token, std::string(data == nullptr ? "" : data, data == nullptr ? 0 : length));
+/// The answer to rudderHost.gzip(): `data` (malloc'd by the glue, freed by it afterwards)
+/// holds the compressed body; `ok` 0 means compression failed.
+EMSCRIPTEN_KEEPALIVE void rudder_gzip_done(std::uint32_t token, int ok, const char* data,
+                                           unsigned length) {
+  std::optional<std::string> bytes;
+  if (ok != 0) bytes.emplace(data, length);
+  g_client->gzipped(token, std::move(bytes));
+}
+
+/// The answer to rudderHost.send(). `text` holds, one after the other, the answer's body,
+/// the Retry-After and Location headers' raw values and the network error (when status is 0),
+/// with the given lengths. `flags`: 1 the request certainly never left, 2 a redirect whose
+/// status could not be read.
+EMSCRIPTEN_KEEPALIVE void rudder_answered(std::uint32_t token, int status, int flags,
+                                          const char* text, unsigned body_length,
+                                          unsigned retry_after_length, unsigned location_length,
+                                          unsigned error_length) {
+  rudder::HttpResponse response;
+  response.status = status;
+  const char* at = text;
+  response.body.assign(at, body_length);
+  response.retry_after.assign(at += body_length, retry_after_length);
+  response.location.assign(at += retry_after_length, location_length);
+  response.network_error.assign(at += location_length, error_length);
+  response.not_sent = (flags & 1) != 0;
+  response.redirected = (flags & 2) != 0;
+  g_client->answered(token, std::move(response));
 }
 
 }  // extern "C"

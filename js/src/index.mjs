@@ -4,8 +4,9 @@
 // Validation, batching, retries and payloads are the C++ core's (src/core/); this file turns
 // JavaScript objects into JSON text, results into return values and exceptions, and hooks
 // the browser's page-unload events. See types/index.d.ts for the documented API.
-import { gzip, canGzip } from './gzip.mjs';
+import { loadGzip } from './gzip.mjs';
 import { Bridge, compiledModule, isNode, nodeImport } from './module.mjs';
+import { post } from './transport.mjs';
 
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
 const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload'];
@@ -14,6 +15,7 @@ const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModu
 const BEACON_PIECE_BYTES = 64_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
+const ENCODER = new TextEncoder();
 
 /** Why events were given up on; passed to onError with the events. */
 export class DeliveryError extends Error {
@@ -95,8 +97,9 @@ export class Analytics {
   #bridge = null;
   #onError;
   #logger;
-  #flushes = [];        // {resolve, before} per pending flush()
-  #closing = null;      // {promise, resolve, before}
+  #gzip = null;
+  #settling = new Map();  // ticket -> resolve, for flush() and close() promises
+  #closing = null;        // close()'s promise
   #beaconUrl = '';
   #removeUnloadHooks = () => {};
 
@@ -127,6 +130,7 @@ export class Analytics {
     const analytics = new Analytics(constructing);
     analytics.#onError = onError;
     analytics.#logger = logger;
+    analytics.#gzip = await loadGzip();
     const bridge = await Bridge.start(await compiledModule(settings), analytics.#host());
     const length = bridge.write(settingsJson);
     const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1]));
@@ -144,24 +148,25 @@ export class Analytics {
   group(message) { return this.#call(4, message); }
   alias(message) { return this.#call(5, message); }
 
+  /** Resolves with what the core says became of everything queued before it. */
   flush() {
-    return new Promise((resolve) => {
-      this.#flushes.push({ resolve, before: this.stats() });
-      this.#bridge.m._rudder_flush();
-    });
+    return this.#settlement(this.#bridge.m._rudder_flush());
   }
 
   close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS } = {}) {
-    if (this.#closing) return this.#closing.promise;
+    if (this.#closing) return this.#closing;
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       throw new RangeError('timeoutMs: must be a number of milliseconds, 0 or more');
     }
-    let resolve;
-    const promise = new Promise((r) => { resolve = r; });
-    this.#closing = { promise, resolve, before: this.stats() };
     this.#removeUnloadHooks();
-    this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647));
-    return promise;
+    this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)));
+    return this.#closing;
+  }
+
+  // The promise for a flush or close ticket. The core may settle it inside the export that
+  // returned it (nothing to wait for); settled() defers to a microtask, so it finds this entry.
+  #settlement(ticket) {
+    return new Promise((resolve) => { this.#settling.set(ticket, resolve); });
   }
 
   stats() {
@@ -188,12 +193,28 @@ export class Analytics {
   // pointers are valid; user code (onError, promise callbacks) runs later, on a microtask.
   #host() {
     return {
-      canGzip,
+      canGzip: () => this.#gzip !== null,
       gzip: (token, bytes) => {
-        gzip(bytes).then(
-          (compressed) => this.#bridge.withBytes(compressed, (p, n) => this.#bridge.m._rudder_gzip_done(token, p, n)),
-          () => this.#bridge.m._rudder_gzip_done(token, 0, 0),
+        this.#gzip(bytes).then(
+          (compressed) => this.#bridge.withBytes(compressed, (p, n) => this.#bridge.m._rudder_gzip_done(token, 1, p, n)),
+          () => this.#bridge.m._rudder_gzip_done(token, 0, 0, 0),
         );
+      },
+      send: (token, urlPointer, urlLength, authPointer, authLength, body, gzipped, timeoutMs, maxAnswerBytes) => {
+        const bridge = this.#bridge;
+        post({
+          url: bridge.readLength(urlPointer, urlLength),
+          authorization: bridge.readLength(authPointer, authLength),
+          body, gzipped, timeoutMs, maxAnswerBytes,
+        }).then((a) => {
+          const parts = [a.body, a.retryAfter, a.location, a.error].map((text) => ENCODER.encode(text));
+          const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+          let at = 0;
+          for (const p of parts) { all.set(p, at); at += p.byteLength; }
+          const flags = (a.notSent ? 1 : 0) | (a.redirected ? 2 : 0);
+          bridge.withBytes(all, (pointer) => bridge.m._rudder_answered(
+            token, a.status, flags, pointer, parts[0].byteLength, parts[1].byteLength, parts[2].byteLength, parts[3].byteLength));
+        });
       },
       report: (errorPointer, errorLength, eventsPointer, eventsLength) => {
         const error = new DeliveryError(JSON.parse(this.#bridge.readLength(errorPointer, errorLength)));
@@ -207,14 +228,14 @@ export class Analytics {
           }
         });
       },
-      settled: () => queueMicrotask(() => {
-        const after = this.stats();
-        for (const { resolve, before } of this.#flushes.splice(0)) resolve(outcome(before, after));
-      }),
-      closed: () => queueMicrotask(() => {
-        const { resolve, before } = this.#closing;
-        resolve(outcome(before, this.stats()));
-      }),
+      settled: (ticket, pointer, length) => {
+        const result = JSON.parse(this.#bridge.readLength(pointer, length));
+        queueMicrotask(() => {
+          const resolve = this.#settling.get(ticket);
+          this.#settling.delete(ticket);
+          resolve?.(result);
+        });
+      },
       log: (level, pointer, length) => {
         this.#logger[LOG_METHODS[level] ?? 'info'](`[rudder-analytics] ${this.#bridge.readLength(pointer, length)}`);
       },
@@ -251,14 +272,4 @@ export class Analytics {
     }
     bridge.m._rudder_flush();
   }
-}
-
-function outcome(before, after) {
-  return {
-    delivered: after.delivered - before.delivered,
-    failed: after.failed - before.failed,
-    unsent: after.dropped.unsent_at_shutdown - before.dropped.unsent_at_shutdown,
-    beaconed: after.beaconed - before.beaconed,
-    pending: after.pending,
-  };
 }

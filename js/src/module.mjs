@@ -4,7 +4,6 @@
 // Nothing here knows about events, batches or retries: that is all in the C++ core. This file
 // finds and compiles the .wasm, starts one module instance per client, and passes text across.
 import createRudderModule from 'rudder-emscripten-module';  // the Emscripten output (see scripts/build.mjs)
-import { FetchXMLHttpRequest } from './xhr.mjs';
 
 // The build defines RUDDER_WASM_FILE: the size build's file for browsers, the speed build's
 // for Node (see scripts/build.mjs).
@@ -74,8 +73,6 @@ export class Bridge {
     let failed;
     const instantiateFailed = new Promise((_, reject) => { failed = reject; });
     const started = createRudderModule({
-      // Only where the runtime lacks one; never installed globally (see wasm/pre.js).
-      XMLHttpRequest: typeof XMLHttpRequest === 'function' ? undefined : FetchXMLHttpRequest,
       rudderHost: host,
       instantiateWasm(imports, receive) {
         WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled), failed);

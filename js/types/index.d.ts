@@ -17,11 +17,13 @@ export interface Logger {
 export declare class DeliveryError extends Error {
   readonly name: 'DeliveryError';
   /**
-   * http_status: the data plane answered a final status (4xx other than 408/429, or a
-   * retryable status after maxRetries); network: no answer after maxRetries; unsent_at_shutdown:
-   * close()'s timeout passed first.
+   * http_status: the data plane answered a final status (4xx other than 408/429, a redirect,
+   * or a retryable status after maxRetries); network: no attempt reached it (connection
+   * refused, name not resolved) and maxRetries ran out; unknown_outcome: an attempt got no
+   * answer (a timeout, a connection lost after sending), so the data plane may have stored
+   * these events; unsent_at_shutdown: close()'s timeout passed before they were sent.
    */
-  readonly kind: 'http_status' | 'network' | 'unsent_at_shutdown';
+  readonly kind: 'http_status' | 'network' | 'unknown_outcome' | 'unsent_at_shutdown';
   /** HTTP status, 0 when none was received. */
   readonly status: number;
   /** The data plane's answer, e.g. "invalid write key\n". */
@@ -108,10 +110,16 @@ export type CallResult =
   | { status: 'accepted'; messageId: string }
   | { status: 'queue_full' | 'closed'; error: string };
 
-/** Counts since flush() or close() was called. */
+/**
+ * What happened while flush() or close() waited: counts from the call until it resolved. It
+ * resolves once every event queued before the call is delivered or given up on.
+ */
 export interface DeliveryOutcome {
   delivered: number;
+  /** Given up on, certainly not stored (a final error, or no attempt reached the data plane). */
   failed: number;
+  /** Given up on, possibly stored: an attempt got no answer. Resending them is safe. */
+  unknown: number;
   /** Given up on because close()'s timeout passed. */
   unsent: number;
   /** Handed to navigator.sendBeacon at page unload. */
@@ -124,6 +132,8 @@ export interface Stats {
   queued: number;
   delivered: number;
   failed: number;
+  /** Given up on after an attempt that got no answer: the data plane may have stored them. */
+  unknown: number;
   retried: number;
   pending: number;
   beaconed: number;

@@ -11,12 +11,21 @@ EM_JS(int, js_can_gzip, (), { return Module['rudderHost'].canGzip() ? 1 : 0; });
 EM_JS(void, js_gzip, (unsigned token, const char* data, unsigned length), {
   Module['rudderHost'].gzip(token, HEAPU8.slice(data, data + length));
 });
+EM_JS(void, js_send, (unsigned token, const char* url, unsigned url_length,
+                      const char* authorization, unsigned authorization_length,
+                      const char* body, unsigned body_length, int gzipped, double timeout_ms,
+                      double max_answer_bytes), {
+  Module['rudderHost'].send(token, url, url_length, authorization, authorization_length,
+                            HEAPU8.slice(body, body + body_length), gzipped !== 0, timeout_ms,
+                            max_answer_bytes);
+});
 EM_JS(void, js_report, (const char* error, unsigned error_length, const char* events,
                         unsigned events_length), {
   Module['rudderHost'].report(error, error_length, events, events_length);
 });
-EM_JS(void, js_settled, (), { Module['rudderHost'].settled(); });
-EM_JS(void, js_closed, (), { Module['rudderHost'].closed(); });
+EM_JS(void, js_settled, (unsigned ticket, const char* result, unsigned length), {
+  Module['rudderHost'].settled(ticket, result, length);
+});
 EM_JS(void, js_log, (int level, const char* message, unsigned length), {
   Module['rudderHost'].log(level, message, length);
 });
@@ -31,13 +40,21 @@ void gzip(std::uint32_t token, std::string_view bytes) {
   js_gzip(token, bytes.data(), static_cast<unsigned>(bytes.size()));
 }
 
+void send(std::uint32_t token, const HttpRequest& r) {
+  js_send(token, r.url.data(), static_cast<unsigned>(r.url.size()), r.authorization.data(),
+          static_cast<unsigned>(r.authorization.size()), r.body.data(),
+          static_cast<unsigned>(r.body.size()), r.gzipped ? 1 : 0,
+          static_cast<double>(r.timeout.count()), static_cast<double>(r.max_answer_bytes));
+}
+
 void report(std::string_view error_json, std::string_view events_json) {
   js_report(error_json.data(), static_cast<unsigned>(error_json.size()), events_json.data(),
             static_cast<unsigned>(events_json.size()));
 }
 
-void settled() { js_settled(); }
-void closed() { js_closed(); }
+void settled(std::uint32_t ticket, std::string_view result_json) {
+  js_settled(ticket, result_json.data(), static_cast<unsigned>(result_json.size()));
+}
 
 void log(Level level, std::string_view message) {
   js_log(static_cast<int>(level), message.data(), static_cast<unsigned>(message.size()));

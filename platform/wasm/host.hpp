@@ -1,33 +1,38 @@
 // rudder-analytics wasm platform: the few things only the JavaScript side can do.
 // Copyright the rudder-analytics authors. MIT licence.
 //
-// Each function calls the `rudderHost` object the package's glue (js/src/module.mjs) puts on
-// the Emscripten module before it starts. They run synchronously and copy what they are given;
-// the glue defers anything that runs user code (onError, promise resolution) to a later task,
-// so the client is never re-entered from inside one of these calls.
+// Each function calls the `rudderHost` object the package's glue (js/src/index.mjs) puts on
+// the Emscripten module before it starts. They copy what they are given and return at once;
+// answers come back later through the module's exports, by token. The glue defers anything
+// that runs user code (onError, promise resolution) to a later task, so the client is never
+// re-entered from inside one of these calls.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "rudder/transport.hpp"
+
 namespace rudder::wasm::host {
 
-/// True when the runtime has CompressionStream("gzip") (Node 18+, current browsers).
+/// True when the runtime can gzip (node:zlib in Node, CompressionStream in browsers).
 bool can_gzip();
 
 /// Starts compressing `bytes`; the answer comes later through rudder_gzip_done(token, ...),
 /// with no bytes when compression failed (the body is then sent plain).
 void gzip(std::uint32_t token, std::string_view bytes);
 
+/// Starts POSTing `request` with fetch (no redirects followed, at most max_answer_bytes of the
+/// answer read); the answer comes later through rudder_answered(token, ...).
+void send(std::uint32_t token, const HttpRequest& request);
+
 /// Hands events given up on to the user's onError: `error_json` is {kind, status, body,
 /// message, attempts}, `events_json` a JSON array of the events as sent.
 void report(std::string_view error_json, std::string_view events_json);
 
-/// Everything queued before the pending flush() calls has been delivered or given up on.
-void settled();
-
-/// close() has finished: delivered, or its timeout passed and the rest was reported.
-void closed();
+/// Flush or close `ticket` settled with `result_json` ({delivered, failed, unknown, unsent,
+/// beaconed, pending}).
+void settled(std::uint32_t ticket, std::string_view result_json);
 
 enum class Level { debug = 0, info = 1, warning = 2, error = 3 };
 void log(Level level, std::string_view message);

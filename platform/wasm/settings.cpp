@@ -6,34 +6,12 @@
 #include <vector>
 
 #include "core/json_text.hpp"
+#include "core/setting_names.hpp"
 
 namespace rudder::wasm {
 namespace {
 
 using core::JsonKind;
-
-// Config::validate() names fields the C++ way; the package's users wrote the JS names.
-struct NameMap {
-  const char* native;
-  const char* js;
-};
-constexpr NameMap kNames[] = {
-    {"write_key", "writeKey"},         {"data_plane_url", "dataPlaneUrl"},
-    {"max_queue_size", "maxQueueSize"}, {"upload_size", "uploadSize"},
-    {"timeout", "timeoutMs"},           {"upload_interval", "uploadIntervalMs"},
-    {"max_retries", "maxRetries"},      {"max_batch_bytes", "maxBatchBytes"},
-    {"max_message_bytes", "maxMessageBytes"}, {"channel", "channel"},
-};
-
-std::string renamed(std::string message) {
-  for (const auto& n : kNames) {
-    const std::string native = std::string(n.native) + ":";
-    if (message.rfind(native, 0) == 0) {
-      return n.js + message.substr(native.size() - 1);
-    }
-  }
-  return message;
-}
 
 bool is_count_setting(std::string_view js_name) {
   return js_name != "writeKey" && js_name != "dataPlaneUrl" && js_name != "channel";
@@ -96,7 +74,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, WasmSettin
     }
   }
   if (std::string problem = c.validate(); !problem.empty()) {
-    std::string message = renamed(std::move(problem));
+    std::string message = core::with_setting_names(std::move(problem), core::Naming::js);
     const std::string name = message.substr(0, message.find(':'));
     return SettingError{is_count_setting(name), std::move(message)};
   }

@@ -11,7 +11,7 @@ export async function use(): Promise<void> {
     maxRetries: 3,
     gzip: true,
     onError: (error: DeliveryError, events) => {
-      const kind: 'http_status' | 'network' | 'unsent_at_shutdown' = error.kind;
+      const kind: 'http_status' | 'network' | 'unknown_outcome' | 'unsent_at_shutdown' = error.kind;
       const status: number = error.status;
       void kind; void status; void events.length;
     },
