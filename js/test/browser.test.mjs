@@ -208,3 +208,40 @@ test('what the beacon quota refuses goes out as ordinary requests while the page
   const paths = new Set((await plane.requests()).map((r) => r.path));
   assert.deepEqual([...paths].sort(), ['/beacon/v1/batch', '/v1/batch']);
 });
+
+test('pagehide alone (a page closed while visible) hands the queue to the beacon', { timeout: 15_000 }, async () => {
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    const ids = ['a', 'b'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
+    // What a browser fires when a visible page is unloaded or put in the back/forward cache,
+    // without any visibilitychange first.
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    return { ids, visibility: document.visibilityState, stats: window.analytics.stats() };
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  assert.equal(result.visibility, 'visible');
+  assert.equal(result.stats.beaconed, 2, problems.join('\n'));
+  await waitFor(async () => (await plane.events()).length >= 2, 10_000, 'the beacon');
+  assert.deepEqual(await storedIds(), result.ids);
+});
+
+test('a redirect from the data plane is a failure in the browser too, never followed', { timeout: 15_000 }, async () => {
+  await plane.misbehave({ count: 1, status: 303, location: `${plane.url}/elsewhere` });
+  const { page } = await openPage();
+  const result = await page.evaluate(async (settings) => {
+    const errors = [];
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const analytics = await Analytics.create({ ...settings, logger: quiet, onError: (e) => errors.push({ kind: e.kind, message: e.message }) });
+    analytics.track({ userId: 'u', event: 'moved' });
+    const outcome = await analytics.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    return { outcome, errors };
+  }, settingsFor());
+  assert.deepEqual(result.outcome, { delivered: 0, failed: 1, unknown: 0, unsent: 0, beaconed: 0, pending: 0 });
+  assert.equal(result.errors.length, 1);
+  assert.equal(result.errors[0].kind, 'http_status');
+  assert.match(result.errors[0].message, /redirect/);
+  const requests = await plane.requests();
+  assert.deepEqual(requests.map((r) => [r.method, r.path]), [['POST', '/v1/batch']], 'no GET followed');
+  assert.equal((await plane.events()).length, 0);
+});

@@ -22,6 +22,9 @@ function trackMany(analytics, count, prefix = 'e') {
 
 const storedIds = async () => (await plane.events()).map((e) => e.messageId);
 
+// A logger for tests whose failures are expected: nothing printed.
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
 test('flush sends partial batches at once and resolves when all is delivered', async () => {
   const analytics = await create({ uploadSize: 100, uploadIntervalMs: 60_000 });
   const ids = trackMany(analytics, 250);
@@ -203,5 +206,63 @@ test('an exception in onError is logged and delivery goes on', async () => {
   trackMany(analytics, 1);
   await analytics.flush();
   await waitFor(() => logged.some((m) => /onError threw: Error: boom/.test(m)), 2_000, 'the log line');
+  await analytics.close();
+});
+
+// ---- the truth about delivery: redirects, endless answers, stalls past the timeout --------
+
+test('a redirect is a failure reported to onError, never a delivery and never a GET', async () => {
+  await plane.misbehave({ count: 1, status: 303, location: `${plane.url}/elsewhere` });
+  const errors = [];
+  const analytics = await create({ onError: (error) => errors.push(error), logger: quiet });
+  trackMany(analytics, 3);
+  const outcome = await analytics.flush();
+  assert.equal(outcome.delivered, 0);
+  assert.equal(outcome.failed, 3);
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].kind, 'http_status');
+  assert.equal(errors[0].status, 303);
+  assert.match(errors[0].message, /redirect to http:\/\/127\.0\.0\.1:\d+\/elsewhere/);
+  const requests = await plane.requests();
+  assert.deepEqual(requests.map((r) => [r.method, r.path]), [['POST', '/v1/batch']], 'no GET followed');
+  assert.equal((await plane.events()).length, 0);
+  await analytics.close();
+});
+
+test('an endless answer is read only up to the cap', async () => {
+  await plane.misbehave({ count: 1, status: 400, bodyBytes: 1024 ** 3 });
+  const errors = [];
+  const analytics = await create({ onError: (error) => errors.push(error), logger: quiet });
+  const rssBefore = process.memoryUsage().rss;
+  const started = Date.now();
+  trackMany(analytics, 1);
+  const outcome = await analytics.flush();
+  assert.ok(Date.now() - started < 10_000, 'the gigabyte was not read');
+  assert.equal(outcome.failed, 1);
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].body.length, 64 * 1024, "the core's cap");
+  assert.ok(errors[0].message.length < 300, 'a message stays one line');
+  assert.ok(process.memoryUsage().rss - rssBefore < 128 * 1024 ** 2, 'memory stayed bounded');
+  await new Promise((r) => setTimeout(r, 200));
+  const [request] = await plane.requests();
+  assert.ok(request.bodyBytesSent < 64 * 1024 ** 2, `stopped reading (${request.bodyBytesSent} bytes sent)`);
+  await analytics.close();
+});
+
+test('requests that stall past the timeout count as unknown, never as lost', { timeout: 30_000 }, async () => {
+  await plane.misbehave({ count: 3, delayMs: 1500, storeBeforeDelay: true });
+  const errors = [];
+  const analytics = await create({ timeoutMs: 400, maxRetries: 2, onError: (error) => errors.push(error), logger: quiet });
+  const ids = trackMany(analytics, 10);
+  const outcome = await analytics.flush();
+  assert.deepEqual(outcome, { delivered: 0, failed: 0, unknown: 10, unsent: 0, beaconed: 0, pending: 0 });
+  assert.equal(analytics.stats().unknown, 10);
+  assert.equal(analytics.stats().failed, 0);
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].kind, 'unknown_outcome');
+  assert.equal(errors[0].attempts, 3);
+  const stored = await storedIds();
+  assert.equal(stored.length, 30, 'every attempt arrived');
+  assert.deepEqual([...new Set(stored)].sort(), [...ids].sort(), 'with the same messageIds');
   await analytics.close();
 });

@@ -30,9 +30,18 @@ std::string describe(const Response& r) {
                   "events); set the data plane URL to the address the data plane answers at";
   }
   if (r.status == 0) return "network error: " + r.network_error;
-  std::string body = r.body;
-  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
+  // A message is one line for a log: a data plane's answer is one short line, but a proxy's
+  // error page is cut (the whole answer, up to the transport's cap, stays in the error's body).
+  constexpr std::size_t kMaxBodyInMessage = 200;
+  std::string_view body = r.body;
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+  std::string text = "HTTP " + std::to_string(r.status);
+  if (body.empty()) return text;
+  if (body.size() <= kMaxBodyInMessage) return text + ": " + std::string(body);
+  std::size_t cut = kMaxBodyInMessage;
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8
+  return text + ": " + std::string(body.substr(0, cut)) + "... (" + std::to_string(r.body.size()) +
+         " bytes)";
 }
 
 std::optional<std::int64_t> retry_after_ms(std::string_view value, std::int64_t now_unix_ms,

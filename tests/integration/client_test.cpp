@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "client_fixture.hpp"
 #include "local_data_plane.hpp"
 #include "rudder/analytics.hpp"
 
@@ -21,51 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::LocalDataPlane;
-
-// Collects on_error reports; safe to read after flush()/shutdown() returned.
-struct ErrorLog {
-  std::mutex mu;
-  std::vector<DeliveryError> errors;
-  std::vector<json> events;
-
-  ErrorHandler handler() {
-    return [this](const DeliveryError& e, const std::vector<json>& evs) {
-      std::lock_guard<std::mutex> lock(mu);
-      errors.push_back(e);
-      events.insert(events.end(), evs.begin(), evs.end());
-    };
-  }
-};
-
-class ClientTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { plane_ = new LocalDataPlane(); }
-  static void TearDownTestSuite() {
-    delete plane_;
-    plane_ = nullptr;
-  }
-  void SetUp() override { plane_->reset(); }
-
-  Config config() {
-    Config c;
-    c.write_key = LocalDataPlane::kWriteKey;
-    c.data_plane_url = plane_->url();
-    c.on_error = errors_.handler();
-    c.upload_interval = 50ms;
-    return c;
-  }
-
-  static std::set<std::string> message_ids(const json& events) {
-    std::set<std::string> ids;
-    for (const auto& e : events) ids.insert(e.at("messageId").get<std::string>());
-    return ids;
-  }
-
-  static LocalDataPlane* plane_;
-  ErrorLog errors_;
-};
-
-LocalDataPlane* ClientTest::plane_ = nullptr;
 
 // Milliseconds since 1970 of an ISO-8601 UTC time with milliseconds ("2026-01-02T03:04:05.678Z").
 std::int64_t parse_iso_ms(const std::string& text) {

@@ -694,6 +694,20 @@ TEST(Pipeline, RefusedConnectionsAloneMakeAGivenUpBatchFailed) {
   EXPECT_EQ(p.stats().unknown, 0u);
 }
 
+TEST(Pipeline, ALongAnswerIsCutInTheMessageButKeptWholeInTheBody) {
+  Pipeline p(settings_with(), 1);
+  enqueue_all(p, 0, 1);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  const std::string page = "<html>" + std::string(5000, 'x') + "\xC3\xA9</html>";
+  const auto failure = p.on_response(answer(400, page), 0, unix_at(0));
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->error.body, page);
+  EXPECT_EQ(failure->error.message.rfind("HTTP 400: <html>xxx", 0), 0u);
+  EXPECT_LT(failure->error.message.size(), 260u);
+  EXPECT_NE(failure->error.message.find("(" + std::to_string(page.size()) + " bytes)"), std::string::npos)
+      << failure->error.message;
+}
+
 TEST(Pipeline, ARedirectIsAFinalFailureNeverADelivery) {
   for (const int status : {301, 302, 303, 307, 308}) {
     Pipeline p(settings_with(), 1);
