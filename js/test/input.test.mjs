@@ -132,6 +132,34 @@ test('bad settings reject create() with TypeError or RangeError naming the setti
   }
 });
 
+// Issue 7: years 0001-9999 are sent exactly, whatever form the time takes (a Date, RFC 3339
+// text, epoch milliseconds); outside them the call is refused naming timestamp.
+test('timestamps across the years 1 to 9999 arrive exactly; years outside are refused naming timestamp', async () => {
+  const given = ['0001-01-01T00:00:00.000Z', '1600-02-29T12:00:00.000Z', '2300-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z'];
+  const sent = new Map();
+  for (const text of given) {
+    for (const timestamp of [text, new Date(text), Date.parse(text)]) {
+      const { messageId } = analytics.track({ userId: 'u', event: 'Then', timestamp });
+      sent.set(messageId, text);
+    }
+  }
+  await analytics.flush();
+  const stored = new Map((await plane.events()).map((e) => [e.messageId, e.timestamp]));
+  for (const [messageId, text] of sent) assert.equal(stored.get(messageId), text, messageId);
+
+  for (const timestamp of ['10000-01-01T00:00:00.000Z', '0000-12-31T00:00:00.000Z',
+    new Date(Date.UTC(10000, 0, 1)), new Date('0000-12-31T00:00:00.000Z'),
+    Date.parse('9999-12-31T23:59:59.999Z') + 1, Date.parse('0001-01-01T00:00:00.000Z') - 1]) {
+    assert.throws(() => analytics.track({ userId: 'u', event: 'Then', timestamp }), (e) => {
+      assert.ok(e instanceof TypeError || e instanceof RangeError, e.message);
+      assert.match(e.message, /^track: timestamp: /, String(timestamp));
+      return true;
+    });
+  }
+  assert.equal(Date.parse('0001-01-01T00:00:00.000Z'), -62135596800000, 'the range start as the core has it');
+});
+
 test('close() refuses a bad timeout', async () => {
   const a = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url });
   assert.throws(() => a.close({ timeoutMs: -5 }), RangeError);

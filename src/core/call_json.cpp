@@ -1,5 +1,6 @@
 // rudder-analytics core: reads a call given as one JSON object (CLI NDJSON, JavaScript API).
 // Copyright the rudder-analytics authors. MIT licence.
+#include <charconv>
 #include <cmath>
 #include <string_view>
 
@@ -62,10 +63,17 @@ struct TextValue {
     if (!decode_json_string(v, storage)) storage.assign(1, static_cast<char>(0xFF));
     return storage;
   }
+  // The integers a tree holds: an int64's, and a uint64's above them (nlohmann reads
+  // 18446744073709551615 as an unsigned integer, so the tree form takes it as an id).
   bool integer_text(std::string& out) const {
-    const auto n = json_text_integer(v);
-    if (!n) return false;
-    out = std::to_string(*n);
+    if (const auto n = json_text_integer(v)) {
+      out = std::to_string(*n);
+      return true;
+    }
+    unsigned long long u = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), u);
+    if (ec != std::errc() || end != v.data() + v.size()) return false;
+    out = std::to_string(u);
     return true;
   }
   std::optional<double> number() const { return json_text_number(v); }
@@ -110,9 +118,12 @@ std::optional<FieldError> read_timestamp(const Value& value, std::optional<std::
     return std::nullopt;
   }
   if (value.is_number()) {
+    // The range is checked on the double, before the cast that could not hold a larger one;
+    // a fraction of a millisecond is dropped toward the past, so the ends stay exact.
     const std::optional<double> ms = value.number();
-    if (!ms || !std::isfinite(*ms) || std::fabs(*ms) > 1e15) {
-      return error(Kind::out_of_range, "timestamp", "is not a usable number of milliseconds");
+    if (!ms || !(*ms >= static_cast<double>(kMinIsoTimeMs) &&
+                 *ms < static_cast<double>(kMaxIsoTimeMs) + 1)) {
+      return error(Kind::out_of_range, "timestamp", kIsoTimeRangeProblem);
     }
     out = static_cast<std::int64_t>(std::floor(*ms));
     return std::nullopt;

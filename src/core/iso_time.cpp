@@ -38,8 +38,8 @@ constexpr Civil civil_from_days(std::int64_t z) noexcept {
   return {y + (m <= 2), m, d};
 }
 
-constexpr std::int64_t kMinMs = days_from_civil(0, 1, 1) * kMsPerDay;
-constexpr std::int64_t kMaxMs = days_from_civil(10000, 1, 1) * kMsPerDay - 1;
+static_assert(kMinIsoTimeMs == days_from_civil(1, 1, 1) * kMsPerDay);
+static_assert(kMaxIsoTimeMs == days_from_civil(10000, 1, 1) * kMsPerDay - 1);
 
 void put_digits(char* out, unsigned value, int width) noexcept {
   for (int i = width - 1; i >= 0; --i) {
@@ -94,8 +94,8 @@ std::optional<std::int64_t> to_unix_ms(unsigned y, unsigned mo, unsigned d, unsi
 }  // namespace
 
 void format_iso_time(std::int64_t unix_ms, char* out) noexcept {
-  if (unix_ms < kMinMs) unix_ms = kMinMs;
-  if (unix_ms > kMaxMs) unix_ms = kMaxMs;
+  if (unix_ms < kMinIsoTimeMs) unix_ms = kMinIsoTimeMs;
+  if (unix_ms > kMaxIsoTimeMs) unix_ms = kMaxIsoTimeMs;
   std::int64_t days = unix_ms / kMsPerDay;
   std::int64_t ms_of_day = unix_ms % kMsPerDay;
   if (ms_of_day < 0) {

@@ -135,12 +135,9 @@ std::optional<FieldError> validate(const MessageFields& f) {
   if (auto e = check_object(f.traits, "traits")) return e;
   if (auto e = check_object(f.context, "context")) return e;
   if (auto e = check_object(f.integrations, "integrations")) return e;
-  if (f.timestamp_unix_ms) {
-    // Years 0..9999: what the ISO format can carry.
-    constexpr std::int64_t kMin = -62'167'219'200'000LL, kMax = 253'402'300'799'999LL;
-    if (*f.timestamp_unix_ms < kMin || *f.timestamp_unix_ms > kMax) {
-      return error(Kind::out_of_range, "timestamp", "is outside the years 0 to 9999");
-    }
+  // Exactly what the payload's format carries: sent as given, or refused, never clamped.
+  if (f.timestamp_unix_ms && !is_iso_time_in_range(*f.timestamp_unix_ms)) {
+    return error(Kind::out_of_range, "timestamp", kIsoTimeRangeProblem);
   }
   return std::nullopt;
 }

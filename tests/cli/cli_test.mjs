@@ -177,6 +177,29 @@ test('--timestamp also takes milliseconds since 1970; --flag=value works', async
   assert.equal(e.timestamp, '2023-11-14T22:13:20.123Z');
 });
 
+// Issue 7: a timestamp is sent exactly for any instant of years 0001-9999 or refused naming
+// it, never clamped or wrapped (a nanosecond clock holds only 1677-2262).
+test('--timestamp across the years 1 to 9999 arrives exactly; years outside are refused naming timestamp', async () => {
+  const given = ['0001-01-01T00:00:00.000Z', '1600-02-29T12:00:00.000Z', '2300-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z'];
+  const arrived = {};
+  for (const [i, timestamp] of given.entries()) {
+    const result = await run(['track', '--user-id', '1', '--event', 'Then', '--message-id', `then-${i}`,
+      '--timestamp', timestamp, ...target()]);
+    assertDelivered(result, 1);
+  }
+  for (const e of await storedEvents()) arrived[e.messageId] = e.timestamp;
+  assert.deepEqual(arrived, Object.fromEntries(given.map((t, i) => [`then-${i}`, t])));
+
+  for (const timestamp of ['10000-01-01T00:00:00.000Z', '0000-12-31T00:00:00.000Z']) {
+    const result = await run(['track', '--user-id', '1', '--event', 'Then', '--timestamp', timestamp, ...target()]);
+    assert.equal(result.code, 1, `${timestamp}: exit 1; stderr: ${result.stderr}`);
+    assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 0, invalid: 1 }, timestamp);
+    assert.match(result.stderr, /^error: invalid track call: timestamp: .*\(see --timestamp\)$/m, timestamp);
+  }
+  assert.equal((await storedEvents()).length, given.length, 'nothing more was sent');
+});
+
 test('a call the library refuses: exit 1, the field and its flag named, nothing sent', async () => {
   const result = await run(['track', '--user-id', '42', ...target()]);
   assert.equal(result.code, 1);

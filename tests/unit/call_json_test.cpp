@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -234,6 +235,135 @@ TEST(ParseCall, UnreadableTimestampIsRefused) {
   const FieldError e = parse_error({{"type", "track"}, {"userId", "u"}, {"timestamp", 1e300}});
   EXPECT_EQ(e.kind, Kind::out_of_range);
   EXPECT_EQ(e.field, "timestamp");
+}
+
+// Parses and builds `input`; what was refused, by parse or build, as "field: problem".
+std::string refusal(const json& input) {
+  ParsedCall call;
+  if (auto e = parse_call(input, call)) return e->to_string();
+  static const BuildSettings settings(32 * 1024, "server", "rudder-cpp-test", "1.2.3");
+  Rng rng(3);
+  const auto result = build_message(call.fields, settings, kNow, rng);
+  if (result.error) return result.error->to_string();
+  ADD_FAILURE() << "accepted: " << input.dump();
+  return "<accepted>";
+}
+
+json track_at(const json& timestamp) {
+  return {{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"timestamp", timestamp}};
+}
+
+TEST(ParseCall, TimestampTextAcrossTheWholeRangeIsSentExactly) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0001-01-01T00:00:00.000Z", "0001-01-01T00:00:00.000Z"},
+      {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"},
+      {"9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"},
+      {"9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59.999Z"},
+      {"2300-01-01T00:00:00Z", "2300-01-01T00:00:00.000Z"},
+      {"1600-01-01T00:00:00Z", "1600-01-01T00:00:00.000Z"},
+      {"1600-02-29T12:00:00.000Z", "1600-02-29T12:00:00.000Z"},
+      {"2000-02-29T23:59:59.999Z", "2000-02-29T23:59:59.999Z"},
+      {"9996-02-29T00:00:00Z", "9996-02-29T00:00:00.000Z"},
+      // Offsets that keep the instant inside the range, from either side of its ends.
+      {"0000-12-31T23:00:00-01:00", "0001-01-01T00:00:00.000Z"},
+      {"0001-01-01T00:00:00-00:01", "0001-01-01T00:01:00.000Z"},
+      {"9999-12-31T23:59:59.999+00:01", "9999-12-31T23:58:59.999Z"},
+  };
+  for (const auto& [given, sent] : cases) {
+    EXPECT_EQ(built(track_at(given))["timestamp"], sent) << given;
+  }
+}
+
+TEST(ParseCall, TimestampMillisecondsAtTheEndsOfTheRangeAreSentExactly) {
+  EXPECT_EQ(built(track_at(-62'135'596'800'000))["timestamp"], "0001-01-01T00:00:00.000Z");
+  EXPECT_EQ(built(track_at(253'402'300'799'999))["timestamp"], "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(built(track_at(253'402'300'799'999.9))["timestamp"], "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(built(track_at(10'413'792'000'000))["timestamp"], "2300-01-01T00:00:00.000Z");
+  EXPECT_EQ(built(track_at(-11'676'096'000'000))["timestamp"], "1600-01-01T00:00:00.000Z");
+}
+
+TEST(ParseCall, TimestampOutsideTheRangeIsRefusedNamingIt) {
+  const std::string outside = "timestamp: is outside the years 1 to 9999";
+  for (const json& bad :
+       {json("0000-12-31T23:59:59.999Z"), json("0000-01-01T00:00:00Z"),
+        json("9999-12-31T23:59:59.999-00:01"),  // 10000-01-01T00:00:59.999Z
+        json("9999-12-31T20:00:00-23:59"),
+        json("0001-01-01T00:00:00+00:01"),  // 0000-12-31T23:59:00Z
+        json(-62'135'596'800'001), json(253'402'300'800'000), json(-62'135'596'800'000.5),
+        json(253'402'300'800'000.0), json(std::numeric_limits<std::int64_t>::min()),
+        json(std::numeric_limits<std::uint64_t>::max()), json(1e300), json(-1e300)}) {
+    EXPECT_EQ(refusal(track_at(bad)), outside) << bad.dump();
+  }
+  // Not RFC 3339, whose years have four digits: refused as unreadable, naming the field too.
+  for (const json& bad : {json("10000-01-01T00:00:00Z"), json("+010000-01-01T00:00:00.000Z"),
+                          json("-000001-01-01T00:00:00.000Z")}) {
+    const FieldError e = parse_error(track_at(bad));
+    EXPECT_EQ(e.field, "timestamp") << bad.dump();
+    EXPECT_EQ(e.kind, Kind::invalid_value) << bad.dump();
+  }
+}
+
+// The same call given as JSON text (the JavaScript package's form): read without a tree, it
+// must send or refuse each timestamp exactly as the tree form does.
+std::string built_from_text(const std::string& text, std::string& error) {
+  ParsedCall call;
+  if (auto e = rudder::core::parse_call_text(MessageType::track, text, call)) {
+    error = e->to_string();
+    return {};
+  }
+  static const BuildSettings settings(32 * 1024, "server", "rudder-cpp-test", "1.2.3");
+  Rng rng(3);
+  const auto result = build_message(call.fields, settings, kNow, rng);
+  if (result.error) {
+    error = result.error->to_string();
+    return {};
+  }
+  error.clear();
+  return result.event.complete_json(kNow);
+}
+
+TEST(ParseCallText, TimestampsAcrossTheWholeRangeAreSentExactlyAsFromATree) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"("0001-01-01T00:00:00.000Z")", "0001-01-01T00:00:00.000Z"},
+      {R"("9999-12-31T23:59:59.999Z")", "9999-12-31T23:59:59.999Z"},
+      {R"("2300-01-01T00:00:00Z")", "2300-01-01T00:00:00.000Z"},
+      {R"("1600-01-01T00:00:00Z")", "1600-01-01T00:00:00.000Z"},
+      {R"("1600-02-29T12:00:00.000Z")", "1600-02-29T12:00:00.000Z"},
+      {R"("0000-12-31T23:00:00-01:00")", "0001-01-01T00:00:00.000Z"},
+      {R"("9999-12-31T23:59:59.999+00:01")", "9999-12-31T23:58:59.999Z"},
+      {"-62135596800000", "0001-01-01T00:00:00.000Z"},
+      {"253402300799999", "9999-12-31T23:59:59.999Z"},
+      {"2.534023007999999e14", "9999-12-31T23:59:59.999Z"},
+      {"10413792000000", "2300-01-01T00:00:00.000Z"},
+  };
+  for (const auto& [timestamp, sent] : cases) {
+    const std::string text =
+        R"({"userId":"u","event":"E","timestamp":)" + std::string(timestamp) + "}";
+    std::string error;
+    const std::string event = built_from_text(text, error);
+    ASSERT_EQ(error, "") << text;
+    EXPECT_EQ(json::parse(event)["timestamp"], sent) << text;
+    json tree = json::parse(text);
+    tree["type"] = "track";
+    EXPECT_EQ(json::parse(event), built(tree)) << text;
+  }
+}
+
+TEST(ParseCallText, TimestampsOutsideTheRangeAreRefusedAsFromATree) {
+  for (const char* timestamp :
+       {R"("0000-12-31T23:59:59.999Z")", R"("9999-12-31T23:59:59.999-00:01")",
+        R"("0001-01-01T00:00:00+00:01")", "-62135596800001", "253402300800000", "-62135596800000.5",
+        "2.534023008e14", "-9223372036854775808", "18446744073709551615", "1e300", "-1e300",
+        R"("10000-01-01T00:00:00Z")", R"("+010000-01-01T00:00:00.000Z")"}) {
+    const std::string text =
+        R"({"userId":"u","event":"E","timestamp":)" + std::string(timestamp) + "}";
+    std::string error;
+    built_from_text(text, error);
+    json tree = json::parse(text);
+    tree["type"] = "track";
+    EXPECT_EQ(error.rfind("timestamp: ", 0), 0u) << text << " gave " << error;
+    EXPECT_EQ(error, refusal(tree)) << text;
+  }
 }
 
 TEST(ParseCall, NullMeansNotGiven) {

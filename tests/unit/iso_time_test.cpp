@@ -13,7 +13,10 @@
 namespace {
 
 using rudder::core::format_iso_time;
+using rudder::core::is_iso_time_in_range;
 using rudder::core::kIsoTimeLength;
+using rudder::core::kMaxIsoTimeMs;
+using rudder::core::kMinIsoTimeMs;
 using rudder::core::parse_http_date;
 using rudder::core::parse_iso_time;
 
@@ -27,6 +30,15 @@ std::string iso(std::int64_t unix_ms) {
 constexpr std::int64_t kLeapDay2024 = 1'709'164'800'000;      // 2024-02-29T00:00:00Z
 constexpr std::int64_t kJan31Noon2024 = 1'706'702'400'000;    // 2024-01-31T12:00:00Z
 constexpr std::int64_t kHttpDateExample = 784'111'777'000;    // 1994-11-06T08:49:37Z
+// Outside the 1677-2262 that a nanosecond count in 64 bits (std::chrono::system_clock) holds;
+// from Python's datetime.
+constexpr std::int64_t k2300 = 10'413'792'000'000;              // 2300-01-01T00:00:00Z
+constexpr std::int64_t k1600 = -11'676'096'000'000;             // 1600-01-01T00:00:00Z
+constexpr std::int64_t kLeapDay1600Noon = -11'670'955'200'000;  // 1600-02-29T12:00:00Z
+constexpr std::int64_t kMinute = 60'000;
+constexpr std::int64_t kDay = 86'400'000;
+
+bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 TEST(FormatIsoTime, EpochIsMidnightOfNewYear1970) {
   EXPECT_EQ(iso(0), "1970-01-01T00:00:00.000Z");
@@ -58,12 +70,64 @@ TEST(FormatIsoTime, TimesBefore1970) {
   EXPECT_EQ(iso(-62'135'596'800'000), "0001-01-01T00:00:00.000Z");
 }
 
-TEST(FormatIsoTime, YearsOutsideZeroTo9999AreClamped) {
-  EXPECT_EQ(iso(-62'167'219'200'000), "0000-01-01T00:00:00.000Z");
-  EXPECT_EQ(iso(-62'167'219'200'001), "0000-01-01T00:00:00.000Z");
-  EXPECT_EQ(iso(std::numeric_limits<std::int64_t>::min()), "0000-01-01T00:00:00.000Z");
-  EXPECT_EQ(iso(253'402'300'799'999), "9999-12-31T23:59:59.999Z");
-  EXPECT_EQ(iso(253'402'300'800'000), "9999-12-31T23:59:59.999Z");
+TEST(IsoTimeRange, IsExactlyYear1ToTheLastMillisecondOf9999) {
+  EXPECT_EQ(parse_iso_time("0001-01-01T00:00:00.000Z"), kMinIsoTimeMs);
+  EXPECT_EQ(parse_iso_time("9999-12-31T23:59:59.999Z"), kMaxIsoTimeMs);
+  EXPECT_TRUE(is_iso_time_in_range(kMinIsoTimeMs));
+  EXPECT_TRUE(is_iso_time_in_range(kMaxIsoTimeMs));
+  EXPECT_FALSE(is_iso_time_in_range(kMinIsoTimeMs - 1));
+  EXPECT_FALSE(is_iso_time_in_range(kMaxIsoTimeMs + 1));
+  EXPECT_FALSE(is_iso_time_in_range(std::numeric_limits<std::int64_t>::min()));
+  EXPECT_FALSE(is_iso_time_in_range(std::numeric_limits<std::int64_t>::max()));
+}
+
+TEST(FormatIsoTime, TheEndsOfTheRangeAreExact) {
+  EXPECT_EQ(iso(kMinIsoTimeMs), "0001-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso(kMinIsoTimeMs + 1), "0001-01-01T00:00:00.001Z");
+  EXPECT_EQ(iso(kMaxIsoTimeMs), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(iso(kMaxIsoTimeMs - 1), "9999-12-31T23:59:59.998Z");
+}
+
+TEST(FormatIsoTime, YearsANanosecondClockCannotHoldAreExact) {
+  EXPECT_EQ(iso(k2300), "2300-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso(k1600), "1600-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso(kLeapDay1600Noon), "1600-02-29T12:00:00.000Z");
+  EXPECT_EQ(iso(9'223'372'036'855), "2262-04-11T23:47:16.855Z");   // just past its end
+  EXPECT_EQ(iso(-9'223'372'036'855), "1677-09-21T00:12:43.145Z");  // just before its start
+}
+
+TEST(FormatIsoTime, LeapDaysAcrossTheRange) {
+  // Every fourth year, except centuries, except every fourth century.
+  EXPECT_EQ(iso(-62'035'891'200'000), "0004-02-29T00:00:00.000Z");
+  EXPECT_EQ(iso(kLeapDay1600Noon - 12 * 3'600'000 + kDay), "1600-03-01T00:00:00.000Z");
+  EXPECT_EQ(iso(-8'515'238'400'000), "1700-03-01T00:00:00.000Z");
+  EXPECT_EQ(iso(-8'515'238'400'000 - 1), "1700-02-28T23:59:59.999Z") << "1700 has no Feb 29";
+  EXPECT_EQ(iso(13'574'563'200'000), "2400-02-29T00:00:00.000Z");
+  EXPECT_EQ(iso(253'281'168'000'000), "9996-02-29T00:00:00.000Z");
+}
+
+// Counted a year at a time, independently of the formatter's day arithmetic.
+TEST(FormatIsoTime, EveryYearFrom1To9999StartsAndEndsWhereTheCalendarSays) {
+  std::int64_t new_year = kMinIsoTimeMs;
+  for (int year = 1; year <= 9999; ++year) {
+    char expected[32];
+    std::snprintf(expected, sizeof expected, "%04d-01-01T00:00:00.000Z", year);
+    ASSERT_EQ(iso(new_year), expected);
+    if (year > 1) {
+      std::snprintf(expected, sizeof expected, "%04d-12-31T23:59:59.999Z", year - 1);
+      ASSERT_EQ(iso(new_year - 1), expected);
+    }
+    new_year += (is_leap(year) ? 366 : 365) * kDay;
+  }
+  EXPECT_EQ(new_year, kMaxIsoTimeMs + 1);
+}
+
+// Only a clock's reading can be out of range (a caller's timestamp is refused there), and it
+// must still make a well-formed time rather than a five-digit or negative year.
+TEST(FormatIsoTime, AClockReadingOutsideTheRangeIsWrittenAsTheNearerEnd) {
+  EXPECT_EQ(iso(kMinIsoTimeMs - 1), "0001-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso(std::numeric_limits<std::int64_t>::min()), "0001-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso(kMaxIsoTimeMs + 1), "9999-12-31T23:59:59.999Z");
   EXPECT_EQ(iso(std::numeric_limits<std::int64_t>::max()), "9999-12-31T23:59:59.999Z");
 }
 
@@ -117,14 +181,68 @@ TEST(ParseIsoTime, LeapDaysOnlyInLeapYears) {
   EXPECT_FALSE(parse_iso_time("2100-02-29T00:00:00Z").has_value());
 }
 
+TEST(ParseIsoTime, LeapDaysAcrossTheRange) {
+  EXPECT_EQ(parse_iso_time("1600-02-29T12:00:00Z"), kLeapDay1600Noon);
+  EXPECT_EQ(parse_iso_time("0004-02-29T00:00:00Z"), -62'035'891'200'000);
+  EXPECT_EQ(parse_iso_time("9996-02-29T00:00:00Z"), 253'281'168'000'000);
+  EXPECT_EQ(parse_iso_time("2400-02-29T00:00:00Z"), 13'574'563'200'000);
+  EXPECT_FALSE(parse_iso_time("1700-02-29T00:00:00Z").has_value());
+  EXPECT_FALSE(parse_iso_time("1900-02-29T00:00:00Z").has_value());
+  EXPECT_FALSE(parse_iso_time("9999-02-29T00:00:00Z").has_value());
+  EXPECT_FALSE(parse_iso_time("0001-02-29T00:00:00Z").has_value());
+}
+
+TEST(ParseIsoTime, YearsANanosecondClockCannotHoldAreExact) {
+  EXPECT_EQ(parse_iso_time("2300-01-01T00:00:00Z"), k2300);
+  EXPECT_EQ(parse_iso_time("2300-01-01T00:00:00.000Z"), k2300);
+  EXPECT_EQ(parse_iso_time("1600-01-01T00:00:00Z"), k1600);
+  EXPECT_EQ(parse_iso_time("1600-01-01T05:30:00+05:30"), k1600);
+}
+
+// The instant is what counts: the caller checks it against the range, whatever the offset.
+TEST(ParseIsoTime, OffsetsCanMoveATimeAcrossTheEndsOfTheRange) {
+  EXPECT_EQ(parse_iso_time("9999-12-31T23:59:59.999-00:01"), kMaxIsoTimeMs + kMinute);
+  EXPECT_FALSE(is_iso_time_in_range(*parse_iso_time("9999-12-31T23:59:59.999-00:01")));
+  EXPECT_EQ(parse_iso_time("9999-12-31T23:59:59.999+00:01"), kMaxIsoTimeMs - kMinute);
+  EXPECT_EQ(parse_iso_time("9999-12-31T20:00:00-23:59"),
+            kMaxIsoTimeMs + 1 + (19 * 60 + 59) * kMinute);
+  EXPECT_EQ(parse_iso_time("0001-01-01T00:00:00+00:01"), kMinIsoTimeMs - kMinute);
+  EXPECT_FALSE(is_iso_time_in_range(*parse_iso_time("0001-01-01T00:00:00+00:01")));
+  EXPECT_EQ(parse_iso_time("0001-01-01T00:00:00-00:01"), kMinIsoTimeMs + kMinute);
+  EXPECT_EQ(parse_iso_time("0000-12-31T23:00:00-01:00"), kMinIsoTimeMs)
+      << "year 0000 moved into 0001";
+}
+
+TEST(ParseIsoTime, YearZeroIsReadButLiesOutsideTheRange) {
+  EXPECT_EQ(parse_iso_time("0000-12-31T23:59:59.999Z"), kMinIsoTimeMs - 1);
+  EXPECT_EQ(parse_iso_time("0000-01-01T00:00:00Z"), kMinIsoTimeMs - 366 * kDay);
+  EXPECT_FALSE(is_iso_time_in_range(*parse_iso_time("0000-12-31T23:59:59.999Z")));
+}
+
+TEST(ParseIsoTime, YearsOfOtherThanFourDigitsAreRefused) {
+  for (const char* text :
+       {"10000-01-01T00:00:00Z", "+010000-01-01T00:00:00.000Z", "-000001-01-01T00:00:00.000Z",
+        "+002300-01-01T00:00:00.000Z", "999-12-31T00:00:00Z"}) {
+    EXPECT_FALSE(parse_iso_time(text).has_value()) << text;
+  }
+}
+
+// Every 997,000,001st millisecond of the range (about 316,000 instants), and its ends.
+TEST(ParseIsoTime, ReadsBackWhatFormatWritesAcrossTheWholeRange) {
+  for (std::int64_t ms = kMinIsoTimeMs; ms <= kMaxIsoTimeMs; ms += 997'000'001) {
+    ASSERT_EQ(parse_iso_time(iso(ms)), ms) << iso(ms);
+  }
+  EXPECT_EQ(parse_iso_time(iso(kMaxIsoTimeMs)), kMaxIsoTimeMs);
+}
+
 TEST(ParseIsoTime, ALeapSecondIsReadAsTheSecondBefore) {
   EXPECT_EQ(parse_iso_time("2016-12-31T23:59:60Z"), parse_iso_time("2016-12-31T23:59:59Z"));
 }
 
 TEST(ParseIsoTime, ReadsBackWhatFormatWrites) {
-  for (std::int64_t ms : {std::int64_t{0}, std::int64_t{-1}, kLeapDay2024 + 45'296'789,
-                          std::int64_t{253'402'300'799'999}, std::int64_t{-62'167'219'200'000},
-                          std::int64_t{-14'182'940'001}, std::int64_t{1'234'567'890'123}}) {
+  for (std::int64_t ms :
+       {std::int64_t{0}, std::int64_t{-1}, kLeapDay2024 + 45'296'789, kMaxIsoTimeMs, kMinIsoTimeMs,
+        k2300, k1600, std::int64_t{-14'182'940'001}, std::int64_t{1'234'567'890'123}}) {
     EXPECT_EQ(parse_iso_time(iso(ms)), ms) << iso(ms);
   }
 }

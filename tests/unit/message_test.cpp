@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -320,18 +321,33 @@ TEST(Message, TimestampIsSentOnlyWhenGiven) {
   EXPECT_EQ(p["originalTimestamp"], kNowIso) << "originalTimestamp stays the call's time";
 }
 
-TEST(Message, TimestampBeforeYearZeroOrAfter9999IsRefused) {
+TEST(Message, TimestampsAcrossTheWholeRangeAreSentExactly) {
   MessageFields f = valid(MessageType::track);
-  f.timestamp_unix_ms = 253'402'300'800'000;  // 10000-01-01
-  FieldError e = error_of(f);
-  EXPECT_EQ(e.kind, Kind::out_of_range);
-  EXPECT_EQ(e.field, "timestamp");
-  f.timestamp_unix_ms = -62'167'219'200'001;
-  EXPECT_EQ(error_of(f).field, "timestamp");
-  f.timestamp_unix_ms = 253'402'300'799'999;
-  EXPECT_EQ(payload(f)["timestamp"], "9999-12-31T23:59:59.999Z");
-  f.timestamp_unix_ms = -62'167'219'200'000;
-  EXPECT_EQ(payload(f)["timestamp"], "0000-01-01T00:00:00.000Z");
+  const std::pair<std::int64_t, const char*> cases[] = {
+      {-62'135'596'800'000, "0001-01-01T00:00:00.000Z"},  // the first instant of the range
+      {253'402'300'799'999, "9999-12-31T23:59:59.999Z"},  // its last
+      {10'413'792'000'000, "2300-01-01T00:00:00.000Z"},   // beyond a nanosecond clock's 2262
+      {-11'676'096'000'000, "1600-01-01T00:00:00.000Z"},  // before its 1677
+      {-11'670'955'200'000, "1600-02-29T12:00:00.000Z"},  // a leap day of a 400th year
+      {253'281'168'000'000, "9996-02-29T00:00:00.000Z"},  // the last leap day
+  };
+  for (const auto& [ms, text] : cases) {
+    f.timestamp_unix_ms = ms;
+    EXPECT_EQ(payload(f)["timestamp"], text);
+  }
+}
+
+TEST(Message, TimestampOneMillisecondOutsideTheRangeIsRefusedNamingIt) {
+  MessageFields f = valid(MessageType::track);
+  for (const std::int64_t ms :
+       {std::int64_t{-62'135'596'800'001},  // 0000-12-31T23:59:59.999Z
+        std::int64_t{253'402'300'800'000},  // 10000-01-01T00:00:00.000Z
+        std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+    f.timestamp_unix_ms = ms;
+    const FieldError e = error_of(f);
+    EXPECT_EQ(e.kind, Kind::out_of_range) << ms;
+    EXPECT_EQ(e.to_string(), "timestamp: is outside the years 1 to 9999") << ms;
+  }
 }
 
 TEST(Message, NullOrAbsentPropertiesAndTraitsAreEmptyObjects) {
