@@ -108,8 +108,12 @@ const badSettings = [
   [{ dataPlaneUrl: 'http://127.0.0.1:1' }, TypeError, /^writeKey: is required/],
   [{ writeKey: '', dataPlaneUrl: 'http://127.0.0.1:1' }, TypeError, /^writeKey: is required/],
   [{ writeKey: 42, dataPlaneUrl: 'http://127.0.0.1:1' }, TypeError, /^writeKey: must be a string/],
-  [{ writeKey: 'k' }, TypeError, /^dataPlaneUrl: must start with http/],
+  [{ writeKey: 'k' }, TypeError, /^dataPlaneUrl: is required$/],
   [{ writeKey: 'k', dataPlaneUrl: 'ftp://x' }, TypeError, /^dataPlaneUrl: must start with http/],
+  [{ writeKey: 'k', dataPlaneUrl: 'https://host/#top' }, TypeError, /^dataPlaneUrl: must not have a fragment/],
+  [{ writeKey: 'k', dataPlaneUrl: 'https://host:0' }, TypeError, /^dataPlaneUrl: must have a port from 1 to 65535/],
+  [{ writeKey: 'k', dataPlaneUrl: 'https:///v1/batch' }, TypeError, /^dataPlaneUrl: must name a host/],
+  [{ writeKey: 'k', dataPlaneUrl: 'https://host/a b' }, TypeError, /^dataPlaneUrl: must not contain white space/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadSize: 0 }, RangeError, /^uploadSize: must be at least 1/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', timeoutMs: -1 }, RangeError, /^timeoutMs: must be a whole number/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadIntervalMs: 1.5 }, RangeError, /^uploadIntervalMs: /],
@@ -129,6 +133,28 @@ test('bad settings reject create() with TypeError or RangeError naming the setti
       assert.match(e.message, message);
       return true;
     });
+  }
+});
+
+test('a dataPlaneUrl with a query or credentials rejects create() naming it, never showing the password or key', async () => {
+  const cases = [
+    ['https://u:pw@host/x?y=1', /^dataPlaneUrl: must not have a query \('\?'\).*"https:\/\/u:\*\*\*@host\/x\?y=1"/],
+    ['https://u:pw@host/x', /^dataPlaneUrl: must not contain a user name or password/],
+    [`https://host/v1/batch?writeKey=${WRITE_KEY}`, /^dataPlaneUrl: must not have a query/],
+  ];
+  for (const [dataPlaneUrl, message] of cases) {
+    await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl }), (e) => {
+      assert.equal(e.constructor, TypeError, e.message);
+      assert.match(e.message, message);
+      assert.ok(!e.message.includes('pw'), `no password: ${e.message}`);
+      assert.ok(!e.message.includes(WRITE_KEY), `no write key: ${e.message}`);
+      return true;
+    });
+  }
+  // The scheme in any case, a prefix path, or one ending in /v1/batch: accepted.
+  for (const dataPlaneUrl of ['HTTP://127.0.0.1:1', 'http://127.0.0.1:1/prefix/', 'http://[::1]:1/v1/batch']) {
+    const a = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl, send: false });
+    await a.close();
   }
 });
 

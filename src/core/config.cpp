@@ -1,12 +1,126 @@
 // rudder-analytics core: checks a Config before a client (native or wasm) uses it.
 // Copyright the rudder-analytics authors. MIT licence.
 #include <string>
+#include <string_view>
 
 #include "core/event.hpp"
 #include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
 namespace rudder {
+namespace {
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// What libcurl's URL parser and a browser's both take as a host: a name of letters, digits and
+// "-._~" (curl refuses the other characters RFC 3986 allows), or an IPv6 address in brackets.
+bool is_host(std::string_view host) {
+  if (host.empty()) return false;
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    for (const char c : host.substr(1, host.size() - 2)) {
+      if (!is_hex(c) && c != ':' && c != '.') return false;
+    }
+    return true;
+  }
+  for (const char c : host) {
+    if (!is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') return false;
+  }
+  return true;
+}
+
+bool is_port(std::string_view port) {
+  if (port.empty() || port.size() > 5) return false;
+  unsigned value = 0;
+  for (const char c : port) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value >= 1 && value <= 65535;
+}
+
+// RFC 3986's path characters, with every '%' starting an escape: what a browser and libcurl
+// send alike (each would otherwise encode the rest in its own way, or not at all).
+bool is_encoded_path(std::string_view path) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '%') {
+      if (i + 2 >= path.size() || !is_hex(path[i + 1]) || !is_hex(path[i + 2])) return false;
+      i += 2;
+    } else if (!is_alnum(c) &&
+               std::string_view("/-._~!$&'()*+,;=:@").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const char c = text[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// The data plane URL's problem, or empty. The batch endpoint is derived from it
+// (core/endpoint.hpp), so only a base is taken: http or https, a host, an optional port, and a
+// path that may end in /v1/batch; the query and the credentials are the SDK's to add.
+std::string url_problem(std::string_view url) {
+  if (url.empty()) return "is required";
+  for (const char ch : url) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7F) return "must not contain white space or control characters";
+    if (c >= 0x80) {
+      return "must be ASCII: percent-encode other characters in the path, and give an "
+             "international host name in its xn-- form";
+    }
+  }
+  std::size_t scheme = 0;
+  if (starts_with_ignoring_case(url, "http://")) scheme = 7;
+  if (starts_with_ignoring_case(url, "https://")) scheme = 8;
+  if (scheme == 0) return "must start with http:// or https://";
+  if (url.find('?') != std::string_view::npos) {
+    return "must not have a query ('?'): the SDK adds what the data plane needs";
+  }
+  if (url.find('#') != std::string_view::npos) return "must not have a fragment ('#')";
+  const std::string_view rest = url.substr(scheme);
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  const std::string_view path = rest.substr(authority.size());
+  if (authority.find('@') != std::string_view::npos) {
+    // A browser's fetch() refuses such a URL and libcurl would drop the credentials for the
+    // write key's Authorization header: it could work on neither target.
+    return "must not contain a user name or password: the write key is the data plane's "
+           "credential";
+  }
+  // The host ends at the first ':', or after the ']' of an IPv6 address; a port may follow.
+  std::size_t host_end = authority.find(':');
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    host_end = close == std::string_view::npos ? close : close + 1;
+  }
+  const std::string_view host = authority.substr(0, host_end);
+  if (host.empty()) return "must name a host";
+  if (!is_host(host) || (host_end < authority.size() && authority[host_end] != ':')) {
+    return "must name a host by letters, digits, '-', '.', '_' and '~', or an IPv6 address "
+           "in brackets";
+  }
+  if (host_end < authority.size() && !is_port(authority.substr(host_end + 1))) {
+    return "must have a port from 1 to 65535 after the host's ':'";
+  }
+  if (!is_encoded_path(path)) {
+    return "must have a percent-encoded path (letters, digits, -._~!$&'()*+,;=:@/ and %XX)";
+  }
+  return {};
+}
+
+}  // namespace
 
 std::string Config::validate() const {
   if (write_key.empty() || core::is_blank(write_key)) return "write_key: is required";
@@ -14,11 +128,12 @@ std::string Config::validate() const {
   if (write_key.find_first_of(":\r\n") != std::string::npos) {
     return "write_key: must not contain ':' or line breaks";
   }
-  if (data_plane_url.rfind("http://", 0) != 0 && data_plane_url.rfind("https://", 0) != 0) {
-    return "data_plane_url: must start with http:// or https:// (got \"" + data_plane_url + "\")";
-  }
-  if (data_plane_url.find_first_of(" \r\n\t") != std::string::npos) {
-    return "data_plane_url: must not contain white space";
+  if (const std::string problem = url_problem(data_plane_url); !problem.empty()) {
+    // The URL as given helps find the mistake; its password and the write key stay out.
+    return "data_plane_url: " + problem +
+           (data_plane_url.empty()
+                ? std::string()
+                : " (got " + core::quoted_url_for_message(data_plane_url, write_key) + ")");
   }
   if (max_queue_size == 0) return "max_queue_size: must be at least 1";
   if (upload_size == 0) return "upload_size: must be at least 1";

@@ -1,4 +1,4 @@
-// rudder-analytics core: UTF-8 checks and JSON string escaping.
+// rudder-analytics core: UTF-8 checks, JSON string escaping, and a URL made safe to show.
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/text.hpp"
 
@@ -163,6 +163,44 @@ bool append_json_string_checked(std::string& out, std::string_view s) {
   out.append(s.data() + run_start, s.size() - run_start);
   out.push_back('"');
   return true;
+}
+
+std::string quoted_url_for_message(std::string_view url, std::string_view secret) {
+  constexpr std::size_t kMaxShown = 200;
+  std::string redacted(url);
+  const std::size_t scheme_end = redacted.find("://");
+  const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const std::size_t at = redacted.rfind('@');
+  if (at != std::string::npos && at >= start) {
+    const std::size_t colon = redacted.find(':', start);
+    if (colon < at) redacted.replace(colon + 1, at - colon - 1, "***");
+  }
+  if (!secret.empty()) {
+    for (std::size_t k = redacted.find(secret); k != std::string::npos;
+         k = redacted.find(secret, k + 3)) {
+      redacted.replace(k, secret.size(), "***");
+    }
+  }
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "\"";
+  for (std::size_t k = 0; k < redacted.size(); ++k) {
+    if (k == kMaxShown) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(redacted[k]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out + '"';
 }
 
 }  // namespace rudder::core

@@ -1,4 +1,4 @@
-// rudder-analytics core: UTF-8 checks and JSON string escaping.
+// rudder-analytics core: UTF-8 checks, JSON string escaping, and a URL made safe to show.
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
@@ -22,5 +22,12 @@ void append_json_string(std::string& out, std::string_view s);
 /// As append_json_string, checking the UTF-8 on the way (one pass instead of two). Returns
 /// false, leaving `out` partly written, when `s` is not valid UTF-8.
 bool append_json_string_checked(std::string& out, std::string_view s);
+
+/// `url` as a message may show it, in double quotes: the password of any user info replaced
+/// by "***" ("https://user:***@host"), each occurrence of `secret` (the write key; empty:
+/// none) too, '"' and '\\' escaped with a backslash, bytes other than printable ASCII as \xHH,
+/// and cut after 200 characters. Whatever the URL's shape, it over-redacts rather than leaks:
+/// the user info is taken to run from the scheme's "://" (or the start) to the last '@'.
+std::string quoted_url_for_message(std::string_view url, std::string_view secret);
 
 }  // namespace rudder::core

@@ -356,6 +356,22 @@ test('missing write key or data plane URL: exit 2 naming the flag and the variab
   assert.equal((await storedEvents()).length, 0);
 });
 
+test('a data plane URL with a query: exit 2 naming the flag or variable, never printing the password or key', async () => {
+  const url = `http://user:s3cret-pw@127.0.0.1:${plane.port}/v1/batch?writeKey=${KEY}`;
+  const fromFlag = await run(['track', '--user-id', '1', '--event', 'E', '--write-key', KEY, '--data-plane-url', url]);
+  const fromEnv = await run(['track', '--user-id', '1', '--event', 'E'],
+    { env: { RUDDER_WRITE_KEY: KEY, RUDDER_DATA_PLANE_URL: url } });
+  for (const [result, name] of [[fromFlag, '--data-plane-url'], [fromEnv, 'RUDDER_DATA_PLANE_URL']]) {
+    assert.equal(result.code, 2, `${name}: exit 2; stderr: ${result.stderr}`);
+    assert.equal(result.stdout, '');
+    assert.ok(result.stderr.includes(`${name}: must not have a query ('?')`), result.stderr);
+    assert.ok(result.stderr.includes('http://user:***@127.0.0.1'), `the URL shown, redacted: ${result.stderr}`);
+    assert.ok(!result.stderr.includes('s3cret'), `no password: ${result.stderr}`);
+    assert.ok(!result.stderr.includes(KEY), `no write key: ${result.stderr}`);
+  }
+  assert.equal((await control('GET', '/_control/stats')).requests, 0, 'nothing was sent');
+});
+
 test('RUDDER_WRITE_KEY and RUDDER_DATA_PLANE_URL work, and flags win over them', async () => {
   const fromEnv = await run(['track', '--user-id', '1', '--event', 'From Env'],
     { env: { RUDDER_WRITE_KEY: KEY, RUDDER_DATA_PLANE_URL: plane.url } });
