@@ -24,6 +24,9 @@ const DEFAULTS = {
 // upload or a gzip bomb cannot exhaust the process. Beyond it: 413 without parsing.
 const READ_CAP = 64 * 1024 * 1024;
 const CONTROL_READ_CAP = 1024 * 1024;
+// What a `bodyBytes` answer is written from, one chunk at a time, so that a gigabyte-long
+// answer costs 64 KiB of memory.
+const FILLER = Buffer.alloc(64 * 1024, 'x');
 // The gateway's idle timeout: an SDK may keep one connection open and reuse it for long.
 const KEEP_ALIVE_MS = 720_000;
 
@@ -172,6 +175,7 @@ export async function startDataPlane(options = {}) {
 
   async function handleData(req, res, path, route, queryString) {
     const entry = {
+      method: req.method,
       path,
       status: 0, // stays 0 when the connection is dropped without an answer
       bytes: 0,
@@ -183,22 +187,60 @@ export async function startDataPlane(options = {}) {
       at: Date.now(),
     };
     const rule = takeRule();
-    if (rule?.delayMs) await sleep(rule.delayMs);
+    const storeFirst = rule?.storeBeforeDelay === true;
+    if (rule?.delayMs && !storeFirst) await sleep(rule.delayMs);
     // Evaluated even when a rule answers instead, so the log still says what was sent.
     const outcome = await evaluate(req, route, queryString, entry);
     const replaced = rule !== null && (rule.status !== undefined || rule.drop);
     if (!replaced && outcome.items) store(outcome.items, req);
+    // Stored, then answered late: what a client that timed out meanwhile never learns.
+    if (storeFirst) await sleep(rule.delayMs);
 
-    if (rule?.drop || rule?.dropAfterStore) {
+    if (req.socket.destroyed) {
+      // The client went away while we waited: nobody to answer (status stays 0).
+    } else if (rule?.drop || rule?.dropAfterStore) {
       req.socket.destroy();
     } else if (replaced) {
-      const extra = rule.retryAfter === undefined ? {} : { 'retry-after': String(rule.retryAfter) };
+      const extra = {};
+      if (rule.retryAfter !== undefined) extra['retry-after'] = String(rule.retryAfter);
+      if (rule.location !== undefined) extra.location = rule.location;
       entry.status = rule.status;
-      sendText(req, res, rule.status, rule.body ?? RULE_BODY[rule.status] ?? http.STATUS_CODES[rule.status] ?? 'error', extra);
+      if (rule.bodyBytes !== undefined) {
+        entry.bodyBytesSent = 0;
+        streamFiller(req, res, rule.status, rule.bodyBytes, extra, entry);
+      } else {
+        sendText(req, res, rule.status, rule.body ?? RULE_BODY[rule.status] ?? http.STATUS_CODES[rule.status] ?? 'error', extra);
+      }
     } else {
       entry.status = outcome.status;
       sendText(req, res, outcome.status, outcome.text);
     }
+    record(entry);
+  }
+
+  // A data route asked with another method than POST (GET, PUT, ...): not a data request for
+  // the rules, answered 404 as before, but logged with its method so that a test can tell it
+  // arrived (an SDK must never turn its POST into a GET, e.g. by following a redirect).
+  async function handleOtherMethod(req, res, path) {
+    const entry = {
+      method: req.method,
+      path,
+      status: 404,
+      bytes: 0,
+      decompressedBytes: 0,
+      gzip: /\bgzip\b/i.test(req.headers['content-encoding'] ?? ''),
+      events: 0,
+      authUser: basicAuthUser(req) || null,
+      contentType: req.headers['content-type'] ?? null,
+      at: Date.now(),
+    };
+    const raw = await readBody(req, READ_CAP);
+    entry.bytes = raw?.length ?? 0;
+    sendText(req, res, 404, '404 page not found');
+    record(entry);
+  }
+
+  function record(entry) {
     state.requestCount += 1;
     state.byStatus[entry.status] = (state.byStatus[entry.status] ?? 0) + 1;
     // countOnly keeps memory flat in benchmarks: no per-request log either.
@@ -255,10 +297,11 @@ export async function startDataPlane(options = {}) {
   // Validates and queues a misbehaviour rule; returns a problem description or null.
   function addRule(input) {
     if (!isPlainObject(input)) return 'expected a JSON object';
-    const known = ['count', 'status', 'body', 'retryAfter', 'delayMs', 'drop', 'dropAfterStore'];
+    const known = ['count', 'status', 'body', 'retryAfter', 'delayMs', 'drop', 'dropAfterStore',
+      'location', 'bodyBytes', 'storeBeforeDelay'];
     const unknown = Object.keys(input).filter((k) => !known.includes(k));
     if (unknown.length) return `unknown field(s): ${unknown.join(', ')}`;
-    const rule = { count: 1, delayMs: 0, drop: false, dropAfterStore: false, ...input };
+    const rule = { count: 1, delayMs: 0, drop: false, dropAfterStore: false, storeBeforeDelay: false, ...input };
     if (!Number.isInteger(rule.count) || rule.count < 1) return 'count: a whole number >= 1';
     if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 200 && rule.status <= 599)) {
       return 'status: an HTTP status 200-599';
@@ -273,6 +316,27 @@ export async function startDataPlane(options = {}) {
     }
     if (rule.dropAfterStore && (rule.drop || rule.status !== undefined)) {
       return 'dropAfterStore stores normally: it cannot be combined with drop or status';
+    }
+    if (rule.location !== undefined) {
+      if (typeof rule.location !== 'string' || rule.location === '') return 'location: a non-empty string';
+      try {
+        http.validateHeaderValue('location', rule.location);
+      } catch {
+        return 'location: must be a valid header value (no line breaks or control characters)';
+      }
+      if (!(rule.status >= 300 && rule.status <= 399) || rule.drop) {
+        return 'location: needs a 3xx status (and no drop)';
+      }
+    }
+    if (rule.bodyBytes !== undefined) {
+      if (!Number.isSafeInteger(rule.bodyBytes) || rule.bodyBytes < 0) return 'bodyBytes: a whole number >= 0';
+      if (rule.status === undefined || rule.drop) return 'bodyBytes: needs a status (and no drop)';
+      if (rule.body !== undefined) return 'bodyBytes: cannot be combined with body';
+    }
+    if (typeof rule.storeBeforeDelay !== 'boolean') return 'storeBeforeDelay: a boolean';
+    if (rule.storeBeforeDelay && !(input.delayMs > 0)) return 'storeBeforeDelay: needs a delayMs above 0';
+    if (rule.storeBeforeDelay && (rule.drop || rule.status !== undefined)) {
+      return 'storeBeforeDelay stores normally: it cannot be combined with drop or status';
     }
     state.rules.push(rule);
     return null;
@@ -306,8 +370,9 @@ export async function startDataPlane(options = {}) {
       return preflight(req, res);
     }
     const route = DATA_ROUTES.get(path);
-    if (route && req.method === 'POST') {
-      return handleData(req, res, path, route, queryString);
+    if (route) {
+      if (req.method === 'POST') return handleData(req, res, path, route, queryString);
+      return handleOtherMethod(req, res, path);
     }
     if (path === '/health' && req.method === 'GET') {
       return sendJson(req, res, 200, { server: 'UP' });
@@ -497,6 +562,33 @@ function sendText(req, res, status, text, extraHeaders = {}) {
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+// `total` bytes of 'x' as the answer body, written a chunk at a time as the client reads
+// (`entry.bodyBytesSent` counts them); stops when the client goes away (the pending 'drain'
+// then never comes).
+function streamFiller(req, res, status, total, extraHeaders, entry) {
+  res.writeHead(status, {
+    ...corsHeaders(req),
+    ...extraHeaders,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': total,
+  });
+  let left = total;
+  const write = () => {
+    while (left > 0) {
+      if (res.destroyed) return;
+      const chunk = left >= FILLER.length ? FILLER : FILLER.subarray(0, left);
+      left -= chunk.length;
+      entry.bodyBytesSent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', write);
+        return;
+      }
+    }
+    res.end();
+  };
+  write();
 }
 
 function sendJson(req, res, status, value) {

@@ -54,6 +54,7 @@ const requests = () => control('GET', '/_control/requests');
 const stats = () => control('GET', '/_control/stats');
 
 const track = (fields = {}) => ({ type: 'track', event: 'E', userId: 'u1', ...fields });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- the happy path ---------------------------------------------------------------------
 
@@ -321,11 +322,41 @@ test('keep-alive: one connection serves many requests, whatever their answers', 
   assert.equal(answers[0].keepAlive, 'timeout=720');
 });
 
-test('unknown paths and methods are 404s and not data requests', async () => {
-  assert.equal((await fetch(`${plane.url}/v1/batch`)).status, 404);
+test('unknown paths are 404s and not data requests', async () => {
   assert.equal((await send('/v2/batch', { batch: [track()] })).status, 404);
+  assert.equal((await fetch(`${plane.url}/v1/nothing`)).status, 404);
   assert.equal((await fetch(`${plane.url}/_control/nothing`)).status, 404);
   assert.equal((await stats()).requests, 0);
+});
+
+test('another method than POST on a data route: 404, logged with its method, no rule used', async () => {
+  await control('POST', '/_control/misbehave', { status: 503 });
+  const asked = [
+    ['GET', '/v1/batch'], ['HEAD', '/v1/batch'], ['PUT', '/v1/batch'], ['DELETE', '/v1/track'],
+    ['GET', '/beacon/v1/batch?writeKey=k'],
+  ];
+  for (const [method, path] of asked) {
+    const response = await fetch(plane.url + path, {
+      method,
+      headers: { authorization: basic(KEY) },
+      body: method === 'PUT' ? JSON.stringify({ batch: [track()] }) : undefined,
+    });
+    await response.arrayBuffer();
+    assert.equal(response.status, 404, `${method} ${path}`);
+  }
+  assert.equal((await send('/v1/batch', { batch: [track()] })).status, 503, 'the rule waited for a POST');
+  assert.equal((await send('/v1/batch', { batch: [track()] })).status, 200);
+  const log = await requests();
+  assert.deepEqual(log.map((r) => [r.method, r.path, r.status]), [
+    ['GET', '/v1/batch', 404], ['HEAD', '/v1/batch', 404], ['PUT', '/v1/batch', 404],
+    ['DELETE', '/v1/track', 404], ['GET', '/beacon/v1/batch', 404],
+    ['POST', '/v1/batch', 503], ['POST', '/v1/batch', 200],
+  ]);
+  assert.equal(log[0].authUser, KEY);
+  assert.ok(log[2].bytes > 0, 'the PUT body was read');
+  assert.equal(log.filter((r) => r.method === 'GET').length, 2, 'what a test asserts is zero');
+  assert.deepEqual((await stats()).byStatus, { 404: 5, 503: 1, 200: 1 });
+  assert.equal((await events()).length, 1);
 });
 
 // ---- misbehaviour -------------------------------------------------------------------------
@@ -396,8 +427,115 @@ test('misbehave: drop loses the request; dropAfterStore stores it and loses the 
   assert.deepEqual((await stats()).byStatus, { 0: 2, 200: 1 });
 });
 
+test('misbehave: location answers a 3xx with that Location header, storing nothing', async () => {
+  await control('POST', '/_control/misbehave', { status: 303, location: 'http://127.0.0.1:1/elsewhere' });
+  await control('POST', '/_control/misbehave', { status: 307, location: '/v1/batch', body: 'moved' });
+  const seen = [];
+  for (let i = 0; i < 2; i++) {
+    const response = await fetch(`${plane.url}/v1/batch`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { authorization: basic(KEY), 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [track()] }),
+    });
+    seen.push([response.status, response.headers.get('location'), await response.text()]);
+  }
+  assert.deepEqual(seen, [
+    [303, 'http://127.0.0.1:1/elsewhere', 'See Other\n'],
+    [307, '/v1/batch', 'moved\n'],
+  ]);
+  assert.equal((await events()).length, 0);
+  assert.deepEqual((await requests()).map((r) => [r.method, r.status, r.events]), [['POST', 303, 1], ['POST', 307, 1]]);
+});
+
+// Reads a streamed answer up to `limit` bytes, then goes away; resolves with what it saw.
+function readAnswer(path, body, limit) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(plane.url + path, { method: 'POST', headers: { authorization: basic(KEY) } }, (res) => {
+      let received = 0;
+      let allX = true;
+      res.on('data', (chunk) => {
+        received += chunk.length;
+        if (allX && chunk.some((byte) => byte !== 0x78)) allX = false;
+        if (received >= limit) {
+          req.destroy();
+          resolve({ status: res.statusCode, length: res.headers['content-length'], received, allX, complete: false });
+        }
+      });
+      res.on('end', () => resolve({ status: res.statusCode, length: res.headers['content-length'], received, allX, complete: true }));
+      res.on('error', () => {});
+    });
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    req.end(JSON.stringify(body));
+  });
+}
+
+test('misbehave: bodyBytes streams an answer that long; the server stops when the client goes away', async () => {
+  await control('POST', '/_control/misbehave', { status: 200, bodyBytes: 200_000 });
+  const small = await readAnswer('/v1/batch', { batch: [track()] }, Infinity);
+  assert.deepEqual(small, { status: 200, length: '200000', received: 200_000, allX: true, complete: true });
+  assert.equal((await events()).length, 0, 'a status rule stores nothing');
+
+  const GiB = 1024 ** 3;
+  await control('POST', '/_control/misbehave', { status: 500, bodyBytes: GiB });
+  const rssBefore = process.memoryUsage().rss;
+  const big = await readAnswer('/v1/batch', { batch: [track()] }, 4 * 1024 * 1024);
+  assert.equal(big.status, 500);
+  assert.equal(big.length, String(GiB), 'the whole length is announced');
+  assert.ok(big.allX && !big.complete);
+  // The client is gone: the server stops writing (the count stays put), and it never held
+  // the gigabyte (this test runs the server in its own process).
+  await sleep(200);
+  const [, streamed] = await requests();
+  await sleep(200);
+  const [, later] = await requests();
+  assert.equal(later.bodyBytesSent, streamed.bodyBytesSent, 'writing stopped');
+  assert.ok(streamed.bodyBytesSent < 64 * 1024 * 1024, `${streamed.bodyBytesSent} bytes written`);
+  assert.ok(process.memoryUsage().rss - rssBefore < 256 * 1024 * 1024, 'no gigabyte allocated');
+  assert.deepEqual((await requests()).map((r) => [r.method, r.status]), [['POST', 200], ['POST', 500]]);
+  assert.equal((await send('/v1/batch', { batch: [track()] })).status, 200, 'the server carries on');
+});
+
+test('misbehave: storeBeforeDelay stores at once and answers after delayMs', async () => {
+  await control('POST', '/_control/misbehave', { delayMs: 400, storeBeforeDelay: true });
+  const start = Date.now();
+  const answer = send('/v1/batch', { batch: [track({ messageId: 'early' }), track()] });
+  await sleep(150);
+  assert.deepEqual((await events()).map((e) => e.messageId).slice(0, 1), ['early'], 'stored before the answer');
+  assert.equal((await requests()).length, 0, 'logged once answered');
+  const { status, text } = await answer;
+  assert.deepEqual([status, text], [200, 'ok\n']);
+  assert.ok(Date.now() - start >= 390);
+  assert.deepEqual((await requests()).map((r) => [r.status, r.events]), [[200, 2]]);
+  assert.equal((await stats()).events, 2);
+});
+
+test('misbehave: storeBeforeDelay with a client that times out: stored, counted, the server unharmed', async () => {
+  await control('POST', '/_control/misbehave', { delayMs: 300, storeBeforeDelay: true });
+  const timedOut = fetch(`${plane.url}/v1/batch`, {
+    method: 'POST',
+    headers: { authorization: basic(KEY), 'content-type': 'application/json' },
+    body: JSON.stringify({ batch: [track({ messageId: 'late' })] }),
+    signal: AbortSignal.timeout(100),
+  });
+  await assert.rejects(timedOut, /TimeoutError|aborted/i);
+  await sleep(350); // past the delay: the server would answer now, to nobody
+  assert.equal((await fetch(`${plane.url}/health`)).status, 200);
+  assert.deepEqual((await events()).map((e) => e.messageId), ['late']);
+  assert.deepEqual((await requests()).map((r) => [r.method, r.status, r.events]), [['POST', 0, 1]]);
+  assert.deepEqual(await stats(), { events: 1, requests: 1, byStatus: { 0: 1 }, preflights: 0 });
+  assert.equal((await send('/v1/batch', { batch: [track()] })).status, 200);
+});
+
 test('misbehave and config reject what they do not understand; reset clears rules', async () => {
-  for (const bad of [{ count: 0 }, { status: 'x' }, { sttaus: 503 }, { dropAfterStore: true, status: 503 }, [1]]) {
+  for (const bad of [{ count: 0 }, { status: 'x' }, { sttaus: 503 }, { dropAfterStore: true, status: 503 }, [1],
+    { location: '/x' }, { status: 200, location: '/x' }, { status: 303, location: '' },
+    { status: 303, location: 'a\r\nb' }, { status: 303, location: 7 }, { status: 303, location: '/x', drop: true },
+    { bodyBytes: 10 }, { status: 200, bodyBytes: -1 }, { status: 200, bodyBytes: 1.5 },
+    { status: 200, bodyBytes: '10' }, { status: 200, bodyBytes: 10, body: 'x' },
+    { storeBeforeDelay: true }, { storeBeforeDelay: true, delayMs: 0 }, { storeBeforeDelay: 'yes', delayMs: 5 },
+    { storeBeforeDelay: true, delayMs: 5, status: 503 }, { storeBeforeDelay: true, delayMs: 5, drop: true },
+    { stroeBeforeDelay: true, delayMs: 5 }]) {
     const response = await fetch(`${plane.url}/_control/misbehave`, { method: 'POST', body: JSON.stringify(bad) });
     assert.equal(response.status, 400, JSON.stringify(bad));
   }
