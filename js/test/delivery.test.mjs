@@ -222,7 +222,7 @@ test('a redirect is a failure reported to onError, never a delivery and never a 
   await waitFor(() => errors.length === 1, 2_000, 'onError');
   assert.equal(errors[0].kind, 'http_status');
   assert.equal(errors[0].status, 303);
-  assert.match(errors[0].message, /redirect to http:\/\/127\.0\.0\.1:\d+\/elsewhere/);
+  assert.match(errors[0].message, /redirect to "http:\/\/127\.0\.0\.1:\d+\/elsewhere"/);
   const requests = await plane.requests();
   assert.deepEqual(requests.map((r) => [r.method, r.path]), [['POST', '/v1/batch']], 'no GET followed');
   assert.equal((await plane.events()).length, 0);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/iso_time.hpp"
+#include "core/text.hpp"
 
 namespace rudder::core {
 
@@ -25,7 +26,8 @@ Verdict classify(const Response& response) noexcept {
 std::string describe(const Response& r) {
   if (r.redirected || (r.status >= 300 && r.status < 400)) {
     std::string text = r.status != 0 ? "HTTP " + std::to_string(r.status) + " redirect" : "a redirect";
-    if (!r.location.empty()) text += " to " + r.location;
+    // The server's Location, quoted, with any password in it hidden, as a URL is in messages.
+    if (!r.location.empty()) text += " to " + quoted_url_for_message(r.location, {});
     return text + ": redirects are not followed (the POST would arrive as a GET without its "
                   "events); set the data plane URL to the address the data plane answers at";
   }

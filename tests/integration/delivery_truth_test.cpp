@@ -40,7 +40,7 @@ TEST_F(ClientTest, ARedirectIsReportedAsAFailureAndNeverFollowed) {
   ASSERT_EQ(errors_.errors.size(), 1u);
   EXPECT_EQ(errors_.errors[0].kind, DeliveryError::Kind::http_status);
   EXPECT_EQ(errors_.errors[0].status, 303);
-  EXPECT_NE(errors_.errors[0].message.find("redirect to " + plane_->url() + "/somewhere-else"),
+  EXPECT_NE(errors_.errors[0].message.find("redirect to \"" + plane_->url() + "/somewhere-else\""),
             std::string::npos)
       << errors_.errors[0].message;
   const json requests = plane_->requests();

@@ -713,14 +713,16 @@ TEST(Pipeline, ARedirectIsAFinalFailureNeverADelivery) {
     Pipeline p(settings_with(), 1);
     enqueue_all(p, 0, 2);
     Response moved = answer(status);
-    moved.location = "https://elsewhere.example.com/v1/batch";
+    moved.location = "https://user:secret@elsewhere.example.com/v1/batch";
     const Trace run = drive(p, {moved, answer(200)});
     ASSERT_EQ(run.attempts.size(), 1u) << status << ": not retried";
     ASSERT_EQ(run.failures.size(), 1u) << status;
     EXPECT_EQ(run.failures[0].error.kind, DeliveryError::Kind::http_status);
-    EXPECT_NE(run.failures[0].error.message.find("redirect to https://elsewhere.example.com"),
+    const std::string& message = run.failures[0].error.message;
+    EXPECT_NE(message.find("redirect to \"https://user:***@elsewhere.example.com/v1/batch\""),
               std::string::npos)
-        << run.failures[0].error.message;
+        << message;
+    EXPECT_EQ(message.find("secret"), std::string::npos) << "a password is never printed";
     EXPECT_EQ(p.stats().delivered, 0u) << status;
     EXPECT_EQ(p.stats().failed, 2u) << status;
   }
