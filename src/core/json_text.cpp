@@ -36,10 +36,15 @@ int hex4(const char* p) {
   return v;
 }
 
-// The digits of the midpoint between DBL_MAX and 2^1024: a decimal number with its leading
-// digit at 10^308 is finite as a double exactly when its digits compare below these.
+// The digits of the midpoint between DBL_MAX and 2^1024 (2^1024 - 2^970, all 309 of them:
+// any prefix would refuse the finite numbers between it and the midpoint): a decimal number
+// with its leading digit at 10^308 is finite as a double exactly when its digits compare
+// below these. The midpoint itself rounds to even, which is 2^1024: infinity.
 constexpr std::string_view kOverflowDigits =
-    "17976931348623158079372897140530341507993413271003782693617377898044";
+    "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+    "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+    "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+    "936475292719074168444365510704342711559699508093042880177904174497792";
 
 // The exponent part of a well-formed number token, `p` at its 'e' (or at `end`: none), clamped
 // far beyond any double's range so a thousand-digit exponent cannot overflow.
@@ -534,6 +539,8 @@ std::optional<double> json_text_number(std::string_view token) noexcept {
       ++scale;
     }
   }
+  // Zero stays zero whatever its exponent: 0 * pow(10, 1000) would be 0 * inf, not a number.
+  if (mantissa == 0) return negative ? -0.0 : 0.0;
   const long long exponent = exponent_of(p, end);
   const double value = static_cast<double>(mantissa) * std::pow(10.0, static_cast<double>(scale + exponent));
   return negative ? -value : value;

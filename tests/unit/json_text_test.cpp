@@ -1,6 +1,7 @@
 // rudder-analytics tests: a caller's JSON given as text is checked and written exactly as the
 // same value given as a tree would be, without building the tree.
 // Copyright the rudder-analytics authors. MIT licence.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -69,14 +70,37 @@ TEST(JsonText, RefusesNumbersThatOverflowADoubleAndKeepsTheLargestThatDoNot) {
   EXPECT_EQ(problem(R"({"x":1e309})"), "properties.x: number is not finite");
   EXPECT_EQ(problem(R"({"x":[-1E400]})"), "properties.x[0]: number is not finite");
   EXPECT_EQ(problem(R"({"x":1.7976931348623159e308})"), "properties.x: number is not finite");
-  EXPECT_EQ(problem(R"({"x":17976931348623158079372897140530341507993413271003782693617377898044e241})"),
-            "properties.x: number is not finite");  // exactly halfway: rounds to infinity
   EXPECT_EQ(written("1.7976931348623157e308"), "1.7976931348623157e308");
   EXPECT_EQ(written("179769313486231580793728971405303415079934132710037826936173778980439e240"),
             "179769313486231580793728971405303415079934132710037826936173778980439e240");
   EXPECT_EQ(written("0.0000000000000000000001e330"), "0.0000000000000000000001e330");
   EXPECT_EQ(written("1e-400"), "1e-400");
   EXPECT_EQ(written("0e999999999999999999"), "0e999999999999999999");
+}
+
+// Found by fuzzing (tests/fuzz/json_text.cpp, against nlohmann/json): the boundary is the exact
+// midpoint between DBL_MAX and 2^1024, all 309 digits of it; a number between a prefix of those
+// digits and the midpoint is finite (it rounds down to DBL_MAX) and a tree holds it.
+TEST(JsonText, OnlyNumbersFromTheMidpointAboveTheLargestDoubleAreNotFinite) {
+  const std::string midpoint =  // 2^1024 - 2^970: rounds to even, which is 2^1024
+      "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+      "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+      "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+      "936475292719074168444365510704342711559699508093042880177904174497792";
+  const std::string below_midpoint =
+      "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+      "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+      "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+      "936475292719074168444365510704342711559699508093042880177904174497791";
+  EXPECT_EQ(problem(R"({"x":)" + midpoint + "}"), "properties.x: number is not finite");
+  EXPECT_EQ(problem(R"({"x":)" + midpoint + ".000001}"), "properties.x: number is not finite");
+  for (const std::string finite :
+       {below_midpoint, below_midpoint + ".999999", midpoint.substr(0, 68) + "e241",
+        std::string("17976931348623158079372897140530341507993413271003782693617377898044") +
+            "49e239"}) {
+    EXPECT_EQ(written(finite), finite);
+    EXPECT_EQ(json::parse(finite).get<double>(), std::numeric_limits<double>::max()) << finite;
+  }
 }
 
 TEST(JsonText, RefusesMalformedJson) {
@@ -223,6 +247,35 @@ TEST(CallText, RefusalsAreWordedAsForATree) {
     EXPECT_NE(tree.error, "") << text;
     EXPECT_EQ(build_from_text(type, text).error, tree.error) << text;
   }
+}
+
+// Found by fuzzing (tests/fuzz/call_differential.cpp): ids a tree holds as unsigned
+// integers, and a zero whose exponent would overflow, read alike from text.
+TEST(CallText, IdsTakeEveryIntegerATreeHolds) {
+  for (const std::string id :
+       {"18446744073709551615", "9223372036854775808", "-9223372036854775808"}) {
+    const std::string text = R"({"userId":"u","groupId":)" + id + "}";
+    const Outcome from_text = build_from_text(MessageType::group, text);
+    EXPECT_EQ(from_text.error, "") << text;
+    EXPECT_EQ(json::parse(from_text.event)["groupId"], id);
+    EXPECT_EQ(from_text.event, build_from_tree(MessageType::group, text).event);
+  }
+  for (const std::string id : {"18446744073709551616", "-9223372036854775809", "1e3"}) {
+    const std::string text = R"({"userId":"u","groupId":)" + id + "}";
+    const std::string error = build_from_text(MessageType::group, text).error;
+    EXPECT_EQ(error, "groupId: must be a string or an integer, not number") << text;
+    EXPECT_EQ(error, build_from_tree(MessageType::group, text).error) << text;
+  }
+}
+
+TEST(CallText, ZeroIsZeroWhateverItsExponent) {
+  EXPECT_EQ(json_text_number("0e999999"), 0.0);
+  EXPECT_EQ(json_text_number("-0.000e3900"), 0.0);
+  const std::string text = R"({"userId":"u","event":"E","timestamp":-0e3900})";
+  const Outcome from_text = build_from_text(MessageType::track, text);
+  EXPECT_EQ(from_text.error, "");
+  EXPECT_EQ(json::parse(from_text.event)["timestamp"], "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(from_text.event, build_from_tree(MessageType::track, text).event);
 }
 
 // A tree cannot even hold this (nlohmann's parser refuses it); the text names where it is.
