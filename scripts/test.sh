@@ -35,3 +35,6 @@ echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DRUDDER_SANITIZE=ON -DRUDDER_BUILD_TOOLS=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== fuzzing: each libFuzzer target for 60 s (clang, ASan + UBSan)"
+./scripts/fuzz.sh 60
