@@ -526,6 +526,7 @@ std::optional<double> json_text_number(std::string_view token) noexcept {
   int used = 0;
   long long scale = 0;  // power of ten the mantissa's last digit stands for
   bool fraction = false;
+  int first_dropped = -1;  // the first digit past the 17 kept, which rounds them
   for (; p < end && (is_digit(*p) || *p == '.'); ++p) {
     if (*p == '.') {
       fraction = true;
@@ -535,14 +536,21 @@ std::optional<double> json_text_number(std::string_view token) noexcept {
       mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
       if (mantissa != 0) ++used;
       if (fraction) --scale;
-    } else if (!fraction) {
-      ++scale;
+    } else {
+      if (first_dropped < 0) first_dropped = *p - '0';
+      if (!fraction) ++scale;
     }
   }
+  // Rounded, not cut: 120257.99999999999999999 is 120258, as a tree's parser reads it.
+  if (first_dropped >= 5) ++mantissa;
   // Zero stays zero whatever its exponent: 0 * pow(10, 1000) would be 0 * inf, not a number.
   if (mantissa == 0) return negative ? -0.0 : 0.0;
-  const long long exponent = exponent_of(p, end);
-  const double value = static_cast<double>(mantissa) * std::pow(10.0, static_cast<double>(scale + exponent));
+  const long long power = scale + exponent_of(p, end);
+  // Powers of ten up to 10^22 are exact doubles: dividing by one rounds once, where
+  // multiplying by an inexact 10^-n would round twice.
+  const double value = power < 0 && power >= -22
+                           ? static_cast<double>(mantissa) / std::pow(10.0, static_cast<double>(-power))
+                           : static_cast<double>(mantissa) * std::pow(10.0, static_cast<double>(power));
   return negative ? -value : value;
 }
 

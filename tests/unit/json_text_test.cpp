@@ -217,6 +217,18 @@ TEST(CallText, EveryCallBuildsTheSameEventAsFromATree) {
   }
 }
 
+TEST(CallText, NumbersWithMoreThan17DigitsRoundAsATreesParserDoes) {
+  // Cutting the digits past the 17th (instead of rounding) put this timestamp 1 ms early.
+  for (const std::string ms : {"120257.99999999999999999999", "1704164645006.4999999999999999",
+                               "1704164645006.5000000000000001", "0.99999999999999999999"}) {
+    const std::string text = R"({"userId":"u","event":"E","timestamp":)" + ms + "}";
+    const Outcome tree = build_from_tree(MessageType::track, text);
+    const Outcome from_text = build_from_text(MessageType::track, text);
+    ASSERT_EQ(from_text.error, tree.error) << text;
+    EXPECT_EQ(json::parse(from_text.event)["timestamp"], json::parse(tree.event)["timestamp"]) << text;
+  }
+}
+
 TEST(CallText, RefusalsAreWordedAsForATree) {
   const std::vector<std::pair<MessageType, std::string>> calls = {
       {MessageType::track, R"({"event":"E"})"},
