@@ -80,11 +80,8 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_close(double timeout_ms) {
 EMSCRIPTEN_KEEPALIVE const char* rudder_stats() {
   return out(rudder::core::stats_json(g_client->stats()));
 }
-EMSCRIPTEN_KEEPALIVE const char* rudder_beacon_url() { return g_beacon_url.c_str(); }
-EMSCRIPTEN_KEEPALIVE const char* rudder_beacon_body(unsigned max_bytes) {
-  return out(g_client->beacon_body(max_bytes));
-}
-EMSCRIPTEN_KEEPALIVE void rudder_beacon_commit() { g_client->commit_beacon(); }
+/// The page is being hidden or unloaded: what is queued goes to rudderHost.beacon().
+EMSCRIPTEN_KEEPALIVE void rudder_unload() { g_client->unload(g_beacon_url); }
 
 /// The answer to rudderHost.gzip(): `data` (malloc'd by the glue, freed by it afterwards)
 /// holds the compressed body; `ok` 0 means compression failed.

@@ -10,9 +10,6 @@ import { post } from './transport.mjs';
 
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
 const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload'];
-// navigator.sendBeacon refuses bodies over 64 KiB (and Chromium counts every beacon still
-// out against that); pieces stay under 64 KB.
-const BEACON_PIECE_BYTES = 64_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
 const ENCODER = new TextEncoder();
@@ -100,7 +97,6 @@ export class Analytics {
   #gzip = null;
   #settling = new Map();  // ticket -> resolve, for flush() and close() promises
   #closing = null;        // close()'s promise
-  #beaconUrl = '';
   #removeUnloadHooks = () => {};
 
   /** Use `await Analytics.create(settings)`: the module must load first. */
@@ -136,7 +132,6 @@ export class Analytics {
     const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1]));
     if (problem !== '') throw problem[0] === 'R' ? new RangeError(problem.slice(1)) : new TypeError(problem.slice(1));
     analytics.#bridge = bridge;
-    analytics.#beaconUrl = bridge.read(bridge.m._rudder_beacon_url());
     if (beaconOnUnload) analytics.#hookUnload();
     return analytics;
   }
@@ -216,6 +211,8 @@ export class Analytics {
             token, a.status, flags, pointer, parts[0].byteLength, parts[1].byteLength, parts[2].byteLength, parts[3].byteLength));
         });
       },
+      beacon: (urlPointer, urlLength, bodyPointer, bodyLength) => navigator.sendBeacon(
+        this.#bridge.readLength(urlPointer, urlLength), this.#bridge.readLength(bodyPointer, bodyLength)),
       report: (errorPointer, errorLength, eventsPointer, eventsLength) => {
         const error = new DeliveryError(JSON.parse(this.#bridge.readLength(errorPointer, errorLength)));
         const events = JSON.parse(this.#bridge.readLength(eventsPointer, eventsLength));
@@ -247,29 +244,15 @@ export class Analytics {
         typeof navigator?.sendBeacon !== 'function') {
       return;
     }
-    const onPageHide = () => this.#sendQueuedByBeacon();
-    const onVisibility = () => { if (document.visibilityState === 'hidden') this.#sendQueuedByBeacon(); };
+    // The tab may be gone before a request could be answered: the core hands what is queued
+    // to the browser's beacon queue, which outlives the page (see Driver::unload).
+    const onPageHide = () => this.#bridge.m._rudder_unload();
+    const onVisibility = () => { if (document.visibilityState === 'hidden') this.#bridge.m._rudder_unload(); };
     addEventListener('pagehide', onPageHide);
     document.addEventListener('visibilitychange', onVisibility);
     this.#removeUnloadHooks = () => {
       removeEventListener('pagehide', onPageHide);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }
-
-  // Page unload: the tab may be gone before a request could be answered, so what is still
-  // queued goes to the browser's beacon queue, which outlives the page. Pieces leave the core
-  // only once the browser accepted them. Chromium takes at most 64 KiB of beacons in flight;
-  // what it refuses is sent at once as ordinary requests, which finish if the page lives on
-  // (a hidden tab usually does) and are retried as usual.
-  #sendQueuedByBeacon() {
-    const bridge = this.#bridge;
-    for (;;) {
-      const body = bridge.read(bridge.m._rudder_beacon_body(BEACON_PIECE_BYTES));
-      if (body === '') return;
-      if (!navigator.sendBeacon(this.#beaconUrl, body)) break;
-      bridge.m._rudder_beacon_commit();
-    }
-    bridge.m._rudder_flush();
   }
 }

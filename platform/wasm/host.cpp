@@ -19,6 +19,9 @@ EM_JS(void, js_send, (unsigned token, const char* url, unsigned url_length,
                             HEAPU8.slice(body, body + body_length), gzipped !== 0, timeout_ms,
                             max_answer_bytes);
 });
+EM_JS(int, js_beacon, (const char* url, unsigned url_length, const char* body, unsigned body_length), {
+  return Module['rudderHost'].beacon(url, url_length, body, body_length) ? 1 : 0;
+});
 EM_JS(void, js_report, (const char* error, unsigned error_length, const char* events,
                         unsigned events_length), {
   Module['rudderHost'].report(error, error_length, events, events_length);
@@ -45,6 +48,11 @@ void send(std::uint32_t token, const HttpRequest& r) {
           static_cast<unsigned>(r.authorization.size()), r.body.data(),
           static_cast<unsigned>(r.body.size()), r.gzipped ? 1 : 0,
           static_cast<double>(r.timeout.count()), static_cast<double>(r.max_answer_bytes));
+}
+
+bool beacon(std::string_view url, std::string_view body) {
+  return js_beacon(url.data(), static_cast<unsigned>(url.size()), body.data(),
+                   static_cast<unsigned>(body.size())) != 0;
 }
 
 void report(std::string_view error_json, std::string_view events_json) {

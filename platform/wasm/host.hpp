@@ -26,6 +26,9 @@ void gzip(std::uint32_t token, std::string_view bytes);
 /// answer read); the answer comes later through rudder_answered(token, ...).
 void send(std::uint32_t token, const HttpRequest& request);
 
+/// navigator.sendBeacon(url, body) now: true when the browser took the body.
+bool beacon(std::string_view url, std::string_view body);
+
 /// Hands events given up on to the user's onError: `error_json` is {kind, status, body,
 /// message, attempts}, `events_json` a JSON array of the events as sent.
 void report(std::string_view error_json, std::string_view events_json);

@@ -65,6 +65,10 @@ std::uint64_t WasmClient::close(double timeout_ms) {
   return close_ticket_;
 }
 
+void WasmClient::unload(const std::string& beacon_url) {
+  driver_.unload([&beacon_url](std::string_view body) { return host::beacon(beacon_url, body); });
+}
+
 void WasmClient::send(HttpRequest request, Transport::Done done) {
   const std::uint32_t token = ++next_token_;
   sends_.emplace(token, std::move(done));

@@ -37,8 +37,8 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   /// host::settled(ticket, result) follows either way.
   std::uint64_t close(double timeout_ms);
 
-  std::string beacon_body(std::size_t max_bytes) { return driver_.beacon_body(max_bytes); }
-  void commit_beacon() { driver_.commit_beacon(); }
+  /// Page unload: what is queued goes to the host's navigator.sendBeacon (see Driver::unload).
+  void unload(const std::string& beacon_url);
 
   /// The host's answers, by the token it was given.
   void gzipped(std::uint32_t token, std::optional<std::string> bytes);

@@ -413,6 +413,19 @@ void Driver::give_up() {
   check_settled();
 }
 
+void Driver::unload(const std::function<bool(std::string_view body)>& beacon) {
+  for (;;) {
+    const std::string body = beacon_body(kBeaconBodyBytes);
+    if (body.empty()) return;  // everything went
+    if (!beacon(body)) break;
+    commit_beacon();
+  }
+  // The browser's beacon quota is full: the rest goes now, while the page may still live.
+  // The ticket is nobody's to wait for; it is forgotten when it settles (see end_flush).
+  begin_flush();
+  pump();
+}
+
 std::string Driver::beacon_body(std::size_t max_body_bytes) {
   Guard guard(host_);
   return pipeline_.beacon_body(max_body_bytes, host_.unix_ms());

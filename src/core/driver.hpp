@@ -40,6 +40,10 @@ inline constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
 /// is within what clock correction over a network is good for anyway.
 inline constexpr std::int64_t kPreparedBodyMaxAgeMs = 1000;
 
+/// navigator.sendBeacon refuses bodies over 64 KiB, and Chromium counts every beacon still in
+/// flight against that: pieces stay under 64 KB.
+inline constexpr std::size_t kBeaconBodyBytes = 64'000;
+
 /// "No deadline" for DriverHost::wake_at.
 inline constexpr std::int64_t kNoWake = std::numeric_limits<std::int64_t>::max();
 
@@ -150,9 +154,14 @@ class Driver {
   /// Stops delivery for good: the request out (if any) no longer counts, and everything not
   /// delivered is reported (unknown_outcome or unsent_at_shutdown) and counted.
   void give_up();
-  /// Page unload: the next body of at most `max_body_bytes` for navigator.sendBeacon, holding
-  /// the oldest undelivered events; empty when nothing is pending. Nothing leaves until
-  /// commit_beacon(), which says the browser took it.
+  /// Page unload (browsers): hands the oldest undelivered events, in order, to `beacon` in
+  /// bodies of at most kBeaconBodyBytes, for navigator.sendBeacon, which sends them even after
+  /// the page is gone. `beacon` returns whether the browser took the body; what it took leaves
+  /// the queue (Stats::beaconed). Once it refuses one (Chromium takes 64 KiB in flight at most),
+  /// the rest is flushed at once as ordinary requests, which complete if the page lives on.
+  void unload(const std::function<bool(std::string_view body)>& beacon);
+  /// The two steps of unload(), for tests: the next body (empty when nothing is pending), and
+  /// the word that the browser took it.
   std::string beacon_body(std::size_t max_body_bytes);
   void commit_beacon();
   /// In a forked child, with the host's lock held: forgets the parent's events, counters and

@@ -544,4 +544,43 @@ TEST(Driver, ABeaconRefusedAfterAPartialBatchLosesAndRepeatsNothing) {
   EXPECT_TRUE(r.ok());
 }
 
+TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
+  Rig rig(config_with(100));
+  const std::string filler(20'000, 'x');
+  for (int i = 0; i < 10; ++i) {
+    MessageFields f;
+    f.type = MessageType::track;
+    f.user_id = "u";
+    f.event = "E";
+    const std::string id = "m" + std::to_string(i);
+    f.message_id = id;
+    const json properties = {{"filler", filler}};
+    f.properties = &properties;
+    ASSERT_EQ(rig.driver.call(f, rig.rng).status, Status::accepted);
+  }
+  rig.driver.pump();
+  EXPECT_TRUE(rig.transport.sent.empty()) << "waiting for upload_interval";
+  std::vector<std::size_t> pieces;
+  rig.driver.unload([&pieces](std::string_view body) {
+    EXPECT_LE(body.size(), rudder::core::kBeaconBodyBytes);
+    pieces.push_back(json::parse(body).at("batch").size());
+    return pieces.size() == 1;  // the quota takes one piece, then refuses
+  });
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_EQ(rig.driver.stats().beaconed, pieces[0]);
+  ASSERT_EQ(rig.transport.sent.size(), 1u) << "the rest went at once, without upload_interval";
+  EXPECT_EQ(rig.transport.sent[0].ids().front(), "m" + std::to_string(pieces[0]));
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.driver.stats().beaconed + rig.driver.stats().delivered, 10u);
+  EXPECT_EQ(rig.driver.stats().pending, 0u);
+}
+
+TEST(Driver, UnloadWithNothingQueuedBeaconsNothing) {
+  Rig rig;
+  int calls = 0;
+  rig.driver.unload([&calls](std::string_view) { return ++calls > 0; });
+  EXPECT_EQ(calls, 0);
+  EXPECT_TRUE(rig.transport.sent.empty());
+}
+
 }  // namespace
