@@ -17,11 +17,11 @@ namespace rudder {
 /// One POST of a batch body. The views point into the client's settings and stay valid until
 /// the transport calls `done`; `body` is the transport's to keep or move.
 struct HttpRequest {
-  std::string_view url;            ///< the batch endpoint, e.g. "https://host/v1/batch"
-  std::string_view authorization;  ///< the Authorization header's value ("Basic ...")
-  std::string_view user_agent;     ///< the User-Agent header's value
-  std::string body;                ///< JSON, gzip-compressed when `gzipped`
-  bool gzipped = false;            ///< send "Content-Encoding: gzip"
+  std::string_view url;                       ///< the batch endpoint, e.g. "https://host/v1/batch"
+  std::string_view authorization;             ///< the Authorization header's value ("Basic ...")
+  std::string_view user_agent;                ///< the User-Agent header's value
+  std::string body;                           ///< JSON, gzip-compressed when `gzipped`
+  bool gzipped = false;                       ///< send "Content-Encoding: gzip"
   std::chrono::milliseconds timeout{15'000};  ///< give up on an answer after this long
   /// Keep at most this many bytes of the answer's body, and stop reading past them: a data
   /// plane's answers are one short line, and a proxy's error page must not fill memory.

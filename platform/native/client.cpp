@@ -168,10 +168,10 @@ class Client::Impl final : public native::ForkAware, public core::DriverHost {
 
   std::mutex mu_;  // the driver's lock
   std::mutex wait_mu_;
-  std::condition_variable worker_cv_;   // wakes the worker: work arrived, flush, shutdown
-  std::condition_variable settled_cv_;  // wakes flush(): a ticket settled
-  bool wake_pending_ = false;           // guarded by wait_mu_
-  std::set<std::uint64_t> settled_;     // settled tickets not yet collected; by wait_mu_
+  std::condition_variable worker_cv_;     // wakes the worker: work arrived, flush, shutdown
+  std::condition_variable settled_cv_;    // wakes flush(): a ticket settled
+  bool wake_pending_ = false;             // guarded by wait_mu_
+  std::set<std::uint64_t> settled_;       // settled tickets not yet collected; by wait_mu_
   std::int64_t wake_at_ = core::kNoWake;  // the driving context's
 
   std::atomic<bool> abort_{false};  // the worker must stop now, mid-request if need be
@@ -188,7 +188,8 @@ class Client::Impl final : public native::ForkAware, public core::DriverHost {
   std::unique_ptr<core::Driver> driver_;
 };
 
-Client::Impl::Impl(Config config) : config_(std::move(config)), log_(config_.logger, config_.debug) {
+Client::Impl::Impl(Config config)
+    : config_(std::move(config)), log_(config_.logger, config_.debug) {
   if (const std::string problem = config_.validate(); !problem.empty()) {
     throw std::invalid_argument("rudder::Client: " + problem);
   }

@@ -2,13 +2,12 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "native/curl_transport.hpp"
 
+#include <curl/curl.h>
 #include <strings.h>
 
 #include <algorithm>
 #include <mutex>
 #include <string_view>
-
-#include <curl/curl.h>
 
 namespace rudder::native {
 namespace {
@@ -101,7 +100,8 @@ void CurlTransport::send(HttpRequest request, Done done) {
   headers_ = curl_slist_append(nullptr, "Content-Type: application/json");
   // No "Expect: 100-continue": it costs a round trip per request for bodies over 1 KiB.
   headers_ = curl_slist_append(headers_, "Expect:");
-  headers_ = curl_slist_append(headers_, ("Authorization: " + std::string(request_.authorization)).c_str());
+  headers_ = curl_slist_append(headers_,
+                               ("Authorization: " + std::string(request_.authorization)).c_str());
   if (request_.gzipped) headers_ = curl_slist_append(headers_, "Content-Encoding: gzip");
 
   CURL* curl = static_cast<CURL*>(curl_);
@@ -111,7 +111,8 @@ void CurlTransport::send(HttpRequest request, Done done) {
   curl_easy_setopt(curl, CURLOPT_URL, std::string(request_.url).c_str());
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request_.body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(request_.body.size()));
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, std::string(request_.user_agent).c_str());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);

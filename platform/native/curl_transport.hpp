@@ -40,7 +40,7 @@ class CurlTransport final : public Transport {
   /// connection, and a TLS close from the child would end it under the parent's feet.
   void abandon_after_fork() noexcept;
 
- /// Where libcurl writes the answer's body, and where it stops.
+  /// Where libcurl writes the answer's body, and where it stops.
   struct BodySink {
     std::string* body = nullptr;
     std::size_t cap = 0;
@@ -62,7 +62,7 @@ class CurlTransport final : public Transport {
   curl_slist* headers_ = nullptr;
   bool answer_capped_ = false;  // stopped reading at max_answer_bytes
   BodySink body_sink_;
-  char error_[256] = {};        // CURLOPT_ERRORBUFFER
+  char error_[256] = {};  // CURLOPT_ERRORBUFFER
 };
 
 }  // namespace rudder::native

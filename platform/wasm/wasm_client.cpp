@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "core/stats_json.hpp"
-#include "core/text.hpp"
 #include "wasm/host.hpp"
 
 namespace rudder::wasm {

@@ -66,10 +66,10 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   std::map<std::uint32_t, Transport::Done> sends_;
   std::map<std::uint32_t, core::Compressor::Done> compressions_;
   std::uint64_t close_ticket_ = 0;
-  bool closing_ = false;        // inside close()'s begin_flush()
+  bool closing_ = false;  // inside close()'s begin_flush()
   bool close_settled_ = false;
-  Timer wake_timer_;   // upload_interval and back-off deadlines
-  Timer close_timer_;  // close()'s timeout
+  Timer wake_timer_;     // upload_interval and back-off deadlines
+  Timer close_timer_;    // close()'s timeout
   core::Driver driver_;  // last: it may call the members above from its constructor
 };
 

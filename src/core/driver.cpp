@@ -27,7 +27,8 @@ class Guard {
 // order (only the oldest batch is ever sent; split halves and beacon pieces keep the order),
 // so once this reaches the count queued when a flush began, every event before it is settled.
 std::uint64_t settled_events(const Stats& s) {
-  return s.delivered + s.failed + s.unknown + s.beaconed + s.dropped_for(DropReason::unsent_at_shutdown);
+  return s.delivered + s.failed + s.unknown + s.beaconed +
+         s.dropped_for(DropReason::unsent_at_shutdown);
 }
 
 const char* const kClosedMessage = "client: is shut down (shutdown() or close() was called)";
@@ -41,8 +42,8 @@ DriverSettings driver_settings(const Config& config, Naming naming, std::string_
   pipeline.max_batch_bytes = std::min(config.max_batch_bytes, kGatewayMaxBodyBytes);
   pipeline.upload_interval_ms = static_cast<std::int64_t>(config.upload_interval.count());
   pipeline.max_retries = config.max_retries;
-  DriverSettings s{pipeline,
-                   BuildSettings(config.max_message_bytes, config.channel, library_name, kLibraryVersion)};
+  DriverSettings s{pipeline, BuildSettings(config.max_message_bytes, config.channel, library_name,
+                                           kLibraryVersion)};
   s.url = batch_endpoint(config.data_plane_url);
   s.authorization = basic_authorization(config.write_key);
   s.user_agent = std::string(library_name) + "/" + kLibraryVersion;
@@ -84,7 +85,8 @@ CallOutcome Driver::refuse_closed() {
 CallOutcome Driver::refuse_invalid(MessageType type, const FieldError& error) {
   count_invalid();
   std::string text = error.to_string();
-  if (settings_.debug) host_.log(LogLevel::debug, std::string(type_name(type)) + " refused: " + text);
+  if (settings_.debug)
+    host_.log(LogLevel::debug, std::string(type_name(type)) + " refused: " + text);
   return {Status::invalid, std::move(text), error.kind == FieldError::Kind::out_of_range};
 }
 
@@ -99,7 +101,8 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   if (built.error) return refuse_invalid(fields.type, *built.error);
   if (!settings_.send) {
     if (settings_.debug) {
-      host_.log(LogLevel::debug, "send=false, built: " + built.event.complete_json(host_.unix_ms()));
+      host_.log(LogLevel::debug,
+                "send=false, built: " + built.event.complete_json(host_.unix_ms()));
     }
     return {Status::accepted, std::move(built.message_id), false};
   }
@@ -118,8 +121,8 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
     queue_full_logged_ = full;
   }
   if (outcome == Pipeline::Enqueued::queue_full) {
-    const std::string limit =
-        "(" + setting("max_queue_size") + " " + std::to_string(settings_.pipeline.max_queue_size) + ")";
+    const std::string limit = "(" + setting("max_queue_size") + " " +
+                              std::to_string(settings_.pipeline.max_queue_size) + ")";
     if (warn) host_.log(LogLevel::warning, "queue is full " + limit + "; dropping events");
     return {Status::queue_full, "queue: is full " + limit, false};
   }
@@ -339,11 +342,12 @@ void Driver::send_current() {
   request.timeout = settings_.timeout;
   request.max_answer_bytes = kMaxAnswerBytes;
   if (settings_.debug) {
-    host_.log(LogLevel::debug,
-              "sending " + std::to_string(current_events_) + " events, " +
-                  std::to_string(plain_size) + " bytes" +
-                  (request.gzipped ? " (" + std::to_string(request.body.size()) + " gzipped)" : "") +
-                  ", attempt " + std::to_string(current_attempt_));
+    host_.log(
+        LogLevel::debug,
+        "sending " + std::to_string(current_events_) + " events, " + std::to_string(plain_size) +
+            " bytes" +
+            (request.gzipped ? " (" + std::to_string(request.body.size()) + " gzipped)" : "") +
+            ", attempt " + std::to_string(current_attempt_));
   }
   const std::uint64_t token = send_token_;
   transport_.send(std::move(request),
@@ -370,9 +374,9 @@ void Driver::answered(std::uint64_t token, HttpResponse response) {
   if (token != send_token_ || stage_ != Stage::sending || stopped_) return;  // given up on
   stage_ = Stage::idle;
   if (settings_.debug) {
-    host_.log(LogLevel::debug, "answer: " + (response.status != 0 || response.redirected
-                                                 ? describe(response)
-                                                 : response.network_error));
+    host_.log(LogLevel::debug,
+              "answer: " + (response.status != 0 || response.redirected ? describe(response)
+                                                                        : response.network_error));
   }
   std::optional<Failure> failure;
   std::vector<EncodedEvent> spent;

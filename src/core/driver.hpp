@@ -13,12 +13,11 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/message.hpp"
 #include "core/pipeline.hpp"
@@ -96,7 +95,7 @@ struct DriverSettings {
   bool send = true;
   bool gzip = true;
   bool debug = false;
-  Naming naming = Naming::cpp;    ///< how messages name settings
+  Naming naming = Naming::cpp;       ///< how messages name settings
   bool batch_bytes_clamped = false;  ///< max_batch_bytes was above the gateway's limit
 };
 
@@ -173,10 +172,10 @@ class Driver {
   // A request body for one batch.
   struct Body {
     std::uint64_t batch_id = 0;
-    std::string plain;     // as built
-    std::string bytes;     // what goes on the wire: gzip of plain, or plain
+    std::string plain;  // as built
+    std::string bytes;  // what goes on the wire: gzip of plain, or plain
     bool gzipped = false;
-    bool ready = false;    // compressed (or needing no compression)
+    bool ready = false;         // compressed (or needing no compression)
     std::int64_t built_at = 0;  // monotonic ms: its sentAt says this moment
   };
   struct Ticket {
@@ -216,8 +215,8 @@ class Driver {
 
   // The driving context's own.
   Stage stage_ = Stage::idle;
-  Body current_;                 // the body being compressed or sent
-  std::optional<Body> prepared_; // the next batch, built while the current one is out
+  Body current_;                     // the body being compressed or sent
+  std::optional<Body> prepared_;     // the next batch, built while the current one is out
   std::uint64_t token_ = 0;          // last token handed out
   std::uint64_t send_token_ = 0;     // the current body's; an older one's completion is stale
   std::uint64_t prepare_token_ = 0;  // the prepared body's compression

@@ -26,10 +26,14 @@ void close_object(std::string& out, char close) {
 
 const char* to_string(DeliveryError::Kind kind) noexcept {
   switch (kind) {
-    case DeliveryError::Kind::http_status: return "http_status";
-    case DeliveryError::Kind::network: return "network";
-    case DeliveryError::Kind::unknown_outcome: return "unknown_outcome";
-    case DeliveryError::Kind::unsent_at_shutdown: return "unsent_at_shutdown";
+    case DeliveryError::Kind::http_status:
+      return "http_status";
+    case DeliveryError::Kind::network:
+      return "network";
+    case DeliveryError::Kind::unknown_outcome:
+      return "unknown_outcome";
+    case DeliveryError::Kind::unsent_at_shutdown:
+      return "unsent_at_shutdown";
   }
   return "unknown_outcome";
 }

@@ -3,6 +3,8 @@
 // sync_mode flush beside a call waiting out Retry-After, times at the ends of the calendar,
 // and transports supplied by the user.
 // Copyright the rudder-analytics authors. MIT licence.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -10,8 +12,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "client_fixture.hpp"
 
@@ -29,9 +29,8 @@ long resident_kib() {
 }
 
 TEST_F(ClientTest, ARedirectIsReportedAsAFailureAndNeverFollowed) {
-  plane_->misbehave({{"count", 1},
-                     {"status", 303},
-                     {"location", plane_->url() + "/somewhere-else"}});
+  plane_->misbehave(
+      {{"count", 1}, {"status", 303}, {"location", plane_->url() + "/somewhere-else"}});
   Client client(config());
   ASSERT_TRUE(client.track("u", "E"));
   const FlushResult r = client.flush(10s);
@@ -156,11 +155,12 @@ TEST_F(ClientTest, TimestampsAcrossTheWholeCalendarArriveExactly) {
   const std::vector<std::string> times = {"0001-01-01T00:00:00.000Z", "1600-02-29T12:00:00.000Z",
                                           "2300-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"};
   for (const auto& t : times) {
-    const Result r = client.submit({{"type", "track"}, {"userId", "u"}, {"event", t}, {"timestamp", t}});
+    const Result r =
+        client.submit({{"type", "track"}, {"userId", "u"}, {"event", t}, {"timestamp", t}});
     ASSERT_TRUE(r) << t << ": " << r.error;
   }
-  const Result outside =
-      client.submit({{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"timestamp", "10000-01-01T00:00:00Z"}});
+  const Result outside = client.submit(
+      {{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"timestamp", "10000-01-01T00:00:00Z"}});
   EXPECT_EQ(outside.status, Status::invalid);
   EXPECT_EQ(outside.error.rfind("timestamp: ", 0), 0u) << outside.error;
   ASSERT_TRUE(client.flush(10s));

@@ -2,17 +2,18 @@
 // transport and a fake compressor, each either answering at once (as a blocking transport or
 // libdeflate does) or later (as fetch and the browser's gzip do). Built natively and as wasm.
 // Copyright the rudder-analytics authors. MIT licence.
+#include "core/driver.hpp"
+
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "core/driver.hpp"
 #include "rudder/analytics.hpp"
 
 namespace {
@@ -248,10 +249,12 @@ TEST(Driver, InvalidCallsAreRefusedByFieldCountedAndNeverSent) {
   const CallOutcome missing = rig.driver.call(f, rig.rng);
   EXPECT_EQ(missing.status, Status::invalid);
   EXPECT_EQ(missing.text, "event: is required");
-  const CallOutcome bad_text = rig.driver.call_text(MessageType::track, R"({"userId":"u"})", rig.rng);
+  const CallOutcome bad_text =
+      rig.driver.call_text(MessageType::track, R"({"userId":"u"})", rig.rng);
   EXPECT_EQ(bad_text.status, Status::invalid);
   EXPECT_EQ(bad_text.text, "event: is required");
-  const CallOutcome bad_tree = rig.driver.call_json(json{{"type", "track"}, {"userId", "u"}}, rig.rng);
+  const CallOutcome bad_tree =
+      rig.driver.call_json(json{{"type", "track"}, {"userId", "u"}}, rig.rng);
   EXPECT_EQ(bad_tree.text, "event: is required");
   rig.driver.count_invalid();
   rig.driver.pump();
@@ -266,7 +269,8 @@ TEST(Driver, OutOfRangeValuesAreTellableFromOtherRefusals) {
       MessageType::track, R"({"userId":"u","event":"E","timestamp":1e300})", rig.rng);
   EXPECT_EQ(r.status, Status::invalid);
   EXPECT_TRUE(r.range_error) << r.text;
-  const CallOutcome t = rig.driver.call_text(MessageType::track, R"({"userId":"u","event":7})", rig.rng);
+  const CallOutcome t =
+      rig.driver.call_text(MessageType::track, R"({"userId":"u","event":7})", rig.rng);
   EXPECT_FALSE(t.range_error) << t.text;
 }
 
@@ -276,7 +280,8 @@ TEST(Driver, AfterCloseCallsAreRefusedAndCounted) {
   const CallOutcome r = rig.track("late");
   EXPECT_EQ(r.status, Status::shut_down);
   EXPECT_EQ(r.text, "client: is shut down (shutdown() or close() was called)");
-  EXPECT_EQ(rig.driver.call_text(MessageType::track, "not json", rig.rng).status, Status::shut_down);
+  EXPECT_EQ(rig.driver.call_text(MessageType::track, "not json", rig.rng).status,
+            Status::shut_down);
   EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::shut_down), 2u);
 }
 
@@ -339,10 +344,10 @@ TEST(Driver, TheNextBodyIsBuiltAndCompressedWhileARequestIsOut) {
 
 TEST(Driver, ABodyPreparedAheadIsNeverSentForTheHalvesOfASplitBatch) {
   Rig rig(config_with(4));
-  rig.track_all(0, 4);  // A = m0-m3 out
-  rig.track_all(4, 4);  // B = m4-m7 full meanwhile
+  rig.track_all(0, 4);                                   // A = m0-m3 out
+  rig.track_all(4, 4);                                   // B = m4-m7 full meanwhile
   rig.transport.answer(ScriptedTransport::status(200));  // A done; B out
-  rig.track_all(8, 4);  // C = m8-m11, prepared while B is out
+  rig.track_all(8, 4);                                   // C = m8-m11, prepared while B is out
   rig.transport.answer(ScriptedTransport::status(413));  // B split: m4-m5, m6-m7
   rig.transport.answer(ScriptedTransport::status(200));
   rig.transport.answer(ScriptedTransport::status(200));
