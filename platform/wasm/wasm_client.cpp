@@ -70,30 +70,39 @@ void WasmClient::unload(const std::string& beacon_url) {
 
 void WasmClient::send(HttpRequest request, Transport::Done done) {
   const std::uint32_t token = ++next_token_;
-  sends_.emplace(token, std::move(done));
+  sends_.emplace_back(token, std::move(done));
   host::send(token, request);
 }
 
 void WasmClient::compress(std::string_view plain, core::Compressor::Done done) {
   const std::uint32_t token = ++next_token_;
-  compressions_.emplace(token, std::move(done));
+  compressions_.emplace_back(token, std::move(done));
   host::gzip(token, plain);
 }
 
+namespace {
+
+// Takes the callback waiting for `token` out of `pending`; empty when there is none.
+template <typename Done>
+Done take(std::vector<std::pair<std::uint32_t, Done>>& pending, std::uint32_t token) {
+  for (auto it = pending.begin(); it != pending.end(); ++it) {
+    if (it->first == token) {
+      Done done = std::move(it->second);
+      pending.erase(it);
+      return done;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void WasmClient::gzipped(std::uint32_t token, std::optional<std::string> bytes) {
-  const auto it = compressions_.find(token);
-  if (it == compressions_.end()) return;
-  core::Compressor::Done done = std::move(it->second);
-  compressions_.erase(it);
-  done(std::move(bytes));
+  if (core::Compressor::Done done = take(compressions_, token)) done(std::move(bytes));
 }
 
 void WasmClient::answered(std::uint32_t token, HttpResponse response) {
-  const auto it = sends_.find(token);
-  if (it == sends_.end()) return;
-  Transport::Done done = std::move(it->second);
-  sends_.erase(it);
-  done(std::move(response));
+  if (Transport::Done done = take(sends_, token)) done(std::move(response));
 }
 
 }  // namespace rudder::wasm

@@ -3,7 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <utility>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -63,8 +64,12 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
 
   core::Rng rng_;
   std::uint32_t next_token_ = 0;
-  std::map<std::uint32_t, Transport::Done> sends_;
-  std::map<std::uint32_t, core::Compressor::Done> compressions_;
+  // Work handed to the host, by token: at most a request and two compressions at a time, so a
+  // short vector (a map's tree code costs the download more than it saves).
+  template <typename Done>
+  using Pending = std::vector<std::pair<std::uint32_t, Done>>;
+  Pending<Transport::Done> sends_;
+  Pending<core::Compressor::Done> compressions_;
   std::uint64_t close_ticket_ = 0;
   bool closing_ = false;  // inside close()'s begin_flush()
   bool close_settled_ = false;
