@@ -23,7 +23,9 @@ std::string one_line(const std::string& body) {
 std::string why_failed(const DeliveryError& error) {
   const std::string gave_up =
       error.attempts > 1 ? " (gave up after " + std::to_string(error.attempts) + " attempts)" : "";
-  if (error.kind == DeliveryError::Kind::http_status) {
+  // A redirect's message says where it pointed and what to change: shown whole.
+  const bool redirect = error.status >= 300 && error.status < 400;
+  if (error.kind == DeliveryError::Kind::http_status && !redirect) {
     const std::string body = one_line(error.body);
     return "data plane answered HTTP " + std::to_string(error.status) +
            (body.empty() ? "" : ": " + body) + gave_up;

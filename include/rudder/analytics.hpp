@@ -90,8 +90,9 @@ class Client {
   /// Starts the worker thread (unless sync_mode). Throws std::invalid_argument naming the
   /// field when `config.validate()` reports a problem; nothing else throws.
   explicit Client(Config config);
-  /// Flushes for at most config.shutdown_timeout, then stops; what is still undelivered is
-  /// reported through on_error and counted as dropped (unsent_at_shutdown).
+  /// shutdown(config.shutdown_timeout): what is still undelivered then is reported through
+  /// on_error and counted, as unknown when it may have reached the data plane, otherwise as
+  /// dropped (unsent_at_shutdown).
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -162,8 +163,8 @@ Result group(std::string_view user_id, std::string_view group_id, const json& tr
              const CallOptions& options = {});
 Result alias(std::string_view previous_id, std::string_view user_id,
              const CallOptions& options = {});
-/// False when there is no default client or flush did not complete.
 Result submit(const json& message);
+/// False when there is no default client or the flush did not deliver everything it waited for.
 bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 /// Shuts the default client down and destroys it. Also happens at normal exit.
 bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -161,14 +161,16 @@ export declare class Analytics {
   group(message: GroupMessage): CallResult;
   alias(message: AliasMessage): CallResult;
 
-  /** Sends what is queued without waiting for uploadIntervalMs; resolves once all of it is
-   * delivered or given up on (retries included). Never rejects. */
+  /** Sends what is queued without waiting for uploadIntervalMs; resolves once everything
+   * queued before the call is delivered or given up on (retries included), with what became
+   * of it. Never rejects. */
   flush(): Promise<DeliveryOutcome>;
 
   /**
    * Refuses further calls, delivers what is queued for at most timeoutMs (default 10000), then
-   * reports the rest to onError as "unsent_at_shutdown". Never rejects; calling it again
-   * returns the same promise. Throws RangeError for a bad timeoutMs.
+   * reports the rest to onError: a request still out as "unknown_outcome" (it may arrive), the
+   * rest as "unsent_at_shutdown". Never rejects; calling it again returns the same promise.
+   * Throws RangeError for a bad timeoutMs.
    */
   close(options?: { timeoutMs?: number }): Promise<DeliveryOutcome>;
 

@@ -402,3 +402,13 @@ test('--no-gzip and fractional seconds are accepted and still deliver', async ()
     '--timeout', '2.5', '--flush-timeout', '10.25', '--max-retries', '2']);
   assertDelivered(result, 1);
 });
+
+test('a redirect: exit 1, stderr names where it pointed and what to change', async () => {
+  await control('POST', '/_control/misbehave', { count: 1, status: 303, location: 'http://127.0.0.1:1/elsewhere' });
+  const result = await run(['track', '--user-id', '1', '--event', 'E', ...target()]);
+  assert.equal(result.code, 1);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 1, dropped: 0, invalid: 0 });
+  assert.match(result.stderr, /^error: could not deliver to the data plane: HTTP 303 redirect to "http:\/\/127\.0\.0\.1:1\/elsewhere": redirects are not followed/m);
+  const requests = await control('GET', '/_control/requests');
+  assert.deepEqual(requests.map((r) => r.method), ['POST'], 'never followed');
+});
