@@ -165,8 +165,9 @@ std::uint64_t Driver::begin_flush() {
     ticket.target = ticket.before.queued;
     tickets_.push_back(ticket);
   }
-  check_settled();  // nothing to wait for: settled at once, no thread need wake
-  if (!flush_settled(id)) host_.wake();
+  // Nothing to wait for: settled at once, and no thread need wake.
+  const std::vector<std::uint64_t> settled = check_settled();
+  if (std::find(settled.begin(), settled.end(), id) == settled.end()) host_.wake();
   return id;
 }
 
@@ -206,11 +207,12 @@ bool Driver::flushing_locked() const {
   return std::any_of(tickets_.begin(), tickets_.end(), [](const Ticket& t) { return !t.after; });
 }
 
-void Driver::check_settled() {
+std::vector<std::uint64_t> Driver::check_settled() {
   std::vector<std::uint64_t> settled;
   {
     Guard guard(host_);
-    if (reporting_ > 0) return;
+    // Runs after every pump: with no flush waiting (the usual case) there is nothing to count.
+    if (reporting_ > 0 || tickets_.empty()) return settled;
     const Stats now = pipeline_.stats();
     const std::uint64_t done = settled_events(now);
     for (Ticket& t : tickets_) {
@@ -221,6 +223,7 @@ void Driver::check_settled() {
     }
   }
   for (const std::uint64_t id : settled) host_.settled(id);
+  return settled;
 }
 
 // ---- the driving context --------------------------------------------------------------------

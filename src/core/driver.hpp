@@ -197,7 +197,8 @@ class Driver {
   void prepare_next();
   void answered(std::uint64_t token, HttpResponse response);
   void report(const Failure& failure);
-  void check_settled();
+  /// Settles the tickets whose events are all settled, telling the host; returns their ids.
+  std::vector<std::uint64_t> check_settled();
   std::string setting(std::string_view cpp_name) const;
 
   const DriverSettings settings_;
