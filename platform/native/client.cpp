@@ -206,6 +206,8 @@ Client::Impl::Impl(Config config)
       core::driver_settings(config_, core::Naming::cpp, kLibraryName), *this, *transport,
       gzipper_.get(), native::fresh_seed());
   native::register_for_fork(this);
+  // The worker starts now, so the first call does not pay for creating a thread.
+  if (!config_.sync_mode && config_.send) ensure_worker();
 }
 
 Client::Impl::~Impl() {
@@ -405,8 +407,8 @@ void Client::Impl::after_fork_child() noexcept {
   driver_->forget_after_fork(native::fresh_seed());
   if (curl_) curl_->abandon_after_fork();
   if (hand_off_) hand_off_->forget_after_fork();
-  (void)gzipper_.release();
-  gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
+  // The gzipper stays: libdeflate sets its state up afresh on every call, so one the parent's
+  // worker was using mid-call is as good as new (and the driver holds this one).
   mu_.unlock();
   // The worker restarts on the next call or flush, not here: starting threads inside an
   // atfork handler is not safe.
