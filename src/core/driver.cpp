@@ -97,7 +97,15 @@ void Driver::count_invalid() {
 
 CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   if (closed()) return refuse_closed();
-  BuildResult built = build_message(fields, settings_.build, host_.unix_ms(), rng);
+  // The event is built in this thread's scratch string and copied into the queue's log, so
+  // a call allocates nothing for the event's text once the scratch has grown to fit.
+  thread_local std::string scratch;
+  BuildResult built = build_message(fields, settings_.build, host_.unix_ms(), rng, std::move(scratch));
+  // Given back on every path out, with its capacity.
+  struct GiveBack {
+    std::string& from;
+    ~GiveBack() { scratch = std::move(from); }
+  } give_back{built.event.json_open};
   if (built.error) return refuse_invalid(fields.type, *built.error);
   if (!settings_.send) {
     if (settings_.debug) {
@@ -115,7 +123,7 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
       pipeline_.count_refused(DropReason::shut_down);
       return {Status::shut_down, kClosedMessage, false};
     }
-    outcome = pipeline_.enqueue(std::move(built.event));
+    outcome = pipeline_.enqueue(built.event);
     const bool full = outcome == Pipeline::Enqueued::queue_full;
     warn = full && !queue_full_logged_;
     queue_full_logged_ = full;
@@ -382,13 +390,10 @@ void Driver::answered(std::uint64_t token, HttpResponse response) {
                                                                         : response.network_error));
   }
   std::optional<Failure> failure;
-  std::vector<EncodedEvent> spent;
   {
     Guard guard(host_);
     failure = pipeline_.on_response(response, host_.monotonic_ms(), host_.unix_ms());
-    spent = pipeline_.take_spent();
   }
-  spent.clear();  // a hundred free()s, without the lock callers need
   if (failure) report(*failure);
   pump();
 }

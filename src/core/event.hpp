@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/iso_time.hpp"
@@ -36,7 +37,31 @@ constexpr std::size_t batch_body_size(std::size_t event_count, std::size_t event
   return kBatchEnvelopeSize + event_bytes + (event_count > 0 ? event_count - 1 : 0);
 }
 
-/// `{"batch":[e1,e2,...],"sentAt":"T"}` with every event's sentAt set to `sent_at_unix_ms`.
-std::string build_batch_body(const std::vector<EncodedEvent>& events, std::int64_t sent_at_unix_ms);
+/// Appends `,"sentAt":"<time>"}`: what closes an event's json_open on the wire.
+void append_sent_at_suffix(std::string& out, std::int64_t sent_at_unix_ms);
+
+/// Writes `{"batch":[e1,e2,...],"sentAt":"T"}` one event at a time, with every event's sentAt
+/// set to the same time; reserves the exact size up front.
+class BatchBodyWriter {
+ public:
+  BatchBodyWriter(std::size_t event_count, std::size_t event_bytes, std::int64_t sent_at_unix_ms);
+  void add(std::string_view json_open);
+  std::string finish() &&;
+
+ private:
+  std::string body_;
+  char iso_[kIsoTimeLength];
+  bool first_ = true;
+};
+
+/// The body for `events` (anything with json_open and wire_size()), sentAt = `sent_at_unix_ms`.
+template <class Events>
+std::string build_batch_body(const Events& events, std::int64_t sent_at_unix_ms) {
+  std::size_t event_bytes = 0;
+  for (const auto& e : events) event_bytes += e.wire_size();
+  BatchBodyWriter writer(events.size(), event_bytes, sent_at_unix_ms);
+  for (const auto& e : events) writer.add(e.json_open);
+  return std::move(writer).finish();
+}
 
 }  // namespace rudder::core

@@ -299,8 +299,10 @@ std::optional<MessageType> parse_type(std::string_view name) noexcept {
 }
 
 BuildResult build_message(const MessageFields& f, const BuildSettings& settings,
-                          std::int64_t now_unix_ms, Rng& rng) {
+                          std::int64_t now_unix_ms, Rng& rng, std::string buffer) {
   BuildResult result;
+  buffer.clear();
+  result.event.json_open = std::move(buffer);
   if (auto e = validate(f)) {
     result.error = std::move(e);
     return result;

@@ -75,9 +75,11 @@ struct BuildResult {
 
 /// Validates `fields` and serializes the event. `now_unix_ms` becomes originalTimestamp;
 /// `rng` makes the messageId when none is given. Pure: no clock, no I/O, no shared state, so
-/// any number of threads may build at once, each with its own Rng.
+/// any number of threads may build at once, each with its own Rng. The event's text is
+/// written into `buffer` (its contents are discarded, its capacity kept), so a caller that
+/// hands back the same string each time builds without allocating.
 BuildResult build_message(const MessageFields& fields, const BuildSettings& settings,
-                          std::int64_t now_unix_ms, Rng& rng);
+                          std::int64_t now_unix_ms, Rng& rng, std::string buffer = {});
 
 /// A call given as one JSON object with the payload's field names
 /// ({"type":"track","userId":"u","event":"E","properties":{...}}), as the CLI's NDJSON input

@@ -3,7 +3,6 @@
 #include "core/pipeline.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 namespace rudder::core {
 
@@ -14,15 +13,15 @@ Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed)
   settings_.upload_size = std::max<std::size_t>(settings_.upload_size, 1);
 }
 
-Pipeline::Enqueued Pipeline::enqueue(EncodedEvent&& event) {
+Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t enqueued_at) {
   if (queue_.size() >= settings_.max_queue_size) {
     ++stats_.dropped[static_cast<std::size_t>(DropReason::queue_full)];
     return Enqueued::queue_full;
   }
   const bool was_empty = queue_.empty();
   const std::size_t body_before = batch_body_size(queue_.size(), queue_wire_bytes_);
-  queue_wire_bytes_ += event.wire_size();
-  queue_.push_back(std::move(event));
+  queue_.push_back(log_.append(json_open, enqueued_at));
+  queue_wire_bytes_ += queue_.back().wire_size();
   ++stats_.queued;
   // Wake the driver only on the transitions it cannot foresee: the first event starts an
   // upload_interval deadline; reaching a full batch (by count or bytes) makes one sendable.
@@ -62,7 +61,7 @@ void Pipeline::cut_batch() {
       break;
     }
     event_bytes = next_bytes;
-    batch.events.push_back(std::move(*end));
+    batch.events.push_back(*end);
     ++end;
   }
   queue_.erase(queue_.begin(), end);
@@ -134,8 +133,8 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   if (verdict == Verdict::delivered) {
     stats_.delivered += count;
     outgoing_events_ -= count;
-    spent_ = std::move(head.events);
     outgoing_.pop_front();
+    log_.release_oldest(count);
     return std::nullopt;
   }
   if (verdict == Verdict::split && count > 1) {
@@ -144,7 +143,7 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
     second.id = next_batch_id_++;
     second.may_have_arrived = head.may_have_arrived;
     auto middle = head.events.begin() + static_cast<std::ptrdiff_t>(count / 2);
-    second.events.assign(std::make_move_iterator(middle), std::make_move_iterator(head.events.end()));
+    second.events.assign(middle, head.events.end());
     head.events.erase(middle, head.events.end());
     head.id = next_batch_id_++;  // a new batch: no body built for the whole may be reused
     head.attempts = 0;
@@ -185,16 +184,15 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   (head.may_have_arrived ? stats_.unknown : stats_.failed) += count;
   outgoing_events_ -= count;
   outgoing_.pop_front();
+  log_.release_oldest(count);
   return failure;
 }
 
-std::vector<EncodedEvent> Pipeline::take_spent() noexcept { return std::move(spent_); }
-
 std::string Pipeline::beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms) {
-  std::vector<EncodedEvent> piece;
+  std::vector<LoggedEvent> piece;
   std::size_t event_bytes = 0;
   // False once the piece is full: events stay in order, so nothing after a misfit is taken.
-  auto take = [&](const EncodedEvent& e) {
+  auto take = [&](const LoggedEvent& e) {
     const std::size_t next_bytes = event_bytes + e.wire_size();
     if (!piece.empty() && batch_body_size(piece.size() + 1, next_bytes) > max_body_bytes) {
       return false;
@@ -205,7 +203,7 @@ std::string Pipeline::beacon_body(std::size_t max_body_bytes, std::int64_t now_u
   };
   bool full = false;
   for (auto batch = outgoing_.begin(); batch != outgoing_.end() && !full; ++batch) {
-    for (const EncodedEvent& e : batch->events) {
+    for (const LoggedEvent& e : batch->events) {
       if (!take(e)) {
         full = true;
         break;
@@ -222,6 +220,8 @@ bool Pipeline::commit_beacon() {
   std::size_t left = beacon_events_;
   beacon_events_ = 0;
   stats_.beaconed += left;
+  // Views are dropped below before their bytes are.
+  const std::size_t released = left;
   bool took_in_flight = false;
   while (left > 0 && !outgoing_.empty()) {
     Batch& head = outgoing_.front();
@@ -241,6 +241,7 @@ bool Pipeline::commit_beacon() {
     queue_wire_bytes_ -= queue_.front().wire_size();
     queue_.pop_front();
   }
+  log_.release_oldest(released);
   return took_in_flight;
 }
 
@@ -271,6 +272,7 @@ std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   outgoing_.clear();
   outgoing_events_ = 0;
   in_flight_ = false;
+  log_.clear();
   std::vector<Failure> failures;
   if (!unknown.events.empty()) failures.push_back(std::move(unknown));
   if (!unsent.events.empty()) failures.push_back(std::move(unsent));
@@ -284,6 +286,7 @@ void Pipeline::reset(std::uint64_t seed) {
   outgoing_.clear();
   outgoing_events_ = 0;
   in_flight_ = false;
+  log_.clear();
   stats_ = Stats{};
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/event.hpp"
+#include "core/event_log.hpp"
 #include "core/random.hpp"
 #include "core/retry.hpp"
 #include "rudder/types.hpp"
@@ -65,8 +66,9 @@ class Pipeline {
     accepted_wake,     ///< queued; wake the driving thread (a batch is ready, or a deadline began)
     queue_full         ///< refused and counted as dropped(queue_full)
   };
-  /// `event.enqueued_at` must be set (monotonic ms).
-  Enqueued enqueue(EncodedEvent&& event);
+  /// Copies the event into the queue; `enqueued_at` is the platform's monotonic ms.
+  Enqueued enqueue(std::string_view json_open, std::int64_t enqueued_at);
+  Enqueued enqueue(const EncodedEvent& event) { return enqueue(event.json_open, event.enqueued_at); }
 
   /// Counts a call refused before it reached the queue (invalid input, shut down).
   void count_refused(DropReason reason) noexcept;
@@ -96,11 +98,6 @@ class Pipeline {
   /// no request is in flight.
   std::optional<Failure> on_response(const Response& response, std::int64_t now,
                                      std::int64_t now_unix_ms);
-
-  /// The events of the batch just delivered, for the platform to free where it likes: a
-  /// threaded platform frees them outside its lock, so callers do not wait on a hundred
-  /// free()s. Left alone, they are freed at the next delivery.
-  std::vector<EncodedEvent> take_spent() noexcept;
 
   /// Page unload (browser): the body of one request of at most `max_body_bytes` holding the
   /// oldest undelivered events in order, the batch in flight included (the data plane
@@ -132,7 +129,7 @@ class Pipeline {
  private:
   struct Batch {
     std::uint64_t id = 0;
-    std::vector<EncodedEvent> events;
+    std::vector<LoggedEvent> events;  // views into log_
     int attempts = 0;            // sends so far
     std::int64_t not_before = 0; // monotonic ms; retries wait until then
     // An attempt got no answer and may still have been stored: if this batch is given up on,
@@ -146,14 +143,15 @@ class Pipeline {
 
   PipelineSettings settings_;
   Rng rng_;
-  std::deque<EncodedEvent> queue_;
+  // Every event's bytes, from enqueue until it leaves; queue_ and the batches view them.
+  EventLog log_;
+  std::deque<LoggedEvent> queue_;
   std::size_t queue_wire_bytes_ = 0;
   // Batches cut from the queue and not yet done, oldest first; only the front is ever sent.
   // Normally at most one; a 413 split puts two halves here.
   std::deque<Batch> outgoing_;
   std::size_t outgoing_events_ = 0;
   bool in_flight_ = false;
-  std::vector<EncodedEvent> spent_;  // see take_spent()
   std::uint64_t next_batch_id_ = 1;
   std::size_t beacon_events_ = 0;  // events in the body beacon_body() last returned
   Stats stats_;

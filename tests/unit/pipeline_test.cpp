@@ -301,7 +301,7 @@ TEST(Pipeline, BatchBodySizeIsTheBuiltBodysSize) {
     events.push_back(event(id(n), 0, static_cast<std::size_t>(n * 37)));
     bytes += events.back().wire_size();
   }
-  EXPECT_EQ(build_batch_body({}, 0).size(), kBatchEnvelopeSize);
+  EXPECT_EQ(build_batch_body(std::vector<EncodedEvent>{}, 0).size(), kBatchEnvelopeSize);
 }
 
 TEST(Pipeline, RequestBodiesNeverExceedMaxBatchBytes) {
@@ -762,17 +762,6 @@ TEST(Pipeline, ZeroMaxRetriesMeansASingleAttempt) {
   EXPECT_NE(run.failures[0].error.message.find("gave up after 1 attempt)"), std::string::npos)
       << run.failures[0].error.message;
   EXPECT_EQ(p.stats().retried, 0u);
-}
-
-TEST(Pipeline, TheDeliveredBatchIsHandedBackToBeFreedOnce) {
-  Pipeline p(settings_with(2), 1);
-  enqueue_all(p, 0, 3);
-  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
-  EXPECT_TRUE(p.take_spent().empty());  // nothing delivered yet
-  EXPECT_FALSE(p.on_response(answer(200), 0, 0).has_value());
-  EXPECT_EQ(p.take_spent().size(), 2u);
-  EXPECT_TRUE(p.take_spent().empty());
-  EXPECT_EQ(p.stats().pending, 1u);
 }
 
 TEST(Pipeline, AnAnswerWithNoRequestOutChangesNothing) {

@@ -169,6 +169,28 @@ TEST(JsonString, CheckedAppendWritesTheSameAsUnchecked) {
   }
 }
 
+TEST(JsonString, EveryByteThatNeedsAnEscapeIsFoundAtEveryPositionOfALongText) {
+  // Plain text is skipped a word at a time; a byte to escape (or a non-ASCII one) must be
+  // seen wherever it falls in a word, and so must a bad UTF-8 byte.
+  const std::string plain(40, 'a');
+  for (const std::string special : {"\""s, "\\"s, "\n"s, "\x01"s, "\x1f"s, "\0"s, "\xC3\xA9"s,
+                                    "\x7f"s, " "s}) {
+    for (std::size_t at = 0; at <= plain.size(); ++at) {
+      const std::string text = plain.substr(0, at) + special + plain.substr(at);
+      const std::string expected = nlohmann::json(text).dump();
+      EXPECT_EQ(as_json_string(text), expected) << "at " << at;
+      std::string checked;
+      EXPECT_TRUE(append_json_string_checked(checked, text));
+      EXPECT_EQ(checked, expected) << "at " << at;
+    }
+  }
+  for (std::size_t at = 0; at <= plain.size(); ++at) {
+    std::string out;
+    EXPECT_FALSE(append_json_string_checked(out, plain.substr(0, at) + "\xFF" + plain.substr(at)))
+        << "at " << at;
+  }
+}
+
 TEST(JsonString, CheckedAppendRefusesInvalidUtf8) {
   std::string out;
   EXPECT_FALSE(append_json_string_checked(out, "ab\xFF"));
