@@ -1,6 +1,6 @@
 // Prints the native SDK's caller cost per track() call and its end-to-end delivery rate to a
 // data plane. Run through bench/run.sh, which starts the servers it measures against.
-// Usage: bench_native <data-plane-url> <label> [events]
+// Usage: bench_native <data-plane-url> <label> [events] [storage-dir]
 #include <time.h>
 
 #include <algorithm>
@@ -28,8 +28,11 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+std::string storage_dir;  // with a 4th argument: every run stores its events there
+
 rudder::Config config_for(const std::string& url, std::size_t queue) {
   rudder::Config c;
+  c.storage_dir = storage_dir;
   c.write_key = "test-write-key";
   c.data_plane_url = url;
   c.max_queue_size = queue;  // the reference's other defaults: batches of 100, gzip on
@@ -43,12 +46,13 @@ rudder::Config config_for(const std::string& url, std::size_t queue) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_native <data-plane-url> <label> [events]\n");
+    std::fprintf(stderr, "usage: bench_native <data-plane-url> <label> [events] [storage-dir]\n");
     return 2;
   }
   const std::string url = argv[1];
   const std::string label = argv[2];
   const std::size_t events = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1'000'000;
+  if (argc > 4) storage_dir = argv[4];
   // Built once: the benchmark measures the SDK, not the caller building its JSON.
   const rudder::json properties = {
       {"title", "The Independence"}, {"author", "John Doe"}, {"words", 1843}, {"rating", 4.5}};

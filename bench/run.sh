@@ -2,6 +2,7 @@
 # The benchmark: builds bench_native (Release) and runs it against three receivers on
 # loopback, each started here and stopped when this script exits:
 #   sink             counts requests and answers 200 without reading them: the SDK's own ceiling
+#                    (run twice: memory only, then with storage_dir in a temporary directory)
 #   data plane       the local data plane with --count-only: auth, gunzip, JSON parse and
 #                    validation per the contract, events counted but not kept
 #   data plane+store the local data plane as the tests use it, keeping every event
@@ -36,6 +37,10 @@ echo "== $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | s
 
 start sink "sink listening on" node bench/sink.mjs
 ./build/bench/bench_native "$url" "sink" "$events"
+# The same with storage on: every event also written to a memory-mapped segment file.
+storage=$(mktemp -d)
+trap 'rm -rf "$storage"' EXIT
+./build/bench/bench_native "$url" "sink, storage on" "$events" "$storage"
 
 start counting "dataplane listening on" node tests/dataplane/server.mjs --port 0 --count-only --exit-on-stdin-close
 ./build/bench/bench_native "$url" "data plane (count only)" "$events"

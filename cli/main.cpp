@@ -80,11 +80,19 @@ int run(const Options& options) {
   } catch (const std::invalid_argument& e) {  // not expected: parse_options validated it
     print_error(e.what());
     return 2;
+  } catch (const std::runtime_error& e) {  // the storage directory cannot be used
+    // The library names its setting (storage_dir); the user typed the flag.
+    const std::string what = e.what();
+    const std::string setting = "storage_dir:";
+    print_error(what.rfind(setting, 0) == 0 ? "--storage-dir:" + what.substr(setting.size()) : what);
+    return 2;
   }
 
   std::uint64_t invalid = 0;
   bool read_failed = false;
-  if (options.mode == Mode::call) {
+  if (options.mode == Mode::flush) {
+    // Nothing to send: the client took over what the storage directory holds when it started.
+  } else if (options.mode == Mode::call) {
     if (const Result r = sender->send(options.call); !r) {
       ++invalid;
       print_error("invalid " + options.call.value("type", std::string("call")) +
@@ -96,7 +104,8 @@ int run(const Options& options) {
   }
 
   const Outcome outcome = sender->finish(options.flush_timeout);
-  const Report report = make_report(outcome, invalid, options.flush_timeout);
+  const Report report = make_report(outcome, invalid, options.flush_timeout,
+                                    !options.config.storage_dir.empty());
   std::printf("%s\n", report.summary.c_str());
   std::fflush(stdout);
   for (const auto& line : report.errors) std::fprintf(stderr, "%s\n", line.c_str());
@@ -133,6 +142,7 @@ int main(int argc, char** argv) {
       return 0;
     case Mode::call:
     case Mode::ndjson:
+    case Mode::flush:
       break;
   }
   return run(parsed.options);

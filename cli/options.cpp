@@ -77,6 +77,7 @@ enum class Setting {
   upload_interval,
   max_queue_size,
   flush_timeout,
+  storage_dir,
   debug,
   ndjson,
   help,
@@ -97,6 +98,7 @@ constexpr SettingFlag kSettingFlags[] = {
     {"--upload-interval", Setting::upload_interval, true},
     {"--max-queue-size", Setting::max_queue_size, true},
     {"--flush-timeout", Setting::flush_timeout, true},
+    {"--storage-dir", Setting::storage_dir, true},
     {"--debug", Setting::debug, false},
     {"--ndjson", Setting::ndjson, true},
     {"--help", Setting::help, false},
@@ -239,6 +241,14 @@ class Parser {
 
   // A word that is not a flag: the command, or a mistake.
   std::string read_word(const std::string& word) {
+    if (word == "flush" && command_ == nullptr && !flush_) {
+      flush_ = true;
+      return {};
+    }
+    if (flush_ || (word == "flush" && command_ != nullptr)) {
+      return "flush sends nothing new: it cannot be combined with " +
+             in_quotes(flush_ ? word : std::string(command_->name));
+    }
     const Command* c = find_command(word);
     if (c && command_ == nullptr) {
       command_ = c;
@@ -250,7 +260,7 @@ class Parser {
     }
     if (command_ == nullptr) {
       return "unknown command " + in_quotes(word) + " (expected one of " +
-             std::string(kCommandList) + ", or --ndjson)";
+             std::string(kCommandList) + ", flush, or --ndjson)";
     }
     return "unexpected argument " + in_quotes(word) + " (flag values follow their flag, e.g. " +
            "--event \"Signed Up\")";
@@ -284,6 +294,10 @@ class Parser {
         if (value.empty()) return name + " needs a file name, or - for standard input";
         options.ndjson_path = value;
         return {};
+      case Setting::storage_dir:
+        if (value.empty()) return name + " needs a directory";
+        config.storage_dir = value;
+        return {};
       case Setting::timeout:
       case Setting::upload_interval:
       case Setting::flush_timeout: {
@@ -316,6 +330,18 @@ class Parser {
   // Checks what only the whole command line shows, and builds the call.
   std::string finish(Options& options) {
     const bool ndjson = !options.ndjson_path.empty();
+    if (flush_) {
+      if (ndjson) return "flush sends nothing new: it cannot be combined with --ndjson";
+      if (!call_values_.empty()) {
+        return std::string(call_values_.front().first->flag) + " belongs to a command (" +
+               commands_taking(*call_values_.front().first) + "), not to flush";
+      }
+      if (options.config.storage_dir.empty()) {
+        return "flush delivers what a storage directory holds: give --storage-dir DIR";
+      }
+      options.mode = Mode::flush;
+      return settle_config(options);
+    }
     if (ndjson && command_ != nullptr) {
       return "--ndjson reads the calls from its input; it cannot be combined with the command " +
              std::string(command_->name);
@@ -412,6 +438,7 @@ class Parser {
   std::optional<std::string> write_key_;
   std::optional<std::string> data_plane_url_;
   bool stop_ = false;  // --help or --version: the rest of the line does not matter
+  bool flush_ = false;  // the word "flush": deliver what --storage-dir holds
 };
 
 }  // namespace

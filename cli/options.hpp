@@ -22,6 +22,7 @@ enum class Mode {
   version,  ///< print the version and stop
   call,     ///< send the one call built from flags (`call`)
   ndjson,   ///< send one call per line of `ndjson_path`
+  flush,    ///< deliver what config.storage_dir holds, send nothing new (`flush`)
 };
 
 struct Options {

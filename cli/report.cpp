@@ -45,7 +45,7 @@ std::string seconds(std::chrono::milliseconds ms) {
 }  // namespace
 
 Report make_report(const Outcome& outcome, std::uint64_t invalid,
-                   std::chrono::milliseconds flush_timeout) {
+                   std::chrono::milliseconds flush_timeout, bool storage) {
   const Stats& s = outcome.stats;
   const std::uint64_t unsent = s.dropped_for(DropReason::unsent_at_shutdown);
   // Refused calls other than invalid ones (counted by the CLI, which also sees bad JSON),
@@ -58,6 +58,10 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
   report.summary = "delivered " + std::to_string(s.delivered) + ", failed " +
                    std::to_string(s.failed) + ", unknown " + std::to_string(s.unknown) +
                    ", dropped " + std::to_string(dropped) + ", invalid " + std::to_string(invalid);
+  if (storage) {
+    report.summary += ", recovered " + std::to_string(s.recovered) + ", kept " +
+                      std::to_string(s.kept);
+  }
   if (s.failed + s.unknown > 0 && outcome.last_failure) {
     report.errors.push_back("error: " + why_failed(*outcome.last_failure));
   }
@@ -72,13 +76,26 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
                             " events were still undelivered when the flush timeout (" +
                             seconds(flush_timeout) + ") ran out; see --flush-timeout");
   }
+  if (s.kept > 0) {
+    report.errors.push_back("error: " + std::to_string(s.kept) +
+                            " events were not delivered before the flush timeout (" +
+                            seconds(flush_timeout) +
+                            ") ran out; they stay in --storage-dir, and the next run with it (or "
+                            "rudder-analytics flush --storage-dir) sends them");
+  }
+  if (s.corrupt_skipped > 0) {
+    report.errors.push_back("warning: " + std::to_string(s.corrupt_skipped) +
+                            " damaged records in --storage-dir were skipped (a write cut short "
+                            "by a crash)");
+  }
   if (refused > 0) {
     report.errors.push_back("error: " + std::to_string(refused) + " events were dropped");
   }
   // Invalid inputs need no line here: each was reported where it was refused, with its line
   // number or flag, which is what the user has to fix.
   const bool clean =
-      s.failed == 0 && s.unknown == 0 && dropped == 0 && invalid == 0 && s.pending == 0;
+      s.failed == 0 && s.unknown == 0 && dropped == 0 && invalid == 0 && s.pending == 0 &&
+      s.kept == 0;
   report.exit_code = clean ? 0 : 1;
   return report;
 }

@@ -22,7 +22,9 @@ struct Report {
 };
 
 /// `invalid`: the inputs refused before sending (bad JSON or refused by validation).
+/// `storage`: the run used --storage-dir, so the summary also says how many events were
+/// recovered from it and how many stay in it for the next run.
 Report make_report(const Outcome& outcome, std::uint64_t invalid,
-                   std::chrono::milliseconds flush_timeout);
+                   std::chrono::milliseconds flush_timeout, bool storage = false);
 
 }  // namespace rudder::cli

@@ -26,9 +26,11 @@ std::string usage() {
              "  rudder-analytics [settings] COMMAND [flags]    send one call\n"
              "  rudder-analytics [settings] --ndjson FILE      send one call per line (- for "
              "stdin)\n"
+             "  rudder-analytics [settings] flush --storage-dir DIR\n"
+             "                                                 deliver what DIR holds\n"
              "\n"
              "Sends to a RudderStack data plane, waits for delivery and prints one line:\n"
-             "  delivered N, failed N, dropped N, invalid N\n"
+             "  delivered N, failed N, unknown N, dropped N, invalid N\n"
              "Exit status: 0 everything was delivered; 1 something was not delivered or an\n"
              "input was invalid (standard error says why); 2 the command line is wrong and\n"
              "nothing was sent.\n"
@@ -78,6 +80,9 @@ std::string usage() {
          "  --flush-timeout SECONDS    how long to wait for delivery before exiting (default " +
          seconds(o.flush_timeout) +
          ")\n"
+         "  --storage-dir DIR          write every accepted event to DIR before sending, so a\n"
+         "                             killed run loses nothing; a later run with the same DIR\n"
+         "                             (or `flush --storage-dir DIR`) sends what is left\n"
          "  --no-gzip                  send request bodies uncompressed\n"
          "  --debug                    log requests, statuses and retries to standard error\n"
          "  --help, -h                 this text\n"

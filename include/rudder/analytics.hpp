@@ -72,6 +72,18 @@ struct Config {
   /// is then unused. Shared: the client keeps it alive as long as it needs it.
   std::shared_ptr<Transport> transport;
 
+  /// Storage: a directory where every accepted event is written before the call returns
+  /// (memory-mapped segment files), so a process killed with SIGKILL, ended by std::exit or
+  /// crashed loses nothing it accepted; the next client on the same directory delivers what
+  /// is left (Stats::recovered). Several processes may share one directory. Empty: events are
+  /// kept in memory only. The client's constructor throws std::runtime_error
+  /// ("storage_dir: ...") when the directory cannot be created or written.
+  std::string storage_dir;
+  /// With storage_dir: how often the worker asks the OS to write the segments to the disk
+  /// (msync). 0: the OS writes them back on its own schedule, which survives any end of the
+  /// process but not power loss or a kernel crash in between.
+  std::chrono::milliseconds storage_sync_interval{0};
+
   /// The first broken setting as "field: problem", or empty when the config is usable.
   std::string validate() const;
 };

@@ -58,19 +58,24 @@ struct FlushResult {
   std::uint64_t unsent = 0;     ///< never sent: shutdown's timeout passed first
   std::uint64_t beaconed = 0;   ///< handed to the browser's sendBeacon (WebAssembly only)
   std::uint64_t pending = 0;    ///< queued or in flight when it returned (its timeout passed)
+  /// Not delivered before shutdown's timeout, but kept in storage (Config::storage_dir): the
+  /// next client on that storage delivers them.
+  std::uint64_t kept = 0;
 
   /// True when everything it waited for was delivered (or beaconed) and nothing was lost,
-  /// failed, unknown or left pending.
-  bool ok() const noexcept { return failed == 0 && unknown == 0 && unsent == 0 && pending == 0; }
+  /// failed, unknown, kept for later or left pending.
+  bool ok() const noexcept {
+    return failed == 0 && unknown == 0 && unsent == 0 && pending == 0 && kept == 0;
+  }
   explicit operator bool() const noexcept { return ok(); }
 };
 
 /// Counters since the client started (in a forked child: since the fork).
 /// Every event a call hands over ends in exactly one of: dropped[invalid|queue_full|shut_down]
 /// (refused), or queued; and every queued event ends in exactly one of delivered, failed,
-/// unknown, beaconed, dropped[unsent_at_shutdown], or is still pending.
+/// unknown, beaconed, dropped[unsent_at_shutdown], kept, or is still pending.
 struct Stats {
-  std::uint64_t queued = 0;     ///< accepted into the queue
+  std::uint64_t queued = 0;     ///< accepted into the queue (recovered ones included)
   std::uint64_t delivered = 0;  ///< acknowledged with 2xx by the data plane
   /// Given up on and certainly not stored: a final HTTP error, or retries exhausted with no
   /// attempt that could have arrived.
@@ -84,6 +89,15 @@ struct Stats {
   /// Handed to the browser's navigator.sendBeacon at page unload (WebAssembly package only):
   /// the browser sends them after the page is gone, so no answer can be read.
   std::uint64_t beaconed = 0;
+  // With storage (Config::storage_dir):
+  std::uint64_t stored = 0;     ///< of queued, those written to storage as they were accepted
+  /// Of queued, those taken over from storage that earlier runs (or processes that died)
+  /// left undelivered; they keep their messageId and originalTimestamp.
+  std::uint64_t recovered = 0;
+  /// Records found in storage whose checksum failed (a write torn by a crash): skipped.
+  std::uint64_t corrupt_skipped = 0;
+  /// Left in storage at shutdown for a later run to deliver (shutdown's timeout passed).
+  std::uint64_t kept = 0;
   std::array<std::uint64_t, kDropReasonCount> dropped{};  ///< indexed by DropReason
 
   std::uint64_t dropped_for(DropReason r) const noexcept {

@@ -26,6 +26,7 @@
 #include "native/fork_guard.hpp"
 #include "native/gzip.hpp"
 #include "native/log.hpp"
+#include "native/segment_store.hpp"
 #include "rudder/analytics.hpp"
 
 namespace rudder {
@@ -159,6 +160,7 @@ class Client::Impl final : public native::ForkAware, public core::DriverHost {
   template <typename Done>
   void drive(SteadyClock::time_point deadline, Done&& done);
   void await_answer(SteadyClock::time_point deadline);
+  void sync_storage_if_due();
   bool settled_ticket(std::uint64_t ticket);
   FlushResult finish_flush(std::uint64_t ticket);
   bool stopping() const { return abort_.load(std::memory_order_relaxed); }
@@ -185,6 +187,8 @@ class Client::Impl final : public native::ForkAware, public core::DriverHost {
   std::unique_ptr<native::CurlTransport> curl_;  // the default transport, or null
   std::unique_ptr<HandOffTransport> hand_off_;   // around the user's transport, or null
   std::unique_ptr<native::Gzipper> gzipper_;
+  std::unique_ptr<native::SegmentStore> store_;  // with storage_dir; outlives the driver
+  SteadyClock::time_point next_sync_;            // the driving context's; storage_sync_interval
   std::unique_ptr<core::Driver> driver_;
 };
 
@@ -202,9 +206,15 @@ Client::Impl::Impl(Config config)
     transport = curl_.get();
   }
   gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
+  if (!config_.storage_dir.empty() && config_.send) {
+    store_ = std::make_unique<native::SegmentStore>(config_.storage_dir,
+                                                    core::EventLog::kDefaultBlockBytes, log_);
+  }
   driver_ = std::make_unique<core::Driver>(
       core::driver_settings(config_, core::Naming::cpp, kLibraryName), *this, *transport,
-      gzipper_.get(), native::fresh_seed());
+      gzipper_.get(), native::fresh_seed(), store_.get());
+  // What earlier runs (or processes that died) left goes first.
+  if (store_) driver_->recover(store_->take_over_orphans());
   native::register_for_fork(this);
   // The worker starts now, so the first call does not pay for creating a thread.
   if (!config_.sync_mode && config_.send) ensure_worker();
@@ -311,6 +321,8 @@ template <typename Done>
 void Client::Impl::drive(SteadyClock::time_point deadline, Done&& done) {
   while (!stopping() && !done()) {
     driver_->pump();
+    if (store_) store_->prepare_spare();
+    sync_storage_if_due();
     if (stopping() || done()) break;
     if (driver_->awaiting_answer()) {
       await_answer(deadline);
@@ -320,6 +332,7 @@ void Client::Impl::drive(SteadyClock::time_point deadline, Done&& done) {
       if (wake_at_ != core::kNoWake) {
         until = std::min(until, SteadyClock::time_point(std::chrono::milliseconds(wake_at_)));
       }
+      if (store_ && config_.storage_sync_interval.count() > 0) until = std::min(until, next_sync_);
       const auto ready = [&] { return wake_pending_ || stopping(); };
       if (until == SteadyClock::time_point::max()) {
         worker_cv_.wait(lock, ready);
@@ -330,6 +343,14 @@ void Client::Impl::drive(SteadyClock::time_point deadline, Done&& done) {
     }
     if (SteadyClock::now() >= deadline) break;
   }
+}
+
+void Client::Impl::sync_storage_if_due() {
+  if (!store_ || config_.storage_sync_interval.count() == 0) return;
+  const auto now = SteadyClock::now();
+  if (now < next_sync_) return;
+  store_->sync();
+  next_sync_ = now + config_.storage_sync_interval;
 }
 
 void Client::Impl::await_answer(SteadyClock::time_point deadline) {
@@ -405,6 +426,7 @@ void Client::Impl::after_fork_child() noexcept {
   wake_at_ = core::kNoWake;
   // The inherited queue is the parent's to deliver; sending it here too would duplicate it.
   driver_->forget_after_fork(native::fresh_seed());
+  if (store_) store_->after_fork_child();  // after the driver let go of the parent's segments
   if (curl_) curl_->abandon_after_fork();
   if (hand_off_) hand_off_->forget_after_fork();
   // The gzipper stays: libdeflate sets its state up afresh on every call, so one the parent's

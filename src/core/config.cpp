@@ -150,6 +150,8 @@ std::string Config::validate() const {
            std::to_string(batch);
   }
   if (channel.empty() || !core::is_valid_utf8(channel)) return "channel: must be non-empty UTF-8";
+  if (storage_sync_interval.count() < 0) return "storage_sync_interval: must not be negative";
+  if (storage_dir.find('\0') != std::string::npos) return "storage_dir: must not contain NUL";
   return {};
 }
 

@@ -27,7 +27,7 @@ class Guard {
 // order (only the oldest batch is ever sent; split halves and beacon pieces keep the order),
 // so once this reaches the count queued when a flush began, every event before it is settled.
 std::uint64_t settled_events(const Stats& s) {
-  return s.delivered + s.failed + s.unknown + s.beaconed +
+  return s.delivered + s.failed + s.unknown + s.beaconed + s.kept +
          s.dropped_for(DropReason::unsent_at_shutdown);
 }
 
@@ -57,12 +57,12 @@ DriverSettings driver_settings(const Config& config, Naming naming, std::string_
 }
 
 Driver::Driver(DriverSettings settings, DriverHost& host, Transport& transport,
-               Compressor* compressor, std::uint64_t seed)
+               Compressor* compressor, std::uint64_t seed, BlockStore* store)
     : settings_(std::move(settings)),
       host_(host),
       transport_(transport),
       compressor_(settings_.gzip ? compressor : nullptr),
-      pipeline_(settings_.pipeline, seed) {
+      pipeline_(settings_.pipeline, seed, store) {
   if (settings_.batch_bytes_clamped) {
     host_.log(LogLevel::warning, setting("max_batch_bytes") +
                                      " is above the data plane's limit; using " +
@@ -156,6 +156,21 @@ CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng)
   return call(parsed.fields, rng);
 }
 
+std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
+  std::size_t count = 0;
+  {
+    Guard guard(host_);
+    count = pipeline_.recover(segments);
+  }
+  if (count > 0) {
+    if (settings_.debug) {
+      host_.log(LogLevel::debug, "recovered " + std::to_string(count) + " events from storage");
+    }
+    host_.wake();
+  }
+  return count;
+}
+
 Stats Driver::stats() const {
   Guard guard(host_);
   return pipeline_.stats();
@@ -201,6 +216,7 @@ FlushResult Driver::end_flush(std::uint64_t ticket) {
   r.unsent = after.dropped_for(DropReason::unsent_at_shutdown) -
              before.dropped_for(DropReason::unsent_at_shutdown);
   r.beaconed = after.beaconed - before.beaconed;
+  r.kept = after.kept - before.kept;
   const std::uint64_t done = settled_events(after);
   r.pending = it->after || done >= it->target ? 0 : it->target - done;
   tickets_.erase(it);

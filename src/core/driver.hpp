@@ -115,8 +115,11 @@ struct CallOutcome {
 /// and compressions must be delivered there too.
 class Driver {
  public:
+  /// `store`: where accepted events are kept across process ends (see BlockStore), or null
+  /// for memory only. Neither it, the host, the transport nor the compressor is owned; all
+  /// outlive the driver.
   Driver(DriverSettings settings, DriverHost& host, Transport& transport, Compressor* compressor,
-         std::uint64_t seed);
+         std::uint64_t seed, BlockStore* store = nullptr);
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
 
@@ -130,6 +133,9 @@ class Driver {
   /// Counts a call the platform refused before it reached the driver, as dropped(invalid).
   void count_invalid();
   Stats stats() const;
+  /// Queues what earlier runs left in storage (Pipeline::recover), ahead of later calls, and
+  /// wakes the driving context. Any thread. Returns the count of events recovered.
+  std::size_t recover(const std::vector<BlockStore::Block>& segments);
 
   // ---- flush and close (any thread) -------------------------------------------------------
   /// Starts sending partial batches now, and returns a ticket that settles once every event

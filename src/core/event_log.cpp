@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/segment.hpp"
+
 namespace rudder::core {
 namespace {
 
-// Spare blocks kept for reuse; beyond these, emptied blocks are freed, so a burst that once
-// filled the queue does not keep its memory.
+// Spare memory blocks kept for reuse; beyond these, emptied blocks are freed, so a burst
+// that once filled the queue does not keep its memory.
 constexpr std::size_t kMaxSpareBlocks = 2;
 
 }  // namespace
@@ -22,37 +24,108 @@ std::string LoggedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
   return out;
 }
 
-EventLog::EventLog(std::size_t block_bytes) : block_bytes_(std::max<std::size_t>(block_bytes, 1)) {}
+EventLog::EventLog(std::size_t block_bytes, BlockStore* store)
+    : block_bytes_(std::max<std::size_t>(block_bytes, 1)), store_(store) {}
 
-EventLog::Block& EventLog::block_for(std::size_t size) {
-  if (!blocks_.empty()) {
-    Block& tail = blocks_.back();
-    if (tail.capacity - tail.used >= size) return tail;
-  }
+EventLog::~EventLog() { clear(); }
+
+EventLog::Block EventLog::new_memory_block(std::size_t size) {
   if (size <= block_bytes_ && !spare_.empty()) {
-    blocks_.push_back(std::move(spare_.back()));
+    Block block = std::move(spare_.back());
     spare_.pop_back();
-    return blocks_.back();
+    return block;
   }
   Block block;
   block.capacity = std::max(size, block_bytes_);
-  block.bytes.reset(new char[block.capacity]);  // uninitialized: every byte read is written first
-  blocks_.push_back(std::move(block));
+  block.owned.reset(new char[block.capacity]);  // uninitialized: every byte read is written first
+  block.bytes = block.owned.get();
+  return block;
+}
+
+EventLog::Block& EventLog::block_for(std::size_t record_size) {
+  if (!blocks_.empty()) {
+    Block& tail = blocks_.back();
+    if (!tail.sealed && tail.capacity - tail.used >= record_size) return tail;
+  }
+  if (store_ != nullptr) {
+    const std::size_t wanted = std::max(block_bytes_, segment::kHeaderBytes + record_size);
+    if (std::optional<BlockStore::Block> made = store_->create(wanted)) {
+      Block block;
+      block.bytes = made->bytes;
+      block.capacity = made->capacity;
+      block.used = segment::kHeaderBytes;
+      block.segment = made;
+      block.resume_after.reserve(made->capacity / 256);
+      blocks_.push_back(std::move(block));
+      return blocks_.back();
+    }
+    // The platform logged why; this event waits in memory (and is not counted as stored).
+  }
+  blocks_.push_back(new_memory_block(record_size));
   return blocks_.back();
 }
 
 LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_at) {
-  Block& block = block_for(json_open.size());
-  char* at = block.bytes.get() + block.used;
+  // A record needs its header only in storage; the first guess at the block decides.
+  const bool to_store = store_ != nullptr;
+  Block* block = &block_for(to_store ? segment::record_bytes(json_open.size()) : json_open.size());
+  // (A memory block standing in for a segment the store could not make is large enough too.)
+  if (block->segment) {
+    char* at = block->bytes + block->used;
+    segment::write_record(at, json_open, store_->checksum(json_open));
+    block->used += segment::record_bytes(json_open.size());
+    block->resume_after.push_back(static_cast<std::uint32_t>(block->used));
+    ++block->events;
+    return {std::string_view(at + segment::kRecordHeaderBytes, json_open.size()), enqueued_at, true};
+  }
+  char* at = block->bytes + block->used;
   if (!json_open.empty()) std::memcpy(at, json_open.data(), json_open.size());
-  block.used += json_open.size();
-  ++block.events;
-  return {std::string_view(at, json_open.size()), enqueued_at};
+  block->used += json_open.size();
+  ++block->events;
+  return {std::string_view(at, json_open.size()), enqueued_at, false};
+}
+
+std::size_t EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
+  const segment::Scan scan =
+      segment::scan(std::string_view(seg.bytes, seg.capacity), store_ ? store_->checksum : &crc32);
+  if (scan.records.empty()) {
+    if (store_ != nullptr) store_->remove(seg);
+    return scan.corrupt;
+  }
+  Block block;
+  block.bytes = seg.bytes;
+  block.capacity = seg.capacity;
+  block.used = scan.end;
+  block.sealed = true;
+  block.segment = seg;
+  block.events = scan.records.size();
+  block.resume_after.reserve(scan.records.size());
+  for (const segment::Scan::Record& r : scan.records) {
+    block.resume_after.push_back(static_cast<std::uint32_t>(r.next));
+    events.push_back({r.payload, 0, true});
+  }
+  blocks_.push_back(std::move(block));
+  return scan.corrupt;
+}
+
+void EventLog::let_go(Block& block) noexcept {
+  if (!block.segment) return;
+  if (store_ == nullptr) return;
+  if (block.released == block.events) {
+    store_->remove(*block.segment);
+  } else {
+    store_->close(*block.segment);
+  }
+  block.segment.reset();
 }
 
 void EventLog::retire_front() noexcept {
   Block block = std::move(blocks_.front());
   blocks_.pop_front();
+  if (block.segment) {
+    let_go(block);
+    return;
+  }
   if (block.capacity == block_bytes_ && spare_.size() < kMaxSpareBlocks) {
     block.used = block.events = block.released = 0;
     spare_.push_back(std::move(block));
@@ -65,10 +138,18 @@ void EventLog::release_oldest(std::size_t count) noexcept {
     const std::size_t here = std::min(count, front.events - front.released);
     front.released += here;
     count -= here;
+    if (front.segment && front.released > 0) {
+      // A later run starts after what has left (delivered events are not sent twice).
+      segment::set_resume_offset(front.bytes, front.resume_after[front.released - 1]);
+    }
     if (front.released < front.events) break;
-    if (blocks_.size() == 1) {
-      // The tail holds nothing live: start it over instead of giving it back.
-      front.used = front.events = front.released = 0;
+    if (blocks_.size() == 1 && !front.sealed) {
+      // The tail holds nothing live: keep filling it instead of making a new one. A segment
+      // goes on after its last record rather than over it: a record written over an old one
+      // could leave the old one's tail readable after a crash, and send it again.
+      if (!front.segment) front.used = 0;
+      front.events = front.released = 0;
+      front.resume_after.clear();
       break;
     }
     retire_front();
@@ -76,7 +157,17 @@ void EventLog::release_oldest(std::size_t count) noexcept {
 }
 
 void EventLog::clear() noexcept {
-  while (!blocks_.empty()) retire_front();
+  while (!blocks_.empty()) {
+    let_go(blocks_.front());
+    blocks_.pop_front();
+  }
+}
+
+void EventLog::forget() noexcept {
+  while (!blocks_.empty()) {
+    if (blocks_.front().segment && store_ != nullptr) store_->close(*blocks_.front().segment);
+    blocks_.pop_front();
+  }
 }
 
 std::size_t EventLog::reserved_bytes() const noexcept {

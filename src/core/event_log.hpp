@@ -1,4 +1,5 @@
-// rudder-analytics core: where queued events live, in order, until they leave.
+// rudder-analytics core: where queued events live, in order, until they leave; in memory, or
+// in storage that outlives the process.
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
@@ -6,10 +7,12 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/crc32.hpp"
 #include "core/event.hpp"
 
 namespace rudder::core {
@@ -18,9 +21,41 @@ namespace rudder::core {
 struct LoggedEvent {
   std::string_view json_open;  ///< as EncodedEvent::json_open
   std::int64_t enqueued_at = 0;
+  bool stored = false;  ///< its bytes are in storage (see BlockStore), not only in memory
 
   std::size_t wire_size() const noexcept { return json_open.size() + kEventSuffixSize; }
   std::string complete_json(std::int64_t sent_at_unix_ms) const;
+};
+
+/// Storage for the log's blocks, given by a platform that keeps events across process ends
+/// (native: memory-mapped segment files; see core/segment.hpp for their format). A block's
+/// bytes are writable memory whose writes the platform makes durable (a shared mapping is in
+/// the OS's hands the moment it is written).
+///
+/// Threading: called only by the EventLog, under the driver's lock, except remove() and
+/// close(), which may also come from the delivering context (which holds no other lock).
+class BlockStore {
+ public:
+  struct Block {
+    char* bytes = nullptr;     ///< a segment header is already written at the start
+    std::size_t capacity = 0;  ///< bytes writable from `bytes`
+    std::uint64_t id = 0;      ///< the platform's handle
+  };
+
+  virtual ~BlockStore() = default;
+  /// A new segment of at least `min_capacity` bytes, header written; nullopt when the
+  /// platform cannot make one now (disk full, permissions): the log keeps that event in
+  /// memory instead, and the platform says why in its log.
+  virtual std::optional<Block> create(std::size_t min_capacity) = 0;
+  /// Every event in the block has left the pipeline: delete the segment.
+  virtual void remove(const Block& block) noexcept = 0;
+  /// Events in the block are still pending but this process lets go (shutdown with events
+  /// left, or a forked child): keep the segment for a later run.
+  virtual void close(const Block& block) noexcept = 0;
+
+  /// The record checksum; the same values on every target (CRC-32). A platform may point
+  /// this at a faster implementation of the same function.
+  std::uint32_t (*checksum)(std::string_view) noexcept = &crc32;
 };
 
 /// Event bytes packed back to back in large blocks, released oldest first.
@@ -31,6 +66,8 @@ struct LoggedEvent {
 /// lock. Events leave the pipeline strictly in the order they came (only the oldest batch is
 /// ever sent; splits, beacons and give-ups take prefixes), so a log of blocks fits: a call
 /// copies its bytes to the tail, and a block is recycled once every event in it has gone.
+/// With a BlockStore the blocks are storage segments, so the same copy that queues an event
+/// also stores it, and releasing events moves the segment's resume offset past them.
 ///
 /// Threading: not synchronized. The driver appends and releases under its lock. Bytes once
 /// appended never move or change, so the one delivering context may read the events it cut
@@ -38,42 +75,62 @@ struct LoggedEvent {
 /// released by that same context.
 class EventLog {
  public:
-  /// Blocks are `block_bytes` long, or one event long when an event is larger.
-  explicit EventLog(std::size_t block_bytes = kDefaultBlockBytes);
+  /// Blocks are `block_bytes` long, or one event long when an event is larger. `store`:
+  /// where blocks live, or null for memory; not owned, outlives the log.
+  explicit EventLog(std::size_t block_bytes = kDefaultBlockBytes, BlockStore* store = nullptr);
+  ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
   static constexpr std::size_t kDefaultBlockBytes = 1 << 20;
 
-  /// Copies `json_open` to the tail and returns its view there.
+  /// Copies `json_open` to the tail (stored, when there is a store that can take it) and
+  /// returns its view there.
   LoggedEvent append(std::string_view json_open, std::int64_t enqueued_at);
 
+  /// Takes over a segment an earlier process left (see core/segment.hpp): its good records
+  /// join the log's tail as events (enqueued_at 0: due at once), appended to `events`. The
+  /// segment takes no new events. Returns the count of records skipped as corrupt.
+  std::size_t adopt(const BlockStore::Block& segment, std::vector<LoggedEvent>& events);
+
   /// The `count` oldest events have left (delivered, given up on, beaconed, abandoned): their
-  /// views die, and blocks holding nothing else are recycled.
+  /// views die, and blocks holding nothing else are recycled (segments deleted).
   void release_oldest(std::size_t count) noexcept;
 
-  /// Forgets every event; all views die.
+  /// Lets go of every event; all views die. Segments with events still pending are closed,
+  /// not deleted, so a later run delivers them.
   void clear() noexcept;
+
+  /// For a forked child: lets go of every event without deleting any segment, since they
+  /// are the parent's, who still delivers them.
+  void forget() noexcept;
 
   /// Bytes held in blocks, spare ones included.
   std::size_t reserved_bytes() const noexcept;
 
  private:
   struct Block {
-    std::unique_ptr<char[]> bytes;
+    std::unique_ptr<char[]> owned;  // a memory block's bytes
+    char* bytes = nullptr;
     std::size_t capacity = 0;
     std::size_t used = 0;
     std::size_t events = 0;    // appended to this block
     std::size_t released = 0;  // of those, gone
+    std::optional<BlockStore::Block> segment;  // set when the block is in storage
+    std::vector<std::uint32_t> resume_after;  // segment: the resume offset after each event
+    bool sealed = false;                      // takes no appends (adopted from a past run)
   };
 
-  Block& block_for(std::size_t size);
+  Block& block_for(std::size_t record_size);
+  Block new_memory_block(std::size_t size);
   void retire_front() noexcept;
+  void let_go(Block& block) noexcept;
 
   std::size_t block_bytes_;
+  BlockStore* store_;
   std::deque<Block> blocks_;  // oldest first; the back one takes appends
-  // Emptied standard-size blocks kept for reuse: the pages are already mapped, so a steady
-  // stream of events writes to warm memory instead of faulting in fresh pages.
+  // Emptied standard-size memory blocks kept for reuse: the pages are already mapped, so a
+  // steady stream of events writes to warm memory instead of faulting in fresh pages.
   std::vector<Block> spare_;
 };
 

@@ -6,8 +6,8 @@
 
 namespace rudder::core {
 
-Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed)
-    : settings_(settings), rng_(seed) {
+Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store)
+    : settings_(settings), rng_(seed), log_(EventLog::kDefaultBlockBytes, store) {
   // The platforms validate their config; this keeps a careless one from cutting empty
   // batches forever.
   settings_.upload_size = std::max<std::size_t>(settings_.upload_size, 1);
@@ -23,6 +23,7 @@ Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t en
   queue_.push_back(log_.append(json_open, enqueued_at));
   queue_wire_bytes_ += queue_.back().wire_size();
   ++stats_.queued;
+  stats_.stored += queue_.back().stored;
   // Wake the driver only on the transitions it cannot foresee: the first event starts an
   // upload_interval deadline; reaching a full batch (by count or bytes) makes one sendable.
   const bool full_by_count = queue_.size() == settings_.upload_size;
@@ -31,6 +32,20 @@ Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t en
                                  settings_.max_batch_bytes;
   return (was_empty || full_by_count || full_by_bytes) ? Enqueued::accepted_wake
                                                        : Enqueued::accepted;
+}
+
+std::size_t Pipeline::recover(const std::vector<BlockStore::Block>& segments) {
+  std::vector<LoggedEvent> events;
+  for (const BlockStore::Block& segment : segments) {
+    stats_.corrupt_skipped += log_.adopt(segment, events);
+  }
+  for (const LoggedEvent& e : events) {
+    queue_.push_back(e);
+    queue_wire_bytes_ += e.wire_size();
+  }
+  stats_.queued += events.size();
+  stats_.recovered += events.size();
+  return events.size();
 }
 
 void Pipeline::count_refused(DropReason reason) noexcept {
@@ -256,15 +271,29 @@ std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   unknown.error.message =
       "shutdown's timeout passed before the data plane confirmed these events; they were sent "
       "and may have been stored";
+  std::uint64_t kept = 0;
   for (std::size_t i = 0; i < outgoing_.size(); ++i) {
     const Batch& batch = outgoing_[i];
     // The request in flight has left: whether it arrives is out of our hands now.
     const bool maybe = batch.may_have_arrived || (i == 0 && in_flight_);
     Failure& into = maybe ? unknown : unsent;
-    into.error.attempts = std::max(into.error.attempts, batch.attempts);
-    for (const auto& e : batch.events) into.events.push_back(e.complete_json(now_unix_ms));
+    for (const auto& e : batch.events) {
+      if (e.stored) {
+        ++kept;  // a later run sends it (again: the data plane drops a copy by messageId)
+        continue;
+      }
+      into.error.attempts = std::max(into.error.attempts, batch.attempts);
+      into.events.push_back(e.complete_json(now_unix_ms));
+    }
   }
-  for (const auto& e : queue_) unsent.events.push_back(e.complete_json(now_unix_ms));
+  for (const auto& e : queue_) {
+    if (e.stored) {
+      ++kept;
+    } else {
+      unsent.events.push_back(e.complete_json(now_unix_ms));
+    }
+  }
+  stats_.kept += kept;
   stats_.unknown += unknown.events.size();
   stats_.dropped[static_cast<std::size_t>(DropReason::unsent_at_shutdown)] += unsent.events.size();
   queue_.clear();
@@ -286,7 +315,7 @@ void Pipeline::reset(std::uint64_t seed) {
   outgoing_.clear();
   outgoing_events_ = 0;
   in_flight_ = false;
-  log_.clear();
+  log_.forget();
   stats_ = Stats{};
 }
 

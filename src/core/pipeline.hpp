@@ -59,7 +59,13 @@ struct Step {
 /// outside the lock on the one thread that drives delivery.
 class Pipeline {
  public:
-  Pipeline(const PipelineSettings& settings, std::uint64_t seed);
+  /// `store`: where events are kept across process ends, or null (memory only); not owned.
+  Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store = nullptr);
+
+  /// Queues the events of segments earlier processes left (see EventLog::adopt), ahead of
+  /// anything queued later, whatever max_queue_size says: they were accepted long ago.
+  /// Counted as queued and recovered; skipped records as corrupt_skipped. Returns the count.
+  std::size_t recover(const std::vector<BlockStore::Block>& segments);
 
   enum class Enqueued {
     accepted,          ///< queued; the driving thread need not be woken
@@ -113,15 +119,17 @@ class Pipeline {
   /// True when nothing is queued, in flight, or waiting for a retry.
   bool idle() const noexcept;
 
-  /// Gives up on everything not yet delivered (shutdown's timeout passed) and returns it for
-  /// on_error, in at most two reports: events that may have been stored (the batch in flight,
-  /// or one whose earlier attempt got no answer) as unknown_outcome, counted in
-  /// Stats::unknown; the rest as unsent_at_shutdown, counted as dropped(unsent_at_shutdown).
-  /// The pipeline is then empty.
+  /// Gives up on everything not yet delivered (shutdown's timeout passed). Events in storage
+  /// stay there for a later run, counted as Stats::kept and not reported. The rest is
+  /// returned for on_error, in at most two reports: events that may have been stored (the
+  /// batch in flight, or one whose earlier attempt got no answer) as unknown_outcome, counted
+  /// in Stats::unknown; the others as unsent_at_shutdown, counted as
+  /// dropped(unsent_at_shutdown). The pipeline is then empty.
   std::vector<Failure> abandon(std::int64_t now_unix_ms);
 
   /// Forgets all events and counters without reporting them: for a forked child, whose
-  /// inherited queue belongs to (and is delivered by) the parent. Reseeds the jitter.
+  /// inherited queue belongs to (and is delivered by) the parent; no segment is deleted.
+  /// Reseeds the jitter.
   void reset(std::uint64_t seed);
 
   Stats stats() const noexcept;

@@ -25,6 +25,8 @@ constexpr Names kNames[] = {
     {"gzip", "gzip"},
     {"debug", "debug"},
     {"send", "send"},
+    {"storage_dir", "storageDir"},
+    {"storage_sync_interval", "storageSyncIntervalMs"},
 };
 
 }  // namespace

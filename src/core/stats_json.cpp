@@ -47,6 +47,10 @@ std::string stats_json(const Stats& s) {
   number(out, "retried", s.retried);
   number(out, "pending", s.pending);
   number(out, "beaconed", s.beaconed);
+  number(out, "stored", s.stored);
+  number(out, "recovered", s.recovered);
+  number(out, "corruptSkipped", s.corrupt_skipped);
+  number(out, "kept", s.kept);
   out.append("\"dropped\":{");
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     number(out, to_string(static_cast<DropReason>(i)), s.dropped[i]);
@@ -64,6 +68,7 @@ std::string flush_result_json(const FlushResult& r) {
   number(out, "unsent", r.unsent);
   number(out, "beaconed", r.beaconed);
   number(out, "pending", r.pending);
+  number(out, "kept", r.kept);
   close_object(out, '}');
   return out;
 }

@@ -412,3 +412,83 @@ test('a redirect: exit 1, stderr names where it pointed and what to change', asy
   const requests = await control('GET', '/_control/requests');
   assert.deepEqual(requests.map((r) => r.method), ['POST'], 'never followed');
 });
+
+// ---- storage -------------------------------------------------------------------------------
+
+const STORED_SUMMARY = /^delivered (\d+), failed (\d+), unknown (\d+), dropped (\d+), invalid (\d+), recovered (\d+), kept (\d+)\n$/;
+
+function storedSummary(stdout) {
+  const m = STORED_SUMMARY.exec(stdout);
+  assert.ok(m, `a summary line with recovered and kept, got ${JSON.stringify(stdout)}`);
+  const [delivered, failed, unknown, dropped, invalid, recovered, kept] = m.slice(1).map(Number);
+  return { delivered, failed, unknown, dropped, invalid, recovered, kept };
+}
+
+test('--storage-dir: what the flush timeout left is kept, and `flush --storage-dir` delivers it once', async () => {
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
+  const first = await run(['track', '--user-id', '1', '--event', 'Kept', '--message-id', 'kept-1',
+    ...target(), '--storage-dir', dir, '--flush-timeout', '0.5']);
+  assert.equal(first.code, 1);
+  assert.deepEqual(storedSummary(first.stdout),
+    { delivered: 0, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 0, kept: 1 });
+  assert.match(first.stderr, /1 events were not delivered .* they stay in --storage-dir/);
+
+  await control('POST', '/_control/reset');
+  const second = await run(['flush', '--storage-dir', dir, ...target()]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(storedSummary(second.stdout),
+    { delivered: 1, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 1, kept: 0 });
+  const events = await storedEvents();
+  assert.deepEqual(events.map((e) => e.messageId), ['kept-1']);
+  assert.equal(events[0].event, 'Kept');
+
+  const again = await run(['flush', '--storage-dir', dir, ...target()]);
+  assert.deepEqual(storedSummary(again.stdout),
+    { delivered: 0, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 0, kept: 0 });
+  assert.equal((await storedEvents()).length, 1, 'nothing is sent twice');
+});
+
+test('--storage-dir: the CLI killed with SIGKILL while reading loses none of the lines it read', async () => {
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  await control('POST', '/_control/misbehave', { count: 1_000_000, status: 503 });
+  const lines = 100_000;
+  let input = '';
+  for (let i = 0; i < lines; i += 1) {
+    input += `{"type":"track","userId":"u","event":"E","messageId":"line-${i}"}\n`;
+  }
+  const child = spawn(CLI, ['--ndjson', '-', ...target(), '--storage-dir', dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.on('error', () => {});
+  child.stdin.write(input);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.on('close', resolve));
+
+  await control('POST', '/_control/reset');
+  const result = await run(['flush', '--storage-dir', dir, ...target(), '--flush-timeout', '60']);
+  assert.equal(result.code, 0, result.stderr);
+  const { delivered, recovered } = storedSummary(result.stdout);
+  assert.ok(delivered > 0, 'the CLI had read some lines in 0.3 s');
+  assert.equal(recovered, delivered);
+  const ids = (await storedEvents()).map((e) => e.messageId);
+  assert.equal(ids.length, delivered, 'each once');
+  // What the CLI accepted is a prefix of its input: every line up to the last one it read.
+  const expected = Array.from({ length: delivered }, (_, i) => `line-${i}`);
+  assert.deepEqual([...ids].sort(), expected.sort());
+});
+
+test('flush: needs --storage-dir, sends nothing new, and takes no call flags', async () => {
+  for (const [args, expected] of [
+    [['flush'], /flush delivers what a storage directory holds: give --storage-dir DIR/],
+    [['flush', 'track', '--storage-dir', scratch], /flush sends nothing new: it cannot be combined with "track"/],
+    [['flush', '--user-id', '1', '--storage-dir', scratch], /--user-id belongs to a command .*not to flush/],
+    [['flush', '--ndjson', '-', '--storage-dir', scratch], /cannot be combined with --ndjson/],
+    [['track', '--user-id', '1', '--event', 'E', '--storage-dir', path.join(root, 'README.md')],
+      /--storage-dir: cannot use ".*README.md" as a directory/],
+  ]) {
+    const result = await run([...args, ...target()]);
+    assert.equal(result.code, 2, `${args.join(' ')}: exit 2; stderr: ${result.stderr}`);
+    assert.match(result.stderr, expected, args.join(' '));
+  }
+  assert.equal((await storedEvents()).length, 0);
+});

@@ -3,13 +3,38 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/crc32.hpp"
+#include "core/segment.hpp"
+
 namespace {
 
+using rudder::core::BlockStore;
 using rudder::core::EventLog;
 using rudder::core::LoggedEvent;
+namespace segment = rudder::core::segment;
+
+// Segments in memory, with what happened to each.
+class FakeStore : public BlockStore {
+ public:
+  std::optional<Block> create(std::size_t min_capacity) override {
+    if (fail) return std::nullopt;
+    auto& bytes = segments[next_id] = std::string(min_capacity, '\0');
+    segment::write_header(bytes.data(), 0);
+    return Block{bytes.data(), bytes.size(), next_id++};
+  }
+  void remove(const Block& b) noexcept override { removed.push_back(b.id); }
+  void close(const Block& b) noexcept override { closed.push_back(b.id); }
+
+  std::map<std::uint64_t, std::string> segments;
+  std::vector<std::uint64_t> removed, closed;
+  std::uint64_t next_id = 1;
+  bool fail = false;
+};
 
 std::string text_of(int i, std::size_t size) {
   std::string s = "{\"n\":" + std::to_string(i);
@@ -83,6 +108,94 @@ TEST(EventLog, CompleteJsonClosesTheEventWithItsSentAt) {
   const LoggedEvent e = log.append(R"({"type":"track")", 0);
   EXPECT_EQ(e.complete_json(0), R"({"type":"track","sentAt":"1970-01-01T00:00:00.000Z"})");
   EXPECT_EQ(e.wire_size(), e.complete_json(0).size());
+}
+
+TEST(Crc32, MatchesTheStandardCheckValue) {
+  EXPECT_EQ(rudder::core::crc32("123456789"), 0xCBF43926u);  // gzip's and zlib's CRC-32
+  EXPECT_EQ(rudder::core::crc32(""), 0u);
+  const std::string long_text(1000, 'z');
+  EXPECT_EQ(rudder::core::crc32(long_text), 0x0C96666Eu) << "the eight-byte steps agree (zlib.crc32)";
+}
+
+TEST(EventLogStorage, StoredEventsAreRecordsAnotherProcessCanRead) {
+  FakeStore store;
+  EventLog log(4096, &store);
+  const LoggedEvent a = log.append(text_of(1, 60), 0);
+  const LoggedEvent b = log.append(text_of(2, 70), 0);
+  EXPECT_TRUE(a.stored && b.stored);
+  EXPECT_EQ(a.json_open, text_of(1, 60));
+  const segment::Scan scan = segment::scan(store.segments[1], &rudder::core::crc32);
+  ASSERT_TRUE(scan.valid);
+  ASSERT_EQ(scan.records.size(), 2u);
+  EXPECT_EQ(scan.records[0].payload, text_of(1, 60));
+  EXPECT_EQ(scan.records[1].payload, text_of(2, 70));
+  EXPECT_EQ(scan.corrupt, 0u);
+}
+
+TEST(EventLogStorage, ReleasedEventsAreSkippedByALaterScan) {
+  FakeStore store;
+  EventLog log(4096, &store);
+  for (int i = 0; i < 5; ++i) log.append(text_of(i, 50), 0);
+  log.release_oldest(3);
+  const segment::Scan scan = segment::scan(store.segments[1], &rudder::core::crc32);
+  ASSERT_EQ(scan.records.size(), 2u) << "a crash now would send only the two left";
+  EXPECT_EQ(scan.records[0].payload, text_of(3, 50));
+}
+
+TEST(EventLogStorage, FullSegmentsAreDeletedOnceEmptyAndKeptWhileEventsArePending) {
+  FakeStore store;
+  EventLog log(300, &store);  // about three events a segment
+  for (int i = 0; i < 9; ++i) log.append(text_of(i, 60), 0);
+  ASSERT_GE(store.segments.size(), 3u);
+  log.release_oldest(4);
+  EXPECT_EQ(store.removed, std::vector<std::uint64_t>{1}) << "only the segment all delivered";
+  log.clear();
+  EXPECT_EQ(store.removed.size(), 1u) << "pending events are never deleted";
+  EXPECT_EQ(store.closed.size(), store.segments.size() - 1);
+}
+
+TEST(EventLogStorage, AForkedChildDeletesNoSegment) {
+  FakeStore store;
+  EventLog log(300, &store);
+  for (int i = 0; i < 3; ++i) log.append(text_of(i, 60), 0);
+  log.release_oldest(3);  // the tail, all delivered: a clear() would delete it
+  log.forget();
+  EXPECT_TRUE(store.removed.empty());
+}
+
+TEST(EventLogStorage, WhenTheStoreFailsEventsWaitInMemory) {
+  FakeStore store;
+  store.fail = true;
+  EventLog log(4096, &store);
+  const LoggedEvent e = log.append(text_of(1, 60), 0);
+  EXPECT_FALSE(e.stored);
+  EXPECT_EQ(e.json_open, text_of(1, 60));
+}
+
+TEST(EventLogStorage, AdoptedSegmentsYieldTheirGoodRecordsAndCountTheRest) {
+  FakeStore old_run;
+  {
+    EventLog writer(4096, &old_run);
+    for (int i = 0; i < 4; ++i) writer.append(text_of(i, 40), 0);
+    writer.release_oldest(1);
+    writer.forget();
+  }
+  std::string& bytes = old_run.segments[1];
+  // Damage the third record's payload: its checksum no longer holds.
+  bytes[segment::kHeaderBytes + 2 * segment::record_bytes(40) + segment::kRecordHeaderBytes + 5] ^= 1;
+  FakeStore store;
+  EventLog log(4096, &store);
+  std::vector<LoggedEvent> events;
+  const std::size_t corrupt = log.adopt({bytes.data(), bytes.size(), 77}, events);
+  EXPECT_EQ(corrupt, 1u);
+  ASSERT_EQ(events.size(), 2u) << "one was delivered before, one is damaged";
+  EXPECT_EQ(events[0].json_open, text_of(1, 40));
+  EXPECT_EQ(events[1].json_open, text_of(3, 40));
+  const LoggedEvent next = log.append(text_of(9, 40), 0);
+  EXPECT_NE(next.json_open.data(), nullptr);
+  EXPECT_EQ(store.segments.size(), 1u) << "new events go to a new segment, not the adopted one";
+  log.release_oldest(2);
+  EXPECT_EQ(store.removed, std::vector<std::uint64_t>{77});
 }
 
 }  // namespace

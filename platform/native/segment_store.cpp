@@ -1,0 +1,404 @@
+// rudder-analytics native platform: accepted events kept in memory-mapped segment files.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "native/segment_store.hpp"
+
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <tuple>
+
+#include "core/segment.hpp"
+#include "native/entropy.hpp"
+
+namespace rudder::native {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::uint32_t fast_crc32(std::string_view bytes) noexcept {
+  return libdeflate_crc32(0, bytes.data(), bytes.size());
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "?";
+  return name;
+}
+
+// From /proc/<pid>/stat: the process's state (field 3) and start time in clock ticks since
+// boot (field 22); empty where /proc is not readable. With the pid the start time names one
+// process, even after the pid is reused.
+struct ProcessInfo {
+  std::string state;
+  std::string started;
+};
+ProcessInfo process_info(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return {};
+  const std::size_t close = line.rfind(')');  // the command name may hold spaces and ')'
+  if (close == std::string::npos || close + 2 > line.size()) return {};
+  std::istringstream fields(line.substr(close + 2));
+  ProcessInfo info;
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 3) info.state = field;
+    if (i == 22) info.started = field;
+  }
+  return info;
+}
+
+// Whether the owner that wrote `owner_file` may still be writing. Unknown cases count as
+// alive: taking a live owner's files would send its events twice, leaving a dead one's only
+// delays them.
+bool owner_alive(const fs::path& owner_file, const std::string& this_host) {
+  std::ifstream in(owner_file);
+  if (!in) return false;  // no owner file: it shut down (or is gone); its files are free
+  std::string host;
+  long pid = 0;
+  std::string started;
+  if (!(in >> host >> pid)) return true;  // being written right now
+  in >> started;
+  if (host != this_host) return true;  // another machine on a shared directory: cannot tell
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  const ProcessInfo now = process_info(pid);
+  // A zombie has ended; only its parent has not collected its exit status yet.
+  if (now.state == "Z" || now.state == "X") return false;
+  return started.empty() || now.started.empty() || now.started == started;
+}
+
+std::string owner_of(const std::string& file_name) {
+  const std::size_t dash = file_name.find('-');
+  return dash == std::string::npos ? std::string() : file_name.substr(0, dash);
+}
+
+}  // namespace
+
+SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log& log)
+    : dir_(std::move(dir)), segment_bytes_(segment_bytes), log_(log) {
+  checksum = &fast_crc32;
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec || !fs::is_directory(dir_)) {
+    throw std::runtime_error("storage_dir: cannot use \"" + dir_ + "\" as a directory" +
+                             (ec ? ": " + ec.message() : std::string()));
+  }
+  announce();
+}
+
+SegmentStore::~SegmentStore() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, s] : open_) unmap(s);
+  open_.clear();
+  for (const std::vector<Segment>* unused : {&spares_, &recycle_}) {
+    for (const Segment& s : *unused) {
+      ::unlink(s.path.c_str());
+      unmap(s);
+    }
+  }
+  ::unlink((dir_ + "/" + owner_ + ".owner").c_str());
+}
+
+void SegmentStore::announce() {
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(fresh_seed()));
+  owner_ = id;
+  next_segment_ = 1;
+  const std::string path = dir_ + "/" + owner_ + ".owner";
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << host_name() << ' ' << ::getpid() << ' ' << process_info(::getpid()).started << '\n';
+    if (!out) {
+      throw std::runtime_error("storage_dir: cannot write in \"" + dir_ + "\": " +
+                               errno_text(errno));
+    }
+  }
+  // Renamed into place whole, so a reader never sees half an owner file.
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("storage_dir: cannot write in \"" + dir_ + "\": " +
+                             errno_text(errno));
+  }
+}
+
+std::string SegmentStore::segment_path(std::uint64_t n) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "-%08llu.seg", static_cast<unsigned long long>(n));
+  return dir_ + "/" + owner_ + name;
+}
+
+void SegmentStore::warn_once(const std::string& message) {
+  if (warned_) return;
+  warned_ = true;
+  log_(LogLevel::warning, message + "; events are kept in memory only until it works again");
+}
+
+std::optional<core::BlockStore::Block> SegmentStore::map_file(int fd, std::size_t size,
+                                                             std::string path,
+                                                             std::string& error) {
+  // MAP_POPULATE: the pages are faulted in by this one call, not one fault per 4 KiB page on
+  // the caller's thread as events are written.
+  void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+  if (map == MAP_FAILED) {
+    error = "cannot map \"" + path + "\": " + errno_text(errno);
+    return std::nullopt;
+  }
+  Block block{static_cast<char*>(map), size, next_id_++};
+  open_[block.id] = Segment{fd, block.bytes, size, std::move(path)};
+  return block;
+}
+
+std::optional<SegmentStore::Segment> SegmentStore::make_file(const std::string& path,
+                                                             std::size_t size,
+                                                             std::string& error) {
+  // Made under a temporary name and renamed once its header is written, so a process killed
+  // halfway leaves a ".tmp" (deleted by whoever takes its files over), never a ".seg" that
+  // is not a segment.
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = "cannot create \"" + path + "\": " + errno_text(errno);
+    return std::nullopt;
+  }
+  // Reserved on disk now: a later write to the mapping cannot find the disk full.
+  if (const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size)); err != 0) {
+    error = "cannot reserve " + std::to_string(size) + " bytes for \"" + path + "\": " +
+            errno_text(err);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return std::nullopt;
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+  if (map == MAP_FAILED) {
+    error = "cannot map \"" + path + "\": " + errno_text(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return std::nullopt;
+  }
+  // A write to every page now, on this (delivering) thread: the kernel maps a shared file's
+  // pages read-only until first written, to track what is dirty, so otherwise each 4 KiB of
+  // events would cost a caller a page fault. Zeros over zeros: the content does not change.
+  volatile char* const bytes = static_cast<char*>(map);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  for (std::size_t at = 0; at < size; at += page) bytes[at] = 0;
+  // A header with no creation time yet: a spare left by a crash is an empty segment (its
+  // recovery deletes it), not an unknown file.
+  core::segment::write_header(static_cast<char*>(map), 0);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = "cannot rename \"" + tmp + "\": " + errno_text(errno);
+    ::munmap(map, size);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return std::nullopt;
+  }
+  return Segment{fd, static_cast<char*>(map), size, path};
+}
+
+std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capacity) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<Segment> made;
+  if (!spares_.empty() && spares_.back().size >= min_capacity) {
+    made = std::move(spares_.back());  // the usual case: the worker made it ahead of time
+    spares_.pop_back();
+  } else {
+    std::string error;
+    made = make_file(segment_path(next_segment_++), min_capacity, error);
+    if (!made) {
+      warn_once("storage_dir: " + error);
+      return std::nullopt;
+    }
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  core::segment::write_header(made->map,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  warned_ = false;
+  Block block{made->map, made->size, next_id_++};
+  open_[block.id] = std::move(*made);
+  return block;
+}
+
+void SegmentStore::prepare_spare() noexcept {
+  for (;;) {
+    std::optional<Segment> reuse;
+    std::string path;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (spares_.size() >= kSpares || (warned_ && recycle_.empty())) return;
+      if (!recycle_.empty()) {
+        reuse = std::move(recycle_.back());
+        recycle_.pop_back();
+      }
+      path = segment_path(next_segment_++);
+    }
+    std::optional<Segment> ready;
+    if (reuse) {
+      ready = recycled(std::move(*reuse), path);
+    } else {
+      std::string error;
+      ready = make_file(path, segment_bytes_, error);
+    }
+    if (!ready) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    spares_.push_back(std::move(*ready));
+  }
+}
+
+std::optional<SegmentStore::Segment> SegmentStore::recycled(Segment s, const std::string& path) {
+  // A delivered segment made new without giving its pages back: writing over mapped, dirty
+  // pages costs no page faults, where a fresh file costs one a page. The order keeps every
+  // moment of it safe to crash in: the records are zeroed while the header still says all
+  // of them were delivered; then the file takes its new name; then a fresh header.
+  std::memset(s.map + core::segment::kHeaderBytes, 0, s.size - core::segment::kHeaderBytes);
+  if (std::rename(s.path.c_str(), path.c_str()) != 0) {
+    ::unlink(s.path.c_str());
+    unmap(s);
+    return std::nullopt;
+  }
+  s.path = path;
+  core::segment::write_header(s.map, 0);
+  return s;
+}
+
+void SegmentStore::unmap(const Segment& s) noexcept {
+  ::munmap(s.map, s.size);
+  ::close(s.fd);
+}
+
+void SegmentStore::remove(const Block& block) noexcept {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = open_.find(block.id);
+  if (it == open_.end()) return;
+  if (it->second.size == segment_bytes_ && spares_.size() + recycle_.size() < kSpares) {
+    // Made new by prepare_spare(), off this lock. Until then its header says that every
+    // record in it was delivered, so a crash meanwhile sends nothing twice.
+    recycle_.push_back(std::move(it->second));
+  } else {
+    // Unlinked first: a crash between the two leaves no file to send again.
+    ::unlink(it->second.path.c_str());
+    unmap(it->second);
+  }
+  open_.erase(it);
+}
+
+void SegmentStore::close(const Block& block) noexcept {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = open_.find(block.id);
+  if (it == open_.end()) return;
+  unmap(it->second);
+  open_.erase(it);
+}
+
+std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string this_host = host_name();
+  std::map<std::string, bool> alive;  // by owner id
+  struct Claimed {
+    std::int64_t created;
+    std::string old_name;
+    Block block;
+  };
+  std::vector<Claimed> claimed;
+  std::vector<std::string> dead_owners;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool unfinished = entry.path().extension() == ".tmp";  // see make_file()
+    if (entry.path().extension() != ".seg" && !unfinished) continue;
+    const std::string owner = owner_of(name);
+    if (owner.empty() || owner == owner_) continue;
+    auto known = alive.find(owner);
+    if (known == alive.end()) {
+      const fs::path owner_file = fs::path(dir_) / (owner + ".owner");
+      known = alive.emplace(owner, owner_alive(owner_file, this_host)).first;
+      if (!known->second) dead_owners.push_back(owner);
+    }
+    if (known->second) continue;
+    if (unfinished) {
+      ::unlink(entry.path().c_str());  // holds no event: its header was not even written
+      continue;
+    }
+    // The claim: one atomic rename. Whoever renames first owns the file; the others find
+    // it gone (ENOENT) and move on.
+    const std::string mine = segment_path(next_segment_++);
+    if (std::rename(entry.path().c_str(), mine.c_str()) != 0) continue;
+    const int fd = ::open(mine.c_str(), O_RDWR | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < 0) {
+      log_(LogLevel::error, "storage_dir: cannot open \"" + mine + "\": " + errno_text(errno));
+      if (fd >= 0) ::close(fd);
+      continue;
+    }
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (size < core::segment::kHeaderBytes) {
+      // Too short to hold anything (a process died creating it): nothing to deliver.
+      ::close(fd);
+      ::unlink(mine.c_str());
+      continue;
+    }
+    std::string error;
+    std::optional<Block> block = map_file(fd, size, mine, error);
+    if (!block) {
+      log_(LogLevel::error, "storage_dir: " + error);
+      ::close(fd);
+      continue;
+    }
+    if (!core::segment::has_header(std::string_view(block->bytes, size))) {
+      log_(LogLevel::warning, "storage_dir: \"" + name + "\" is not a segment file; left as \"" +
+                                  mine + ".unknown\"");
+      unmap(open_[block->id]);
+      open_.erase(block->id);
+      std::rename(mine.c_str(), (mine + ".unknown").c_str());
+      continue;
+    }
+    claimed.push_back({core::segment::created_unix_ms(block->bytes), name, *block});
+  }
+  for (const std::string& owner : dead_owners) {
+    ::unlink((fs::path(dir_) / (owner + ".owner")).c_str());
+  }
+  // Oldest first: by when each segment was made, then by its old name (owner, number).
+  std::sort(claimed.begin(), claimed.end(), [](const Claimed& a, const Claimed& b) {
+    return std::tie(a.created, a.old_name) < std::tie(b.created, b.old_name);
+  });
+  std::vector<Block> blocks;
+  blocks.reserve(claimed.size());
+  for (const Claimed& c : claimed) blocks.push_back(c.block);
+  return blocks;
+}
+
+void SegmentStore::sync() noexcept {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, s] : open_) ::msync(s.map, s.size, MS_SYNC);
+}
+
+void SegmentStore::after_fork_child() noexcept {
+  // Only this thread exists; the parent may have held mu_ when it forked.
+  new (&mu_) std::mutex();
+  for (const auto& [id, s] : open_) unmap(s);
+  open_.clear();
+  // The parent's, who uses or deletes them.
+  for (const Segment& s : spares_) unmap(s);
+  for (const Segment& s : recycle_) unmap(s);
+  spares_.clear();
+  recycle_.clear();
+  try {
+    announce();
+  } catch (const std::exception& e) {
+    log_(LogLevel::error, std::string(e.what()) + " (in a forked child)");
+  }
+}
+
+}  // namespace rudder::native

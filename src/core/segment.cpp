@@ -1,0 +1,86 @@
+// rudder-analytics core: the storage file format.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/segment.hpp"
+
+#include <cstring>
+
+namespace rudder::core::segment {
+namespace {
+
+constexpr char kMagic[8] = {'R', 'U', 'D', 'Q', 'S', 'E', 'G', '1'};
+
+void put32(char* at, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void put64(char* at, std::uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+std::uint32_t get32(const char* at) noexcept {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::uint32_t{static_cast<unsigned char>(at[i])} << (8 * i);
+  return v;
+}
+std::uint64_t get64(const char* at) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= std::uint64_t{static_cast<unsigned char>(at[i])} << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+void write_header(char* at, std::int64_t created) noexcept {
+  std::memset(at, 0, kHeaderBytes);
+  std::memcpy(at, kMagic, sizeof kMagic);
+  put32(at + 8, kHeaderBytes);
+  put64(at + 16, kHeaderBytes);
+  put64(at + 24, static_cast<std::uint64_t>(created));
+}
+
+bool has_header(std::string_view bytes) noexcept {
+  return bytes.size() >= kHeaderBytes && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0 &&
+         get32(bytes.data() + 8) == kHeaderBytes;
+}
+
+std::uint64_t resume_offset(const char* header) noexcept { return get64(header + 16); }
+
+void set_resume_offset(char* header, std::uint64_t offset) noexcept { put64(header + 16, offset); }
+
+std::int64_t created_unix_ms(const char* header) noexcept {
+  return static_cast<std::int64_t>(get64(header + 24));
+}
+
+void write_record(char* at, std::string_view payload, std::uint32_t crc) noexcept {
+  std::memcpy(at + kRecordHeaderBytes, payload.data(), payload.size());
+  put32(at + 4, crc);
+  // Last: until this store, a reader sees the end marker here.
+  put32(at, static_cast<std::uint32_t>(payload.size()));
+}
+
+Scan scan(std::string_view bytes, std::uint32_t (*checksum)(std::string_view)) {
+  Scan s;
+  if (!has_header(bytes)) return s;
+  s.valid = true;
+  std::size_t at = resume_offset(bytes.data());
+  if (at < kHeaderBytes || at > bytes.size()) at = kHeaderBytes;  // a damaged header: from the top
+  while (at + kRecordHeaderBytes <= bytes.size()) {
+    const std::uint32_t size = get32(bytes.data() + at);
+    if (size == 0) break;
+    if (size > kMaxPayloadBytes || size > bytes.size() - at - kRecordHeaderBytes) {
+      ++s.corrupt;  // torn: the writer died before the payload was all there
+      break;
+    }
+    const std::string_view payload = bytes.substr(at + kRecordHeaderBytes, size);
+    const std::size_t next = at + record_bytes(size);
+    if (checksum(payload) == get32(bytes.data() + at + 4)) {
+      s.records.push_back({payload, next});
+    } else {
+      ++s.corrupt;
+      if (!s.records.empty()) s.records.back().next = next;
+    }
+    at = next;
+  }
+  s.end = at;
+  return s;
+}
+
+}  // namespace rudder::core::segment

@@ -1,0 +1,327 @@
+// Integration tests: with storage_dir, nothing a client accepted is lost however its process
+// ends (SIGKILL, std::exit), a later client on the same directory delivers it exactly once,
+// torn records are skipped and counted, and processes sharing a directory take only the files
+// of owners that are gone. Real processes (fork), real files, the local data plane.
+// Copyright the rudder-analytics authors. MIT licence.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client_fixture.hpp"
+#include "core/crc32.hpp"
+#include "core/segment.hpp"
+
+namespace rudder {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory per test, removed afterwards.
+class StorageTest : public ClientTest {
+ protected:
+  void SetUp() override {
+    ClientTest::SetUp();
+    std::string templ = (fs::temp_directory_path() / "rudder-storage-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // A client that cannot deliver (nothing listens) and keeps retrying.
+  Config unreachable_config() {
+    Config c = config();
+    c.data_plane_url = "http://127.0.0.1:" + std::to_string(testing::unused_port());
+    c.storage_dir = dir_;
+    c.max_retries = 1000;
+    c.logger = [](LogLevel, std::string_view) {};
+    return c;
+  }
+
+  Config storage_config() {
+    Config c = config();
+    c.storage_dir = dir_;
+    return c;
+  }
+
+  std::vector<std::string> segment_files() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      if (e.path().extension() == ".seg") names.push_back(e.path().string());
+    }
+    return names;
+  }
+
+  std::string dir_;
+};
+
+// Runs `body` in a forked child, which reports a count through `report` (a pipe) and is then
+// left to the test (killed, or ends by itself). Returns the child's pid and that count.
+struct Child {
+  pid_t pid = -1;
+  std::uint64_t reported = 0;
+};
+Child fork_child(const std::function<void(int report_fd)>& body) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    body(fds[1]);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  Child child{pid, 0};
+  if (::read(fds[0], &child.reported, sizeof child.reported) != sizeof child.reported) {
+    child.reported = ~0ull;  // the child died before reporting
+  }
+  ::close(fds[0]);
+  return child;
+}
+
+void report(int fd, std::uint64_t n) { (void)!::write(fd, &n, sizeof n); }
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+// Tracks `n` events with messageIds "<prefix><i>"; returns how many were accepted.
+std::uint64_t track_many(Client& client, const std::string& prefix, int n) {
+  std::uint64_t accepted = 0;
+  for (int i = 0; i < n; ++i) {
+    CallOptions o;
+    o.message_id = prefix + std::to_string(i);
+    accepted += client.track("u", "Stored", {{"i", i}}, o).ok();
+  }
+  return accepted;
+}
+
+std::set<std::string> ids(const std::string& prefix, int n) {
+  std::set<std::string> out;
+  for (int i = 0; i < n; ++i) out.insert(prefix + std::to_string(i));
+  return out;
+}
+
+TEST_F(StorageTest, EventsAcceptedBeforeSigkillAreDeliveredOnceByTheNextClient) {
+  constexpr int kEvents = 5000;
+  const Config doomed = unreachable_config();
+  const Child child = fork_child([&](int fd) {
+    Client client(doomed);
+    report(fd, track_many(client, "kill-", kEvents));
+    for (;;) ::pause();
+  });
+  ASSERT_EQ(child.reported, static_cast<std::uint64_t>(kEvents));
+  ::kill(child.pid, SIGKILL);
+  wait_for(child.pid);
+  ASSERT_FALSE(segment_files().empty()) << "the killed client's events are on disk";
+
+  auto next = std::make_unique<Client>(storage_config());
+  const FlushResult r = next->flush(60s);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.delivered, static_cast<std::uint64_t>(kEvents));
+  const Stats s = next->stats();
+  EXPECT_EQ(s.recovered, static_cast<std::uint64_t>(kEvents));
+  EXPECT_EQ(s.corrupt_skipped, 0u);
+  next.reset();
+  const json events = plane_->events();
+  EXPECT_EQ(events.size(), static_cast<std::size_t>(kEvents)) << "each exactly once";
+  EXPECT_EQ(message_ids(events), ids("kill-", kEvents));
+  // The original times are kept; only sentAt is new.
+  EXPECT_NE(events[0].at("originalTimestamp"), events[0].at("sentAt"));
+  EXPECT_TRUE(segment_files().empty()) << "delivered segments are deleted, the spare too";
+  EXPECT_TRUE(fs::is_empty(dir_)) << "and the owner file is withdrawn";
+}
+
+TEST_F(StorageTest, StdExitWithALocalClientLosesNothingEvenBeforeTheChildIsReaped) {
+  constexpr int kEvents = 1000;
+  const Config doomed = unreachable_config();
+  const Child child = fork_child([&](int fd) {
+    Client client(doomed);  // a local: std::exit runs no destructor for it
+    report(fd, track_many(client, "exit-", kEvents));
+    std::exit(0);
+  });
+  ASSERT_EQ(child.reported, static_cast<std::uint64_t>(kEvents));
+  // Waited for without collecting it: the child stays a zombie, which has ended all the same.
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOWAIT), 0);
+  ASSERT_EQ(info.si_code, CLD_EXITED);
+
+  Client next(storage_config());
+  EXPECT_TRUE(next.flush(60s).ok());
+  wait_for(child.pid);
+  EXPECT_EQ(next.stats().recovered, static_cast<std::uint64_t>(kEvents));
+  EXPECT_EQ(message_ids(plane_->events()), ids("exit-", kEvents));
+  EXPECT_EQ(plane_->events().size(), static_cast<std::size_t>(kEvents));
+}
+
+TEST_F(StorageTest, EventsDeliveredBeforeACrashAreNotSentAgain) {
+  // The child delivers 300 events, then the data plane refuses everything, then the child
+  // accepts 200 more and is killed. The next client sends those 200 only.
+  int go[2];
+  int done[2];
+  ASSERT_EQ(::pipe(go), 0);
+  ASSERT_EQ(::pipe(done), 0);
+  Config c = storage_config();
+  c.max_retries = 1000;
+  c.logger = [](LogLevel, std::string_view) {};
+  const Child child = fork_child([&](int fd) {
+    ::close(go[1]);
+    ::close(done[0]);
+    Client client(c);
+    track_many(client, "first-", 300);
+    report(fd, client.flush(30s).delivered);
+    char byte;
+    (void)!::read(go[0], &byte, 1);  // the parent has made the data plane refuse
+    report(done[1], track_many(client, "second-", 200));
+    for (;;) ::pause();
+  });
+  ::close(go[0]);
+  ::close(done[1]);
+  ASSERT_EQ(child.reported, 300u);
+  EXPECT_EQ(plane_->events().size(), 300u);
+  plane_->misbehave({{"count", 1000000}, {"status", 503}});
+  (void)!::write(go[1], "g", 1);
+  std::uint64_t second = 0;
+  EXPECT_EQ(::read(done[0], &second, sizeof second), static_cast<ssize_t>(sizeof second));
+  EXPECT_EQ(second, 200u);
+  ::kill(child.pid, SIGKILL);
+  wait_for(child.pid);
+  ::close(go[1]);
+  ::close(done[0]);
+
+  plane_->reset();
+  Client next(storage_config());
+  EXPECT_TRUE(next.flush(60s).ok());
+  EXPECT_EQ(next.stats().recovered, 200u);
+  EXPECT_EQ(message_ids(plane_->events()), ids("second-", 200));
+}
+
+// A segment file as a writer that died mid-record leaves it: `good` records, then
+// optionally one whose checksum does not match, then one cut off by the end of the file.
+void write_segment(const std::string& path, int good, bool bad_checksum_in_middle) {
+  std::string bytes(rudder::core::segment::kHeaderBytes, '\0');
+  rudder::core::segment::write_header(bytes.data(), 1'700'000'000'000);
+  const auto add = [&](const std::string& payload, bool damage) {
+    std::string record(rudder::core::segment::record_bytes(payload.size()), '\0');
+    rudder::core::segment::write_record(record.data(), payload, rudder::core::crc32(payload));
+    if (damage) record.back() ^= 0x20;
+    bytes += record;
+  };
+  const auto event = [](int i) {
+    return R"({"type":"track","messageId":"torn-)" + std::to_string(i) +
+           R"(","userId":"u","event":"E","context":{"library":{"name":"t","version":"1"}},)"
+           R"("integrations":{"All":true},"channel":"server","originalTimestamp":)"
+           R"("2023-11-14T22:13:20.000Z")";
+  };
+  for (int i = 0; i < good; ++i) {
+    add(event(i), false);
+    if (bad_checksum_in_middle && i == good / 2) add(event(1000 + i), true);
+  }
+  std::string torn(rudder::core::segment::record_bytes(event(999).size()), '\0');
+  rudder::core::segment::write_record(torn.data(), event(999), rudder::core::crc32(event(999)));
+  bytes += torn.substr(0, torn.size() / 2);  // the process died halfway through this one
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST_F(StorageTest, ATornLastRecordAndADamagedOneAreSkippedAndCountedTheRestDelivered) {
+  // No owner file: the writer is gone.
+  write_segment(dir_ + "/0123456789abcdef-00000001.seg", 10, true);
+  Client next(storage_config());
+  EXPECT_TRUE(next.flush(30s).ok());
+  const Stats s = next.stats();
+  EXPECT_EQ(s.recovered, 10u);
+  EXPECT_EQ(s.corrupt_skipped, 2u);
+  EXPECT_EQ(message_ids(plane_->events()), ids("torn-", 10));
+}
+
+TEST_F(StorageTest, AProcessTakesOnlyTheFilesOfOwnersThatAreGone) {
+  constexpr int kEach = 500;
+  const Config unreachable = unreachable_config();
+  int stop[2];
+  ASSERT_EQ(::pipe(stop), 0);
+  // One owner lives on (blocked on a pipe), one is killed.
+  const Child alive = fork_child([&](int fd) {
+    ::close(stop[1]);
+    Client client(unreachable);
+    report(fd, track_many(client, "alive-", kEach));
+    char byte;
+    (void)!::read(stop[0], &byte, 1);
+    ::_exit(0);  // as if killed: no shutdown, the events stay
+  });
+  ::close(stop[0]);
+  const Child dead = fork_child([&](int fd) {
+    Client client(unreachable);
+    report(fd, track_many(client, "dead-", kEach));
+    for (;;) ::pause();
+  });
+  ASSERT_EQ(alive.reported, static_cast<std::uint64_t>(kEach));
+  ASSERT_EQ(dead.reported, static_cast<std::uint64_t>(kEach));
+  ::kill(dead.pid, SIGKILL);
+  wait_for(dead.pid);
+
+  {
+    Client first(storage_config());
+    EXPECT_TRUE(first.flush(60s).ok());
+    EXPECT_EQ(first.stats().recovered, static_cast<std::uint64_t>(kEach));
+    EXPECT_EQ(message_ids(plane_->events()), ids("dead-", kEach))
+        << "the live owner's events are its own to send";
+  }
+  // Now the other owner ends too: the next client takes its files.
+  (void)!::write(stop[1], "x", 1);
+  wait_for(alive.pid);
+  ::close(stop[1]);
+  plane_->reset();
+  Client second(storage_config());
+  EXPECT_TRUE(second.flush(60s).ok());
+  EXPECT_EQ(second.stats().recovered, static_cast<std::uint64_t>(kEach));
+  EXPECT_EQ(message_ids(plane_->events()), ids("alive-", kEach));
+}
+
+TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {
+  Config c = unreachable_config();
+  c.on_error = errors_.handler();
+  {
+    Client client(c);
+    ASSERT_EQ(track_many(client, "kept-", 50), 50u);
+    const FlushResult r = client.shutdown(300ms);
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.kept, 50u);
+    EXPECT_EQ(r.unsent, 0u);
+    EXPECT_EQ(client.stats().kept, 50u);
+    EXPECT_EQ(client.stats().stored, 50u);
+  }
+  EXPECT_TRUE(errors_.events.empty()) << "kept events are not reported lost";
+  Client next(storage_config());
+  EXPECT_TRUE(next.flush(30s).ok());
+  EXPECT_EQ(message_ids(plane_->events()), ids("kept-", 50));
+}
+
+TEST_F(StorageTest, AnUnusableDirectoryIsRefusedNamingTheSetting) {
+  const std::string file = dir_ + "/not-a-directory";
+  std::ofstream(file) << "x";
+  Config c = config();
+  c.storage_dir = file;
+  try {
+    Client client(c);
+    FAIL() << "a file is not a storage directory";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("storage_dir: ", 0), 0u) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace rudder
