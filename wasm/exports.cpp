@@ -44,16 +44,18 @@ char outcome_letter(const rudder::core::CallOutcome& outcome) {
 extern "C" {
 
 /// Reads the settings and starts the client. Returns "" or "T<message>" / "R<message>".
-/// `seed_high` and `seed_low` are 32 random bits each, from the runtime's crypto.
+/// `seed_high` and `seed_low` are 32 random bits each, from the runtime's crypto. `storage`:
+/// 1 when the glue keeps segment files (storageDir), see rudderHost.storage*.
 EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned length,
-                                               std::uint32_t seed_high, std::uint32_t seed_low) {
+                                               std::uint32_t seed_high, std::uint32_t seed_low,
+                                               int storage) {
   rudder::wasm::WasmSettings parsed;
   if (auto problem = rudder::wasm::read_settings({settings, length}, parsed)) {
     return out((problem->range ? "R" : "T") + problem->message);
   }
   const std::uint64_t seed = (static_cast<std::uint64_t>(seed_high) << 32) | seed_low;
   g_beacon_url = rudder::core::beacon_endpoint(parsed.config.data_plane_url, parsed.config.write_key);
-  g_client = std::make_unique<rudder::wasm::WasmClient>(parsed, seed);
+  g_client = std::make_unique<rudder::wasm::WasmClient>(parsed, seed, storage != 0);
   return out("");
 }
 
@@ -80,6 +82,16 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_close(double timeout_ms) {
 EMSCRIPTEN_KEEPALIVE const char* rudder_stats() {
   return out(rudder::core::stats_json(g_client->stats()));
 }
+/// Memory for a segment file the glue took over: it copies the file in, then rudder_adopt().
+EMSCRIPTEN_KEEPALIVE char* rudder_segment_memory(unsigned size) {
+  return rudder::wasm::HostStore::allocate(size);
+}
+/// Queues the events of the segment at `bytes` (from rudder_segment_memory, now the core's),
+/// the glue's file number `id`. Returns how many events it held.
+EMSCRIPTEN_KEEPALIVE unsigned rudder_adopt(char* bytes, unsigned size, std::uint32_t id) {
+  return static_cast<unsigned>(g_client->recover(bytes, size, id));
+}
+
 /// The page is being hidden or unloaded: what is queued goes to rudderHost.beacon().
 EMSCRIPTEN_KEEPALIVE void rudder_unload() { g_client->unload(g_beacon_url); }
 

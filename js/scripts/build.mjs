@@ -50,7 +50,8 @@ for (const { dir, name, out } of flavours) {
     target: ['es2022', 'node18'],
     platform: 'neutral',
     plugins: [emscriptenModule],
-    define: { RUDDER_WASM_FILE: JSON.stringify(`${name}.wasm`) },
+    // RUDDER_NODE_BUILD: only the Node build carries what needs node:fs (storageDir).
+    define: { RUDDER_WASM_FILE: JSON.stringify(`${name}.wasm`), RUDDER_NODE_BUILD: String(out === 'node') },
     legalComments: 'none',
     logLevel: 'warning',
   };

@@ -6,13 +6,18 @@
 // the browser's page-unload events. See types/index.d.ts for the documented API.
 import { loadGzip } from './gzip.mjs';
 import { Bridge, compiledModule, isNode, nodeImport } from './module.mjs';
+import { openStorage } from './storage.mjs';
 import { post } from './transport.mjs';
 
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
-const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload'];
+const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir'];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
 const ENCODER = new TextEncoder();
+// Only the Node build carries the file code (scripts/build.mjs defines RUDDER_NODE_BUILD);
+// in the browser build this is null and storage.mjs is left out of the bundle.
+// eslint-disable-next-line no-undef
+const openNodeStorage = RUDDER_NODE_BUILD ? openStorage : null;
 
 /** Why events were given up on; passed to onError with the events. */
 export class DeliveryError extends Error {
@@ -96,6 +101,7 @@ export class Analytics {
   #logger;
   #gzip = null;
   #settling = new Map();  // ticket -> resolve, for flush() and close() promises
+  #storage = null;        // with storageDir (Node): the segment files, see storage.mjs
   #closing = null;        // close()'s promise
   #removeUnloadHooks = () => {};
 
@@ -108,12 +114,17 @@ export class Analytics {
     if (settings === null || typeof settings !== 'object') {
       throw new TypeError('settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
     }
-    const { onError, logger = console, beaconOnUnload = true } = settings;
+    const { onError, logger = console, beaconOnUnload = true, storageDir } = settings;
     if (onError !== undefined && typeof onError !== 'function') throw new TypeError('onError: must be a function');
     if (logger === null || typeof logger !== 'object' || !LOG_METHODS.every((m) => typeof logger[m] === 'function')) {
       throw new TypeError('logger: must have debug, info, warn and error methods');
     }
     if (typeof beaconOnUnload !== 'boolean') throw new TypeError('beaconOnUnload: must be true or false');
+    if (storageDir !== undefined) {
+      if (typeof storageDir !== 'string' || storageDir === '') throw new TypeError('storageDir: must be a directory name');
+      if (!isNode) throw new TypeError('storageDir: is for Node (files); there is no file system in a browser');
+      if (!openNodeStorage) throw new TypeError("storageDir: needs the package's Node build (its \"node\" export condition)");
+    }
     const coreSettings = {};
     for (const [key, value] of Object.entries(settings)) {
       if (!GLUE_OPTIONS.includes(key) && value !== undefined) coreSettings[key] = value;
@@ -129,9 +140,18 @@ export class Analytics {
     analytics.#gzip = await loadGzip();
     const bridge = await Bridge.start(await compiledModule(settings), analytics.#host());
     const length = bridge.write(settingsJson);
-    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1]));
+    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], storageDir ? 1 : 0));
     if (problem !== '') throw problem[0] === 'R' ? new RangeError(problem.slice(1)) : new TypeError(problem.slice(1));
     analytics.#bridge = bridge;
+    if (storageDir) {
+      analytics.#storage = await openNodeStorage(storageDir, (line) => logger.warn(`[rudder-analytics] ${line}`));
+      // What processes that are gone left goes first, in the order it was accepted.
+      for (const { id, bytes } of analytics.#storage.takeOver()) {
+        const pointer = bridge.m._rudder_segment_memory(bytes.byteLength);
+        bridge.m.HEAPU8.set(bytes, pointer);
+        bridge.m._rudder_adopt(pointer, bytes.byteLength, id);
+      }
+    }
     if (beaconOnUnload) analytics.#hookUnload();
     return analytics;
   }
@@ -154,7 +174,11 @@ export class Analytics {
       throw new RangeError('timeoutMs: must be a number of milliseconds, 0 or more');
     }
     this.#removeUnloadHooks();
-    this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)));
+    this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)))
+      .then((result) => {
+        this.#storage?.release();  // what is left stays in the files for a later run
+        return result;
+      });
     return this.#closing;
   }
 
@@ -233,6 +257,10 @@ export class Analytics {
           resolve?.(result);
         });
       },
+      storageCreate: (id, header) => this.#storage.create(id, header),
+      storageWrite: (id, offset, bytes) => this.#storage.write(id, offset, bytes),
+      storageRemove: (id) => this.#storage.remove(id),
+      storageClose: (id) => this.#storage.close(id),
       log: (level, pointer, length) => {
         this.#logger[LOG_METHODS[level] ?? 'info'](`[rudder-analytics] ${this.#bridge.readLength(pointer, length)}`);
       },

@@ -73,6 +73,15 @@ export interface Settings {
    * which complete if the page lives on. Default true.
    */
   beaconOnUnload?: boolean;
+  /**
+   * Node: a directory where every accepted event is written (synchronously, during the call)
+   * before the call returns, so process.exit(), an uncaught exception or SIGKILL right after
+   * it loses nothing; the next client on the same directory delivers what is left first
+   * (stats().recovered). Same files as the native library's storage_dir and the CLI's
+   * --storage-dir. create() rejects with an Error starting "storageDir: " when the directory
+   * cannot be created or written. Not in browsers (TypeError).
+   */
+  storageDir?: string;
   /** Where the .wasm is: gets "rudder_analytics.wasm" and the default URL, returns a URL or path. */
   locateFile?: (file: string, defaultUrl: string) => string | URL;
   /** The .wasm's bytes, instead of loading them. */
@@ -126,6 +135,8 @@ export interface DeliveryOutcome {
   beaconed: number;
   /** Still queued or in flight when the promise resolved. */
   pending: number;
+  /** With storageDir: not delivered before close()'s timeout, kept for the next process. */
+  kept: number;
 }
 
 export interface Stats {
@@ -137,6 +148,14 @@ export interface Stats {
   retried: number;
   pending: number;
   beaconed: number;
+  /** With storageDir: events written to it as they were accepted. */
+  stored: number;
+  /** With storageDir: events earlier processes left there, taken over by this one (in queued). */
+  recovered: number;
+  /** With storageDir: records found damaged there (a write cut short by a crash) and skipped. */
+  corruptSkipped: number;
+  /** With storageDir: left there by close() for the next process. */
+  kept: number;
   dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number };
 }
 

@@ -33,9 +33,29 @@ EM_JS(void, js_log, (int level, const char* message, unsigned length), {
   Module['rudderHost'].log(level, message, length);
 });
 
+EM_JS(int, js_storage_create, (unsigned id, const char* header, unsigned length), {
+  return Module['rudderHost'].storageCreate(id, HEAPU8.subarray(header, header + length)) ? 1 : 0;
+});
+EM_JS(void, js_storage_write, (unsigned id, double offset, const char* bytes, unsigned length), {
+  Module['rudderHost'].storageWrite(id, offset, HEAPU8.subarray(bytes, bytes + length));
+});
+EM_JS(void, js_storage_remove, (unsigned id), { Module['rudderHost'].storageRemove(id); });
+EM_JS(void, js_storage_close, (unsigned id), { Module['rudderHost'].storageClose(id); });
+
 }  // namespace
 
 namespace rudder::wasm::host {
+
+bool storage_create(std::uint32_t id, std::string_view header) {
+  return js_storage_create(id, header.data(), static_cast<unsigned>(header.size())) != 0;
+}
+
+void storage_write(std::uint32_t id, double offset, std::string_view bytes) {
+  js_storage_write(id, offset, bytes.data(), static_cast<unsigned>(bytes.size()));
+}
+
+void storage_remove(std::uint32_t id) { js_storage_remove(id); }
+void storage_close(std::uint32_t id) { js_storage_close(id); }
 
 bool can_gzip() { return js_can_gzip() != 0; }
 

@@ -37,6 +37,15 @@ void report(std::string_view error_json, std::string_view events_json);
 /// beaconed, pending}).
 void settled(std::uint32_t ticket, std::string_view result_json);
 
+/// Storage (storageDir, Node): creates segment file `id` holding `header`; false when it
+/// cannot (the host logs why). The other three act on a file create() made, or one the host
+/// took over and handed to rudder_adopt(): write `bytes` at `offset` now (synchronously),
+/// delete it (every event in it has left), or close it (its events stay for a later run).
+bool storage_create(std::uint32_t id, std::string_view header);
+void storage_write(std::uint32_t id, double offset, std::string_view bytes);
+void storage_remove(std::uint32_t id);
+void storage_close(std::uint32_t id);
+
 enum class Level { debug = 0, info = 1, warning = 2, error = 3 };
 void log(Level level, std::string_view message);
 

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 #include <string>
 #include <string_view>
 
 #include "core/driver.hpp"
+#include "wasm/host_store.hpp"
 #include "wasm/settings.hpp"
 #include "wasm/timer.hpp"
 
@@ -21,7 +23,8 @@ namespace rudder::wasm {
 /// one JavaScript thread, so the driver's lock is nothing.
 class WasmClient final : public core::DriverHost, public Transport, public core::Compressor {
  public:
-  WasmClient(const WasmSettings& settings, std::uint64_t seed);
+  /// `storage`: keep events in segment files through the host (storageDir, Node).
+  WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage);
   WasmClient(const WasmClient&) = delete;
   WasmClient& operator=(const WasmClient&) = delete;
 
@@ -46,6 +49,12 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   void answered(std::uint32_t token, HttpResponse response);
 
   Stats stats() const { return driver_.stats(); }
+
+  /// A segment file the host took over from a process that is gone, read into `bytes`
+  /// (from HostStore::allocate) and numbered `id` by the host: its events are queued.
+  std::size_t recover(char* bytes, std::size_t size, std::uint32_t id) {
+    return driver_.recover({core::BlockStore::Block{bytes, size, id}});
+  }
 
  private:
   // core::DriverHost
@@ -75,6 +84,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   bool close_settled_ = false;
   Timer wake_timer_;     // upload_interval and back-off deadlines
   Timer close_timer_;    // close()'s timeout
+  std::optional<HostStore> store_;  // with storage; outlives the driver
   core::Driver driver_;  // last: it may call the members above from its constructor
 };
 

@@ -8,9 +8,13 @@
 namespace rudder::core {
 namespace {
 
-// Slicing-by-8 tables: kTables[k][b] is the CRC of byte b followed by k zero bytes.
-constexpr std::array<std::array<std::uint32_t, 256>, 8> make_tables() {
-  std::array<std::array<std::uint32_t, 256>, 8> t{};
+// Slicing-by-8 tables: kTables[k][b] is the CRC of byte b followed by k zero bytes. Filled
+// on first use rather than compiled in: 8 KiB of constants would add as much to the
+// WebAssembly module every browser downloads.
+using Tables = std::array<std::array<std::uint32_t, 256>, 8>;
+
+Tables make_tables() {
+  Tables t{};
   for (std::uint32_t b = 0; b < 256; ++b) {
     std::uint32_t c = b;
     for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
@@ -22,11 +26,10 @@ constexpr std::array<std::array<std::uint32_t, 256>, 8> make_tables() {
   return t;
 }
 
-constexpr auto kTables = make_tables();
-
 }  // namespace
 
 std::uint32_t crc32(std::string_view bytes) noexcept {
+  static const Tables kTables = make_tables();
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t n = bytes.size();
   std::uint32_t c = 0xFFFFFFFFu;

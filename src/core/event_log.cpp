@@ -73,6 +73,7 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
   if (block->segment) {
     char* at = block->bytes + block->used;
     segment::write_record(at, json_open, store_->checksum(json_open));
+    store_->written(*block->segment, block->used, segment::record_bytes(json_open.size()));
     block->used += segment::record_bytes(json_open.size());
     block->resume_after.push_back(static_cast<std::uint32_t>(block->used));
     ++block->events;
@@ -141,6 +142,7 @@ void EventLog::release_oldest(std::size_t count) noexcept {
     if (front.segment && front.released > 0) {
       // A later run starts after what has left (delivered events are not sent twice).
       segment::set_resume_offset(front.bytes, front.resume_after[front.released - 1]);
+      store_->written(*front.segment, segment::kResumeOffsetAt, 8);
     }
     if (front.released < front.events) break;
     if (blocks_.size() == 1 && !front.sealed) {

@@ -52,6 +52,12 @@ class BlockStore {
   /// Events in the block are still pending but this process lets go (shutdown with events
   /// left, or a forked child): keep the segment for a later run.
   virtual void close(const Block& block) noexcept = 0;
+  /// `length` bytes at `offset` in the block were just written (a record, or the header's
+  /// resume offset). A store whose blocks are files' mappings has nothing to do; one whose
+  /// blocks are plain memory writes these bytes to its file now.
+  virtual void written(const Block& block, std::size_t offset, std::size_t length) noexcept {
+    (void)block, (void)offset, (void)length;
+  }
 
   /// The record checksum; the same values on every target (CRC-32). A platform may point
   /// this at a faster implementation of the same function.

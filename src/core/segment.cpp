@@ -32,7 +32,7 @@ void write_header(char* at, std::int64_t created) noexcept {
   std::memset(at, 0, kHeaderBytes);
   std::memcpy(at, kMagic, sizeof kMagic);
   put32(at + 8, kHeaderBytes);
-  put64(at + 16, kHeaderBytes);
+  put64(at + kResumeOffsetAt, kHeaderBytes);
   put64(at + 24, static_cast<std::uint64_t>(created));
 }
 
@@ -41,9 +41,11 @@ bool has_header(std::string_view bytes) noexcept {
          get32(bytes.data() + 8) == kHeaderBytes;
 }
 
-std::uint64_t resume_offset(const char* header) noexcept { return get64(header + 16); }
+std::uint64_t resume_offset(const char* header) noexcept { return get64(header + kResumeOffsetAt); }
 
-void set_resume_offset(char* header, std::uint64_t offset) noexcept { put64(header + 16, offset); }
+void set_resume_offset(char* header, std::uint64_t offset) noexcept {
+  put64(header + kResumeOffsetAt, offset);
+}
 
 std::int64_t created_unix_ms(const char* header) noexcept {
   return static_cast<std::int64_t>(get64(header + 24));

@@ -24,6 +24,8 @@ namespace rudder::core::segment {
 // A record's size field is written last, so a writer stopped midway leaves a 0 (the end)
 // rather than a size with no payload behind it.
 inline constexpr std::size_t kHeaderBytes = 64;
+/// Where the header's resume offset (8 bytes) is.
+inline constexpr std::size_t kResumeOffsetAt = 16;
 inline constexpr std::size_t kRecordHeaderBytes = 8;
 /// Larger payloads are refused (no event comes near: max_message_bytes is far below).
 inline constexpr std::uint32_t kMaxPayloadBytes = 64u << 20;

@@ -25,10 +25,20 @@ class FakeStore : public BlockStore {
     if (fail) return std::nullopt;
     auto& bytes = segments[next_id] = std::string(min_capacity, '\0');
     segment::write_header(bytes.data(), 0);
+    files[next_id] = bytes.substr(0, segment::kHeaderBytes);  // as HostStore's host does
     return Block{bytes.data(), bytes.size(), next_id++};
   }
   void remove(const Block& b) noexcept override { removed.push_back(b.id); }
   void close(const Block& b) noexcept override { closed.push_back(b.id); }
+  // As a store whose blocks are plain memory does it: only the bytes it is told of reach the
+  // "file".
+  void written(const Block& b, std::size_t offset, std::size_t length) noexcept override {
+    std::string& file = files[b.id];
+    if (file.size() < offset + length) file.resize(offset + length, '\0');
+    file.replace(offset, length, b.bytes + offset, length);
+  }
+
+  std::map<std::uint64_t, std::string> files;  // what written() was told, per block
 
   std::map<std::uint64_t, std::string> segments;
   std::vector<std::uint64_t> removed, closed;
@@ -130,6 +140,20 @@ TEST(EventLogStorage, StoredEventsAreRecordsAnotherProcessCanRead) {
   EXPECT_EQ(scan.records[0].payload, text_of(1, 60));
   EXPECT_EQ(scan.records[1].payload, text_of(2, 70));
   EXPECT_EQ(scan.corrupt, 0u);
+}
+
+TEST(EventLogStorage, EveryByteAScanNeedsIsReportedWritten) {
+  // The package in Node writes to its files only what written() reports: a file built from
+  // those bytes plus the header the store wrote must scan like the memory.
+  FakeStore store;
+  EventLog log(4096, &store);
+  for (int i = 0; i < 6; ++i) log.append(text_of(i, 30 + i), 0);
+  log.release_oldest(2);
+  const segment::Scan scan = segment::scan(store.files[1], &rudder::core::crc32);
+  ASSERT_TRUE(scan.valid);
+  ASSERT_EQ(scan.records.size(), 4u) << "the resume offset was reported too";
+  EXPECT_EQ(scan.records[0].payload, text_of(2, 32));
+  EXPECT_EQ(scan.records[3].payload, text_of(5, 35));
 }
 
 TEST(EventLogStorage, ReleasedEventsAreSkippedByALaterScan) {

@@ -1,0 +1,193 @@
+// rudder-analytics js: storageDir in Node. The core writes every accepted event into a segment
+// in its memory and says which bytes changed; this file writes them to the segment's file with
+// one synchronous write, so process.exit() or an uncaught exception right after a call loses
+// nothing. The file format is the core's (src/core/segment.hpp) and the ownership rules are
+// the native client's (platform/native/segment_store.hpp), so a directory written here is
+// delivered by the native client or CLI, and the other way round.
+import { nodeImport } from './module.mjs';
+
+const HEADER_BYTES = 64;
+const MAGIC = 'RUDQSEG1';
+
+/**
+ * Opens `dir` (creating it) and announces this process as an owner. Throws an Error that
+ * starts with "storageDir: " when the directory cannot be used.
+ */
+export async function openStorage(dir, warn) {
+  const fs = await nodeImport('node:fs');
+  const os = await nodeImport('node:os');
+  const path = await nodeImport('node:path');
+  const owner = (await nodeImport('node:crypto')).randomBytes(8).toString('hex');
+  return new Storage(fs, os, path, dir, owner, warn);
+}
+
+// From /proc/<pid>/stat: the state (field 3) and start time in clock ticks (field 22), as the
+// native client reads them; empty where /proc cannot be read.
+function processInfo(fs, pid) {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', started: fields[19] ?? '' };
+  } catch {
+    return { state: '', started: '' };
+  }
+}
+
+class Storage {
+  #fs;
+  #path;
+  #dir;
+  #warn;
+  #host;
+  #owner;
+  #next = 1;          // segment number in file names
+  #files = new Map(); // id -> { fd, path }
+  #warned = false;
+  #nextTakenId = 1;   // ids for taken-over files; the core numbers its own from 2^31
+
+  constructor(fs, os, path, dir, owner, warn) {
+    this.#owner = owner;
+    this.#fs = fs;
+    this.#path = path;
+    this.#dir = dir;
+    this.#warn = warn;
+    this.#host = os.hostname();
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      if (!fs.statSync(dir).isDirectory()) throw new Error('not a directory');
+      const ownerFile = this.#ownerFile(this.#owner);
+      const started = processInfo(fs, process.pid).started;
+      // Renamed into place whole, so a reader never sees half an owner file.
+      fs.writeFileSync(`${ownerFile}.tmp`, `${this.#host} ${process.pid} ${started}\n`);
+      fs.renameSync(`${ownerFile}.tmp`, ownerFile);
+    } catch (e) {
+      throw new Error(`storageDir: cannot use "${dir}" as a directory: ${e.code ?? e.message}`);
+    }
+  }
+
+  #ownerFile(owner) { return this.#path.join(this.#dir, `${owner}.owner`); }
+  #segmentPath() { return this.#path.join(this.#dir, `${this.#owner}-${String(this.#next++).padStart(8, '0')}.seg`); }
+
+  // ---- what the core asks for (platform/wasm/host.hpp) ---------------------------------------
+
+  create(id, header) {
+    const file = this.#segmentPath();
+    let fd;
+    try {
+      fd = this.#fs.openSync(file, 'wx', 0o600);
+      this.#fs.writeSync(fd, header, 0, header.byteLength, 0);
+    } catch (e) {
+      if (fd !== undefined) { this.#fs.closeSync(fd); this.#fs.rmSync(file, { force: true }); }
+      if (!this.#warned) {
+        this.#warned = true;
+        this.#warn(`storageDir: cannot create "${file}": ${e.code ?? e.message}; events are kept in memory only until it works again`);
+      }
+      return false;
+    }
+    this.#warned = false;
+    this.#files.set(id, { fd, path: file });
+    return true;
+  }
+
+  write(id, offset, bytes) {
+    const file = this.#files.get(id);
+    if (file) this.#fs.writeSync(file.fd, bytes, 0, bytes.byteLength, offset);
+  }
+
+  remove(id) {
+    const file = this.#files.get(id);
+    if (!file) return;
+    this.#files.delete(id);
+    this.#fs.rmSync(file.path, { force: true });  // first: a crash in between sends nothing twice
+    this.#fs.closeSync(file.fd);
+  }
+
+  close(id) {
+    const file = this.#files.get(id);
+    if (!file) return;
+    this.#files.delete(id);
+    this.#fs.closeSync(file.fd);
+  }
+
+  /** Withdraws the owner file (the client closed); files still open stay for a later run. */
+  release() {
+    for (const id of [...this.#files.keys()]) this.close(id);
+    this.#fs.rmSync(this.#ownerFile(this.#owner), { force: true });
+  }
+
+  // ---- taking over what processes that are gone left ------------------------------------------
+
+  #ownerAlive(owner) {
+    let text;
+    try {
+      text = this.#fs.readFileSync(this.#ownerFile(owner), 'utf8');
+    } catch {
+      return false;  // no owner file: it shut down, or is gone; its files are free
+    }
+    const [host, pidText, started = ''] = text.trim().split(/\s+/);
+    if (!pidText) return true;  // being written right now
+    if (host !== this.#host) return true;  // another machine on a shared directory: cannot tell
+    const pid = Number(pidText);
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if (e.code === 'ESRCH') return false;
+    }
+    const now = processInfo(this.#fs, pid);
+    if (now.state === 'Z' || now.state === 'X') return false;  // ended, not yet reaped
+    return !started || !now.started || now.started === started;
+  }
+
+  /**
+   * Claims the files of owners that are gone (one atomic rename each: when several processes
+   * start at once, every file goes to one of them) and returns them oldest first, as
+   * { id, bytes }: the caller hands each to the core, which later removes or closes it by id.
+   */
+  takeOver() {
+    const alive = new Map();
+    const dead = [];
+    const claimed = [];
+    for (const name of this.#fs.readdirSync(this.#dir).sort()) {
+      const unfinished = name.endsWith('.tmp');
+      if (!name.endsWith('.seg') && !unfinished) continue;
+      const owner = name.slice(0, Math.max(name.indexOf('-'), 0));
+      if (owner === '' || owner === this.#owner) continue;
+      if (!alive.has(owner)) {
+        const isAlive = this.#ownerAlive(owner);
+        alive.set(owner, isAlive);
+        if (!isAlive) dead.push(owner);
+      }
+      if (alive.get(owner)) continue;
+      const from = this.#path.join(this.#dir, name);
+      if (unfinished) {  // a native segment whose header was never written: holds nothing
+        this.#fs.rmSync(from, { force: true });
+        continue;
+      }
+      const mine = this.#segmentPath();
+      try {
+        this.#fs.renameSync(from, mine);
+      } catch {
+        continue;  // another process claimed it first
+      }
+      const bytes = this.#fs.readFileSync(mine);
+      if (bytes.byteLength < HEADER_BYTES) {
+        this.#fs.rmSync(mine, { force: true });  // died while making it: nothing to deliver
+        continue;
+      }
+      if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+        this.#warn(`storageDir: "${name}" is not a segment file; left as "${mine}.unknown"`);
+        this.#fs.renameSync(mine, `${mine}.unknown`);
+        continue;
+      }
+      const created = Number(bytes.readBigInt64LE(24));
+      claimed.push({ created, name, path: mine, bytes });
+    }
+    for (const owner of dead) this.#fs.rmSync(this.#ownerFile(owner), { force: true });
+    claimed.sort((a, b) => a.created - b.created || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return claimed.map(({ path, bytes }) => {
+      const id = this.#nextTakenId++;
+      this.#files.set(id, { fd: this.#fs.openSync(path, 'r+'), path });
+      return { id, bytes };
+    });
+  }
+}

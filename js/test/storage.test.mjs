@@ -1,0 +1,139 @@
+// rudder-analytics js tests: storageDir in Node. Real child processes that end by SIGKILL,
+// process.exit and an uncaught exception right after their calls, while the data plane is
+// unreachable; the next process on the same directory delivers exactly what they accepted.
+// The directory's format is the native client's: the CLI delivers what Node left, and the
+// other way round.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, beforeEach, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Analytics } from 'rudder-analytics-wasm';
+import { REPO, WRITE_KEY, startPlane } from './helpers.mjs';
+
+const CHILD = fileURLToPath(new URL('./storage-child.mjs', import.meta.url));
+const CLI = process.env.RUDDER_CLI ?? `${REPO}build/cli/rudder-analytics`;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+let plane;
+let unreachable;  // a loopback URL nothing listens on
+let scratch;
+before(async () => {
+  plane = await startPlane();
+  const closed = await startPlane();
+  unreachable = closed.url;
+  await closed.close();
+  scratch = mkdtempSync(path.join(tmpdir(), 'rudder-storage-'));
+});
+beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
+after(async () => {
+  await plane.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const freshDir = () => mkdtempSync(path.join(scratch, 'dir-'));
+const ids = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${i}`).sort();
+const storedIds = async () => (await plane.events()).map((e) => e.messageId).sort();
+
+// Runs the child until it has accepted its events; then `end(child)` (or its own ending).
+function runChild(dir, count, prefix, ending) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, dir, unreachable, String(count), prefix, ending],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (ending === 'wait' && /accepted \d+\n/.test(out)) child.kill('SIGKILL');
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const m = /accepted (\d+)/.exec(out);
+      resolve({ accepted: m ? Number(m[1]) : -1, code, signal, stderr: err });
+    });
+  });
+}
+
+async function deliverFrom(dir) {
+  const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: dir });
+  const result = await analytics.flush();
+  const stats = analytics.stats();
+  await analytics.close();
+  return { result, stats };
+}
+
+for (const [ending, how] of [['wait', 'SIGKILL'], ['exit', 'process.exit(0)'], ['throw', 'an uncaught exception']]) {
+  test(`a Node process ended by ${how} right after 5,000 calls loses none of them`, async () => {
+    const dir = freshDir();
+    const child = await runChild(dir, 5000, `${ending}-`, ending);
+    assert.equal(child.accepted, 5000, child.stderr);
+    if (ending === 'wait') assert.equal(child.signal, 'SIGKILL');
+    if (ending === 'throw') assert.notEqual(child.code, 0);
+    const { result, stats } = await deliverFrom(dir);
+    assert.equal(result.delivered, 5000);
+    assert.equal(stats.recovered, 5000);
+    assert.equal(stats.corruptSkipped, 0);
+    assert.deepEqual(await storedIds(), ids(`${ending}-`, 5000), 'each exactly once');
+    assert.deepEqual(readdirSync(dir), [], 'delivered segments and the owner file are gone');
+  });
+}
+
+test('what Node left is delivered by the native CLI, and what the CLI left by Node', async () => {
+  assert.ok(existsSync(CLI), `the native CLI is built first (${CLI}); set RUDDER_CLI to use another`);
+  const dir = freshDir();
+  const child = await runChild(dir, 300, 'node-', 'exit');
+  assert.equal(child.accepted, 300);
+  const flushed = await new Promise((resolve) => {
+    execFile(CLI, ['flush', '--storage-dir', dir, '--write-key', WRITE_KEY, '--data-plane-url', plane.url],
+      (error, stdout, stderr) => resolve({ code: error?.code ?? 0, stdout, stderr }));
+  });
+  assert.equal(flushed.code, 0, flushed.stderr);
+  assert.match(flushed.stdout, /^delivered 300, .*recovered 300, kept 0\n$/);
+  assert.deepEqual(await storedIds(), ids('node-', 300));
+
+  await fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+  const input = ids('cli-', 200).map((id) => JSON.stringify({ type: 'track', userId: 'u', event: 'E', messageId: id })).join('\n');
+  const lines = path.join(scratch, 'cli.ndjson');
+  writeFileSync(lines, `${input}\n`);
+  const left = await new Promise((resolve) => {
+    execFile(CLI, ['--ndjson', lines, '--storage-dir', dir, '--write-key', WRITE_KEY,
+      '--data-plane-url', unreachable, '--flush-timeout', '0.3'],
+    (error, stdout) => resolve({ code: error?.code ?? 0, stdout }));
+  });
+  assert.equal(left.code, 1);
+  assert.match(left.stdout, /kept 200\n$/);
+  const { result, stats } = await deliverFrom(dir);
+  assert.equal(result.delivered, 200);
+  assert.equal(stats.recovered, 200);
+  assert.deepEqual(await storedIds(), ids('cli-', 200));
+});
+
+test('close() with events still undelivered keeps them for the next process, unreported', async () => {
+  const dir = freshDir();
+  const reported = [];
+  const first = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: unreachable, storageDir: dir,
+    logger: quiet, onError: (e, events) => reported.push(...events) });
+  for (const id of ids('kept-', 40)) first.track({ userId: 'u', event: 'E', messageId: id });
+  const closed = await first.close({ timeoutMs: 200 });
+  assert.equal(closed.kept, 40);
+  assert.equal(closed.unsent, 0);
+  assert.equal(first.stats().stored, 40);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(reported, [], 'kept events are not reported lost');
+  const { result } = await deliverFrom(dir);
+  assert.equal(result.delivered, 40);
+  assert.deepEqual(await storedIds(), ids('kept-', 40));
+});
+
+test('storageDir: refused when it is not a usable directory, naming the option', async () => {
+  await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: '' }),
+    { name: 'TypeError', message: 'storageDir: must be a directory name' });
+  const file = path.join(scratch, 'a-file');
+  writeFileSync(file, 'x');
+  await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: file }),
+    /^Error: storageDir: cannot use ".*a-file" as a directory/);
+});
