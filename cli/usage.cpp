@@ -74,9 +74,10 @@ std::string usage() {
          "  --upload-interval SECONDS  longest an event waits to be batched (default " +
          seconds(d.upload_interval) +
          ")\n"
-         "  --max-queue-size N         events held in memory at most (default " +
-         std::to_string(d.max_queue_size) +
-         ")\n"
+         "  --max-queue-size N         events held in memory at most (default: no count bound,\n"
+         "                             " +
+         std::to_string(d.max_queue_bytes >> 20) +
+         " MiB of events)\n"
          "  --flush-timeout SECONDS    how long to wait for delivery before exiting (default " +
          seconds(o.flush_timeout) +
          ")\n"

@@ -51,7 +51,15 @@ struct Config {
   bool debug = false;          ///< log debug lines (payload sizes, statuses, retries)
   bool send = true;            ///< false: validate and build, send nothing (dry run)
   bool sync_mode = false;      ///< true: each call sends (and retries) on the caller's thread
-  std::size_t max_queue_size = 10'000;  ///< events waiting; a call beyond it is dropped
+  /// Events waiting at most, by count; a call beyond it is refused (Status::queue_full).
+  /// 0 (the default): no count bound, only max_queue_bytes / max_storage_bytes.
+  std::size_t max_queue_size = 0;
+  /// Bytes (serialized JSON) of events waiting in memory at most; a call beyond it is
+  /// refused (Status::queue_full), never blocked. Without storage_dir, every pending event.
+  std::size_t max_queue_bytes = 64u << 20;
+  /// With storage_dir: bytes of pending events in storage at most (they then wait on disk,
+  /// not in the heap); a call beyond it is refused (Status::queue_full).
+  std::size_t max_storage_bytes = 256u << 20;
   bool gzip = true;                     ///< compress request bodies
   std::chrono::milliseconds timeout{15'000};  ///< per request, connect included
   int max_retries = 10;                       ///< retries after the first attempt

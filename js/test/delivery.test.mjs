@@ -197,6 +197,31 @@ test('a full queue drops the call, says so and counts it', async () => {
   assert.equal((await analytics.close()).delivered, 2);
 });
 
+test('100,000 events tracked in one synchronous loop are all accepted and delivered', async () => {
+  // The event loop cannot deliver while the loop runs, so the whole burst waits in the queue:
+  // bounded by bytes (maxQueueBytes, 64 MiB), not by a count that would refuse most of it.
+  const analytics = await create({ uploadSize: 500 });
+  let accepted = 0;
+  for (let i = 0; i < 100_000; i++) {
+    if (analytics.track({ userId: 'u', event: 'Burst', properties: { i } }).status === 'accepted') accepted++;
+  }
+  assert.equal(accepted, 100_000);
+  const outcome = await analytics.close({ timeoutMs: 120_000 });
+  assert.equal(outcome.delivered, 100_000);
+  assert.equal((await plane.events()).length, 100_000);
+});
+
+test('a queue full by bytes drops the call naming maxQueueBytes', async () => {
+  const analytics = await create({ maxQueueBytes: 4096, uploadIntervalMs: 60_000, logger: quiet });
+  let result;
+  let accepted = 0;
+  while ((result = analytics.track({ userId: 'u', event: 'E', properties: { pad: 'x'.repeat(100) } })).status === 'accepted') accepted++;
+  assert.ok(accepted > 5 && accepted < 40, `${accepted} accepted`);
+  assert.equal(result.status, 'queue_full');
+  assert.equal(result.error, 'queue: is full (maxQueueBytes 4096)');
+  assert.equal((await analytics.close()).delivered, accepted);
+});
+
 test('an exception in onError is logged and delivery goes on', async () => {
   const logged = [];
   const logger = { debug() {}, info() {}, warn() {}, error: (m) => logged.push(m) };

@@ -42,7 +42,14 @@ export interface Settings {
    * later microtask, never inside a call; an exception it throws is logged and ignored.
    */
   onError?: (error: DeliveryError, events: Array<Record<string, unknown>>) => void;
-  /** Events waiting at most; a call beyond it returns status "queue_full". Default 10000. */
+  /**
+   * Bytes (serialized JSON) of events pending in memory at most; a call beyond it returns
+   * status "queue_full" (counted in stats().dropped.queue_full). Default 64 MiB.
+   */
+  maxQueueBytes?: number;
+  /** With storageDir: bytes of events pending in storage at most, instead. Default 256 MiB. */
+  maxStorageBytes?: number;
+  /** An optional bound by count on events waiting. Default 0: none. */
   maxQueueSize?: number;
   /** Events per request at most. Default 100. */
   uploadSize?: number;
@@ -112,7 +119,7 @@ export interface AliasMessage extends CommonFields { previousId: string | number
 
 /**
  * What a call did. "accepted": queued (or built, with send: false). "queue_full": dropped
- * because maxQueueSize events were waiting. "closed": dropped because close() was called.
+ * because maxQueueBytes (or maxQueueSize) was reached. "closed": dropped because close() was called.
  * Drops are counted in stats().dropped.
  */
 export type CallResult =

@@ -57,11 +57,13 @@ std::optional<SettingError> read_settings(std::string_view json_text, WasmSettin
       if (kind != JsonKind::boolean) return SettingError{false, key + ": must be true or false"};
       (key == "gzip" ? c.gzip : key == "debug" ? c.debug : c.send) = value == "true";
     } else if (key == "maxQueueSize" || key == "uploadSize" || key == "maxMessageBytes" ||
-               key == "maxBatchBytes") {
+               key == "maxBatchBytes" || key == "maxQueueBytes" || key == "maxStorageBytes") {
       if ((problem = read_count(value, key, kMaxCount, n))) return problem;
       (key == "maxQueueSize"      ? c.max_queue_size
        : key == "uploadSize"      ? c.upload_size
        : key == "maxMessageBytes" ? c.max_message_bytes
+       : key == "maxQueueBytes"   ? c.max_queue_bytes
+       : key == "maxStorageBytes" ? c.max_storage_bytes
                                   : c.max_batch_bytes) = static_cast<std::size_t>(n);
     } else if (key == "maxRetries") {
       if ((problem = read_count(value, key, 1000, n))) return problem;

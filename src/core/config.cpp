@@ -135,7 +135,8 @@ std::string Config::validate() const {
                 ? std::string()
                 : " (got " + core::quoted_url_for_message(data_plane_url, write_key) + ")");
   }
-  if (max_queue_size == 0) return "max_queue_size: must be at least 1";
+  if (max_queue_bytes < 1024) return "max_queue_bytes: must be at least 1024";
+  if (max_storage_bytes < 1024) return "max_storage_bytes: must be at least 1024";
   if (upload_size == 0) return "upload_size: must be at least 1";
   if (timeout.count() <= 0) return "timeout: must be positive";
   if (upload_interval.count() < 0) return "upload_interval: must not be negative";

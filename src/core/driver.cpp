@@ -38,6 +38,8 @@ const char* const kClosedMessage = "client: is shut down (shutdown() or close() 
 DriverSettings driver_settings(const Config& config, Naming naming, std::string_view library_name) {
   PipelineSettings pipeline;
   pipeline.max_queue_size = config.max_queue_size;
+  pipeline.max_queue_bytes = config.max_queue_bytes;
+  pipeline.max_storage_bytes = config.max_storage_bytes;
   pipeline.upload_size = config.upload_size;
   pipeline.max_batch_bytes = std::min(config.max_batch_bytes, kGatewayMaxBodyBytes);
   pipeline.upload_interval_ms = static_cast<std::int64_t>(config.upload_interval.count());
@@ -124,18 +126,32 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
       return {Status::shut_down, kClosedMessage, false};
     }
     outcome = pipeline_.enqueue(built.event);
-    const bool full = outcome == Pipeline::Enqueued::queue_full;
+    const bool full = is_full(outcome);
     warn = full && !queue_full_logged_;
     queue_full_logged_ = full;
   }
-  if (outcome == Pipeline::Enqueued::queue_full) {
-    const std::string limit = "(" + setting("max_queue_size") + " " +
-                              std::to_string(settings_.pipeline.max_queue_size) + ")";
+  if (is_full(outcome)) {
+    const std::string limit = full_limit(outcome);
     if (warn) host_.log(LogLevel::warning, "queue is full " + limit + "; dropping events");
     return {Status::queue_full, "queue: is full " + limit, false};
   }
   if (outcome == Pipeline::Enqueued::accepted_wake) host_.wake();
   return {Status::accepted, std::move(built.message_id), false};
+}
+
+bool Driver::is_full(Pipeline::Enqueued outcome) noexcept {
+  return outcome == Pipeline::Enqueued::queue_full ||
+         outcome == Pipeline::Enqueued::queue_bytes_full ||
+         outcome == Pipeline::Enqueued::storage_full;
+}
+
+std::string Driver::full_limit(Pipeline::Enqueued outcome) const {
+  const PipelineSettings& p = settings_.pipeline;
+  const auto [name, value] =
+      outcome == Pipeline::Enqueued::queue_full         ? std::pair{"max_queue_size", p.max_queue_size}
+      : outcome == Pipeline::Enqueued::queue_bytes_full ? std::pair{"max_queue_bytes", p.max_queue_bytes}
+                                                        : std::pair{"max_storage_bytes", p.max_storage_bytes};
+  return "(" + setting(name) + " " + std::to_string(value) + ")";
 }
 
 CallOutcome Driver::call_json(const nlohmann::json& message, Rng& rng) {

@@ -206,6 +206,8 @@ class Driver {
   /// Settles the tickets whose events are all settled, telling the host; returns their ids.
   std::vector<std::uint64_t> check_settled();
   std::string setting(std::string_view cpp_name) const;
+  static bool is_full(Pipeline::Enqueued outcome) noexcept;
+  std::string full_limit(Pipeline::Enqueued outcome) const;  // "(max_queue_bytes 67108864)"
 
   const DriverSettings settings_;
   DriverHost& host_;

@@ -6,22 +6,43 @@
 
 namespace rudder::core {
 
+namespace {
+
+std::size_t json_bytes(const std::vector<LoggedEvent>& events) {
+  std::size_t bytes = 0;
+  for (const LoggedEvent& e : events) bytes += e.json_open.size();
+  return bytes;
+}
+
+}  // namespace
+
 Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store)
-    : settings_(settings), rng_(seed), log_(EventLog::kDefaultBlockBytes, store) {
+    : settings_(settings), rng_(seed), log_(EventLog::kDefaultBlockBytes, store),
+      stores_(store != nullptr) {
   // The platforms validate their config; this keeps a careless one from cutting empty
   // batches forever.
   settings_.upload_size = std::max<std::size_t>(settings_.upload_size, 1);
 }
 
 Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t enqueued_at) {
-  if (queue_.size() >= settings_.max_queue_size) {
+  // Bounded by bytes, so a burst of small events is not refused while memory is plenty; by
+  // count only when asked. Refused, never blocked: the caller may be a request handler.
+  const std::size_t byte_limit = stores_ ? settings_.max_storage_bytes : settings_.max_queue_bytes;
+  Enqueued refusal = Enqueued::accepted;
+  if (settings_.max_queue_size != 0 && queue_.size() >= settings_.max_queue_size) {
+    refusal = Enqueued::queue_full;
+  } else if (pending_bytes_ + json_open.size() > byte_limit) {
+    refusal = stores_ ? Enqueued::storage_full : Enqueued::queue_bytes_full;
+  }
+  if (refusal != Enqueued::accepted) {
     ++stats_.dropped[static_cast<std::size_t>(DropReason::queue_full)];
-    return Enqueued::queue_full;
+    return refusal;
   }
   const bool was_empty = queue_.empty();
   const std::size_t body_before = batch_body_size(queue_.size(), queue_wire_bytes_);
   queue_.push_back(log_.append(json_open, enqueued_at));
   queue_wire_bytes_ += queue_.back().wire_size();
+  pending_bytes_ += json_open.size();
   ++stats_.queued;
   stats_.stored += queue_.back().stored;
   // Wake the driver only on the transitions it cannot foresee: the first event starts an
@@ -42,6 +63,7 @@ std::size_t Pipeline::recover(const std::vector<BlockStore::Block>& segments) {
   for (const LoggedEvent& e : events) {
     queue_.push_back(e);
     queue_wire_bytes_ += e.wire_size();
+    pending_bytes_ += e.json_open.size();
   }
   stats_.queued += events.size();
   stats_.recovered += events.size();
@@ -148,8 +170,8 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   if (verdict == Verdict::delivered) {
     stats_.delivered += count;
     outgoing_events_ -= count;
+    release(count, json_bytes(head.events));
     outgoing_.pop_front();
-    log_.release_oldest(count);
     return std::nullopt;
   }
   if (verdict == Verdict::split && count > 1) {
@@ -198,8 +220,8 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   Failure failure = give_up(head, std::move(error), now_unix_ms);
   (head.may_have_arrived ? stats_.unknown : stats_.failed) += count;
   outgoing_events_ -= count;
+  release(count, json_bytes(head.events));
   outgoing_.pop_front();
-  log_.release_oldest(count);
   return failure;
 }
 
@@ -237,6 +259,7 @@ bool Pipeline::commit_beacon() {
   stats_.beaconed += left;
   // Views are dropped below before their bytes are.
   const std::size_t released = left;
+  std::size_t released_bytes = 0;
   bool took_in_flight = false;
   while (left > 0 && !outgoing_.empty()) {
     Batch& head = outgoing_.front();
@@ -246,6 +269,7 @@ bool Pipeline::commit_beacon() {
       in_flight_ = false;
       took_in_flight = true;
     }
+    for (std::size_t i = 0; i < n; ++i) released_bytes += head.events[i].json_open.size();
     head.events.erase(head.events.begin(), head.events.begin() + static_cast<std::ptrdiff_t>(n));
     head.id = next_batch_id_++;  // what remains is a new batch: no body built earlier fits it
     outgoing_events_ -= n;
@@ -254,10 +278,16 @@ bool Pipeline::commit_beacon() {
   }
   for (; left > 0 && !queue_.empty(); --left) {
     queue_wire_bytes_ -= queue_.front().wire_size();
+    released_bytes += queue_.front().json_open.size();
     queue_.pop_front();
   }
-  log_.release_oldest(released);
+  release(released, released_bytes);
   return took_in_flight;
+}
+
+void Pipeline::release(std::size_t events, std::size_t bytes) noexcept {
+  pending_bytes_ -= bytes;
+  log_.release_oldest(events);
 }
 
 bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
@@ -302,6 +332,7 @@ std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   outgoing_events_ = 0;
   in_flight_ = false;
   log_.clear();
+  pending_bytes_ = 0;
   std::vector<Failure> failures;
   if (!unknown.events.empty()) failures.push_back(std::move(unknown));
   if (!unsent.events.empty()) failures.push_back(std::move(unsent));
@@ -316,6 +347,7 @@ void Pipeline::reset(std::uint64_t seed) {
   outgoing_events_ = 0;
   in_flight_ = false;
   log_.forget();
+  pending_bytes_ = 0;
   stats_ = Stats{};
 }
 

@@ -21,7 +21,11 @@
 namespace rudder::core {
 
 struct PipelineSettings {
-  std::size_t max_queue_size = 10'000;
+  std::size_t max_queue_size = 0;  ///< 0: no count bound
+  /// Bytes (json_open) of pending events at most: queued, cut into batches or in flight.
+  /// With a store, max_storage_bytes applies instead.
+  std::size_t max_queue_bytes = 64u << 20;
+  std::size_t max_storage_bytes = 256u << 20;
   std::size_t upload_size = 100;
   /// Largest request body. Every event must fit a batch on its own: callers keep
   /// max_message_bytes + kBatchEnvelopeSize <= max_batch_bytes.
@@ -70,7 +74,9 @@ class Pipeline {
   enum class Enqueued {
     accepted,          ///< queued; the driving thread need not be woken
     accepted_wake,     ///< queued; wake the driving thread (a batch is ready, or a deadline began)
-    queue_full         ///< refused and counted as dropped(queue_full)
+    queue_full,        ///< refused by max_queue_size, counted as dropped(queue_full)
+    queue_bytes_full,  ///< refused by max_queue_bytes, counted as dropped(queue_full)
+    storage_full       ///< refused by max_storage_bytes, counted as dropped(queue_full)
   };
   /// Copies the event into the queue; `enqueued_at` is the platform's monotonic ms.
   Enqueued enqueue(std::string_view json_open, std::int64_t enqueued_at);
@@ -147,6 +153,7 @@ class Pipeline {
 
   bool batch_ready(std::int64_t now, bool flushing) const noexcept;
   void cut_batch();
+  void release(std::size_t events, std::size_t bytes) noexcept;
   Failure give_up(const Batch& batch, DeliveryError error, std::int64_t now_unix_ms) const;
 
   PipelineSettings settings_;
@@ -155,6 +162,8 @@ class Pipeline {
   EventLog log_;
   std::deque<LoggedEvent> queue_;
   std::size_t queue_wire_bytes_ = 0;
+  std::size_t pending_bytes_ = 0;  // json_open bytes of every event in the log (see enqueue)
+  bool stores_ = false;            // a BlockStore was given
   // Batches cut from the queue and not yet done, oldest first; only the front is ever sent.
   // Normally at most one; a 413 split puts two halves here.
   std::deque<Batch> outgoing_;

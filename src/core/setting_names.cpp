@@ -14,6 +14,8 @@ constexpr Names kNames[] = {
     {"write_key", "writeKey"},
     {"data_plane_url", "dataPlaneUrl"},
     {"max_queue_size", "maxQueueSize"},
+    {"max_queue_bytes", "maxQueueBytes"},
+    {"max_storage_bytes", "maxStorageBytes"},
     {"upload_size", "uploadSize"},
     {"upload_interval", "uploadIntervalMs"},
     {"timeout", "timeoutMs"},

@@ -310,6 +310,20 @@ TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {
   EXPECT_EQ(message_ids(plane_->events()), ids("kept-", 50));
 }
 
+TEST_F(StorageTest, StorageIsBoundedByMaxStorageBytesAndRefusesRatherThanBlocks) {
+  Config c = unreachable_config();
+  c.max_storage_bytes = 8 * 1024;
+  Client client(c);
+  Result refused;
+  int accepted = 0;
+  while ((refused = client.track("u", "E", {{"pad", std::string(200, 'x')}})).ok()) ++accepted;
+  EXPECT_GT(accepted, 10);
+  EXPECT_LT(accepted, 40) << "each event is over 200 bytes";
+  EXPECT_EQ(refused.status, Status::queue_full);
+  EXPECT_EQ(refused.error, "queue: is full (max_storage_bytes 8192)");
+  EXPECT_EQ(client.stats().dropped_for(DropReason::queue_full), 1u);
+}
+
 TEST_F(StorageTest, AnUnusableDirectoryIsRefusedNamingTheSetting) {
   const std::string file = dir_ + "/not-a-directory";
   std::ofstream(file) << "x";

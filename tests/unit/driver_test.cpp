@@ -304,6 +304,21 @@ TEST(Driver, AFullQueueRefusesAndWarnsOncePerRunNamingTheSettingAsTheCallerDoes)
   }
 }
 
+TEST(Driver, AQueueFullByBytesNamesThatSettingAsTheCallerDoes) {
+  Config c = config_with(100);
+  c.max_queue_bytes = 1024;
+  for (const Naming naming : {Naming::cpp, Naming::js}) {
+    Rig rig(c, naming);
+    CallOutcome r;
+    int accepted = 0;
+    while ((r = rig.track("m" + std::to_string(accepted))).status == Status::accepted) ++accepted;
+    EXPECT_GT(accepted, 1);
+    const std::string name = naming == Naming::cpp ? "max_queue_bytes" : "maxQueueBytes";
+    EXPECT_EQ(r.status, Status::queue_full);
+    EXPECT_EQ(r.text, "queue: is full (" + name + " 1024)");
+  }
+}
+
 TEST(Driver, AMaxBatchBytesAboveTheGatewaysLimitIsWarnedOnBothTargets) {
   Config c = config_with();
   c.max_batch_bytes = 10'000'000;

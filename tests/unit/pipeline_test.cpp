@@ -400,6 +400,32 @@ TEST(Pipeline, ABatchThatCannotGrowIsSentWithoutWaitingForTheInterval) {
 
 // --- Queue bound -----------------------------------------------------------------------------
 
+TEST(Pipeline, ByDefaultOnlyBytesBoundTheQueueSoABurstOfSmallEventsIsAccepted) {
+  Pipeline p(settings_with(100), 1);
+  for (int i = 0; i < 100'000; ++i) {
+    ASSERT_EQ(p.enqueue(event(id(i))) == Enqueued::queue_full, false) << "event " << i;
+  }
+  EXPECT_EQ(p.stats().queued, 100'000u);
+  EXPECT_EQ(p.stats().dropped_total(), 0u);
+}
+
+TEST(Pipeline, QueueIsBoundedByMaxQueueBytesAndHasRoomAgainOnceEventsLeave) {
+  PipelineSettings s = settings_with(2);
+  const std::size_t each = event(id(0)).json_open.size();
+  s.max_queue_bytes = each * 5 + each / 2;  // five events fit, a sixth does not
+  Pipeline p(s, 1);
+  for (int i = 0; i < 5; ++i) ASSERT_NE(p.enqueue(event(id(i))), Enqueued::queue_bytes_full);
+  EXPECT_EQ(p.enqueue(event(id(5))), Enqueued::queue_bytes_full);
+  EXPECT_EQ(p.stats().dropped_for(DropReason::queue_full), 1u);
+  // Cut into batches and in flight still counts: those bytes are still held.
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  EXPECT_EQ(p.enqueue(event(id(6))), Enqueued::queue_bytes_full);
+  ASSERT_FALSE(p.on_response(answer(200), 0, 0).has_value());  // two events delivered
+  EXPECT_NE(p.enqueue(event(id(7))), Enqueued::queue_bytes_full);
+  EXPECT_NE(p.enqueue(event(id(8))), Enqueued::queue_bytes_full);
+  EXPECT_EQ(p.enqueue(event(id(9))), Enqueued::queue_bytes_full) << "room for exactly two";
+}
+
 TEST(Pipeline, QueueIsBoundedByMaxQueueSize) {
   PipelineSettings s = settings_with(10);
   s.max_queue_size = 3;
