@@ -12,11 +12,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(call_text call_tree call_differential json_text times)
+[ ${#targets[@]} -gt 0 ] || targets=(call_text call_tree call_differential json_text times segment)
 
 # Seeds and longest input per target: the three call targets share the calls' seeds.
 corpus_of() { case $1 in call_*) echo calls ;; *) echo "$1" ;; esac; }
-max_len_of() { case $1 in times) echo 128 ;; *) echo 4096 ;; esac; }
+max_len_of() { case $1 in times) echo 128 ;; segment) echo 8192 ;; *) echo 4096 ;; esac; }
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRUDDER_FUZZ=ON \
   -DRUDDER_BUILD_TESTS=OFF -DRUDDER_BUILD_TOOLS=OFF > /dev/null

@@ -51,11 +51,9 @@ const SDKS = [
     name: 'rudder-analytics-wasm (this package)',
     short: 'ours',
     pkg: 'rudder-analytics-wasm',
-    // A queue as long as the run. The calls here outrun the local data plane, so the default
-    // maxQueueSize (10,000) answers "queue_full" and drops (measured: 16,200 of 100,000
-    // delivered); the peers' queues are unbounded (Segment) or 20,000 events (RudderStack).
-    // Batching (uploadSize 100, uploadIntervalMs 500) stays at its defaults.
-    make: (url, events) => Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: url, maxQueueSize: events }),
+    // Defaults throughout: the queue is bounded by bytes (64 MiB), so the calls may outrun the
+    // data plane without a refusal; batching is uploadSize 100, uploadIntervalMs 500.
+    make: (url) => Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: url }),
     track: (c, i) => c.track(message(i)).status === 'accepted',
     finish: async (c) => { await c.flush(); await c.close(); },
   },
@@ -87,6 +85,16 @@ const SDKS = [
     finish: async (c, allCounted) => { while (!(await allCounted())) await c.flush(); },
   },
 ];
+
+// Ours again with storageDir (every accepted event written to a file during the call), to
+// show what durability costs; compared with ours without it, not with the peers.
+const storageRoot = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/rudder-bench-`);
+let storageRuns = 0;
+const OURS_STORED = {
+  ...SDKS[0],
+  name: 'rudder-analytics-wasm, storageDir',
+  make: (url) => Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: url, storageDir: `${storageRoot}/${storageRuns++}` }),
+};
 
 const control = async (url, path, method = 'GET') => (await fetch(`${url}/_control/${path}`, { method })).json();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -149,13 +157,14 @@ console.log(`events per round: ours ${plan[0].toLocaleString('en-US')}, Segment 
   `RudderStack ${plan[2].toLocaleString('en-US')} (fewer for the peers, so the run ends in reasonable time)`);
 const results = [];
 try {
-  for (const [k, sdk] of SDKS.entries()) {
+  for (const [k, sdk] of [...SDKS, OURS_STORED].entries()) {
     const t = Date.now();
-    await runOnce(sdk, plane.url, Math.min(plan[k], 1_000));  // warm-up: JIT, connections
+    const events = plan[k] ?? plan[0];
+    await runOnce(sdk, plane.url, Math.min(events, 1_000));  // warm-up: JIT, connections
     const rounds = [];
-    for (let r = 0; r < ROUNDS; r++) rounds.push(await runOnce(sdk, plane.url, plan[k]));
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await runOnce(sdk, plane.url, events));
     results.push({
-      sdk, events: plan[k], version: versionOf(sdk.pkg),
+      sdk, events, version: versionOf(sdk.pkg),
       callUs: median(rounds.map((x) => x.callUs)),
       cpuUs: median(rounds.map((x) => x.cpuUs)),
       perSecond: median(rounds.map((x) => x.perSecond)),
@@ -170,6 +179,7 @@ try {
   }
 } finally {
   plane.stop();
+  (await import('node:fs')).rmSync(storageRoot, { recursive: true, force: true });
 }
 
 const num = (n) => Math.round(n).toLocaleString('en-US');
@@ -188,7 +198,11 @@ for (const r of results) {
     num(r.perSecond), num(r.bestPerSecond), num(r.tailMs)], widths));
 }
 
+const stored = results.pop();  // OURS_STORED, last
 const [us, ...peers] = results;
+console.log(`\nwith storageDir: caller ${stored.callUs.toFixed(2)} us/call (${(stored.callUs - us.callUs).toFixed(2)} us more ` +
+  `than without; goal at most 2 us more: ${stored.callUs - us.callUs <= 2 ? 'met' : 'NOT met'}), ` +
+  `${num(stored.perSecond)} delivered/s, CPU ${stored.cpuUs.toFixed(1)} us/event`);
 console.log(`\nours / peer (goal: at least ${GOAL}x each peer on both figures; medians)`);
 let met = true;
 for (const p of peers) {

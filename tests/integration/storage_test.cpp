@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -308,6 +310,47 @@ TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {
   Client next(storage_config());
   EXPECT_TRUE(next.flush(30s).ok());
   EXPECT_EQ(message_ids(plane_->events()), ids("kept-", 50));
+}
+
+TEST_F(StorageTest, AForkedChildKeepsItsOwnEventsAndNeverTouchesTheParents) {
+  Config c = unreachable_config();
+  c.upload_interval = 5s;
+  c.shutdown_timeout = 200ms;
+  {
+    Client client(c);
+    ASSERT_EQ(track_many(client, "parent-", 100), 100u);
+    // Fork while the parent's worker sleeps (see ClientTest.ForkedChildDeliversItsEvents).
+    std::this_thread::sleep_for(50ms);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // The child: no gtest assertions; it ends as if killed, without a shutdown.
+      const bool ok = track_many(client, "child-", 50) == 50;
+      ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    {
+      // The child is gone and the parent lives on: another client takes the child's events,
+      // which it wrote as an owner of its own, and leaves the parent's alone.
+      Client other(storage_config());
+      EXPECT_TRUE(other.flush(60s).ok());
+      EXPECT_EQ(other.stats().recovered, 50u);
+      EXPECT_EQ(message_ids(plane_->events()), ids("child-", 50));
+    }
+    plane_->reset();
+    ASSERT_EQ(track_many(client, "parent-late-", 100), 100u);
+    EXPECT_EQ(client.shutdown(200ms).kept, 200u) << "the child left the parent's segments intact";
+  }
+  Client next(storage_config());
+  EXPECT_TRUE(next.flush(60s).ok());
+  EXPECT_EQ(next.stats().recovered, 200u);
+  std::set<std::string> expected = ids("parent-", 100);
+  for (const std::string& id : ids("parent-late-", 100)) expected.insert(id);
+  EXPECT_EQ(message_ids(plane_->events()), expected);
+  EXPECT_EQ(plane_->events().size(), 200u) << "each once";
 }
 
 TEST_F(StorageTest, StorageIsBoundedByMaxStorageBytesAndRefusesRatherThanBlocks) {
