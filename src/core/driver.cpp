@@ -118,7 +118,7 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   }
   built.event.enqueued_at = host_.monotonic_ms();
   Pipeline::Enqueued outcome;
-  bool warn = false;
+  std::uint64_t warn_dropped = 0;  // > 0: warn now, saying how many were dropped
   {
     Guard guard(host_);
     if (closed()) {  // closed while this call was building
@@ -126,13 +126,28 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
       return {Status::shut_down, kClosedMessage, false};
     }
     outcome = pipeline_.enqueue(built.event);
-    const bool full = is_full(outcome);
-    warn = full && !queue_full_logged_;
-    queue_full_logged_ = full;
+    if (is_full(outcome)) {
+      // One warning, then at most one per kQueueFullWarningIntervalMs while calls keep being
+      // refused: a queue that stays about full (refusing whenever a batch has not yet left)
+      // would otherwise log a line per delivered batch.
+      ++refused_since_warning_;
+      const std::int64_t now = built.event.enqueued_at;
+      if (!queue_full_warned_ || now - queue_full_warned_at_ >= kQueueFullWarningIntervalMs) {
+        warn_dropped = refused_since_warning_;
+        refused_since_warning_ = 0;
+        queue_full_warned_ = true;
+        queue_full_warned_at_ = now;
+      }
+    }
   }
   if (is_full(outcome)) {
     const std::string limit = full_limit(outcome);
-    if (warn) host_.log(LogLevel::warning, "queue is full " + limit + "; dropping events");
+    if (warn_dropped == 1) {
+      host_.log(LogLevel::warning, "queue is full " + limit + "; dropping events");
+    } else if (warn_dropped > 1) {
+      host_.log(LogLevel::warning, "queue is full " + limit + "; " + std::to_string(warn_dropped) +
+                                       " events dropped since the last warning");
+    }
     return {Status::queue_full, "queue: is full " + limit, false};
   }
   if (outcome == Pipeline::Enqueued::accepted_wake) host_.wake();
@@ -491,7 +506,8 @@ void Driver::commit_beacon() {
 
 void Driver::forget_after_fork(std::uint64_t seed) {
   pipeline_.reset(seed);
-  queue_full_logged_ = false;
+  queue_full_warned_ = false;
+  refused_since_warning_ = 0;
   reporting_ = 0;
   tickets_.clear();
   stage_ = Stage::idle;

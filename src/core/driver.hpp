@@ -216,7 +216,11 @@ class Driver {
 
   // Shared with caller threads: guarded by the host's lock.
   Pipeline pipeline_;
-  bool queue_full_logged_ = false;  // one warning per run of refusals
+  // Queue-full warnings: the first refusal, then at most one per interval (see call()).
+  static constexpr std::int64_t kQueueFullWarningIntervalMs = 10'000;
+  bool queue_full_warned_ = false;
+  std::int64_t queue_full_warned_at_ = 0;  // monotonic ms
+  std::uint64_t refused_since_warning_ = 0;
   int reporting_ = 0;               // reports under way; a flush settles only after them
   std::vector<Ticket> tickets_;
   std::uint64_t next_ticket_ = 1;

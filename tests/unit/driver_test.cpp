@@ -304,6 +304,30 @@ TEST(Driver, AFullQueueRefusesAndWarnsOncePerRunNamingTheSettingAsTheCallerDoes)
   }
 }
 
+TEST(Driver, AQueueThatStaysFullWarnsAtMostEveryTenSecondsWithTheCountDropped) {
+  Config c = config_with(100);
+  c.max_queue_size = 1;
+  c.upload_interval = std::chrono::hours(1);  // nothing leaves the queue meanwhile
+  Rig rig(c, Naming::cpp);
+  rig.track("kept");
+  const auto warnings = [&] {
+    std::vector<std::string> lines;
+    for (const auto& [level, text] : rig.host.logs) {
+      if (level == LogLevel::warning) lines.push_back(text);
+    }
+    return lines;
+  };
+  for (int i = 0; i < 5; ++i) rig.track("over" + std::to_string(i));
+  EXPECT_EQ(warnings().size(), 1u);
+  rig.host.now += 9'999;
+  rig.track("over5");
+  EXPECT_EQ(warnings().size(), 1u) << "not again within ten seconds";
+  rig.host.now += 1;
+  rig.track("over6");
+  ASSERT_EQ(warnings().size(), 2u);
+  EXPECT_EQ(warnings()[1], "queue is full (max_queue_size 1); 6 events dropped since the last warning");
+}
+
 TEST(Driver, AQueueFullByBytesNamesThatSettingAsTheCallerDoes) {
   Config c = config_with(100);
   c.max_queue_bytes = 1024;
