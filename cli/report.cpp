@@ -84,9 +84,10 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
                             "rudder-analytics flush --storage-dir) sends them");
   }
   if (s.corrupt_skipped > 0) {
-    report.errors.push_back("warning: " + std::to_string(s.corrupt_skipped) +
+    // Each stood for an event a run accepted: not delivered, so not a clean run.
+    report.errors.push_back("error: " + std::to_string(s.corrupt_skipped) +
                             " damaged records in --storage-dir were skipped (a write cut short "
-                            "by a crash)");
+                            "by a crash, or a damaged disk): those events cannot be sent");
   }
   if (refused > 0) {
     report.errors.push_back("error: " + std::to_string(refused) + " events were dropped");
@@ -95,7 +96,7 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
   // number or flag, which is what the user has to fix.
   const bool clean =
       s.failed == 0 && s.unknown == 0 && dropped == 0 && invalid == 0 && s.pending == 0 &&
-      s.kept == 0;
+      s.kept == 0 && s.corrupt_skipped == 0;
   report.exit_code = clean ? 0 : 1;
   return report;
 }

@@ -62,7 +62,10 @@ struct Config {
   std::size_t max_storage_bytes = 256u << 20;
   bool gzip = true;                     ///< compress request bodies
   std::chrono::milliseconds timeout{15'000};  ///< per request, connect included
-  int max_retries = 10;                       ///< retries after the first attempt
+  /// Retries after the first attempt. With storage_dir, events in storage are retried
+  /// (at most every 30 s) until delivered or refused with a final status: an outage never
+  /// deletes them; shutdown keeps what is left for the next run.
+  int max_retries = 10;
   std::size_t upload_size = 100;              ///< events per batch at most
   std::chrono::milliseconds upload_interval{500};  ///< longest an event waits to be batched
 

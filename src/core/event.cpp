@@ -13,12 +13,16 @@ void append_sent_at_suffix(std::string& out, std::int64_t sent_at_unix_ms) {
 
 std::size_t EncodedEvent::wire_size() const noexcept { return json_open.size() + kEventSuffixSize; }
 
-std::string EncodedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
+std::string complete_event_json(std::string_view json_open, std::int64_t sent_at_unix_ms) {
   std::string out;
-  out.reserve(wire_size());
+  out.reserve(json_open.size() + kEventSuffixSize);
   out.append(json_open);
   append_sent_at_suffix(out, sent_at_unix_ms);
   return out;
+}
+
+std::string EncodedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
+  return complete_event_json(json_open, sent_at_unix_ms);
 }
 
 BatchBodyWriter::BatchBodyWriter(std::size_t event_count, std::size_t event_bytes,

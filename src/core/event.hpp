@@ -39,6 +39,8 @@ constexpr std::size_t batch_body_size(std::size_t event_count, std::size_t event
 
 /// Appends `,"sentAt":"<time>"}`: what closes an event's json_open on the wire.
 void append_sent_at_suffix(std::string& out, std::int64_t sent_at_unix_ms);
+/// The complete JSON object of the event whose json_open this is, as sent at `sent_at`.
+std::string complete_event_json(std::string_view json_open, std::int64_t sent_at_unix_ms);
 
 /// Writes `{"batch":[e1,e2,...],"sentAt":"T"}` one event at a time, with every event's sentAt
 /// set to the same time; reserves the exact size up front.

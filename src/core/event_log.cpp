@@ -17,11 +17,7 @@ constexpr std::size_t kMaxSpareBlocks = 2;
 }  // namespace
 
 std::string LoggedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
-  std::string out;
-  out.reserve(wire_size());
-  out.append(json_open);
-  append_sent_at_suffix(out, sent_at_unix_ms);
-  return out;
+  return complete_event_json(json_open, sent_at_unix_ms);
 }
 
 EventLog::EventLog(std::size_t block_bytes, BlockStore* store)

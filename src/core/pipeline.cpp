@@ -188,7 +188,13 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
     outgoing_.insert(outgoing_.begin() + 1, std::move(second));
     return std::nullopt;
   }
-  if (verdict == Verdict::retry && head.attempts <= settings_.max_retries) {
+  // A batch wholly in storage is never given up on for a retryable failure (the data plane
+  // down, overloaded or unreachable): giving up would delete it from storage, and storage is
+  // there so that such an outage loses nothing. It waits at the back-off cap instead, and
+  // what shutdown leaves is kept for a later run.
+  const bool durable = std::all_of(head.events.begin(), head.events.end(),
+                                   [](const LoggedEvent& e) { return e.stored; });
+  if (verdict == Verdict::retry && (head.attempts <= settings_.max_retries || durable)) {
     const auto asked = retry_after_ms(response.retry_after, now_unix_ms, settings_.retry_after_cap_ms);
     const std::int64_t delay =
         asked ? *asked

@@ -31,6 +31,8 @@ struct PipelineSettings {
   /// max_message_bytes + kBatchEnvelopeSize <= max_batch_bytes.
   std::size_t max_batch_bytes = 500'000;
   std::int64_t upload_interval_ms = 500;
+  /// Retries after the first attempt; not applied to a batch wholly in storage (see
+  /// on_response), which waits out any outage rather than be deleted.
   int max_retries = 10;
   std::int64_t backoff_base_ms = 500;      ///< first retry waits up to this
   std::int64_t backoff_cap_ms = 30'000;    ///< no back-off longer than this

@@ -492,3 +492,32 @@ test('flush: needs --storage-dir, sends nothing new, and takes no call flags', a
   }
   assert.equal((await storedEvents()).length, 0);
 });
+
+test('flush: a damaged record is skipped, counted on stderr, and the exit status is 1', async () => {
+  const { crc32 } = await import('node:zlib');
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  // A segment as src/core/segment.hpp lays it out, left by an owner that is gone (no owner
+  // file): two good records around one whose checksum does not hold.
+  const header = Buffer.alloc(64);
+  header.write('RUDQSEG1', 0, 'latin1');
+  header.writeUInt32LE(64, 8);
+  header.writeBigUInt64LE(64n, 16);
+  header.writeBigInt64LE(1_700_000_000_000n, 24);
+  const record = (id, damaged) => {
+    const payload = Buffer.from(`{"type":"track","messageId":"${id}","userId":"u","event":"E",` +
+      '"context":{"library":{"name":"t","version":"1"}},"integrations":{"All":true},' +
+      '"channel":"server","originalTimestamp":"2023-11-14T22:13:20.000Z"');
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(payload.length, 0);
+    head.writeUInt32LE((crc32(payload) ^ (damaged ? 1 : 0)) >>> 0, 4);
+    return Buffer.concat([head, payload]);
+  };
+  writeFileSync(path.join(dir, '0123456789abcdef-00000001.seg'),
+    Buffer.concat([header, record('good-1'), record('bad', true), record('good-2')]));
+  const result = await run(['flush', '--storage-dir', dir, ...target()]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(storedSummary(result.stdout),
+    { delivered: 2, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 2, kept: 0 });
+  assert.match(result.stderr, /^error: 1 damaged records in --storage-dir were skipped/m);
+  assert.deepEqual((await storedEvents()).map((e) => e.messageId).sort(), ['good-1', 'good-2']);
+});

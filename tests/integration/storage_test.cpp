@@ -353,6 +353,27 @@ TEST_F(StorageTest, AForkedChildKeepsItsOwnEventsAndNeverTouchesTheParents) {
   EXPECT_EQ(plane_->events().size(), 200u) << "each once";
 }
 
+TEST_F(StorageTest, AnOutageLongerThanTheRetriesLosesNothing) {
+  Config c = unreachable_config();
+  c.max_retries = 0;  // without storage: one refused connection and the events are failed
+  c.on_error = errors_.handler();
+  {
+    Client client(c);
+    ASSERT_EQ(track_many(client, "outage-", 20), 20u);
+    const FlushResult waited = client.flush(1500ms);
+    EXPECT_EQ(waited.failed, 0u);
+    EXPECT_EQ(waited.pending, 20u) << "still waiting out the outage";
+    EXPECT_GE(client.stats().retried, 1u);
+    const FlushResult closed = client.shutdown(200ms);
+    EXPECT_EQ(closed.kept, 20u);
+    EXPECT_EQ(closed.failed, 0u);
+  }
+  EXPECT_TRUE(errors_.errors.empty()) << "nothing reported lost";
+  Client next(storage_config());
+  EXPECT_TRUE(next.flush(30s).ok());
+  EXPECT_EQ(message_ids(plane_->events()), ids("outage-", 20));
+}
+
 TEST_F(StorageTest, StorageIsBoundedByMaxStorageBytesAndRefusesRatherThanBlocks) {
   Config c = unreachable_config();
   c.max_storage_bytes = 8 * 1024;

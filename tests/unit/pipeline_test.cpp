@@ -3,6 +3,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "core/iso_time.hpp"
 #include "core/message.hpp"
 #include "core/pipeline.hpp"
+#include "core/segment.hpp"
 
 namespace {
 
@@ -776,6 +778,41 @@ TEST(Pipeline, ServerErrorsAfterMaxRetriesAreReportedWithTheirStatus) {
   EXPECT_EQ(e.attempts, 3);
   EXPECT_NE(e.message.find("HTTP 500: storage error"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("3 attempts"), std::string::npos) << e.message;
+}
+
+// Segments in memory, for the pipeline's storage paths.
+class MemoryStore : public rudder::core::BlockStore {
+ public:
+  std::optional<Block> create(std::size_t min_capacity) override {
+    std::string& bytes = segments_.emplace_back(min_capacity, '\0');
+    rudder::core::segment::write_header(bytes.data(), 0);
+    return Block{bytes.data(), bytes.size(), segments_.size()};
+  }
+  void remove(const Block&) noexcept override { ++removed; }
+  void close(const Block&) noexcept override {}
+  int removed = 0;
+
+ private:
+  std::deque<std::string> segments_;  // a deque: creating one never moves the others
+};
+
+TEST(Pipeline, AStoredBatchOutlastsAnyOutageButAFinalAnswerStillFailsIt) {
+  MemoryStore store;
+  Pipeline p(settings_with(100, 0), 1, &store);
+  p.enqueue(event("a"));
+  // Thirty refusals in a row, far past max_retries 0: the batch waits them out in storage.
+  std::vector<Response> outage(30, answer(503));
+  outage.push_back(answer(200, "ok\n"));
+  const Trace run = drive(p, outage);
+  EXPECT_TRUE(run.failures.empty());
+  EXPECT_EQ(run.delivered(), std::vector<std::string>{"a"});
+  EXPECT_EQ(p.stats().retried, 30u);
+  EXPECT_LE(run.finished_at, 31 * 30'000) << "each wait at most the back-off cap";
+
+  p.enqueue(event("b"));
+  const Trace refused = drive(p, {answer(400, "bad")});
+  ASSERT_EQ(refused.failures.size(), 1u) << "a final answer is final, stored or not";
+  EXPECT_EQ(p.stats().failed, 1u);
 }
 
 TEST(Pipeline, ZeroMaxRetriesMeansASingleAttempt) {
