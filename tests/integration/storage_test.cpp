@@ -58,6 +58,15 @@ class StorageTest : public ClientTest {
     return c;
   }
 
+  // A new client on the directory, the data plane up, delivers exactly `expected`, each once.
+  void expect_next_run_delivers(const std::set<std::string>& expected) {
+    Client next(storage_config());
+    EXPECT_TRUE(next.flush(60s).ok());
+    const json events = plane_->events();
+    EXPECT_EQ(message_ids(events), expected);
+    EXPECT_EQ(events.size(), expected.size()) << "each once";
+  }
+
   std::vector<std::string> segment_files() const {
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(dir_)) {
@@ -307,9 +316,7 @@ TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {
     EXPECT_EQ(client.stats().stored, 50u);
   }
   EXPECT_TRUE(errors_.events.empty()) << "kept events are not reported lost";
-  Client next(storage_config());
-  EXPECT_TRUE(next.flush(30s).ok());
-  EXPECT_EQ(message_ids(plane_->events()), ids("kept-", 50));
+  expect_next_run_delivers(ids("kept-", 50));
 }
 
 TEST_F(StorageTest, AForkedChildKeepsItsOwnEventsAndNeverTouchesTheParents) {
@@ -369,9 +376,7 @@ TEST_F(StorageTest, AnOutageLongerThanTheRetriesLosesNothing) {
     EXPECT_EQ(closed.failed, 0u);
   }
   EXPECT_TRUE(errors_.errors.empty()) << "nothing reported lost";
-  Client next(storage_config());
-  EXPECT_TRUE(next.flush(30s).ok());
-  EXPECT_EQ(message_ids(plane_->events()), ids("outage-", 20));
+  expect_next_run_delivers(ids("outage-", 20));
 }
 
 TEST_F(StorageTest, StorageIsBoundedByMaxStorageBytesAndRefusesRatherThanBlocks) {
