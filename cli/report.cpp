@@ -33,6 +33,11 @@ std::string why_failed(const DeliveryError& error) {
   return "could not deliver to the data plane: " + error.message;
 }
 
+// "1 event was", "3 events were".
+std::string events_were(std::uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " event was" : " events were");
+}
+
 std::string seconds(std::chrono::milliseconds ms) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3f", static_cast<double>(ms.count()) / 1000.0);
@@ -67,30 +72,32 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
   }
   if (s.unknown > 0) {
     report.errors.push_back(
-        "error: " + std::to_string(s.unknown) +
-        " events got no answer in time (a timeout or a lost connection after sending): the data "
-        "plane may have stored them; sending them again is safe, it deduplicates by messageId");
+        "error: " + events_were(s.unknown) +
+        " sent without an answer in time (a timeout or a lost connection after sending): the "
+        "data plane may have stored what was sent; sending again is safe, it deduplicates by "
+        "messageId");
   }
   if (unsent > 0) {
-    report.errors.push_back("error: " + std::to_string(unsent) +
-                            " events were still undelivered when the flush timeout (" +
+    report.errors.push_back("error: " + events_were(unsent) +
+                            " still undelivered when the flush timeout (" +
                             seconds(flush_timeout) + ") ran out; see --flush-timeout");
   }
   if (s.kept > 0) {
-    report.errors.push_back("error: " + std::to_string(s.kept) +
-                            " events were not delivered before the flush timeout (" +
+    report.errors.push_back("error: " + events_were(s.kept) +
+                            " not delivered before the flush timeout (" +
                             seconds(flush_timeout) +
-                            ") ran out; they stay in --storage-dir, and the next run with it (or "
-                            "rudder-analytics flush --storage-dir) sends them");
+                            ") ran out: kept in --storage-dir for the next run with it (or "
+                            "rudder-analytics flush --storage-dir)");
   }
   if (s.corrupt_skipped > 0) {
     // Each stood for an event a run accepted: not delivered, so not a clean run.
     report.errors.push_back("error: " + std::to_string(s.corrupt_skipped) +
-                            " damaged records in --storage-dir were skipped (a write cut short "
-                            "by a crash, or a damaged disk): those events cannot be sent");
+                            (s.corrupt_skipped == 1 ? " damaged record" : " damaged records") +
+                            " in --storage-dir skipped (a write cut short by a crash, or a "
+                            "damaged disk): the events they held cannot be sent");
   }
   if (refused > 0) {
-    report.errors.push_back("error: " + std::to_string(refused) + " events were dropped");
+    report.errors.push_back("error: " + events_were(refused) + " dropped");
   }
   // Invalid inputs need no line here: each was reported where it was refused, with its line
   // number or flag, which is what the user has to fix.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/endpoint.hpp"
+#include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
 namespace rudder::core {
@@ -145,8 +146,9 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
     if (warn_dropped == 1) {
       host_.log(LogLevel::warning, "queue is full " + limit + "; dropping events");
     } else if (warn_dropped > 1) {
-      host_.log(LogLevel::warning, "queue is full " + limit + "; " + std::to_string(warn_dropped) +
-                                       " events dropped since the last warning");
+      host_.log(LogLevel::warning, "queue is full " + limit + "; " +
+                                       count_of(warn_dropped, "event", "events") +
+                                       " dropped since the last warning");
     }
     return {Status::queue_full, "queue: is full " + limit, false};
   }
@@ -195,7 +197,7 @@ std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
   }
   if (count > 0) {
     if (settings_.debug) {
-      host_.log(LogLevel::debug, "recovered " + std::to_string(count) + " events from storage");
+      host_.log(LogLevel::debug, "recovered " + count_of(count, "event", "events") + " from storage");
     }
     host_.wake();
   }
@@ -402,7 +404,7 @@ void Driver::send_current() {
   if (settings_.debug) {
     host_.log(
         LogLevel::debug,
-        "sending " + std::to_string(current_events_) + " events, " + std::to_string(plain_size) +
+        "sending " + count_of(current_events_, "event", "events") + ", " + std::to_string(plain_size) +
             " bytes" +
             (request.gzipped ? " (" + std::to_string(request.body.size()) + " gzipped)" : "") +
             ", attempt " + std::to_string(current_attempt_));
@@ -450,8 +452,9 @@ void Driver::report(const Failure& failure) {
     Guard guard(host_);
     ++reporting_;
   }
-  host_.log(LogLevel::error, "could not deliver " + std::to_string(failure.events.size()) +
-                                 " events: " + failure.error.message);
+  host_.log(LogLevel::error, "could not deliver " +
+                                 count_of(failure.events.size(), "event", "events") + ": " +
+                                 failure.error.message);
   host_.report(failure);
   Guard guard(host_);
   --reporting_;

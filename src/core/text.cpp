@@ -194,6 +194,13 @@ bool append_json_string_checked(std::string& out, std::string_view s) {
   return true;
 }
 
+std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural) {
+  std::string out = std::to_string(n);
+  out.push_back(' ');
+  out.append(n == 1 ? singular : plural);
+  return out;
+}
+
 std::string quoted_url_for_message(std::string_view url, std::string_view secret) {
   constexpr std::size_t kMaxShown = 200;
   std::string redacted(url);

@@ -1,7 +1,9 @@
-// rudder-analytics core: UTF-8 checks, JSON string escaping, and a URL made safe to show.
+// rudder-analytics core: UTF-8 checks, JSON string escaping, a URL made safe to show, and
+// counts written for messages.
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,5 +31,8 @@ bool append_json_string_checked(std::string& out, std::string_view s);
 /// and cut after 200 characters. Whatever the URL's shape, it over-redacts rather than leaks:
 /// the user info is taken to run from the scheme's "://" (or the start) to the last '@'.
 std::string quoted_url_for_message(std::string_view url, std::string_view secret);
+
+/// "1 event", "2 events": a count and its noun, for messages.
+std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural);
 
 }  // namespace rudder::core

@@ -307,7 +307,7 @@ test('--flush-timeout runs out: the rest is counted as dropped, exit 1', async (
   assert.ok(Date.now() - started < 10_000, 'ends soon after the flush timeout');
   assert.equal(result.code, 1);
   assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 1, invalid: 0 });
-  assert.match(result.stderr, /^error: 1 events were still undelivered when the flush timeout \(0\.5 s\) ran out/m);
+  assert.match(result.stderr, /^error: 1 event was still undelivered when the flush timeout \(0\.5 s\) ran out/m);
 });
 
 // ---- the command line ----------------------------------------------------------------------
@@ -432,7 +432,7 @@ test('--storage-dir: what the flush timeout left is kept, and `flush --storage-d
   assert.equal(first.code, 1);
   assert.deepEqual(storedSummary(first.stdout),
     { delivered: 0, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 0, kept: 1 });
-  assert.match(first.stderr, /1 events were not delivered .* they stay in --storage-dir/);
+  assert.match(first.stderr, /^error: 1 event was not delivered before the flush timeout \(0\.5 s\) ran out: kept in --storage-dir/m);
 
   await control('POST', '/_control/reset');
   const second = await run(['flush', '--storage-dir', dir, ...target()]);
@@ -518,6 +518,6 @@ test('flush: a damaged record is skipped, counted on stderr, and the exit status
   assert.equal(result.code, 1, result.stderr);
   assert.deepEqual(storedSummary(result.stdout),
     { delivered: 2, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 2, kept: 0 });
-  assert.match(result.stderr, /^error: 1 damaged records in --storage-dir were skipped/m);
+  assert.match(result.stderr, /^error: 1 damaged record in --storage-dir skipped/m);
   assert.deepEqual((await storedEvents()).map((e) => e.messageId).sort(), ['good-1', 'good-2']);
 });

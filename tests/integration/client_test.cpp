@@ -462,7 +462,7 @@ TEST_F(ClientTest, DebugLogNeverShowsTheWriteKey) {
     ASSERT_TRUE(client.flush(10s));
   }
   std::lock_guard<std::mutex> lock(mu);
-  EXPECT_NE(logged.find("sending 1 events"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("sending 1 event,"), std::string::npos) << logged;
   EXPECT_EQ(logged.find(LocalDataPlane::kWriteKey), std::string::npos) << logged;
 }
 

@@ -479,7 +479,7 @@ TEST(Driver, AFlushSettlesWhenEverythingBeforeItIsSettledAndSaysWhatBecameOfIt) 
   EXPECT_FALSE(r.ok());
   ASSERT_EQ(rig.host.reports.size(), 1u);
   EXPECT_EQ(rig.host.reports[0].error.message, "HTTP 400: event is not a valid rudder event");
-  EXPECT_TRUE(rig.host.logged("could not deliver 1 events: HTTP 400"));
+  EXPECT_TRUE(rig.host.logged("could not deliver 1 event: HTTP 400"));
 }
 
 TEST(Driver, AFlushWithNothingQueuedSettlesAtOnceWithoutWaking) {
