@@ -147,18 +147,24 @@ void SegmentStore::warn_once(const std::string& message) {
   log_(LogLevel::warning, message + "; events are kept in memory only until it works again");
 }
 
-std::optional<core::BlockStore::Block> SegmentStore::map_file(int fd, std::size_t size,
-                                                             std::string path,
-                                                             std::string& error) {
-  // MAP_POPULATE: the pages are faulted in by this one call, not one fault per 4 KiB page on
-  // the caller's thread as events are written.
+namespace {
+
+// Maps `size` bytes of `fd` for reading and writing, shared with the file. MAP_POPULATE: the
+// pages are faulted in by this one call, not one fault per 4 KiB page as events are written.
+char* map_shared(int fd, std::size_t size, const std::string& path, std::string& error) {
   void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED) {
     error = "cannot map \"" + path + "\": " + errno_text(errno);
-    return std::nullopt;
+    return nullptr;
   }
-  Block block{static_cast<char*>(map), size, next_id_++};
-  open_[block.id] = Segment{fd, block.bytes, size, std::move(path)};
+  return static_cast<char*>(map);
+}
+
+}  // namespace
+
+core::BlockStore::Block SegmentStore::open_block(Segment s) {
+  const Block block{s.map, s.size, next_id_++};
+  open_[block.id] = std::move(s);
   return block;
 }
 
@@ -182,9 +188,8 @@ std::optional<SegmentStore::Segment> SegmentStore::make_file(const std::string& 
     ::unlink(tmp.c_str());
     return std::nullopt;
   }
-  void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-  if (map == MAP_FAILED) {
-    error = "cannot map \"" + path + "\": " + errno_text(errno);
+  char* const map = map_shared(fd, size, path, error);
+  if (map == nullptr) {
     ::close(fd);
     ::unlink(tmp.c_str());
     return std::nullopt;
@@ -192,12 +197,12 @@ std::optional<SegmentStore::Segment> SegmentStore::make_file(const std::string& 
   // A write to every page now, on this (delivering) thread: the kernel maps a shared file's
   // pages read-only until first written, to track what is dirty, so otherwise each 4 KiB of
   // events would cost a caller a page fault. Zeros over zeros: the content does not change.
-  volatile char* const bytes = static_cast<char*>(map);
+  volatile char* const bytes = map;
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   for (std::size_t at = 0; at < size; at += page) bytes[at] = 0;
   // A header with no creation time yet: a spare left by a crash is an empty segment (its
   // recovery deletes it), not an unknown file.
-  core::segment::write_header(static_cast<char*>(map), 0);
+  core::segment::write_header(map, 0);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     error = "cannot rename \"" + tmp + "\": " + errno_text(errno);
     ::munmap(map, size);
@@ -205,7 +210,7 @@ std::optional<SegmentStore::Segment> SegmentStore::make_file(const std::string& 
     ::unlink(tmp.c_str());
     return std::nullopt;
   }
-  return Segment{fd, static_cast<char*>(map), size, path};
+  return Segment{fd, map, size, path};
 }
 
 std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capacity) {
@@ -226,9 +231,7 @@ std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capa
   core::segment::write_header(made->map,
                               std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   warned_ = false;
-  Block block{made->map, made->size, next_id_++};
-  open_[block.id] = std::move(*made);
-  return block;
+  return open_block(std::move(*made));
 }
 
 void SegmentStore::prepare_spare() noexcept {
@@ -350,21 +353,20 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
       continue;
     }
     std::string error;
-    std::optional<Block> block = map_file(fd, size, mine, error);
-    if (!block) {
+    char* const map = map_shared(fd, size, mine, error);
+    if (map == nullptr) {
       log_(LogLevel::error, "storage_dir: " + error);
       ::close(fd);
       continue;
     }
-    if (!core::segment::has_header(std::string_view(block->bytes, size))) {
+    if (!core::segment::has_header(std::string_view(map, size))) {
       log_(LogLevel::warning, "storage_dir: \"" + name + "\" is not a segment file; left as \"" +
                                   mine + ".unknown\"");
-      unmap(open_[block->id]);
-      open_.erase(block->id);
+      unmap(Segment{fd, map, size, mine});
       std::rename(mine.c_str(), (mine + ".unknown").c_str());
       continue;
     }
-    claimed.push_back({core::segment::created_unix_ms(block->bytes), name, *block});
+    claimed.push_back({core::segment::created_unix_ms(map), name, open_block({fd, map, size, mine})});
   }
   for (const std::string& owner : dead_owners) {
     ::unlink((fs::path(dir_) / (owner + ".owner")).c_str());

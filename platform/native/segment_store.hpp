@@ -80,7 +80,7 @@ class SegmentStore final : public core::BlockStore {
 
   void announce();
   std::string segment_path(std::uint64_t n) const;
-  std::optional<Block> map_file(int fd, std::size_t size, std::string path, std::string& error);
+  Block open_block(Segment s);  // registers a mapped segment in open_ under a new id
   std::optional<Segment> make_file(const std::string& path, std::size_t size, std::string& error);
   std::optional<Segment> recycled(Segment s, const std::string& path);
   void unmap(const Segment& s) noexcept;
