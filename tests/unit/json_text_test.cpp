@@ -2,6 +2,7 @@
 // same value given as a tree would be, without building the tree.
 // Copyright the rudder-analytics authors. MIT licence.
 #include <limits>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,10 @@ TEST(JsonText, NumbersReadAsIntegersWhenTheyAreAndNearEnoughOtherwise) {
   EXPECT_DOUBLE_EQ(*json_text_number("17067024e5"), 1706702400000.0);
   EXPECT_FALSE(json_text_number("\"1\""));
   EXPECT_FALSE(json_text_number("1e999"));
+  // Seventeen significant digits past 2^53: rounded once, as a tree's parser reads it (a
+  // millisecond timestamp came out one late when the digits were rounded twice).
+  EXPECT_EQ(*json_text_number("17067024000009.999"), 17067024000009.999);
+  EXPECT_EQ(std::floor(*json_text_number("17067024000009.999")), 17067024000009.0);
 }
 
 // ---- whole calls: the text form gives the tree form's events and errors -------------------
