@@ -476,6 +476,17 @@ void Driver::give_up() {
 }
 
 void Driver::unload(const std::function<bool(std::string_view body)>& beacon) {
+  std::size_t kept = 0;
+  {
+    Guard guard(host_);
+    if (pipeline_.stored_while_unreachable()) kept = pipeline_.stats().pending;
+  }
+  if (kept > 0) {
+    host_.log(LogLevel::info, "the page is going while the data plane is unreachable: " +
+                                  count_of(kept, "event stays", "events stay") +
+                                  " in storage for the next page load, not sent by beacon");
+    return;
+  }
   for (;;) {
     const std::string body = beacon_body(kBeaconBodyBytes);
     if (body.empty()) return;  // everything went

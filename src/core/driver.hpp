@@ -164,6 +164,10 @@ class Driver {
   /// the page is gone. `beacon` returns whether the browser took the body; what it took leaves
   /// the queue (Stats::beaconed). Once it refuses one (Chromium takes 64 KiB in flight at most),
   /// the rest is flushed at once as ordinary requests, which complete if the page lives on.
+  /// With storage, while the data plane is unreachable (Pipeline::stored_while_unreachable),
+  /// nothing goes by beacon: the events stay queued and stored, for this page should it live
+  /// on, or for the next page load. A beacon to a data plane that is down is lost without a
+  /// word, and what it took would have left storage.
   void unload(const std::function<bool(std::string_view body)>& beacon);
   /// The two steps of unload(), for tests: the next body (empty when nothing is pending), and
   /// the word that the browser took it.

@@ -163,6 +163,7 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   Batch& head = outgoing_.front();
   const std::size_t count = head.events.size();
   const Verdict verdict = classify(response);
+  last_attempt_retryable_ = verdict == Verdict::retry;
   if (response.status == 0 && !response.not_sent && !response.redirected) {
     head.may_have_arrived = true;
   }
@@ -297,6 +298,12 @@ void Pipeline::release(std::size_t events, std::size_t bytes) noexcept {
 }
 
 bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
+
+bool Pipeline::stored_while_unreachable() const noexcept {
+  if (!last_attempt_retryable_) return false;
+  if (!outgoing_.empty()) return outgoing_.front().events.front().stored;
+  return !queue_.empty() && queue_.front().stored;
+}
 
 std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   Failure unsent;

@@ -127,6 +127,12 @@ class Pipeline {
   /// True when nothing is queued, in flight, or waiting for a retry.
   bool idle() const noexcept;
 
+  /// True when the last attempt failed in a way worth retrying (no answer, 5xx, 429: the data
+  /// plane down or unreachable) and the oldest pending event is in storage. A beacon sent now
+  /// would most likely be lost without a word, and what it took would leave storage; see
+  /// Driver::unload.
+  bool stored_while_unreachable() const noexcept;
+
   /// Gives up on everything not yet delivered (shutdown's timeout passed). Events in storage
   /// stay there for a later run, counted as Stats::kept and not reported. The rest is
   /// returned for on_error, in at most two reports: events that may have been stored (the
@@ -171,6 +177,7 @@ class Pipeline {
   std::deque<Batch> outgoing_;
   std::size_t outgoing_events_ = 0;
   bool in_flight_ = false;
+  bool last_attempt_retryable_ = false;  // the last answer said "try again later"
   std::uint64_t next_batch_id_ = 1;
   std::size_t beacon_events_ = 0;  // events in the body beacon_body() last returned
   Stats stats_;

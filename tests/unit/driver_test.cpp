@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "memory_store.hpp"
 #include "rudder/analytics.hpp"
 
 namespace {
@@ -173,9 +174,13 @@ Config config_with(std::size_t upload_size = 2) {
 }
 
 // A driver wired to its fakes.
+enum class Storage { off, on };
+
 struct Rig {
-  explicit Rig(const Config& c = config_with(), Naming naming = Naming::cpp)
-      : driver(rudder::core::driver_settings(c, naming, "test-lib"), host, transport, &gzip, 7) {}
+  explicit Rig(const Config& c = config_with(), Naming naming = Naming::cpp,
+               Storage storage = Storage::off)
+      : driver(rudder::core::driver_settings(c, naming, "test-lib"), host, transport, &gzip, 7,
+               storage == Storage::on ? &store : nullptr) {}
 
   CallOutcome track(const std::string& id) {
     MessageFields f;
@@ -196,6 +201,7 @@ struct Rig {
   FakeHost host;
   ScriptedTransport transport;
   FakeCompressor gzip;
+  rudder::testing::MemoryStore store;
   Rng rng{3};
   Driver driver;
 };
@@ -617,6 +623,51 @@ TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   rig.transport.answer(ScriptedTransport::status(200));
   EXPECT_EQ(rig.driver.stats().beaconed + rig.driver.stats().delivered, 10u);
   EXPECT_EQ(rig.driver.stats().pending, 0u);
+}
+
+TEST(Driver, UnloadKeepsStoredEventsWhileTheDataPlaneIsUnreachable) {
+  Rig rig(config_with(3), Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(503));  // the data plane is down
+  int beacons = 0;
+  rig.driver.unload([&beacons](std::string_view) { return ++beacons > 0; });
+  EXPECT_EQ(beacons, 0) << "a beacon to a data plane that is down would be lost";
+  EXPECT_EQ(rig.driver.stats().beaconed, 0u);
+  EXPECT_EQ(rig.driver.stats().pending, 3u);
+  EXPECT_EQ(rig.store.removed, 0) << "still in storage for the next page load";
+  EXPECT_TRUE(rig.host.logged("3 events stay in storage")) << "told in the log";
+  // The page lived on: the retry delivers them as usual.
+  rig.host.now = 60'000;
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.driver.stats().delivered, 3u);
+  EXPECT_EQ(rig.transport.sent.size(), 2u);
+}
+
+TEST(Driver, UnloadBeaconsStoredEventsWhileTheDataPlaneAnswers) {
+  Rig rig(config_with(3), Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.track_all(3, 2);  // queued, waiting for upload_interval
+  std::vector<std::string> beaconed;
+  rig.driver.unload([&beaconed](std::string_view body) {
+    const json parsed = json::parse(body);
+    for (const auto& e : parsed.at("batch")) beaconed.push_back(e.at("messageId").get<std::string>());
+    return true;
+  });
+  EXPECT_EQ(beaconed, ids(3, 2));
+  EXPECT_EQ(rig.driver.stats().beaconed, 2u);
+  EXPECT_EQ(rig.driver.stats().pending, 0u);
+}
+
+TEST(Driver, UnloadBeaconsWhatIsOnlyInMemoryEvenWhileTheDataPlaneIsUnreachable) {
+  Rig rig(config_with(3));  // no storage: the beacon is these events' only chance
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(503));
+  int beacons = 0;
+  rig.driver.unload([&beacons](std::string_view) { return ++beacons > 0; });
+  EXPECT_EQ(beacons, 1);
+  EXPECT_EQ(rig.driver.stats().beaconed, 3u);
 }
 
 TEST(Driver, UnloadWithNothingQueuedBeaconsNothing) {

@@ -18,6 +18,7 @@
 #include "core/message.hpp"
 #include "core/pipeline.hpp"
 #include "core/segment.hpp"
+#include "memory_store.hpp"
 
 namespace {
 
@@ -780,21 +781,7 @@ TEST(Pipeline, ServerErrorsAfterMaxRetriesAreReportedWithTheirStatus) {
   EXPECT_NE(e.message.find("3 attempts"), std::string::npos) << e.message;
 }
 
-// Segments in memory, for the pipeline's storage paths.
-class MemoryStore : public rudder::core::BlockStore {
- public:
-  std::optional<Block> create(std::size_t min_capacity) override {
-    std::string& bytes = segments_.emplace_back(min_capacity, '\0');
-    rudder::core::segment::write_header(bytes.data(), 0);
-    return Block{bytes.data(), bytes.size(), segments_.size()};
-  }
-  void remove(const Block&) noexcept override { ++removed; }
-  void close(const Block&) noexcept override {}
-  int removed = 0;
-
- private:
-  std::deque<std::string> segments_;  // a deque: creating one never moves the others
-};
+using rudder::testing::MemoryStore;
 
 TEST(Pipeline, AStoredBatchOutlastsAnyOutageButAFinalAnswerStillFailsIt) {
   MemoryStore store;
