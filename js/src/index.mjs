@@ -6,18 +6,22 @@
 // the browser's page-unload events. See types/index.d.ts for the documented API.
 import { loadGzip } from './gzip.mjs';
 import { Bridge, compiledModule, isNode, nodeImport } from './module.mjs';
+import { openBrowserStorage } from './browser-storage.mjs';
 import { openStorage } from './storage.mjs';
 import { post } from './transport.mjs';
 
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
-const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir'];
+const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir', 'storage'];
+const STORAGE_KINDS = ['indexedDB', 'memory'];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
 const ENCODER = new TextEncoder();
-// Only the Node build carries the file code (scripts/build.mjs defines RUDDER_NODE_BUILD);
-// in the browser build this is null and storage.mjs is left out of the bundle.
+// Only the Node build carries the file code, only the browser build the IndexedDB code
+// (scripts/build.mjs defines RUDDER_NODE_BUILD); the other is left out of each bundle.
 // eslint-disable-next-line no-undef
 const openNodeStorage = RUDDER_NODE_BUILD ? openStorage : null;
+// eslint-disable-next-line no-undef
+const openIndexedDb = RUDDER_NODE_BUILD ? null : openBrowserStorage;
 
 /** Why events were given up on; passed to onError with the events. */
 export class DeliveryError extends Error {
@@ -101,7 +105,7 @@ export class Analytics {
   #logger;
   #gzip = null;
   #settling = new Map();  // ticket -> resolve, for flush() and close() promises
-  #storage = null;        // with storageDir (Node): the segment files, see storage.mjs
+  #storage = null;        // the segment files (storageDir, storage.mjs) or IndexedDB (browser-storage.mjs)
   #closing = null;        // close()'s promise
   #removeUnloadHooks = () => {};
 
@@ -115,6 +119,7 @@ export class Analytics {
       throw new TypeError('settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
     }
     const { onError, logger = console, beaconOnUnload = true, storageDir } = settings;
+    const storage = settings.storage ?? (storageDir !== undefined || isNode ? 'memory' : 'indexedDB');
     if (onError !== undefined && typeof onError !== 'function') throw new TypeError('onError: must be a function');
     if (logger === null || typeof logger !== 'object' || !LOG_METHODS.every((m) => typeof logger[m] === 'function')) {
       throw new TypeError('logger: must have debug, info, warn and error methods');
@@ -124,6 +129,11 @@ export class Analytics {
       if (typeof storageDir !== 'string' || storageDir === '') throw new TypeError('storageDir: must be a directory name');
       if (!isNode) throw new TypeError('storageDir: is for Node (files); there is no file system in a browser');
       if (!openNodeStorage) throw new TypeError("storageDir: needs the package's Node build (its \"node\" export condition)");
+      if (settings.storage !== undefined) throw new TypeError('storage: leave it out with storageDir, which keeps events in files');
+    }
+    if (!STORAGE_KINDS.includes(storage)) throw new TypeError(`storage: must be 'indexedDB' or 'memory'`);
+    if (storage === 'indexedDB' && !openIndexedDb) {
+      throw new TypeError("storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files");
     }
     const coreSettings = {};
     for (const [key, value] of Object.entries(settings)) {
@@ -139,19 +149,30 @@ export class Analytics {
     analytics.#logger = logger;
     analytics.#gzip = await loadGzip();
     const bridge = await Bridge.start(await compiledModule(settings), analytics.#host());
-    const length = bridge.write(settingsJson);
-    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], storageDir ? 1 : 0));
-    if (problem !== '') throw problem[0] === 'R' ? new RangeError(problem.slice(1)) : new TypeError(problem.slice(1));
-    analytics.#bridge = bridge;
-    if (storageDir) {
-      analytics.#storage = await openNodeStorage(storageDir, (line) => logger.warn(`[rudder-analytics] ${line}`));
-      // What processes that are gone left goes first, in the order it was accepted.
-      for (const { id, bytes } of analytics.#storage.takeOver()) {
-        const pointer = bridge.m._rudder_segment_memory(bytes.byteLength);
-        bridge.m.HEAPU8.set(bytes, pointer);
-        bridge.m._rudder_adopt(pointer, bytes.byteLength, id);
-      }
+    const warn = (line) => logger.warn(`[rudder-analytics] ${line}`);
+    const { writeKey, dataPlaneUrl } = settings;
+    // Opened before the core starts, which must know whether it stores; a queue is named by
+    // data plane and write key, which the core checks (it refuses values that are no strings).
+    if (storage === 'indexedDB' && typeof writeKey === 'string' && typeof dataPlaneUrl === 'string') {
+      analytics.#storage = await openIndexedDb(dataPlaneUrl, writeKey, warn);
     }
+    const length = bridge.write(settingsJson);
+    const stores = storageDir !== undefined || analytics.#storage !== null;
+    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0));
+    if (problem !== '') {
+      await analytics.#storage?.release();
+      throw problem[0] === 'R' ? new RangeError(problem.slice(1)) : new TypeError(problem.slice(1));
+    }
+    analytics.#bridge = bridge;
+    if (storageDir) analytics.#storage = await openNodeStorage(storageDir, warn);
+    // What clients that are gone left goes first, in the order it was accepted; in browsers,
+    // what tabs still open leave is handed over when they go.
+    const adopt = ({ id, bytes }) => {
+      const pointer = bridge.m._rudder_segment_memory(bytes.byteLength);
+      bridge.m.HEAPU8.set(bytes, pointer);
+      bridge.m._rudder_adopt(pointer, bytes.byteLength, id);
+    };
+    for (const segment of await analytics.#storage?.takeOver((later) => later.forEach(adopt)) ?? []) adopt(segment);
     if (beaconOnUnload) analytics.#hookUnload();
     return analytics;
   }
@@ -175,8 +196,8 @@ export class Analytics {
     }
     this.#removeUnloadHooks();
     this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)))
-      .then((result) => {
-        this.#storage?.release();  // what is left stays in the files for a later run
+      .then(async (result) => {
+        await this.#storage?.release();  // what is left stays stored for a later run
         return result;
       });
     return this.#closing;

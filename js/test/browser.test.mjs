@@ -3,59 +3,27 @@
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { REPO, WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
-import { startStaticServer } from './static-server.mjs';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-// The page only loads the package; each test drives it through page.evaluate. The empty icon
-// saves a favicon request (a 404 in the console otherwise).
-const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>browser test</title>
-<script type="module">
-  import { Analytics } from '/dist/index.mjs';
-  window.Analytics = Analytics;
-</script>`;
+import { startBrowser, openTab } from './chromium.mjs';
+import { WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
 
 let plane;
-let site;
-let browser;
+let chromium;
 let context;
 before(async () => {
   plane = await startPlane();
-  site = await startStaticServer({ dir: `${REPO}js/dist`, pages: { '/test.html': PAGE } });
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 });
-  } catch (error) {
-    // A failure, not a skip: a browser test that silently does not run proves nothing.
-    throw new Error(`could not start Chromium at ${CHROMIUM}: ${error.message}`);
-  }
+  chromium = await startBrowser();
 });
 beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
 afterEach(async () => { await context?.close(); context = undefined; });
 after(async () => {
-  await browser?.close();
-  await site?.close();
+  await chromium?.close();
   await plane?.close();
 });
 
-/** A fresh context (own cookies, preflight cache, beacon queue) with the page loaded. */
+/** A fresh context (own cookies, preflight cache, beacon queue, IndexedDB) with the page loaded. */
 async function openPage() {
-  context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  await page.goto(`${site.url}/test.html`);
-  try {
-    await page.waitForFunction(() => typeof window.Analytics === 'function', null, { timeout: 5_000 });
-  } catch (error) {
-    throw new Error(`the page did not load /dist/index.mjs: ${problems.join('; ') || error.message}`);
-  }
-  return { page, problems };
+  context = await chromium.browser.newContext();
+  return openTab(context, chromium.site.url);
 }
 
 const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
@@ -102,7 +70,7 @@ test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async
   const preflights = await (await fetch(`${plane.url}/_control/preflights`)).json();
   const preflight = preflights.find((p) => p.path === '/v1/batch');
   assert.ok(preflight, `a preflight for /v1/batch (got ${JSON.stringify(preflights)})`);
-  assert.equal(preflight.origin, site.url);
+  assert.equal(preflight.origin, chromium.site.url);
   assert.ok(preflight.requestHeaders.split(',').map((h) => h.trim().toLowerCase()).includes('authorization'),
     `requestHeaders: ${preflight.requestHeaders}`);
 });

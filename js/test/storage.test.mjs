@@ -137,3 +137,17 @@ test('storageDir: refused when it is not a usable directory, naming the option',
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: file }),
     /^Error: storageDir: cannot use ".*a-file" as a directory/);
 });
+
+test('storage: browsers\' choice; in Node only "memory", and never beside storageDir', async () => {
+  const settings = { writeKey: WRITE_KEY, dataPlaneUrl: plane.url };
+  await assert.rejects(Analytics.create({ ...settings, storage: 'indexedDB' }),
+    { name: 'TypeError', message: "storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files" });
+  await assert.rejects(Analytics.create({ ...settings, storage: 'disk' }),
+    { name: 'TypeError', message: "storage: must be 'indexedDB' or 'memory'" });
+  await assert.rejects(Analytics.create({ ...settings, storage: 'memory', storageDir: path.join(scratch, 'both') }),
+    { name: 'TypeError', message: 'storage: leave it out with storageDir, which keeps events in files' });
+  const analytics = await Analytics.create({ ...settings, storage: 'memory' });
+  assert.equal(analytics.track({ userId: 'u', event: 'e' }).status, 'accepted');
+  assert.equal((await analytics.close()).delivered, 1);
+  assert.equal(analytics.stats().stored, 0);
+});

@@ -47,7 +47,7 @@ export interface Settings {
    * status "queue_full" (counted in stats().dropped.queue_full). Default 64 MiB.
    */
   maxQueueBytes?: number;
-  /** With storageDir: bytes of events pending in storage at most, instead. Default 256 MiB. */
+  /** With storage (storageDir, or IndexedDB in browsers): bytes of events pending in storage at most, instead. Default 256 MiB. */
   maxStorageBytes?: number;
   /** An optional bound by count on events waiting. Default 0: none. */
   maxQueueSize?: number;
@@ -89,6 +89,15 @@ export interface Settings {
    * cannot be created or written. Not in browsers (TypeError).
    */
   storageDir?: string;
+  /**
+   * Browsers: "indexedDB" (the default) keeps every accepted event in IndexedDB, per data plane
+   * and write key, so what a tab could not deliver (offline, the data plane down, the tab
+   * closed first) is delivered by the next page of the origin, or by another open tab when
+   * this one goes; tabs share the queue through Web Locks, one owner per event. Where
+   * IndexedDB or Web Locks are missing (not a secure context) a warning is logged and events
+   * are kept in memory. "memory" turns storage off. In Node leave it out (storageDir there).
+   */
+  storage?: 'indexedDB' | 'memory';
   /** Where the .wasm is: gets "rudder_analytics.wasm" and the default URL, returns a URL or path. */
   locateFile?: (file: string, defaultUrl: string) => string | URL;
   /** The .wasm's bytes, instead of loading them. */
@@ -142,7 +151,7 @@ export interface DeliveryOutcome {
   beaconed: number;
   /** Still queued or in flight when the promise resolved. */
   pending: number;
-  /** With storageDir: not delivered before close()'s timeout, kept for the next process. */
+  /** With storage: not delivered before close()'s timeout, kept for the next process or page load. */
   kept: number;
 }
 
@@ -155,13 +164,13 @@ export interface Stats {
   retried: number;
   pending: number;
   beaconed: number;
-  /** With storageDir: events written to it as they were accepted. */
+  /** With storage (storageDir or IndexedDB): events written to it as they were accepted. */
   stored: number;
-  /** With storageDir: events earlier processes left there, taken over by this one (in queued). */
+  /** With storage: events earlier processes (or tabs) left there, taken over by this one (in queued). */
   recovered: number;
-  /** With storageDir: records found damaged there (a write cut short by a crash) and skipped. */
+  /** With storage: records found damaged there (a write cut short by a crash) and skipped. */
   corruptSkipped: number;
-  /** With storageDir: left there by close() for the next process. */
+  /** With storage: left there by close() for the next process or page load. */
   kept: number;
   dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number };
 }

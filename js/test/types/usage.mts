@@ -42,6 +42,9 @@ export async function use(): Promise<void> {
   await Analytics.create({ writeKey: 'key' });
   // @ts-expect-error durations are numbers of milliseconds
   await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'u', timeoutMs: '5s' });
+  await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'u', storage: 'memory' });
+  // @ts-expect-error storage is "indexedDB" or "memory"
+  await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'u', storage: 'localStorage' });
   // @ts-expect-error the constructor is private: use Analytics.create
   new Analytics();
 }

@@ -1,0 +1,167 @@
+// rudder-analytics js tests: storage in a real Chromium. Events a tab could not deliver stay in
+// IndexedDB and are delivered by the next page load, or by another open tab once their tab is
+// gone; tabs never send the same event twice; `storage: 'memory'` keeps nothing.
+// Copyright the rudder-analytics authors. MIT licence.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { startBrowser, openTab } from './chromium.mjs';
+import { WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
+
+let plane;
+let chromium;
+let context;
+before(async () => {
+  plane = await startPlane();
+  chromium = await startBrowser();
+});
+beforeEach(async () => {
+  await fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+  context = await chromium.browser.newContext();  // one profile: its tabs share IndexedDB
+});
+afterEach(async () => { await context?.close(); context = undefined; });
+after(async () => {
+  await chromium?.close();
+  await plane?.close();
+});
+
+const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
+const openPage = () => openTab(context, chromium.site.url);
+// The data plane down: every connection is cut before an answer (until reset).
+const takeDown = () => plane.misbehave({ count: 100_000, drop: true });
+const bringUp = () => fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+const counts = (ids) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map());
+
+// In the page: a client on window.analytics that tracked `count` events while the data plane
+// was down, returned once a delivery attempt has failed (so the client knows it is down).
+async function trackWhileDown(page, settings, count, prefix) {
+  return page.evaluate(async ({ settings, count, prefix }) => {
+    window.analytics = await Analytics.create(settings);
+    const ids = [];
+    for (let i = 0; i < count; i++) ids.push(window.analytics.track({ userId: 'u', event: `${prefix}${i}` }).messageId);
+    while (window.analytics.stats().retried === 0) await new Promise((r) => setTimeout(r, 20));
+    return { ids, stats: window.analytics.stats() };
+  }, { settings, count, prefix });
+}
+
+test('a page closed while the data plane is down delivers on the next page load, each event once', { timeout: 30_000 }, async () => {
+  await takeDown();
+  const first = await openPage();
+  const { ids, stats } = await trackWhileDown(first.page, settingsFor(), 20, 'e');
+  assert.equal(stats.stored, 20, first.problems.join('\n'));
+  await first.page.close({ runBeforeUnload: true });
+  const beacons = (await plane.requests()).filter((r) => r.path.startsWith('/beacon'));
+  assert.equal(beacons.length, 0, 'no beacon to a data plane that is down: they stay stored instead');
+  await bringUp();
+
+  const second = await openPage();
+  const later = await second.page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const recovered = analytics.stats().recovered;
+    const id = analytics.track({ userId: 'u', event: 'second page' }).messageId;
+    const outcome = await analytics.flush();
+    await analytics.close();
+    return { recovered, id, outcome };
+  }, settingsFor());
+  assert.equal(later.recovered, 20, second.problems.join('\n'));
+  assert.equal(later.outcome.delivered, 21);
+  const events = await plane.events();
+  assert.deepEqual(events.map((e) => e.messageId), [...ids, later.id], 'each once, the old page first, in order');
+  assert.deepEqual(events.slice(0, 20).map((e) => e.event), ids.map((_, i) => `e${i}`));
+
+  // Delivered events left storage: a third page finds nothing, and nothing is left behind.
+  const third = await openPage();
+  const again = await third.page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const { recovered } = analytics.stats();
+    await analytics.close();
+    const db = await new Promise((resolve, reject) => {
+      const opening = indexedDB.open('rudder-analytics');
+      opening.onsuccess = () => resolve(opening.result);
+      opening.onerror = () => reject(opening.error);
+    });
+    const records = await new Promise((resolve) => {
+      const counting = db.transaction('records').objectStore('records').count();
+      counting.onsuccess = () => resolve(counting.result);
+    });
+    return { recovered, records };
+  }, settingsFor());
+  assert.deepEqual(again, { recovered: 0, records: 0 });
+  assert.equal((await plane.events()).length, 21);
+});
+
+test('open tabs take over a closed tab\'s events, and no event is sent twice', { timeout: 40_000 }, async () => {
+  // Two tabs open first, then the one that tracks: each learns of the others.
+  const watchers = [await openPage(), await openPage()];
+  for (const { page } of watchers) {
+    await page.evaluate(async (settings) => { window.analytics = await Analytics.create(settings); }, settingsFor());
+  }
+  await takeDown();
+  const leaving = await openPage();
+  const { ids } = await trackWhileDown(leaving.page, settingsFor(), 30, 't');
+  await leaving.page.close({ runBeforeUnload: true });
+  await bringUp();
+
+  await waitFor(async () => (await plane.events()).length >= 30, 20_000, 'the closed tab\'s events');
+  await new Promise((r) => setTimeout(r, 1_000));  // room for a duplicate to show up
+  const delivered = counts((await plane.events()).map((e) => e.messageId));
+  for (const id of ids) assert.equal(delivered.get(id), 1, `${id} arrived exactly once`);
+  assert.equal(delivered.size, 30);
+  const recovered = [];
+  for (const { page } of watchers) recovered.push(await page.evaluate(() => window.analytics.stats().recovered));
+  assert.deepEqual(recovered.sort(), [0, 30], 'one tab took them all over');
+});
+
+test('a tab that stays open delivers its own stored events once the data plane is back', { timeout: 30_000 }, async () => {
+  await takeDown();
+  const tab = await openPage();
+  const { ids } = await trackWhileDown(tab.page, settingsFor(), 5, 's');
+  // Hidden while down: nothing goes by beacon, the events stay queued and stored.
+  const hidden = await tab.page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+    return window.analytics.stats();
+  });
+  assert.equal(hidden.beaconed, 0);
+  assert.equal(hidden.pending, 5);
+  await bringUp();
+  await waitFor(async () => (await plane.events()).length >= 5, 20_000, 'the retries');
+  assert.deepEqual((await plane.events()).map((e) => e.messageId), ids);
+});
+
+test('storage: "memory" keeps nothing in IndexedDB', { timeout: 30_000 }, async () => {
+  await takeDown();
+  const first = await openPage();
+  await trackWhileDown(first.page, settingsFor({ storage: 'memory' }), 3, 'm');
+  const stored = await first.page.evaluate(() => window.analytics.stats().stored);
+  assert.equal(stored, 0);
+  await first.page.close({ runBeforeUnload: true });
+  await bringUp();
+  const second = await openPage();
+  const found = await second.page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const databases = (await indexedDB.databases()).map((d) => d.name);
+    return { recovered: analytics.stats().recovered, databases };
+  }, settingsFor({ storage: 'memory' }));
+  assert.deepEqual(found, { recovered: 0, databases: [] });
+});
+
+test('events a beacon took at page close are not sent again by the next page', { timeout: 30_000 }, async () => {
+  const first = await openPage();
+  const ids = await first.page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    return ['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  await first.page.close({ runBeforeUnload: true });
+  await waitFor(async () => (await plane.events()).length >= 3, 10_000, 'the beacon');
+
+  const second = await openPage();
+  const recovered = await second.page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    await analytics.flush();
+    return analytics.stats().recovered;
+  }, settingsFor());
+  assert.equal(recovered, 0, 'forgotten from storage once beaconed');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual((await plane.events()).map((e) => e.messageId), ids, 'each once');
+  assert.ok((await plane.requests()).every((r) => r.path === '/beacon/v1/batch'));
+});
