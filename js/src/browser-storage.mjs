@@ -120,15 +120,21 @@ class BrowserStorage {
       this.#queueOp({ key: [this.#queue, this.#owner, segment.number, 0], bytes: segment.header });
       return;
     }
-    const run = this.#appending.get(id);
-    if (run && run.end === offset) {  // the usual case: the next record right after the last
-      run.parts.push(bytes.slice());
-      run.end += bytes.byteLength;
-      return;
+    let run = this.#appending.get(id);
+    if (!run || run.end !== offset) {  // usually the next record goes right after the last
+      run = { key: [this.#queue, this.#owner, segment.number, offset], run: new Uint8Array(4096), length: 0, end: offset };
+      this.#appending.set(id, run);
+      this.#queueOp(run);
     }
-    const op = { key: [this.#queue, this.#owner, segment.number, offset], parts: [bytes.slice()], end: offset + bytes.byteLength };
-    this.#appending.set(id, op);
-    this.#queueOp(op);
+    // Copied into one growing buffer per run: an ArrayBuffer per call cost more than the call.
+    if (run.length + bytes.byteLength > run.run.byteLength) {
+      const larger = new Uint8Array(Math.max(run.run.byteLength * 2, run.length + bytes.byteLength));
+      larger.set(run.run.subarray(0, run.length));
+      run.run = larger;
+    }
+    run.run.set(bytes, run.length);
+    run.length += bytes.byteLength;
+    run.end += bytes.byteLength;
   }
 
   remove(id) {
@@ -161,7 +167,7 @@ class BrowserStorage {
       const store = tx.objectStore(STORE);
       for (const op of ops) {
         if (op.remove) store.delete(op.remove);
-        else store.put(op.parts ? concat(op.parts) : op.bytes.slice(), op.key);
+        else store.put(op.run ? op.run.slice(0, op.length) : op.bytes.slice(), op.key);
       }
       tx.commit?.();  // now, not at the end of the task: the page may be going
     } catch (e) {
@@ -279,14 +285,6 @@ class BrowserStorage {
       return { id, bytes, created: new DataView(bytes.buffer).getBigInt64(CREATED_AT, true) };
     });
   }
-}
-
-function concat(parts) {
-  if (parts.length === 1) return parts[0];
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.byteLength; }
-  return all;
 }
 
 // A segment's bytes from its runs; a gap (a write that never landed) reads as zeros, which the

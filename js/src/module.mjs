@@ -96,13 +96,36 @@ export class Bridge {
       this.capacity = Math.max(worst, 1024);
       this.buffer = this.m._malloc(this.capacity);
     }
-    return encoder.encodeInto(text, this.m.HEAPU8.subarray(this.buffer, this.buffer + worst)).written;
+    const heap = this.m.HEAPU8;
+    // A call's JSON is mostly short ASCII, which a loop writes several times faster than
+    // TextEncoder.encodeInto (a fifth of a call's time in Chromium); anything else goes to it.
+    if (text.length <= 2048) {
+      let i = 0;
+      for (let at = this.buffer; i < text.length; i++, at++) {
+        const unit = text.charCodeAt(i);
+        if (unit > 0x7f) break;
+        heap[at] = unit;
+      }
+      if (i === text.length) return i;
+    }
+    return encoder.encodeInto(text, heap.subarray(this.buffer, this.buffer + worst)).written;
   }
 
   /** The NUL-terminated UTF-8 string at `pointer`. */
   read(pointer) {
     const heap = this.m.HEAPU8;
     const end = heap.indexOf(0, pointer);
+    // Most answers are a call's outcome ("A" and a messageId): short ASCII, which a loop reads
+    // several times faster than TextDecoder (a quarter of a call's time in Chromium).
+    if (end - pointer <= 64) {
+      let text = '';
+      for (let i = pointer; i < end; i++) {
+        const byte = heap[i];
+        if (byte > 0x7f) return decoder.decode(heap.subarray(pointer, end));
+        text += String.fromCharCode(byte);
+      }
+      return text;
+    }
     return decoder.decode(heap.subarray(pointer, end));
   }
 

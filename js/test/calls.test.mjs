@@ -74,7 +74,12 @@ test('optional fields: given messageId, timestamp as Date / string / number, con
 
 test('non-ASCII text and escapes survive the trip through wasm memory', async () => {
   const text = 'Grüße 👋 "quoted" \\ back\nslash \u0001 日本';
-  const { events } = await sendAndFetch([['track', { userId: 'ü-1', event: text, properties: { [text]: text } }]]);
+  const { events, ids } = await sendAndFetch([
+    ['track', { userId: 'ü-1', event: text, properties: { [text]: text } }],
+    ['track', { userId: 'u', event: 'E', messageId: 'idé-日本-👋' }],  // comes back from the core as the call's result
+  ]);
+  assert.equal(ids[1], 'idé-日本-👋');
+  assert.equal(events[1].messageId, 'idé-日本-👋');
   assert.equal(events[0].event, text);
   assert.equal(events[0].userId, 'ü-1');
   assert.deepEqual(events[0].properties, { [text]: text });
