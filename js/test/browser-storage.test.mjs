@@ -3,32 +3,17 @@
 // gone; tabs never send the same event twice; `storage: 'memory'` keeps nothing.
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { startBrowser, openTab } from './chromium.mjs';
-import { WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserTests } from './chromium.mjs';
+import { WRITE_KEY, waitFor } from './helpers.mjs';
 
-let plane;
-let chromium;
-let context;
-before(async () => {
-  plane = await startPlane();
-  chromium = await startBrowser();
-});
-beforeEach(async () => {
-  await fetch(`${plane.url}/_control/reset`, { method: 'POST' });
-  context = await chromium.browser.newContext();  // one profile: its tabs share IndexedDB
-});
-afterEach(async () => { await context?.close(); context = undefined; });
-after(async () => {
-  await chromium?.close();
-  await plane?.close();
-});
-
-const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
-const openPage = () => openTab(context, chromium.site.url);
+// One context (profile) per test: its tabs share IndexedDB and locks.
+const browser = browserTests();
+const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: browser.plane.url, ...extra });
+const openPage = () => browser.openPage();
 // The data plane down: every connection is cut before an answer (until reset).
-const takeDown = () => plane.misbehave({ count: 100_000, drop: true });
-const bringUp = () => fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+const takeDown = () => browser.plane.misbehave({ count: 100_000, drop: true });
+const bringUp = () => fetch(`${browser.plane.url}/_control/reset`, { method: 'POST' });
 const counts = (ids) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map());
 
 // In the page: a client on window.analytics that tracked `count` events while the data plane
@@ -49,13 +34,17 @@ test('a page closed while the data plane is down delivers on the next page load,
   const { ids, stats } = await trackWhileDown(first.page, settingsFor(), 20, 'e');
   assert.equal(stats.stored, 20, first.problems.join('\n'));
   await first.page.close({ runBeforeUnload: true });
-  const beacons = (await plane.requests()).filter((r) => r.path.startsWith('/beacon'));
+  const beacons = (await browser.plane.requests()).filter((r) => r.path.startsWith('/beacon'));
   assert.equal(beacons.length, 0, 'no beacon to a data plane that is down: they stay stored instead');
   await bringUp();
 
   const second = await openPage();
   const later = await second.page.evaluate(async (settings) => {
     const analytics = await Analytics.create(settings);
+    // Taken over in create() when the closed page's lock is already gone, or as soon as the
+    // browser releases it.
+    const deadline = Date.now() + 5_000;
+    while (analytics.stats().recovered === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const recovered = analytics.stats().recovered;
     const id = analytics.track({ userId: 'u', event: 'second page' }).messageId;
     const outcome = await analytics.flush();
@@ -64,7 +53,7 @@ test('a page closed while the data plane is down delivers on the next page load,
   }, settingsFor());
   assert.equal(later.recovered, 20, second.problems.join('\n'));
   assert.equal(later.outcome.delivered, 21);
-  const events = await plane.events();
+  const events = await browser.plane.events();
   assert.deepEqual(events.map((e) => e.messageId), [...ids, later.id], 'each once, the old page first, in order');
   assert.deepEqual(events.slice(0, 20).map((e) => e.event), ids.map((_, i) => `e${i}`));
 
@@ -86,7 +75,7 @@ test('a page closed while the data plane is down delivers on the next page load,
     return { recovered, records };
   }, settingsFor());
   assert.deepEqual(again, { recovered: 0, records: 0 });
-  assert.equal((await plane.events()).length, 21);
+  assert.equal((await browser.plane.events()).length, 21);
 });
 
 test('open tabs take over a closed tab\'s events, and no event is sent twice', { timeout: 40_000 }, async () => {
@@ -101,9 +90,9 @@ test('open tabs take over a closed tab\'s events, and no event is sent twice', {
   await leaving.page.close({ runBeforeUnload: true });
   await bringUp();
 
-  await waitFor(async () => (await plane.events()).length >= 30, 20_000, 'the closed tab\'s events');
+  await waitFor(async () => (await browser.plane.events()).length >= 30, 20_000, 'the closed tab\'s events');
   await new Promise((r) => setTimeout(r, 1_000));  // room for a duplicate to show up
-  const delivered = counts((await plane.events()).map((e) => e.messageId));
+  const delivered = counts((await browser.plane.events()).map((e) => e.messageId));
   for (const id of ids) assert.equal(delivered.get(id), 1, `${id} arrived exactly once`);
   assert.equal(delivered.size, 30);
   const recovered = [];
@@ -124,8 +113,8 @@ test('a tab that stays open delivers its own stored events once the data plane i
   assert.equal(hidden.beaconed, 0);
   assert.equal(hidden.pending, 5);
   await bringUp();
-  await waitFor(async () => (await plane.events()).length >= 5, 20_000, 'the retries');
-  assert.deepEqual((await plane.events()).map((e) => e.messageId), ids);
+  await waitFor(async () => (await browser.plane.events()).length >= 5, 20_000, 'the retries');
+  assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids);
 });
 
 test('storage: "memory" keeps nothing in IndexedDB', { timeout: 30_000 }, async () => {
@@ -152,16 +141,18 @@ test('events a beacon took at page close are not sent again by the next page', {
     return ['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
   }, settingsFor({ uploadIntervalMs: 60_000 }));
   await first.page.close({ runBeforeUnload: true });
-  await waitFor(async () => (await plane.events()).length >= 3, 10_000, 'the beacon');
+  await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the beacon');
 
   const second = await openPage();
   const recovered = await second.page.evaluate(async (settings) => {
+    // Once the closed page's lock is gone, create() looks at what it left at once.
+    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
     const analytics = await Analytics.create(settings);
     await analytics.flush();
     return analytics.stats().recovered;
   }, settingsFor());
   assert.equal(recovered, 0, 'forgotten from storage once beaconed');
   await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual((await plane.events()).map((e) => e.messageId), ids, 'each once');
-  assert.ok((await plane.requests()).every((r) => r.path === '/beacon/v1/batch'));
+  assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids, 'each once');
+  assert.ok((await browser.plane.requests()).every((r) => r.path === '/beacon/v1/batch'));
 });

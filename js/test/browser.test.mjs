@@ -2,32 +2,16 @@
 // the data plane: the six calls over CORS with gzip, Retry-After, and beacons at page close.
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { startBrowser, openTab } from './chromium.mjs';
-import { WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserTests } from './chromium.mjs';
+import { WRITE_KEY, waitFor } from './helpers.mjs';
 
-let plane;
-let chromium;
-let context;
-before(async () => {
-  plane = await startPlane();
-  chromium = await startBrowser();
-});
-beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
-afterEach(async () => { await context?.close(); context = undefined; });
-after(async () => {
-  await chromium?.close();
-  await plane?.close();
-});
+// A fresh context per test: own cookies, preflight cache, beacon queue and IndexedDB.
+const browser = browserTests();
+const openPage = () => browser.openPage();
 
-/** A fresh context (own cookies, preflight cache, beacon queue, IndexedDB) with the page loaded. */
-async function openPage() {
-  context = await chromium.browser.newContext();
-  return openTab(context, chromium.site.url);
-}
-
-const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
-const storedIds = async () => (await plane.events()).map((e) => e.messageId);
+const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: browser.plane.url, ...extra });
+const storedIds = async () => (await browser.plane.events()).map((e) => e.messageId);
 const counts = (ids) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map());
 
 test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async () => {
@@ -48,7 +32,7 @@ test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async
   }, settingsFor());
   assert.deepEqual(outcome, { delivered: 6, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 }, problems.join('\n'));
 
-  const events = await plane.events();
+  const events = await browser.plane.events();
   assert.deepEqual(events.map((e) => e.messageId), ids, 'each once, in order');
   const [identify, track, pageEvent, screen, group, alias] = events;
   assert.deepEqual(events.map((e) => e.type), ['identify', 'track', 'page', 'screen', 'group', 'alias']);
@@ -63,20 +47,20 @@ test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async
     assert.equal(e.context.library.name, 'rudder-analytics-wasm');
   }
 
-  const requests = await plane.requests();
+  const requests = await browser.plane.requests();
   assert.deepEqual(requests.map((r) => [r.path, r.status, r.gzip, r.authUser]), [['/v1/batch', 200, true, WRITE_KEY]],
     'one gzipped batch (CompressionStream exists in Chromium)');
   // Authorization is not a CORS-safelisted header, so the browser must have asked first.
-  const preflights = await (await fetch(`${plane.url}/_control/preflights`)).json();
+  const preflights = await (await fetch(`${browser.plane.url}/_control/preflights`)).json();
   const preflight = preflights.find((p) => p.path === '/v1/batch');
   assert.ok(preflight, `a preflight for /v1/batch (got ${JSON.stringify(preflights)})`);
-  assert.equal(preflight.origin, chromium.site.url);
+  assert.equal(preflight.origin, browser.siteUrl);
   assert.ok(preflight.requestHeaders.split(',').map((h) => h.trim().toLowerCase()).includes('authorization'),
     `requestHeaders: ${preflight.requestHeaders}`);
 });
 
 test('Retry-After is honoured in the browser', { timeout: 15_000 }, async () => {
-  await plane.misbehave({ count: 1, status: 503, retryAfter: '1' });
+  await browser.plane.misbehave({ count: 1, status: 503, retryAfter: '1' });
   const { page, problems } = await openPage();
   const { ids, outcome, retried } = await page.evaluate(async (settings) => {
     const analytics = await Analytics.create(settings);
@@ -89,7 +73,7 @@ test('Retry-After is honoured in the browser', { timeout: 15_000 }, async () => 
   assert.equal(outcome.delivered, 3, problems.join('\n'));
   assert.equal(retried, 1);
   assert.deepEqual(await storedIds(), ids, 'delivered exactly once');
-  const requests = await plane.requests();
+  const requests = await browser.plane.requests();
   assert.deepEqual(requests.map((r) => r.status), [503, 200]);
   // Only possible if the page could read Retry-After (the plane exposes it to CORS callers);
   // the default first back-off is well under a second.
@@ -113,9 +97,9 @@ test('closing the page with events still queued sends them by beacon', { timeout
   await new Promise((r) => setTimeout(r, 300));  // room for a duplicate to show up
   const stored = counts(await storedIds());
   for (const id of ids) assert.equal(stored.get(id), 1, `${id} arrived exactly once`);
-  const events = await plane.events();
+  const events = await browser.plane.events();
   assert.deepEqual(ids.map((id) => events.find((e) => e.messageId === id).event), texts, 'text intact');
-  const requests = await plane.requests();
+  const requests = await browser.plane.requests();
   assert.ok(requests.length >= 1);
   for (const r of requests) {
     assert.equal(r.path, '/beacon/v1/batch');
@@ -139,7 +123,7 @@ test('a page that becomes hidden hands its queue to the beacon', { timeout: 15_0
   }, settingsFor({ uploadIntervalMs: 60_000 }));
   assert.equal(hidden.stats.beaconed, 3, problems.join('\n'));
   assert.equal(hidden.stats.pending, 0, 'nothing left in the core');
-  await waitFor(async () => (await plane.events()).length >= 3, 10_000, 'the beacon');
+  await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the beacon');
 
   // Back to visible; the client keeps working over the normal path.
   const later = await page.evaluate(async () => {
@@ -152,7 +136,7 @@ test('a page that becomes hidden hands its queue to the beacon', { timeout: 15_0
   assert.deepEqual(later.outcome, { delivered: 1, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
   assert.equal(later.stats.beaconed, 3);
   assert.deepEqual(await storedIds(), [...hidden.ids, later.id], 'each once');
-  assert.deepEqual((await plane.requests()).map((r) => [r.path, r.events]),
+  assert.deepEqual((await browser.plane.requests()).map((r) => [r.path, r.events]),
     [['/beacon/v1/batch', 3], ['/v1/batch', 1]]);
 });
 
@@ -169,11 +153,11 @@ test('what the beacon quota refuses goes out as ordinary requests while the page
   }, settingsFor({ uploadIntervalMs: 60_000 }));
   // Chromium takes one ~64 KB piece (about 60 of these events), then refuses until it is sent.
   assert.ok(result.stats.beaconed > 0 && result.stats.beaconed < 200, `${JSON.stringify(result.stats)} ${problems.join('\n')}`);
-  await waitFor(async () => (await plane.events()).length >= 200, 15_000, 'all 200 events');
+  await waitFor(async () => (await browser.plane.events()).length >= 200, 15_000, 'all 200 events');
   const stored = await storedIds();
   assert.equal(stored.length, 200, 'none twice');
   assert.deepEqual([...new Set(stored)].sort(), [...result.ids].sort());
-  const paths = new Set((await plane.requests()).map((r) => r.path));
+  const paths = new Set((await browser.plane.requests()).map((r) => r.path));
   assert.deepEqual([...paths].sort(), ['/beacon/v1/batch', '/v1/batch']);
 });
 
@@ -189,12 +173,12 @@ test('pagehide alone (a page closed while visible) hands the queue to the beacon
   }, settingsFor({ uploadIntervalMs: 60_000 }));
   assert.equal(result.visibility, 'visible');
   assert.equal(result.stats.beaconed, 2, problems.join('\n'));
-  await waitFor(async () => (await plane.events()).length >= 2, 10_000, 'the beacon');
+  await waitFor(async () => (await browser.plane.events()).length >= 2, 10_000, 'the beacon');
   assert.deepEqual(await storedIds(), result.ids);
 });
 
 test('a redirect from the data plane is a failure in the browser too, never followed', { timeout: 15_000 }, async () => {
-  await plane.misbehave({ count: 1, status: 303, location: `${plane.url}/elsewhere` });
+  await browser.plane.misbehave({ count: 1, status: 303, location: `${browser.plane.url}/elsewhere` });
   const { page } = await openPage();
   const result = await page.evaluate(async (settings) => {
     const errors = [];
@@ -209,7 +193,7 @@ test('a redirect from the data plane is a failure in the browser too, never foll
   assert.equal(result.errors.length, 1);
   assert.equal(result.errors[0].kind, 'http_status');
   assert.match(result.errors[0].message, /redirect/);
-  const requests = await plane.requests();
+  const requests = await browser.plane.requests();
   assert.deepEqual(requests.map((r) => [r.method, r.path]), [['POST', '/v1/batch']], 'no GET followed');
-  assert.equal((await plane.events()).length, 0);
+  assert.equal((await browser.plane.events()).length, 0);
 });

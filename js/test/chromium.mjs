@@ -1,8 +1,9 @@
 // rudder-analytics js tests: headless Chromium (Debian's, driven by playwright-core) and a page
 // that loads the package from a static server on another origin than the data plane.
 // Copyright the rudder-analytics authors. MIT licence.
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
-import { REPO } from './helpers.mjs';
+import { REPO, startPlane } from './helpers.mjs';
 import { startStaticServer } from './static-server.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -52,4 +53,35 @@ export async function openTab(context, siteUrl) {
     throw new Error(`the page did not load /dist/index.mjs: ${problems.join('; ') || error.message}`);
   }
   return { page, problems };
+}
+
+/**
+ * Hooks for a test file of browser tests: a data plane and Chromium for the whole file, the
+ * plane reset and a fresh context (profile) for each test, closed after it. Returns an object
+ * whose `plane`, `context` and `siteUrl` are current once a test runs, and `openPage()`, a new
+ * tab in the test's context.
+ */
+export function browserTests() {
+  const state = {
+    plane: null,
+    context: null,
+    siteUrl: '',
+    openPage: () => openTab(state.context, state.siteUrl),
+  };
+  let running = null;
+  before(async () => {
+    state.plane = await startPlane();
+    running = await startBrowser();
+    state.siteUrl = running.site.url;
+  });
+  beforeEach(async () => {
+    await fetch(`${state.plane.url}/_control/reset`, { method: 'POST' });
+    state.context = await running.browser.newContext();
+  });
+  afterEach(async () => { await state.context?.close(); state.context = null; });
+  after(async () => {
+    await running?.close();
+    await state.plane?.close();
+  });
+  return state;
 }
