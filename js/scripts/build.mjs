@@ -9,7 +9,7 @@
 //   node.mjs, node.cjs    + rudder_analytics_node.wasm  the speed build (Node)
 // package.json's exports send Node to node.*, everything else to index.*. The hand-written
 // types go beside them as .d.mts and .d.cts.
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,18 @@ for (const { dir, name, out } of flavours) {
     banner: { js: 'var __rudderModuleUrl=require("node:url").pathToFileURL(__filename).href;' },
   });
   await copyFile(join(dir, `${name}.wasm`), join(dist, `${name}.wasm`));
+  for (const file of [`${out}.mjs`, `${out}.cjs`]) await markNodeImports(join(dist, file));
+}
+
+// src/module.mjs's nodeImport() loads Node's modules with import(name), which bundlers must
+// leave alone (webpack warns "Critical dependency" otherwise, Vite that it cannot analyze
+// it). esbuild's minifier drops the comments that say so; they are put back here, on the one
+// dynamic import each file has.
+async function markNodeImports(file) {
+  const text = await readFile(file, 'utf8');
+  const found = text.match(/\bimport\((?=[A-Za-z_$][\w$]*\))/g) ?? [];
+  if (found.length !== 1) throw new Error(`build: ${file} has ${found.length} dynamic imports of a name; expected 1 (nodeImport)`);
+  await writeFile(file, text.replace(/\bimport\((?=[A-Za-z_$][\w$]*\))/, 'import(/* webpackIgnore: true */ /* @vite-ignore */ '));
 }
 await copyFile(join(pkg, 'types', 'index.d.ts'), join(dist, 'index.d.mts'));
 await copyFile(join(pkg, 'types', 'index.d.ts'), join(dist, 'index.d.cts'));

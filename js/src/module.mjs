@@ -8,6 +8,15 @@ import createRudderModule from 'rudder-emscripten-module';  // the Emscripten ou
 // The build defines RUDDER_WASM_FILE: the size build's file for browsers, the speed build's
 // for Node (see scripts/build.mjs).
 export const WASM_FILE = RUDDER_WASM_FILE;
+const PACKAGE = 'rudder-analytics-wasm';
+
+// The .wasm beside this file, written as a literal `new URL('./file', import.meta.url)` so that
+// bundlers (Vite, webpack, Rollup, Parcel) see it, emit the file and rewrite the URL; each
+// build keeps one branch (RUDDER_NODE_BUILD is a constant there).
+// eslint-disable-next-line no-undef
+const besideThisFile = () => (RUDDER_NODE_BUILD
+  ? new URL('./rudder_analytics_node.wasm', import.meta.url)
+  : new URL('./rudder_analytics.wasm', import.meta.url));
 
 export const isNode =
   typeof process === 'object' && typeof process.versions?.node === 'string' &&
@@ -16,26 +25,68 @@ export const isNode =
 // Hidden from bundlers that would otherwise try to pack Node's modules into a browser build.
 export const nodeImport = (name) => import(/* webpackIgnore: true */ /* @vite-ignore */ name);
 
-let defaultCompiled = null;  // Promise<WebAssembly.Module> for the .wasm beside this file
+const FIX = 'serve the package\'s .wasm there, or pass locateFile, wasmBinary or wasmModule';
+
+function loadError(href, problem) {
+  return new Error(`rudder-analytics: could not load the WebAssembly module from ${href}: ${problem}; ${FIX}`);
+}
+
+// A fetched file that is not WebAssembly: usually an HTML page (a 404 page, or a dev server's
+// fallback to index.html).
+function notWasm(href, response, bytes) {
+  const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return loadError(href, `it is not WebAssembly (content-type ${response.headers.get('content-type') ?? 'none'}, ` +
+    `starts with ${start || 'nothing'} instead of 00 61 73 6d)`);
+}
+
+async function fetchWasm(href) {
+  let response;
+  try {
+    response = await fetch(href, { credentials: 'same-origin' });
+  } catch (e) {
+    throw loadError(href, e?.message ?? String(e));
+  }
+  if (!response.ok) throw loadError(href, `HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return { response, bytes };
+}
 
 async function compileFrom(location) {
   const href = String(location);
   if (isNode && !/^https?:/i.test(href)) {
     const { readFile } = await nodeImport('node:fs/promises');
     const { fileURLToPath } = await nodeImport('node:url');
-    return WebAssembly.compile(await readFile(href.startsWith('file:') ? fileURLToPath(href) : href));
-  }
-  const response = await fetch(href, { credentials: 'same-origin' });
-  if (!response.ok) throw new Error(`rudder-analytics: could not load ${href}: HTTP ${response.status}`);
-  if (typeof WebAssembly.compileStreaming === 'function') {
+    const path = href.startsWith('file:') ? fileURLToPath(href) : href;
+    let bytes;
     try {
-      return await WebAssembly.compileStreaming(response.clone());
-    } catch {
-      // e.g. served without Content-Type: application/wasm; compile the bytes instead
+      bytes = await readFile(path);
+    } catch (e) {
+      throw new Error(`rudder-analytics: could not read the WebAssembly module ${path}: ${e.code ?? e.message}; ` +
+        `a bundle must carry ${WASM_FILE} beside it (copy it from node_modules/${PACKAGE}/dist/), or pass locateFile, wasmBinary or wasmModule`);
     }
+    return WebAssembly.compile(bytes);
   }
-  return WebAssembly.compile(await response.arrayBuffer());
+  const { response, bytes } = await fetchWasm(href);
+  if (!isWasm(bytes)) throw notWasm(href, response, bytes);
+  return compile(bytes);
 }
+
+async function compile(bytes) {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    // A page whose Content-Security-Policy does not allow WebAssembly says so only vaguely.
+    if (/unsafe-eval|Content.Security.Policy/i.test(e?.message)) {
+      throw new Error(`rudder-analytics: the page's Content-Security-Policy does not allow WebAssembly (${e.message}); ` +
+        "add 'wasm-unsafe-eval' to its script-src");
+    }
+    throw e;
+  }
+}
+
+let defaultCompiled = null;  // Promise<WebAssembly.Module> for the .wasm beside this file
+
+const isWasm = (bytes) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 
 /**
  * The compiled module, from (in order of preference) options.wasmModule, options.wasmBinary,
@@ -49,16 +100,15 @@ export function compiledModule(options) {
     }
     return Promise.resolve(options.wasmModule);
   }
-  if (options.wasmBinary !== undefined) return WebAssembly.compile(options.wasmBinary);
-  const defaultUrl = new URL(WASM_FILE, import.meta.url).href;
+  if (options.wasmBinary !== undefined) return compile(options.wasmBinary);
   if (options.locateFile !== undefined) {
     if (typeof options.locateFile !== 'function') {
       return Promise.reject(new TypeError('locateFile: must be a function'));
     }
-    return compileFrom(options.locateFile(WASM_FILE, defaultUrl));
+    return compileFrom(options.locateFile(WASM_FILE, besideThisFile().href));
   }
   if (defaultCompiled === null) {
-    defaultCompiled = compileFrom(defaultUrl);
+    defaultCompiled = compileFrom(besideThisFile());
     defaultCompiled.catch(() => { defaultCompiled = null; });  // let a later create() retry
   }
   return defaultCompiled;

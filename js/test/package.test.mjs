@@ -42,7 +42,7 @@ test('Node gets the speed build; other runtimes and bundlers the size build', as
   assert.deepEqual([entry.import.default, entry.require.default], ['./dist/index.mjs', './dist/index.cjs']);
   assert.equal(import.meta.resolve('rudder-analytics-wasm'), new URL('../dist/node.mjs', import.meta.url).href);
   const browserBundle = await readFile(new URL('../dist/index.mjs', import.meta.url), 'utf8');
-  assert.match(browserBundle, /new URL\("rudder_analytics\.wasm",import\.meta\.url\)/,
+  assert.match(browserBundle, /new URL\("\.\/rudder_analytics\.wasm",import\.meta\.url\)/,
     'bundlers see the .wasm as an asset next to the module');
 });
 

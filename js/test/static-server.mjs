@@ -16,18 +16,20 @@ const TYPES = {
 };
 
 /**
- * Serves `pages` ({ '/path': html }) and files under `dir` at `/dist/`. Resolves to
+ * Serves `pages` ({ '/path': html }) and files under `dir` at `/dist/` (or at `/` with
+ * `root: true`). Resolves to
  * { url, close() }. `dir` is read per request, so a rebuild of js/dist is picked up.
  */
-export async function startStaticServer({ dir, pages = {}, host = '127.0.0.1', port = 0 }) {
-  const root = resolve(dir);
+export async function startStaticServer({ dir, pages = {}, host = '127.0.0.1', port = 0, root = false }) {
+  const folder = resolve(dir);
   const server = http.createServer(async (req, res) => {
     const path = new URL(`http://x${req.url}`).pathname;  // normalised: no ".." left
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
     if (Object.hasOwn(pages, path)) return send(res, 200, TYPES['.html'], pages[path]);
-    if (path.startsWith('/dist/')) {
-      const file = join(root, path.slice('/dist/'.length));
-      if (!file.startsWith(root + sep)) return send(res, 403, 'text/plain', 'outside dist\n');
+    const prefix = root ? '/' : '/dist/';
+    if (path.startsWith(prefix)) {
+      const file = join(folder, path.slice(prefix.length));
+      if (!file.startsWith(folder + sep)) return send(res, 403, 'text/plain', 'outside the folder\n');
       try {
         return send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
       } catch {
