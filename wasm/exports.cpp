@@ -21,6 +21,7 @@ namespace {
 std::unique_ptr<rudder::wasm::WasmClient> g_client;
 std::string g_beacon_url;
 std::string g_out;
+std::string g_refused_field;  // the field of the last call refused as invalid
 
 const char* out(std::string text) {
   g_out = std::move(text);
@@ -36,14 +37,26 @@ char outcome_letter(const rudder::core::CallOutcome& outcome) {
     case rudder::Status::invalid:
     case rudder::Status::not_initialized: break;
   }
-  return outcome.range_error ? 'R' : 'T';
+  return outcome.kind == rudder::core::FieldError::Kind::out_of_range ? 'R' : 'T';
+}
+
+// What is wrong with a refused call's field: the `code` of the package's errors.
+char kind_letter(rudder::core::FieldError::Kind kind) {
+  switch (kind) {
+    case rudder::core::FieldError::Kind::missing: return 'm';
+    case rudder::core::FieldError::Kind::wrong_type: return 'w';
+    case rudder::core::FieldError::Kind::invalid_value: return 'i';
+    case rudder::core::FieldError::Kind::out_of_range: return 'o';
+  }
+  return 'i';
 }
 
 }  // namespace
 
 extern "C" {
 
-/// Reads the settings and starts the client. Returns "" or "T<message>" / "R<message>".
+/// Reads the settings and starts the client. Returns "", or "T" / "R", a letter for what is
+/// wrong (as for rudder_call) and the message, which starts with the setting's name.
 /// `seed_high` and `seed_low` are 32 random bits each, from the runtime's crypto. `storage`:
 /// 1 when the glue keeps segment files (storageDir), see rudderHost.storage*.
 EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned length,
@@ -51,7 +64,8 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned le
                                                int storage) {
   rudder::wasm::WasmSettings parsed;
   if (auto problem = rudder::wasm::read_settings({settings, length}, parsed)) {
-    return out((problem->range ? "R" : "T") + problem->message);
+    const char type = problem->kind == rudder::core::FieldError::Kind::out_of_range ? 'R' : 'T';
+    return out(std::string{type, kind_letter(problem->kind)} + problem->message);
   }
   const std::uint64_t seed = (static_cast<std::uint64_t>(seed_high) << 32) | seed_low;
   g_beacon_url = rudder::core::beacon_endpoint(parsed.config.data_plane_url, parsed.config.write_key);
@@ -60,13 +74,21 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned le
 }
 
 /// `type`: 0 identify, 1 track, 2 page, 3 screen, 4 group, 5 alias. Returns "A<messageId>",
-/// "T<message>" (TypeError), "R<message>" (RangeError), "Q<message>" (queue full, dropped)
-/// or "C<message>" (closed, dropped).
+/// "Q<message>" (queue full, dropped), "C<message>" (closed, dropped), or for invalid input
+/// "T" (TypeError) or "R" (RangeError), a letter for what is wrong (m missing, w wrong type,
+/// i invalid value, o out of range) and the message; rudder_refused_field() then gives the
+/// field's path.
 EMSCRIPTEN_KEEPALIVE const char* rudder_call(int type, const char* json, unsigned length) {
-  if (type < 0 || type > 5) return out("Ttype: unknown call");
-  const auto outcome = g_client->call(static_cast<rudder::core::MessageType>(type), {json, length});
-  return out(outcome_letter(outcome) + outcome.text);
+  if (type < 0 || type > 5) return out("Tmtype: unknown call");
+  auto outcome = g_client->call(static_cast<rudder::core::MessageType>(type), {json, length});
+  const char letter = outcome_letter(outcome);
+  if (letter != 'T' && letter != 'R') return out(letter + outcome.text);
+  g_refused_field = std::move(outcome.field);
+  return out(std::string{letter, kind_letter(outcome.kind)} + outcome.text);
 }
+
+/// The path of the field the last refused call named ("properties.price").
+EMSCRIPTEN_KEEPALIVE const char* rudder_refused_field() { return out(g_refused_field); }
 
 /// A call the glue refused before it reached the core (a value JSON cannot carry): counted as
 /// dropped(invalid), as the core counts its own refusals.

@@ -27,6 +27,9 @@ struct Result {
   /// Empty when accepted; otherwise one sentence that starts with the offending field,
   /// e.g. "properties.price: number is not finite".
   std::string error;
+  /// Status::invalid: the offending field's path alone, e.g. "properties.price"; empty
+  /// otherwise.
+  std::string field;
   /// The message's messageId (given or generated) when accepted; empty otherwise.
   std::string message_id;
 

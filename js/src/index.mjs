@@ -41,16 +41,16 @@ export class DeliveryError extends Error {
 // Finding them walks the whole value, so it only runs when the fast text shows a null.
 function unrepresentable(value, path, seen = new Set()) {
   if (value instanceof Date && Number.isNaN(value.getTime())) {
-    return { path, range: false, problem: 'is an invalid Date' };
+    return { path, code: 'invalid_value', problem: 'is an invalid Date' };
   }
   if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
     value = value.toJSON();
   }
   switch (typeof value) {
     case 'number':
-      return Number.isFinite(value) ? null : { path, range: true, problem: 'number is not finite' };
+      return Number.isFinite(value) ? null : { path, code: 'out_of_range', problem: 'number is not finite' };
     case 'bigint':
-      return { path, range: false, problem: 'is a BigInt, which JSON cannot carry (pass a number or a string)' };
+      return { path, code: 'wrong_type', problem: 'is a BigInt, which JSON cannot carry (pass a number or a string)' };
     case 'object': {
       if (value === null || seen.has(value)) return null;
       seen.add(value);
@@ -68,11 +68,25 @@ function unrepresentable(value, path, seen = new Set()) {
   }
 }
 
+// The core's letters for what is wrong with a field (wasm/exports.cpp), as error codes.
+const CODES = { m: 'missing', w: 'wrong_type', i: 'invalid_value', o: 'out_of_range' };
+
+/**
+ * The error for refused input: a RangeError for a value out of range, otherwise a TypeError,
+ * carrying `call` ("track", "create"), `field` (its path: "properties.price", "" for the whole
+ * argument) and `code` (missing, wrong_type, invalid_value, out_of_range).
+ */
+function refused(call, field, code, message) {
+  const error = code === 'out_of_range' ? new RangeError(message) : new TypeError(message);
+  return Object.assign(error, { call, field, code });
+}
+
 // `count` is told of a refusal made here, so stats().dropped.invalid counts it like the core's.
-function encodeInput(method, input, count = () => {}) {
+// `call` names the method in errors: the call, or "create" for settings.
+function encodeInput(method, input, count = () => {}, call = method) {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     count();
-    throw new TypeError(`${method}: expects one object argument, e.g. ${method}({ userId, ... })`);
+    throw refused(call, '', 'wrong_type', `${method}: expects one object argument, e.g. ${method}({ userId, ... })`);
   }
   let text;
   let failure;
@@ -85,9 +99,8 @@ function encodeInput(method, input, count = () => {}) {
   const found = unrepresentable(input, '');
   if (!found && failure === undefined) return text;
   count();
-  if (!found) throw new TypeError(`${method}: ${failure.message}`);
-  const message = `${method}: ${found.path}: ${found.problem}`;
-  throw found.range ? new RangeError(message) : new TypeError(message);
+  if (!found) throw refused(call, '', 'invalid_value', `${method}: ${failure.message}`);
+  throw refused(call, found.path, found.code, `${method}: ${found.path}: ${found.problem}`);
 }
 
 // 64 random bits for the core's generator (messageIds, retry jitter). Node 18 has Web Crypto
@@ -116,24 +129,25 @@ export class Analytics {
 
   static async create(settings) {
     if (settings === null || typeof settings !== 'object') {
-      throw new TypeError('settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
+      throw refused('create', '', 'wrong_type', 'settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
     }
     const { onError, logger = console, beaconOnUnload = true, storageDir } = settings;
     const storage = settings.storage ?? (storageDir !== undefined || isNode ? 'memory' : 'indexedDB');
-    if (onError !== undefined && typeof onError !== 'function') throw new TypeError('onError: must be a function');
+    const wrong = (field, message) => refused('create', field, 'wrong_type', `${field}: ${message}`);
+    if (onError !== undefined && typeof onError !== 'function') throw wrong('onError', 'must be a function');
     if (logger === null || typeof logger !== 'object' || !LOG_METHODS.every((m) => typeof logger[m] === 'function')) {
-      throw new TypeError('logger: must have debug, info, warn and error methods');
+      throw wrong('logger', 'must have debug, info, warn and error methods');
     }
-    if (typeof beaconOnUnload !== 'boolean') throw new TypeError('beaconOnUnload: must be true or false');
+    if (typeof beaconOnUnload !== 'boolean') throw wrong('beaconOnUnload', 'must be true or false');
     if (storageDir !== undefined) {
-      if (typeof storageDir !== 'string' || storageDir === '') throw new TypeError('storageDir: must be a directory name');
-      if (!isNode) throw new TypeError('storageDir: is for Node (files); there is no file system in a browser');
-      if (!openNodeStorage) throw new TypeError("storageDir: needs the package's Node build (its \"node\" export condition)");
-      if (settings.storage !== undefined) throw new TypeError('storage: leave it out with storageDir, which keeps events in files');
+      if (typeof storageDir !== 'string' || storageDir === '') throw wrong('storageDir', 'must be a directory name');
+      if (!isNode) throw wrong('storageDir', 'is for Node (files); there is no file system in a browser');
+      if (!openNodeStorage) throw wrong('storageDir', "needs the package's Node build (its \"node\" export condition)");
+      if (settings.storage !== undefined) throw wrong('storage', 'leave it out with storageDir, which keeps events in files');
     }
-    if (!STORAGE_KINDS.includes(storage)) throw new TypeError(`storage: must be 'indexedDB' or 'memory'`);
+    if (!STORAGE_KINDS.includes(storage)) throw refused('create', 'storage', 'invalid_value', "storage: must be 'indexedDB' or 'memory'");
     if (storage === 'indexedDB' && !openIndexedDb) {
-      throw new TypeError("storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files");
+      throw refused('create', 'storage', 'invalid_value', "storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files");
     }
     const coreSettings = {};
     for (const [key, value] of Object.entries(settings)) {
@@ -141,7 +155,7 @@ export class Analytics {
     }
     // The payload's channel says where events come from, unless the caller says otherwise.
     if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
-    const settingsJson = encodeInput('settings', coreSettings);
+    const settingsJson = encodeInput('settings', coreSettings, undefined, 'create');
 
     const seed = await randomSeed();
     const analytics = new Analytics(constructing);
@@ -161,7 +175,8 @@ export class Analytics {
     const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0));
     if (problem !== '') {
       await analytics.#storage?.release();
-      throw problem[0] === 'R' ? new RangeError(problem.slice(1)) : new TypeError(problem.slice(1));
+      const message = problem.slice(2);  // "settingName: problem"
+      throw refused('create', message.slice(0, message.indexOf(':')), CODES[problem[1]], message);
     }
     analytics.#bridge = bridge;
     if (storageDir) analytics.#storage = await openNodeStorage(storageDir, warn);
@@ -192,7 +207,7 @@ export class Analytics {
   close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS } = {}) {
     if (this.#closing) return this.#closing;
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      throw new RangeError('timeoutMs: must be a number of milliseconds, 0 or more');
+      throw refused('close', 'timeoutMs', 'out_of_range', 'timeoutMs: must be a number of milliseconds, 0 or more');
     }
     this.#removeUnloadHooks();
     this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)))
@@ -224,8 +239,8 @@ export class Analytics {
       case 'A': return { status: 'accepted', messageId: text };
       case 'Q': return { status: 'queue_full', error: text };
       case 'C': return { status: 'closed', error: text };
-      case 'R': throw new RangeError(`${method}: ${text}`);
-      default: throw new TypeError(`${method}: ${text}`);
+      default:  // 'T' or 'R', the letter for what is wrong, the message; then the field's path
+        throw refused(method, bridge.read(bridge.m._rudder_refused_field()), CODES[outcome[1]], `${method}: ${outcome.slice(2)}`);
     }
   }
 

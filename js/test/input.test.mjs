@@ -54,6 +54,35 @@ test('bad input throws TypeError or RangeError naming the call and the field', (
   }
 });
 
+test('a refusal carries the call, the field and a code, for programs', async () => {
+  const fields = (fn) => {
+    try {
+      fn();
+    } catch (e) {
+      return [e.constructor.name, e.call, e.field, e.code];
+    }
+    return 'accepted';
+  };
+  assert.deepEqual(fields(() => analytics.track('Signed Up')), ['TypeError', 'track', '', 'wrong_type']);
+  assert.deepEqual(fields(() => analytics.track({ event: 'E' })), ['TypeError', 'track', 'userId', 'missing']);
+  assert.deepEqual(fields(() => analytics.page({ userId: 'u', name: 'N', properties: [1] })), ['TypeError', 'page', 'properties', 'wrong_type']);
+  assert.deepEqual(fields(() => analytics.track({ userId: 'u', event: 'E', evnt: 'typo' })), ['TypeError', 'track', 'evnt', 'invalid_value']);
+  assert.deepEqual(fields(() => analytics.group({ userId: 'u', groupId: 'g', traits: { a: [1, { b: NaN }] } })),
+    ['RangeError', 'group', 'traits.a[1].b', 'out_of_range']);
+  assert.deepEqual(fields(() => analytics.identify({ userId: 'u', traits: { n: 1n } })), ['TypeError', 'identify', 'traits.n', 'wrong_type']);
+  assert.deepEqual(fields(() => analytics.track({ userId: 'u', event: 'E', timestamp: '10000-01-01T00:00:00Z' })),
+    ['TypeError', 'track', 'timestamp', 'invalid_value']);
+  assert.deepEqual(fields(() => analytics.alias({ userId: 'u', previousId: 'p', context: { ü: 'x'.repeat(40_000) } })),
+    ['RangeError', 'alias', 'context', 'out_of_range']);
+  const rejected = (settings) => Analytics.create(settings).then(() => 'created', (e) => [e.constructor.name, e.call, e.field, e.code]);
+  assert.deepEqual(await rejected({ writeKey: WRITE_KEY }), ['TypeError', 'create', 'dataPlaneUrl', 'missing']);
+  assert.deepEqual(await rejected({ writeKey: WRITE_KEY, dataPlaneUrl: 'ftp://x' }), ['TypeError', 'create', 'dataPlaneUrl', 'invalid_value']);
+  assert.deepEqual(await rejected({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, maxRetries: -1 }), ['RangeError', 'create', 'maxRetries', 'out_of_range']);
+  assert.deepEqual(await rejected({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: '9' }), ['TypeError', 'create', 'uploadSize', 'wrong_type']);
+  assert.deepEqual(await rejected({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, onError: 1 }), ['TypeError', 'create', 'onError', 'wrong_type']);
+  assert.deepEqual(await rejected({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, timeoutMs: NaN }), ['RangeError', 'create', 'timeoutMs', 'out_of_range']);
+});
+
 test('a value that is not finite is refused even where a legitimate null sits beside it', () => {
   assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: { gone: null, when: new Date(NaN) } }),
     /^TypeError: track: properties\.when: is an invalid Date$/);

@@ -175,19 +175,32 @@ export interface Stats {
   dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number };
 }
 
+/**
+ * What bad input throws (and create() rejects with): a RangeError for a value out of range,
+ * otherwise a TypeError, whose message names the call and the field, and which carries them:
+ * `error.call` ("track", or "create" and "close" for their options), `error.field` (the path:
+ * "properties.items[2].price", "" for the whole argument), `error.code`.
+ */
+export type InputError = (TypeError | RangeError) & {
+  call: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias' | 'create' | 'close';
+  field: string;
+  code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range';
+};
+
 export declare class Analytics {
   private constructor();
   /**
    * Loads the WebAssembly module (compiled once, shared by all clients) and starts a client.
-   * Rejects with TypeError / RangeError naming the setting that is wrong.
+   * Rejects with TypeError / RangeError naming the setting that is wrong (an InputError).
    */
   static create(settings: Settings): Promise<Analytics>;
 
   /**
    * The six calls. Each validates, builds and queues the event and returns at once; delivery
    * happens in the background. Bad input throws TypeError or RangeError whose message starts
-   * with the call and the field ("track: properties.price: number is not finite"); nothing is
-   * queued then. The message object is not kept.
+   * with the call and the field ("track: properties.price: number is not finite") and which
+   * carries them as `call`, `field` and `code` (an InputError); nothing is queued then. The
+   * message object is not kept.
    */
   identify(message: IdentifyMessage): CallResult;
   track(message: TrackMessage): CallResult;

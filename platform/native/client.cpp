@@ -65,6 +65,7 @@ Result to_result(core::CallOutcome outcome) {
   Result r;
   r.status = outcome.status;
   (outcome.status == Status::accepted ? r.message_id : r.error) = std::move(outcome.text);
+  r.field = std::move(outcome.field);
   return r;
 }
 

@@ -27,7 +27,7 @@ std::shared_ptr<Client> current() {
   return s.client;
 }
 
-const Result kNotInitialized{Status::not_initialized, "client: rudder::init() was not called", {}};
+const Result kNotInitialized{Status::not_initialized, "client: rudder::init() was not called", {}, {}};
 
 template <typename Call>
 Result with_client(Call&& call) {

@@ -12,6 +12,7 @@ namespace rudder::wasm {
 namespace {
 
 using core::JsonKind;
+using Kind = core::FieldError::Kind;
 
 bool is_count_setting(std::string_view js_name) {
   return js_name != "writeKey" && js_name != "dataPlaneUrl" && js_name != "channel";
@@ -22,11 +23,11 @@ bool is_count_setting(std::string_view js_name) {
 std::optional<SettingError> read_count(std::string_view value, const std::string& name,
                                        long long max, long long& out) {
   if (core::json_text_kind(value) != JsonKind::number) {
-    return SettingError{false, name + ": must be a number"};
+    return SettingError{Kind::wrong_type, name + ": must be a number"};
   }
   const std::optional<long long> n = core::json_text_integer(value);
   if (!n || *n < 0 || *n > max) {
-    return SettingError{true, name + ": must be a whole number from 0 to " + std::to_string(max)};
+    return SettingError{Kind::out_of_range, name + ": must be a whole number from 0 to " + std::to_string(max)};
   }
   out = *n;
   return std::nullopt;
@@ -37,7 +38,7 @@ std::optional<SettingError> read_count(std::string_view value, const std::string
 std::optional<SettingError> read_settings(std::string_view json_text, WasmSettings& out) {
   std::vector<core::JsonTextMember> members;
   if (!core::json_text_members(json_text, members)) {
-    return SettingError{false, "settings: must be an object"};
+    return SettingError{Kind::wrong_type, "settings: must be an object"};
   }
   Config& c = out.config;
   constexpr long long kMaxCount = 9'007'199'254'740'991LL;  // Number.MAX_SAFE_INTEGER
@@ -49,12 +50,12 @@ std::optional<SettingError> read_settings(std::string_view json_text, WasmSettin
     if (key == "writeKey" || key == "dataPlaneUrl" || key == "channel") {
       std::string text;
       if (kind != JsonKind::string || !core::decode_json_string(value, text)) {
-        return SettingError{false, key + ": must be a string"};
+        return SettingError{Kind::wrong_type, key + ": must be a string"};
       }
       (key == "writeKey" ? c.write_key : key == "dataPlaneUrl" ? c.data_plane_url : c.channel) =
           std::move(text);
     } else if (key == "gzip" || key == "debug" || key == "send") {
-      if (kind != JsonKind::boolean) return SettingError{false, key + ": must be true or false"};
+      if (kind != JsonKind::boolean) return SettingError{Kind::wrong_type, key + ": must be true or false"};
       (key == "gzip" ? c.gzip : key == "debug" ? c.debug : c.send) = value == "true";
     } else if (key == "maxQueueSize" || key == "uploadSize" || key == "maxMessageBytes" ||
                key == "maxBatchBytes" || key == "maxQueueBytes" || key == "maxStorageBytes") {
@@ -72,13 +73,16 @@ std::optional<SettingError> read_settings(std::string_view json_text, WasmSettin
       if ((problem = read_count(value, key, kMaxMs, n))) return problem;
       (key == "timeoutMs" ? c.timeout : c.upload_interval) = std::chrono::milliseconds(n);
     } else {
-      return SettingError{false, key + ": is not a setting (check its spelling)"};
+      return SettingError{Kind::invalid_value, key + ": is not a setting (check its spelling)"};
     }
   }
   if (std::string problem = c.validate(); !problem.empty()) {
     std::string message = core::with_setting_names(std::move(problem), core::Naming::js);
     const std::string name = message.substr(0, message.find(':'));
-    return SettingError{is_count_setting(name), std::move(message)};
+    const Kind kind = message.find(": is required") != std::string::npos ? Kind::missing
+                      : is_count_setting(name)                         ? Kind::out_of_range
+                                                                       : Kind::invalid_value;
+    return SettingError{kind, std::move(message)};
   }
   return std::nullopt;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/field_error.hpp"
 #include "rudder/analytics.hpp"
 
 namespace rudder::wasm {
@@ -13,8 +14,8 @@ namespace rudder::wasm {
 /// A setting the package refuses. `range` marks a value of the right type outside what is
 /// allowed (the glue throws RangeError), otherwise the glue throws TypeError.
 struct SettingError {
-  bool range = false;
-  std::string message;  ///< "settingName: problem", with the JavaScript (camelCase) name
+  core::FieldError::Kind kind;  ///< out_of_range becomes a RangeError, the rest TypeErrors
+  std::string message;          ///< "settingName: problem", with the JavaScript (camelCase) name
 };
 
 struct WasmSettings {

@@ -82,7 +82,7 @@ std::string Driver::setting(std::string_view cpp_name) const {
 CallOutcome Driver::refuse_closed() {
   Guard guard(host_);
   pipeline_.count_refused(DropReason::shut_down);
-  return {Status::shut_down, kClosedMessage, false};
+  return {Status::shut_down, kClosedMessage};
 }
 
 CallOutcome Driver::refuse_invalid(MessageType type, const FieldError& error) {
@@ -90,7 +90,7 @@ CallOutcome Driver::refuse_invalid(MessageType type, const FieldError& error) {
   std::string text = error.to_string();
   if (settings_.debug)
     host_.log(LogLevel::debug, std::string(type_name(type)) + " refused: " + text);
-  return {Status::invalid, std::move(text), error.kind == FieldError::Kind::out_of_range};
+  return {Status::invalid, std::move(text), error.field, error.kind};
 }
 
 void Driver::count_invalid() {
@@ -115,7 +115,7 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
       host_.log(LogLevel::debug,
                 "send=false, built: " + built.event.complete_json(host_.unix_ms()));
     }
-    return {Status::accepted, std::move(built.message_id), false};
+    return {Status::accepted, std::move(built.message_id)};
   }
   built.event.enqueued_at = host_.monotonic_ms();
   Pipeline::Enqueued outcome;
@@ -124,7 +124,7 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
     Guard guard(host_);
     if (closed()) {  // closed while this call was building
       pipeline_.count_refused(DropReason::shut_down);
-      return {Status::shut_down, kClosedMessage, false};
+      return {Status::shut_down, kClosedMessage};
     }
     outcome = pipeline_.enqueue(built.event);
     if (is_full(outcome)) {
@@ -150,10 +150,10 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
                                        count_of(warn_dropped, "event", "events") +
                                        " dropped since the last warning");
     }
-    return {Status::queue_full, "queue: is full " + limit, false};
+    return {Status::queue_full, "queue: is full " + limit};
   }
   if (outcome == Pipeline::Enqueued::accepted_wake) host_.wake();
-  return {Status::accepted, std::move(built.message_id), false};
+  return {Status::accepted, std::move(built.message_id)};
 }
 
 bool Driver::is_full(Pipeline::Enqueued outcome) noexcept {

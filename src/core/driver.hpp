@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/field_error.hpp"
 #include "core/message.hpp"
 #include "core/pipeline.hpp"
 #include "core/setting_names.hpp"
@@ -105,8 +106,11 @@ DriverSettings driver_settings(const Config& config, Naming naming, std::string_
 /// What a call did with its event.
 struct CallOutcome {
   Status status = Status::accepted;
-  std::string text;          ///< accepted: the messageId; otherwise "field: problem"
-  bool range_error = false;  ///< invalid because a value was out of range (JS: RangeError)
+  std::string text;  ///< accepted: the messageId; otherwise "field: problem"
+  /// Invalid: the offending field's path ("properties.price"), and what is wrong with it
+  /// (out_of_range becomes a RangeError in JS, the rest TypeErrors).
+  std::string field;
+  FieldError::Kind kind = FieldError::Kind::invalid_value;
 };
 
 /// Thread use: the call path, stats and flush bookkeeping may be used from any thread (they

@@ -419,8 +419,9 @@ TEST_F(ClientTest, InvalidInputNeverReachesTheNetwork) {
             "properties: must be an object, not array");
   EXPECT_EQ(client.track("u", "E", {{"p", std::nan("")}}).error,
             "properties.p: number is not finite");
-  EXPECT_EQ(client.track("u", "E", {{"s", "\xff"}}).error,
-            "properties.s: string is not valid UTF-8");
+  const Result bad_utf8 = client.track("u", "E", {{"s", "\xff"}});
+  EXPECT_EQ(bad_utf8.error, "properties.s: string is not valid UTF-8");
+  EXPECT_EQ(bad_utf8.field, "properties.s") << "the field alone, for programs";
   EXPECT_EQ(client.track("u", "E", {{"big", std::string(40'000, 'a')}}).status, Status::invalid);
   EXPECT_EQ(client.alias("", "u").error, "previousId: is required");
   EXPECT_EQ(client.group("u", "").error, "groupId: is required");

@@ -35,6 +35,7 @@ using rudder::core::Compressor;
 using rudder::core::Driver;
 using rudder::core::DriverHost;
 using rudder::core::Failure;
+using rudder::core::FieldError;
 using rudder::core::kNoWake;
 using rudder::core::MessageFields;
 using rudder::core::MessageType;
@@ -269,15 +270,24 @@ TEST(Driver, InvalidCallsAreRefusedByFieldCountedAndNeverSent) {
   EXPECT_TRUE(rig.transport.sent.empty());
 }
 
-TEST(Driver, OutOfRangeValuesAreTellableFromOtherRefusals) {
+TEST(Driver, ARefusalNamesItsFieldAndWhatIsWrongWithIt) {
   Rig rig;
   const CallOutcome r = rig.driver.call_text(
       MessageType::track, R"({"userId":"u","event":"E","timestamp":1e300})", rig.rng);
   EXPECT_EQ(r.status, Status::invalid);
-  EXPECT_TRUE(r.range_error) << r.text;
+  EXPECT_EQ(r.kind, FieldError::Kind::out_of_range) << r.text;
+  EXPECT_EQ(r.field, "timestamp");
   const CallOutcome t =
       rig.driver.call_text(MessageType::track, R"({"userId":"u","event":7})", rig.rng);
-  EXPECT_FALSE(t.range_error) << t.text;
+  EXPECT_EQ(t.kind, FieldError::Kind::wrong_type) << t.text;
+  EXPECT_EQ(t.field, "event");
+  const CallOutcome m = rig.driver.call_text(MessageType::track, R"({"event":"E"})", rig.rng);
+  EXPECT_EQ(m.kind, FieldError::Kind::missing) << m.text;
+  EXPECT_EQ(m.field, "userId");
+  const CallOutcome p = rig.driver.call_text(
+      MessageType::track, R"({"userId":"u","event":"E","properties":{"a":[1,{"b":"\ud800"}]}})", rig.rng);
+  EXPECT_EQ(p.kind, FieldError::Kind::invalid_value) << p.text;
+  EXPECT_EQ(p.field, "properties.a[1].b") << p.text;
 }
 
 TEST(Driver, AfterCloseCallsAreRefusedAndCounted) {

@@ -1,6 +1,6 @@
 // rudder-analytics type tests: what an ES module user writes must type-check, and misuse must
 // not (each @ts-expect-error fails the check if the line compiles).
-import { Analytics, DeliveryError, type CallResult, type DeliveryOutcome, type Stats } from 'rudder-analytics-wasm';
+import { Analytics, DeliveryError, type CallResult, type DeliveryOutcome, type InputError, type Stats } from 'rudder-analytics-wasm';
 
 export async function use(): Promise<void> {
   const analytics: Analytics = await Analytics.create({
@@ -34,6 +34,14 @@ export async function use(): Promise<void> {
   const closed: DeliveryOutcome = await analytics.close({ timeoutMs: 2000 });
   void flushed; void stats.dropped.queue_full; void closed.unsent;
 
+  try {
+    analytics.track({ userId: 'u', event: 'E', properties: { price: NaN } });
+  } catch (e) {
+    const refused = e as InputError;
+    const where: string = `${refused.call} ${refused.field}`;
+    const code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range' = refused.code;
+    void where; void code;
+  }
   // @ts-expect-error track needs an event
   analytics.track({ userId: 'u' });
   // @ts-expect-error alias needs previousId
