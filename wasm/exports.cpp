@@ -98,6 +98,11 @@ EMSCRIPTEN_KEEPALIVE void rudder_count_invalid() { g_client->count_invalid(); }
 EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_flush() {
   return static_cast<std::uint32_t>(g_client->flush());
 }
+/// Ends flush `ticket` before it settled (its timeout ran out). Returns its result as JSON,
+/// what is left counted as pending; rudderHost.settled() will not follow for it.
+EMSCRIPTEN_KEEPALIVE const char* rudder_flush_end(std::uint32_t ticket) {
+  return out(rudder::core::flush_result_json(g_client->end_flush(ticket)));
+}
 EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_close(double timeout_ms) {
   return static_cast<std::uint32_t>(g_client->close(timeout_ms));
 }

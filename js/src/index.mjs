@@ -103,6 +103,12 @@ function encodeInput(method, input, count = () => {}, call = method) {
   throw refused(call, found.path, found.code, `${method}: ${found.path}: ${found.problem}`);
 }
 
+function checkTimeout(call, timeoutMs) {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+    throw refused(call, 'timeoutMs', 'out_of_range', 'timeoutMs: must be a number of milliseconds, 0 or more');
+  }
+}
+
 // 64 random bits for the core's generator (messageIds, retry jitter). Node 18 has Web Crypto
 // only as node:crypto's webcrypto, not as a global; no global is added for it.
 async function randomSeed() {
@@ -199,16 +205,28 @@ export class Analytics {
   group(message) { return this.#call(4, message); }
   alias(message) { return this.#call(5, message); }
 
-  /** Resolves with what the core says became of everything queued before it. */
-  flush() {
-    return this.#settlement(this.#bridge.m._rudder_flush());
+  /**
+   * Resolves with what the core says became of everything queued before it; with timeoutMs,
+   * after that long at most, what is left counted as pending (and still delivered later).
+   */
+  flush({ timeoutMs = Infinity } = {}) {
+    checkTimeout('flush', timeoutMs);
+    const ticket = this.#bridge.m._rudder_flush();
+    const settled = this.#settlement(ticket);
+    if (timeoutMs === Infinity) return settled;
+    // Ended early by the core (Driver::end_flush), unless it settled first.
+    const timer = setTimeout(() => {
+      const resolve = this.#settling.get(ticket);
+      if (!resolve) return;
+      this.#settling.delete(ticket);
+      resolve(JSON.parse(this.#bridge.read(this.#bridge.m._rudder_flush_end(ticket))));
+    }, Math.min(timeoutMs, 2_147_483_647));
+    return settled.finally(() => clearTimeout(timer));
   }
 
   close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS } = {}) {
     if (this.#closing) return this.#closing;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      throw refused('close', 'timeoutMs', 'out_of_range', 'timeoutMs: must be a number of milliseconds, 0 or more');
-    }
+    checkTimeout('close', timeoutMs);
     this.#removeUnloadHooks();
     this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)))
       .then(async (result) => {

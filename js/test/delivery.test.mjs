@@ -25,6 +25,25 @@ const storedIds = async () => (await plane.events()).map((e) => e.messageId);
 // A logger for tests whose failures are expected: nothing printed.
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
+test('flush({ timeoutMs }) resolves in time with what is left as pending, which is still delivered', async () => {
+  await plane.misbehave({ count: 1, delayMs: 1_500 });  // the first request is answered late
+  const analytics = await create();
+  const ids = trackMany(analytics, 5);
+  const started = Date.now();
+  const early = await analytics.flush({ timeoutMs: 200 });
+  const waited = Date.now() - started;
+  assert.ok(waited >= 190 && waited < 1_000, `resolved after ${waited} ms`);
+  assert.deepEqual(early, { delivered: 0, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 5, kept: 0 });
+  const later = await analytics.flush();
+  assert.equal(later.delivered, 5, 'delivered once the late answer came');
+  assert.deepEqual(await storedIds(), ids);
+  // A flush that settles before its timeout resolves as usual.
+  analytics.track({ userId: 'u', event: 'quick' });
+  assert.equal((await analytics.flush({ timeoutMs: 10_000 })).delivered, 1);
+  assert.throws(() => analytics.flush({ timeoutMs: -1 }), { name: 'RangeError', field: 'timeoutMs', call: 'flush' });
+  await analytics.close();
+});
+
 test('flush sends partial batches at once and resolves when all is delivered', async () => {
   const analytics = await create({ uploadSize: 100, uploadIntervalMs: 60_000 });
   const ids = trackMany(analytics, 250);

@@ -212,7 +212,10 @@ export declare class Analytics {
   /** Sends what is queued without waiting for uploadIntervalMs; resolves once everything
    * queued before the call is delivered or given up on (retries included), with what became
    * of it. Never rejects. */
-  flush(): Promise<DeliveryOutcome>;
+  flush(options?: {
+    /** Resolve after this long at most, what is left counted as pending (it is still sent). Default: no limit. */
+    timeoutMs?: number;
+  }): Promise<DeliveryOutcome>;
 
   /**
    * Refuses further calls, delivers what is queued for at most timeoutMs (default 10000), then

@@ -37,6 +37,9 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
 
   /// Starts a flush; host::settled(ticket, result) follows once it settles.
   std::uint64_t flush() { return driver_.begin_flush(); }
+  /// Ends flush `ticket` now (the glue's timeout ran out): its result, with what is left
+  /// counted as pending; host::settled() will not follow for it.
+  FlushResult end_flush(std::uint64_t ticket) { return driver_.end_flush(ticket); }
   /// Refuses later calls and flushes for at most `timeout_ms`, then gives up on the rest;
   /// host::settled(ticket, result) follows either way.
   std::uint64_t close(double timeout_ms);
