@@ -58,10 +58,11 @@ extern "C" {
 /// Reads the settings and starts the client. Returns "", or "T" / "R", a letter for what is
 /// wrong (as for rudder_call) and the message, which starts with the setting's name.
 /// `seed_high` and `seed_low` are 32 random bits each, from the runtime's crypto. `storage`:
-/// 1 when the glue keeps segment files (storageDir), see rudderHost.storage*.
+/// 1 when the glue keeps segments (storageDir, IndexedDB), see rudderHost.storage*.
+/// `browser`: 1 to remember the user between calls (rudder_identity_* below).
 EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned length,
                                                std::uint32_t seed_high, std::uint32_t seed_low,
-                                               int storage) {
+                                               int storage, int browser) {
   rudder::wasm::WasmSettings parsed;
   if (auto problem = rudder::wasm::read_settings({settings, length}, parsed)) {
     const char type = problem->kind == rudder::core::FieldError::Kind::out_of_range ? 'R' : 'T';
@@ -69,7 +70,7 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned le
   }
   const std::uint64_t seed = (static_cast<std::uint64_t>(seed_high) << 32) | seed_low;
   g_beacon_url = rudder::core::beacon_endpoint(parsed.config.data_plane_url, parsed.config.write_key);
-  g_client = std::make_unique<rudder::wasm::WasmClient>(parsed, seed, storage != 0);
+  g_client = std::make_unique<rudder::wasm::WasmClient>(parsed, seed, storage != 0, browser != 0);
   return out("");
 }
 
@@ -117,6 +118,32 @@ EMSCRIPTEN_KEEPALIVE char* rudder_segment_memory(unsigned size) {
 /// the glue's file number `id`. Returns how many events it held.
 EMSCRIPTEN_KEEPALIVE unsigned rudder_adopt(char* bytes, unsigned size, std::uint32_t id) {
   return static_cast<unsigned>(g_client->recover(bytes, size, id));
+}
+
+/// Browsers: the user an earlier page or another tab kept (rudderHost.identity's JSON), in
+/// place of this client's. Returns 1 when all of it could be read.
+EMSCRIPTEN_KEEPALIVE int rudder_identity_restore(const char* json, unsigned length) {
+  return g_client->driver().restore_identity({json, length}) ? 1 : 0;
+}
+/// The remembered user as JSON ({anonymousId, userId, traits}), the anonymousId made if none.
+EMSCRIPTEN_KEEPALIVE const char* rudder_identity() {
+  g_client->driver().anonymous_id(g_client->rng());
+  return out(g_client->driver().identity_json());
+}
+/// Sets the anonymousId: "" or, refused, as rudder_call's refusals ("T" or "R", a letter, the
+/// message).
+EMSCRIPTEN_KEEPALIVE const char* rudder_identity_set_anonymous_id(const char* id, unsigned length) {
+  const auto problem = g_client->driver().set_anonymous_id({id, length});
+  if (!problem) return out("");
+  return out(std::string{'T', kind_letter(problem->kind)} + problem->to_string());
+}
+/// Forgets the user: userId, traits and anonymousId.
+EMSCRIPTEN_KEEPALIVE void rudder_identity_reset() { g_client->driver().reset_identity(); }
+/// The page calls are made on: context members and page()'s default properties, each a JSON
+/// object's text (or empty).
+EMSCRIPTEN_KEEPALIVE void rudder_set_page(const char* context, unsigned context_length,
+                                          const char* page, unsigned page_length) {
+  g_client->driver().set_page(std::string(context, context_length), std::string(page, page_length));
 }
 
 /// The page is being hidden or unloaded: what is queued goes to rudderHost.beacon().

@@ -7,6 +7,7 @@
 import { loadGzip } from './gzip.mjs';
 import { Bridge, compiledModule, isNode, nodeImport } from './module.mjs';
 import { openBrowserStorage } from './browser-storage.mjs';
+import { identityStore } from './identity-store.mjs';
 import { openStorage } from './storage.mjs';
 import { post } from './transport.mjs';
 
@@ -127,6 +128,10 @@ export class Analytics {
   #storage = null;        // the segment files (storageDir, storage.mjs) or IndexedDB (browser-storage.mjs)
   #closing = null;        // close()'s promise
   #removeUnloadHooks = () => {};
+  #browser = false;       // remembers the user and the page (core/identity.hpp); not in Node
+  #identity = null;       // where the user is kept between page loads (identity-store.mjs)
+  #stopWatchingIdentity = () => {};
+  #pageSeen = '';         // the page set_page() was last told of
 
   /** Use `await Analytics.create(settings)`: the module must load first. */
   constructor(token) {
@@ -178,13 +183,16 @@ export class Analytics {
     }
     const length = bridge.write(settingsJson);
     const stores = storageDir !== undefined || analytics.#storage !== null;
-    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0));
+    const browser = !isNode;
+    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0, browser ? 1 : 0));
     if (problem !== '') {
       await analytics.#storage?.release();
       const message = problem.slice(2);  // "settingName: problem"
       throw refused('create', message.slice(0, message.indexOf(':')), CODES[problem[1]], message);
     }
     analytics.#bridge = bridge;
+    analytics.#browser = browser;
+    if (browser && storage !== 'memory') analytics.#rememberUser(writeKey);
     if (storageDir) analytics.#storage = await openNodeStorage(storageDir, warn);
     // What clients that are gone left goes first, in the order it was accepted; in browsers,
     // what tabs still open leave is handed over when they go.
@@ -228,6 +236,7 @@ export class Analytics {
     if (this.#closing) return this.#closing;
     checkTimeout('close', timeoutMs);
     this.#removeUnloadHooks();
+    this.#stopWatchingIdentity();
     this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)))
       .then(async (result) => {
         await this.#storage?.release();  // what is left stays stored for a later run
@@ -246,9 +255,84 @@ export class Analytics {
     return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_stats()));
   }
 
+  // ---- the user, in browsers (the core's Identity; Node gives ids per call) -----------------
+
+  /** The anonymousId calls without one get; made (and kept) on first use. Browsers only. */
+  getAnonymousId() { return this.#user('getAnonymousId').anonymousId; }
+  /** The userId of the last identify (or alias), or null. Browsers only. */
+  getUserId() { return this.#user('getUserId').userId ?? null; }
+  /** The traits identify calls gave, merged, or {}. Browsers only. */
+  getUserTraits() { return this.#user('getUserTraits').traits ?? {}; }
+
+  /** Another anonymousId for later calls (e.g. one a server session made). Browsers only. */
+  setAnonymousId(anonymousId) {
+    this.#browserOnly('setAnonymousId');
+    if (typeof anonymousId !== 'string') {
+      throw refused('setAnonymousId', 'anonymousId', 'wrong_type', 'setAnonymousId: anonymousId: must be a string');
+    }
+    const bridge = this.#bridge;
+    const outcome = bridge.read(bridge.m._rudder_identity_set_anonymous_id(bridge.buffer, bridge.write(anonymousId)));
+    if (outcome !== '') throw refused('setAnonymousId', 'anonymousId', CODES[outcome[1]], `setAnonymousId: ${outcome.slice(2)}`);
+  }
+
+  /** Forgets the user (userId, traits, anonymousId), e.g. at log out. Browsers only. */
+  reset() {
+    this.#browserOnly('reset');
+    this.#bridge.m._rudder_identity_reset();
+  }
+
+  #browserOnly(call) {
+    if (!this.#browser) {
+      throw refused(call, '', 'invalid_value', `${call}: is for browsers; in Node each call gives its userId or anonymousId`);
+    }
+  }
+
+  #user(call) {
+    this.#browserOnly(call);
+    return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_identity()));
+  }
+
+  // Takes up the user kept by earlier pages, and by other tabs as they change it.
+  #rememberUser(writeKey) {
+    this.#identity = identityStore(writeKey);
+    if (!this.#identity) return;
+    const restore = (json) => {
+      const bridge = this.#bridge;
+      bridge.m._rudder_identity_restore(bridge.buffer, bridge.write(json));
+    };
+    const kept = this.#identity.read();
+    if (kept) restore(kept);
+    if (this.#identity.key && typeof addEventListener === 'function') {
+      const onStorage = (e) => { if (e.key === this.#identity.key) restore(e.newValue ?? '{}'); };
+      addEventListener('storage', onStorage);
+      this.#stopWatchingIdentity = () => removeEventListener('storage', onStorage);
+    }
+  }
+
+  // Tells the core the page calls are made on, when it changed (a single-page app navigates
+  // without reloading): context.page and the rest, and page()'s default properties.
+  #notePage() {
+    if (typeof document === 'undefined' || typeof location === 'undefined') return;
+    const seen = `${location.href}\n${document.title}\n${document.referrer}`;
+    if (seen === this.#pageSeen) return;
+    this.#pageSeen = seen;
+    const page = { path: location.pathname, referrer: document.referrer, search: location.search, title: document.title, url: location.href };
+    const context = { page, userAgent: navigator.userAgent, locale: navigator.language };
+    if (typeof screen === 'object') context.screen = { width: screen.width, height: screen.height, density: globalThis.devicePixelRatio ?? 1 };
+    try {
+      context.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch {
+      // no time zone to tell
+    }
+    const bridge = this.#bridge;
+    const contextLength = bridge.write(JSON.stringify(context));
+    bridge.withBytes(ENCODER.encode(JSON.stringify(page)), (p, n) => bridge.m._rudder_set_page(bridge.buffer, contextLength, p, n));
+  }
+
   #call(type, message) {
     const method = CALLS[type];
     const bridge = this.#bridge;
+    if (this.#browser) this.#notePage();
     const json = encodeInput(method, message, () => bridge.m._rudder_count_invalid());
     const length = bridge.write(json);
     const outcome = bridge.read(bridge.m._rudder_call(type, bridge.buffer, length));
@@ -311,6 +395,7 @@ export class Analytics {
           resolve?.(result);
         });
       },
+      identity: (pointer, length) => this.#identity?.write(this.#bridge.readLength(pointer, length)),
       storageCreate: (id, header) => this.#storage.create(id, header),
       storageWrite: (id, offset, bytes) => this.#storage.write(id, offset, bytes),
       storageRemove: (id) => this.#storage.remove(id),

@@ -197,3 +197,95 @@ test('a redirect from the data plane is a failure in the browser too, never foll
   assert.deepEqual(requests.map((r) => [r.method, r.path]), [['POST', '/v1/batch']], 'no GET followed');
   assert.equal((await browser.plane.events()).length, 0);
 });
+
+// ---- the user and the page, as a browser SDK keeps them ----------------------------------------
+
+test('the anonymousId survives a reload, identify is remembered, reset forgets', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const first = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    analytics.track({ event: 'Landed' });  // no ids: the browser's own
+    analytics.identify({ userId: 'u-42', traits: { plan: 'pro' } });
+    analytics.track({ event: 'Upgraded' });
+    await analytics.close();
+    return { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId(), traits: analytics.getUserTraits() };
+  }, settingsFor());
+  assert.equal(first.userId, 'u-42', problems.join('\n'));
+  assert.deepEqual(first.traits, { plan: 'pro' });
+  await page.reload();
+  await page.waitForFunction(() => typeof window.Analytics === 'function');
+  const second = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    analytics.track({ event: 'Came Back' });
+    const before = { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId() };
+    analytics.reset();
+    analytics.track({ event: 'Logged Out' });
+    await analytics.close();
+    return { before, after: { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId(), traits: analytics.getUserTraits() } };
+  }, settingsFor());
+  assert.deepEqual(second.before, { anonymousId: first.anonymousId, userId: 'u-42' }, 'kept across the reload');
+  assert.equal(second.after.userId, null);
+  assert.deepEqual(second.after.traits, {});
+  assert.notEqual(second.after.anonymousId, first.anonymousId, 'a new visitor after reset');
+
+  const events = await browser.plane.events();
+  assert.deepEqual(events.map((e) => [e.event ?? e.type, e.userId ?? null, e.anonymousId]), [
+    ['Landed', null, first.anonymousId],
+    ['identify', 'u-42', first.anonymousId],
+    ['Upgraded', 'u-42', first.anonymousId],
+    ['Came Back', 'u-42', first.anonymousId],
+    ['Logged Out', null, second.after.anonymousId],
+  ]);
+  assert.deepEqual(events[2].context.traits, { plan: 'pro' }, 'the traits go with later events');
+  assert.deepEqual(events[3].context.traits, { plan: 'pro' });
+  assert.equal(events[4].context.traits, undefined);
+});
+
+test('events carry the page, user agent, locale, screen and time zone; page() fills its properties', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  await page.goto(`${browser.siteUrl}/test.html?utm_source=news#top`, { referer: 'https://referrer.example/post' });
+  await page.waitForFunction(() => typeof window.Analytics === 'function');
+  const seen = await page.evaluate(async (settings) => {
+    document.title = 'Pricing';
+    const analytics = await Analytics.create(settings);
+    analytics.page({ name: 'Pricing', properties: { title: 'Own title' } });
+    history.pushState({}, '', '/plans?x=1');  // a single-page app navigates
+    document.title = 'Plans';
+    analytics.track({ event: 'Viewed Plans', context: { locale: 'fr-FR' } });
+    await analytics.close();
+    return { userAgent: navigator.userAgent, language: navigator.language, width: screen.width, zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+  }, settingsFor());
+  const [pageEvent, track] = await browser.plane.events();
+  assert.ok(pageEvent, problems.join('\n'));
+  const url = `${browser.siteUrl}/test.html?utm_source=news#top`;
+  assert.deepEqual(pageEvent.properties, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news', title: 'Own title', url },
+    'the caller\'s title wins; the rest from the page');
+  assert.deepEqual(pageEvent.context.page, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news', title: 'Pricing', url });
+  assert.equal(pageEvent.context.userAgent, seen.userAgent);
+  assert.equal(pageEvent.context.locale, seen.language);
+  assert.equal(pageEvent.context.screen.width, seen.width);
+  assert.equal(typeof pageEvent.context.screen.density, 'number');
+  assert.equal(pageEvent.context.timezone, seen.zone);
+  assert.equal(pageEvent.context.library.name, 'rudder-analytics-wasm');
+  assert.deepEqual([track.context.page.path, track.context.page.title, track.context.page.search], ['/plans', 'Plans', '?x=1'], 'the page as it is now');
+  assert.equal(track.context.locale, 'fr-FR', 'the caller\'s context wins');
+});
+
+test('storage: "memory" remembers the user for the page only', { timeout: 20_000 }, async () => {
+  const { page } = await openPage();
+  const first = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    analytics.identify({ userId: 'u-1' });
+    await analytics.close();
+    return { anonymousId: analytics.getAnonymousId(), kept: Object.keys(localStorage), cookies: document.cookie };
+  }, settingsFor({ storage: 'memory' }));
+  assert.deepEqual([first.kept, first.cookies], [[], '']);
+  await page.reload();
+  await page.waitForFunction(() => typeof window.Analytics === 'function');
+  const second = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    return { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId() };
+  }, settingsFor({ storage: 'memory' }));
+  assert.equal(second.userId, null);
+  assert.notEqual(second.anonymousId, first.anonymousId);
+});

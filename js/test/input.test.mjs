@@ -224,3 +224,18 @@ test('close() refuses a bad timeout', async () => {
 test('the constructor is not for direct use', () => {
   assert.throws(() => new Analytics(), /Analytics\.create/);
 });
+
+test('the remembered user is for browsers: in Node each call gives its ids', () => {
+  for (const [call, run] of [
+    ['getAnonymousId', () => analytics.getAnonymousId()],
+    ['setAnonymousId', () => analytics.setAnonymousId('a-1')],
+    ['reset', () => analytics.reset()],
+  ]) {
+    assert.throws(run, (e) => {
+      assert.equal(e.message, `${call}: is for browsers; in Node each call gives its userId or anonymousId`);
+      assert.deepEqual([e.call, e.code], [call, 'invalid_value']);
+      return true;
+    });
+  }
+  assert.throws(() => analytics.track({ event: 'E' }), /userId or anonymousId is required/);
+});

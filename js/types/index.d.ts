@@ -124,7 +124,8 @@ export interface TrackMessage extends CommonFields { event: string; properties?:
 export interface PageMessage extends CommonFields { name?: string; category?: string; properties?: JsonObject }
 export interface ScreenMessage extends CommonFields { name: string; category?: string; properties?: JsonObject }
 export interface GroupMessage extends CommonFields { groupId: string | number; traits?: JsonObject }
-export interface AliasMessage extends CommonFields { previousId: string | number; userId: string | number }
+/** previousId: required in Node; in browsers it defaults to the remembered user. */
+export interface AliasMessage extends CommonFields { previousId?: string | number; userId: string | number }
 
 /**
  * What a call did. "accepted": queued (or built, with send: false). "queue_full": dropped
@@ -182,7 +183,8 @@ export interface Stats {
  * "properties.items[2].price", "" for the whole argument), `error.code`.
  */
 export type InputError = (TypeError | RangeError) & {
-  call: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias' | 'create' | 'close';
+  call: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias' | 'create' | 'close' | 'flush'
+    | 'setAnonymousId' | 'getAnonymousId' | 'getUserId' | 'getUserTraits' | 'reset';
   field: string;
   code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range';
 };
@@ -208,6 +210,28 @@ export declare class Analytics {
   screen(message: ScreenMessage): CallResult;
   group(message: GroupMessage): CallResult;
   alias(message: AliasMessage): CallResult;
+
+  /**
+   * Browsers remember the user, as analytics-js does: calls that give no userId or
+   * anonymousId get the remembered ones (a caller's own always win), identify's userId and
+   * traits are kept (its traits go with later events as context.traits; another userId drops
+   * the earlier user's traits), alias's userId becomes the user and its previousId defaults to
+   * the user. Kept in localStorage (a cookie where there is none) per write key, so reloads
+   * and other tabs share it; with storage "memory", for the page only. Every event also gets
+   * context.page (path, referrer, search, title, url), userAgent, locale, screen and timezone
+   * under the caller's context, and page() those page fields in its properties under the
+   * caller's. In Node these five methods throw (an InputError): each call gives its own ids.
+   */
+  /** The anonymousId calls without ids get; made (and kept) on first use. */
+  getAnonymousId(): string;
+  /** The remembered userId, or null. */
+  getUserId(): string | null;
+  /** The remembered traits, or {}. */
+  getUserTraits(): JsonObject;
+  /** Another anonymousId for later calls; throws an InputError for a blank one. */
+  setAnonymousId(anonymousId: string): void;
+  /** Forgets the user: userId, traits and anonymousId (a new one is made on next use). */
+  reset(): void;
 
   /** Sends what is queued without waiting for uploadIntervalMs; resolves once everything
    * queued before the call is delivered or given up on (retries included), with what became

@@ -41,6 +41,9 @@ EM_JS(void, js_storage_write, (unsigned id, double offset, const char* bytes, un
 });
 EM_JS(void, js_storage_remove, (unsigned id), { Module['rudderHost'].storageRemove(id); });
 EM_JS(void, js_storage_close, (unsigned id), { Module['rudderHost'].storageClose(id); });
+EM_JS(void, js_identity, (const char* json, unsigned length), {
+  Module['rudderHost'].identity(json, length);
+});
 
 }  // namespace
 
@@ -56,6 +59,8 @@ void storage_write(std::uint32_t id, double offset, std::string_view bytes) {
 
 void storage_remove(std::uint32_t id) { js_storage_remove(id); }
 void storage_close(std::uint32_t id) { js_storage_close(id); }
+
+void identity(std::string_view json) { js_identity(json.data(), static_cast<unsigned>(json.size())); }
 
 bool can_gzip() { return js_can_gzip() != 0; }
 

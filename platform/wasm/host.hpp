@@ -46,6 +46,10 @@ void storage_write(std::uint32_t id, double offset, std::string_view bytes);
 void storage_remove(std::uint32_t id);
 void storage_close(std::uint32_t id);
 
+/// Browsers: the remembered user changed (core::Identity::json()); the host keeps it where
+/// the next page load finds it (localStorage, or a cookie).
+void identity(std::string_view json);
+
 enum class Level { debug = 0, info = 1, warning = 2, error = 3 };
 void log(Level level, std::string_view message);
 

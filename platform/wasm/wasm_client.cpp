@@ -17,15 +17,21 @@ namespace {
 // The package's library name, so a data plane can tell it from the native one.
 constexpr const char* kWasmLibraryName = "rudder-analytics-wasm";
 
+core::DriverSettings settings_for(const WasmSettings& settings, bool browser) {
+  core::DriverSettings out = core::driver_settings(settings.config, core::Naming::js, kWasmLibraryName);
+  out.remember_identity = browser;
+  return out;
+}
+
 }  // namespace
 
-WasmClient::WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage)
+WasmClient::WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage, bool browser)
     : rng_(seed ^ 0x9e3779b97f4a7c15ULL),
       wake_timer_([this] { driver_.pump(); }),
       close_timer_([this] { driver_.give_up(); }),
       store_(storage ? std::make_optional<HostStore>() : std::nullopt),
-      driver_(core::driver_settings(settings.config, core::Naming::js, kWasmLibraryName), *this,
-              *this, host::can_gzip() ? this : nullptr, seed, store_ ? &*store_ : nullptr) {}
+      driver_(settings_for(settings, browser), *this, *this, host::can_gzip() ? this : nullptr, seed,
+              store_ ? &*store_ : nullptr) {}
 
 // performance.now(): monotonic, for deadlines. Date.now(): wall clock, for the payload.
 std::int64_t WasmClient::monotonic_ms() {

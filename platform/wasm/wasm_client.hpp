@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/driver.hpp"
+#include "wasm/host.hpp"
 #include "wasm/host_store.hpp"
 #include "wasm/settings.hpp"
 #include "wasm/timer.hpp"
@@ -23,8 +24,9 @@ namespace rudder::wasm {
 /// one JavaScript thread, so the driver's lock is nothing.
 class WasmClient final : public core::DriverHost, public Transport, public core::Compressor {
  public:
-  /// `storage`: keep events in segment files through the host (storageDir, Node).
-  WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage);
+  /// `storage`: keep events in storage through the host (storageDir in Node, IndexedDB in
+  /// browsers). `browser`: remember the user between calls (core/identity.hpp).
+  WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage, bool browser);
   WasmClient(const WasmClient&) = delete;
   WasmClient& operator=(const WasmClient&) = delete;
 
@@ -53,6 +55,10 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
 
   Stats stats() const { return driver_.stats(); }
 
+  /// Browsers: the remembered user (see core::Driver).
+  core::Driver& driver() { return driver_; }
+  core::Rng& rng() { return rng_; }
+
   /// A segment file the host took over from a process that is gone, read into `bytes`
   /// (from HostStore::allocate) and numbered `id` by the host: its events are queued.
   std::size_t recover(char* bytes, std::size_t size, std::uint32_t id) {
@@ -70,6 +76,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   void log(LogLevel level, std::string_view message) override;
   void report(const core::Failure& failure) override;
   void settled(std::uint64_t ticket) override;
+  void identity_changed(std::string_view json) override { host::identity(json); }
   // Transport and Compressor: handed to the host, answered later by token.
   void send(HttpRequest request, Transport::Done done) override;
   void compress(std::string_view plain, core::Compressor::Done done) override;

@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "core/endpoint.hpp"
+#include "core/json_text.hpp"
+#include "core/json_writer.hpp"
 #include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
@@ -99,6 +101,90 @@ void Driver::count_invalid() {
 }
 
 CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
+  if (!settings_.remember_identity) return deliver(fields, rng);
+  MessageFields with = fields;
+  Ambient ambient;
+  bool made = false;
+  {
+    Guard guard(host_);
+    ambient = identity_.ambient(rng, made);
+  }
+  with.ambient = &ambient;  // views into identity_, which nothing changes until deliver returns
+  CallOutcome outcome = deliver(with, rng);
+  bool changed = made;
+  if (outcome.status == Status::accepted) changed = remember(fields) || changed;
+  if (changed) identity_changed();
+  return outcome;
+}
+
+bool Driver::remember(const MessageFields& fields) {
+  Guard guard(host_);
+  if (fields.type == MessageType::alias) {
+    identity_.aliased(fields.user_id);
+    return true;
+  }
+  if (fields.type != MessageType::identify) return false;
+  std::string traits;
+  if (fields.traits.tree != nullptr && fields.traits.tree->is_object()) {
+    // (Not json::dump(): its serializer would add 9 KiB gzipped to the browser's .wasm.)
+    if (!write_checked_json(*fields.traits.tree, traits)) traits.clear();
+  } else if (fields.traits.tree == nullptr && json_text_kind(fields.traits.text) == JsonKind::object) {
+    traits.assign(fields.traits.text);
+  }
+  identity_.identified(fields.user_id, traits);
+  return true;
+}
+
+std::string Driver::identity_json() {
+  Guard guard(host_);
+  return identity_.json();
+}
+
+void Driver::identity_changed() { host_.identity_changed(identity_json()); }
+
+bool Driver::restore_identity(std::string_view json) {
+  Guard guard(host_);
+  return identity_.restore(json);
+}
+
+std::string Driver::anonymous_id(Rng& rng) {
+  bool made = false;
+  std::string id;
+  {
+    Guard guard(host_);
+    id = std::string(identity_.ambient(rng, made).anonymous_id);
+  }
+  if (made) identity_changed();
+  return id;
+}
+
+std::optional<FieldError> Driver::set_anonymous_id(std::string_view id) {
+  if (!is_valid_utf8(id)) {
+    return FieldError{FieldError::Kind::invalid_value, "anonymousId", "string is not valid UTF-8"};
+  }
+  if (is_blank(id)) return FieldError{FieldError::Kind::missing, "anonymousId", "is required"};
+  {
+    Guard guard(host_);
+    identity_.set_anonymous_id(id);
+  }
+  identity_changed();
+  return std::nullopt;
+}
+
+void Driver::reset_identity() {
+  {
+    Guard guard(host_);
+    identity_.reset();
+  }
+  identity_changed();
+}
+
+void Driver::set_page(std::string context_json, std::string page_properties_json) {
+  Guard guard(host_);
+  identity_.set_page(std::move(context_json), std::move(page_properties_json));
+}
+
+CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
   if (closed()) return refuse_closed();
   // The event is built in this thread's scratch string and copied into the queue's log, so
   // a call allocates nothing for the event's text once the scratch has grown to fit.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/field_error.hpp"
+#include "core/identity.hpp"
 #include "core/message.hpp"
 #include "core/pipeline.hpp"
 #include "core/setting_names.hpp"
@@ -80,6 +81,9 @@ class DriverHost {
   /// Flush or close `ticket` has settled: its result is ready (Driver::end_flush). Called on
   /// the driving context, without the lock.
   virtual void settled(std::uint64_t ticket) = 0;
+  /// DriverSettings::remember_identity: the user changed (Identity::json()), for the platform
+  /// to keep where the next page load finds it. Called without the lock.
+  virtual void identity_changed(std::string_view json) { (void)json; }
 };
 
 /// Everything the driver needs to know, derived from a Config by driver_settings().
@@ -97,6 +101,8 @@ struct DriverSettings {
   bool gzip = true;
   bool debug = false;
   Naming naming = Naming::cpp;       ///< how messages name settings
+  /// Browsers: remember the user between calls (core/identity.hpp), as analytics-js does.
+  bool remember_identity = false;
   bool batch_bytes_clamped = false;  ///< max_batch_bytes was above the gateway's limit
 };
 
@@ -140,6 +146,21 @@ class Driver {
   /// Queues what earlier runs left in storage (Pipeline::recover), ahead of later calls, and
   /// wakes the driving context. Any thread. Returns the count of events recovered.
   std::size_t recover(const std::vector<BlockStore::Block>& segments);
+
+  // ---- the user (DriverSettings::remember_identity: browsers) ------------------------------
+  /// Takes up what an earlier page kept (Identity::json()). Returns false when part of it
+  /// could not be read (that part is dropped).
+  bool restore_identity(std::string_view json);
+  /// The anonymousId calls get, made now if there is none yet.
+  std::string anonymous_id(Rng& rng);
+  /// Sets the anonymousId; refuses one that is not non-blank UTF-8, naming anonymousId.
+  std::optional<FieldError> set_anonymous_id(std::string_view id);
+  /// The remembered user as Identity::json() gives it.
+  std::string identity_json();
+  /// Forgets the user (userId, traits, anonymousId), as when another person logs in.
+  void reset_identity();
+  /// The page calls are made on now (see Identity::set_page).
+  void set_page(std::string context_json, std::string page_properties_json);
 
   // ---- flush and close (any thread) -------------------------------------------------------
   /// Starts sending partial batches now, and returns a ticket that settles once every event
@@ -199,6 +220,10 @@ class Driver {
     std::optional<Stats> after;  // set when it settled
   };
 
+  CallOutcome deliver(const MessageFields& fields, Rng& rng);
+  // After an accepted identify or alias: what the Identity keeps. True when it changed.
+  bool remember(const MessageFields& fields);
+  void identity_changed();
   CallOutcome refuse_closed();
   CallOutcome refuse_invalid(MessageType type, const FieldError& error);
   bool flushing_locked() const;
@@ -233,6 +258,7 @@ class Driver {
   std::vector<Ticket> tickets_;
   std::uint64_t next_ticket_ = 1;
   std::atomic<bool> closed_{false};
+  Identity identity_;  // used only with settings_.remember_identity
 
   // The driving context's own.
   Stage stage_ = Stage::idle;

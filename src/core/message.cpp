@@ -175,15 +175,35 @@ class Writer {
     }
     measure();
   }
-  /// The payload's context: the caller's keys, our library, and (identify) the traits.
+  /// The caller's object `over` written over `base` (ours, e.g. a page's url and title):
+  /// the caller's keys win.
+  void object_over(const char* name, std::string_view base, const CallerJson& over) {
+    if (base.empty()) return object(name, over);
+    key(name);
+    if (given(over)) {
+      merged(CallerJson::of_text(base), name, over, name);
+    } else {
+      out_.append(base);
+    }
+    measure();
+  }
+  /// The payload's context: the caller's keys, then the ambient ones the caller's lack, our
+  /// library, and the traits (identify's over the ambient ones, or the ambient ones alone).
   void context(const CallerJson& caller, const CallerJson* identify_traits,
-               std::string_view library) {
+               std::string_view library, const Ambient* ambient) {
     key("context");
     out_.push_back('{');
     std::optional<CallerJson> caller_traits;
+    bool caller_has_traits = false;
+    const std::string_view ambient_context = ambient != nullptr ? ambient->context : std::string_view();
+    const std::string_view ambient_traits = ambient != nullptr ? ambient->traits : std::string_view();
+    // What the client adds is not the caller's: it is left out of context's size, so an
+    // oversized message blames a field the caller gave.
+    std::size_t copied = 0;
     if (given(caller)) {
       const bool well_formed = for_each_member(caller, [&](const std::string& k, const CallerJson& v) {
         if (problem_) return;
+        if (k == "traits") caller_has_traits = true;
         if (identify_traits != nullptr && k == "traits") {
           if (kind_of(v) == JsonKind::object) caller_traits = v;
           return;
@@ -195,19 +215,32 @@ class Writer {
       if (!well_formed) problem_ = error(Kind::invalid_value, "context", "is not valid JSON");
       if (problem_) return;
     }
+    if (!ambient_context.empty()) {
+      const std::size_t copy_start = out_.size();
+      const KeySet callers(caller);
+      for_each_member(CallerJson::of_text(ambient_context), [&](const std::string& k, const CallerJson& v) {
+        if (k == "library" || k == "traits" || (given(caller) && callers.contains(k))) return;
+        member("context", k, v);
+        out_.push_back(',');
+      });
+      copied += out_.size() - copy_start;
+    }
     out_.append("\"library\":").append(library);
-    // A plain copy of identify's traits is not the caller's context: leave it out of context's
-    // size, so an oversized identify blames "traits", which the caller gave, not "context".
-    std::size_t copied = 0;
+    const std::size_t traits_start = out_.size();
     if (identify_traits != nullptr) {
       out_.append(",\"traits\":");
       if (caller_traits) {
         merged(*caller_traits, "context.traits", *identify_traits, "traits");
+      } else if (!ambient_traits.empty()) {
+        merged(CallerJson::of_text(ambient_traits), "traits", *identify_traits, "traits");
+        copied += out_.size() - traits_start;
       } else {
-        const std::size_t copy_start = out_.size();
         value(*identify_traits, "traits");
-        copied = out_.size() - copy_start;
+        copied += out_.size() - traits_start;
       }
+    } else if (!ambient_traits.empty() && !caller_has_traits) {
+      out_.append(",\"traits\":").append(ambient_traits);
+      copied += out_.size() - traits_start;
     }
     out_.push_back('}');
     measure(copied);
@@ -298,8 +331,17 @@ std::optional<MessageType> parse_type(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-BuildResult build_message(const MessageFields& f, const BuildSettings& settings,
+BuildResult build_message(const MessageFields& given_fields, const BuildSettings& settings,
                           std::int64_t now_unix_ms, Rng& rng, std::string buffer) {
+  // A browser client's ids fill what the call left out; the caller's always win.
+  MessageFields f = given_fields;
+  if (const Ambient* ambient = f.ambient) {
+    if (f.user_id.empty() && f.type != MessageType::alias) f.user_id = ambient->user_id;
+    if (f.anonymous_id.empty()) f.anonymous_id = ambient->anonymous_id;
+    if (f.type == MessageType::alias && f.previous_id.empty()) {
+      f.previous_id = ambient->user_id.empty() ? ambient->anonymous_id : ambient->user_id;
+    }
+  }
   BuildResult result;
   buffer.clear();
   result.event.json_open = std::move(buffer);
@@ -341,11 +383,15 @@ BuildResult build_message(const MessageFields& f, const BuildSettings& settings,
     case MessageType::identify:
       break;
   }
-  if (has_properties(f.type)) w.object("properties", f.properties);
+  if (f.type == MessageType::page && f.ambient != nullptr) {
+    w.object_over("properties", f.ambient->page, f.properties);
+  } else if (has_properties(f.type)) {
+    w.object("properties", f.properties);
+  }
   if (has_traits(f.type)) w.object("traits", f.traits);
 
   const bool identify_traits = f.type == MessageType::identify && given(f.traits);
-  w.context(f.context, identify_traits ? &f.traits : nullptr, settings.library_json);
+  w.context(f.context, identify_traits ? &f.traits : nullptr, settings.library_json, f.ambient);
   if (given(f.integrations)) {
     w.object("integrations", f.integrations);
   } else {

@@ -38,6 +38,17 @@ struct CallerJson {
   }
 };
 
+/// What a browser client adds to a call that leaves it out, as analytics-js does (see
+/// core/identity.hpp): empty members add nothing. The JSON members are object texts.
+struct Ambient {
+  std::string_view user_id;       ///< userId when the call gives none (not for alias)
+  std::string_view anonymous_id;  ///< anonymousId when the call gives none
+  std::string_view traits;        ///< context.traits when the call's context has none;
+                                  ///< identify's traits are written over them
+  std::string_view context;       ///< context keys the call's context lacks (page, userAgent...)
+  std::string_view page;          ///< page(): properties the call's lack (path, url, title...)
+};
+
 /// One call's input. Views and pointers borrow from the caller for the duration of
 /// build_message(); nothing is kept. Empty strings and null pointers mean "not given".
 struct MessageFields {
@@ -55,6 +66,7 @@ struct MessageFields {
   CallerJson context;
   CallerJson integrations;
   std::optional<std::int64_t> timestamp_unix_ms;  // when the event happened, if not now
+  const Ambient* ambient = nullptr;  // browsers: what the client adds (see Ambient)
 };
 
 /// What every message carries besides the call's fields.

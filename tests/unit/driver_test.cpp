@@ -78,6 +78,11 @@ struct FakeHost : DriverHost {
     EXPECT_FALSE(locked);
     settled_tickets.push_back(ticket);
   }
+  void identity_changed(std::string_view json) override {
+    EXPECT_FALSE(locked);
+    identities.emplace_back(json);
+  }
+  std::vector<std::string> identities;  // what identity_changed() was told, in order
 
   bool logged(const std::string& part) const {
     for (const auto& [level, text] : logs) {
@@ -176,11 +181,18 @@ Config config_with(std::size_t upload_size = 2) {
 
 // A driver wired to its fakes.
 enum class Storage { off, on };
+enum class User { per_call, remembered };  // remembered: a browser client's (Identity)
+
+rudder::core::DriverSettings settings_for(const Config& c, Naming naming, User user) {
+  rudder::core::DriverSettings settings = rudder::core::driver_settings(c, naming, "test-lib");
+  settings.remember_identity = user == User::remembered;
+  return settings;
+}
 
 struct Rig {
   explicit Rig(const Config& c = config_with(), Naming naming = Naming::cpp,
-               Storage storage = Storage::off)
-      : driver(rudder::core::driver_settings(c, naming, "test-lib"), host, transport, &gzip, 7,
+               Storage storage = Storage::off, User user = User::per_call)
+      : driver(settings_for(c, naming, user), host, transport, &gzip, 7,
                storage == Storage::on ? &store : nullptr) {}
 
   CallOutcome track(const std::string& id) {
@@ -686,6 +698,140 @@ TEST(Driver, UnloadWithNothingQueuedBeaconsNothing) {
   rig.driver.unload([&calls](std::string_view) { return ++calls > 0; });
   EXPECT_EQ(calls, 0);
   EXPECT_TRUE(rig.transport.sent.empty());
+}
+
+// ---- the user, remembered (browsers) ----------------------------------------------------------
+
+// A browser client's rig: the user remembered, every request answered at once.
+struct BrowserRig : Rig {
+  BrowserRig() : Rig(config_with(100), Naming::js, Storage::off, User::remembered) {
+    transport.answer_at_once = true;
+  }
+  // Calls `type` with the JSON text `text`; returns the refusal's text, or "" when accepted.
+  std::string call(MessageType type, std::string_view text) {
+    const CallOutcome outcome = driver.call_text(type, text, rng);
+    return outcome.status == Status::accepted ? "" : outcome.text;
+  }
+  // Every event sent so far, in order (a flush first).
+  std::vector<json> events() {
+    driver.begin_flush();
+    driver.pump();
+    std::vector<json> out;
+    for (const Sent& s : transport.sent) {
+      for (const json& e : s.body.at("batch")) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+TEST(Driver, ABrowserClientFillsTheIdsACallLeavesOutAndTheCallersWin) {
+  BrowserRig rig;
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"First"})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"Mine","anonymousId":"own-id","userId":"u9"})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"Again"})"), "");
+  const std::vector<json> events = rig.events();
+  ASSERT_EQ(events.size(), 3u);
+  const std::string anonymous = events[0].at("anonymousId");
+  EXPECT_EQ(anonymous.size(), 36u) << "a UUID v4, made on first use";
+  EXPECT_FALSE(events[0].contains("userId"));
+  EXPECT_EQ(events[1].at("anonymousId"), "own-id");
+  EXPECT_EQ(events[1].at("userId"), "u9");
+  EXPECT_EQ(events[2].at("anonymousId"), anonymous) << "the same visitor";
+  ASSERT_EQ(rig.host.identities.size(), 1u) << "told once, when it was made";
+  EXPECT_EQ(json::parse(rig.host.identities[0]), (json{{"anonymousId", anonymous}}));
+}
+
+TEST(Driver, IdentifyIsRememberedAndItsTraitsGoWithLaterEvents) {
+  BrowserRig rig;
+  ASSERT_EQ(rig.call(MessageType::identify, R"({"userId":"u1","traits":{"plan":"pro","seats":2}})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  ASSERT_EQ(rig.call(MessageType::identify, R"({"traits":{"seats":3,"city":"Oslo"}})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"F","context":{"traits":{"own":true}}})"), "");
+  ASSERT_EQ(rig.call(MessageType::identify, R"({"userId":"u2","traits":{"plan":"free"}})"), "");
+  ASSERT_EQ(rig.call(MessageType::screen, R"({"name":"S"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 6u);
+  EXPECT_EQ(e[1].at("userId"), "u1");
+  EXPECT_EQ(e[1].at("context").at("traits"), (json{{"plan", "pro"}, {"seats", 2}}));
+  EXPECT_EQ(e[2].at("userId"), "u1") << "identify without a userId keeps the user";
+  EXPECT_EQ(e[2].at("context").at("traits"), (json{{"plan", "pro"}, {"seats", 3}, {"city", "Oslo"}}))
+      << "an identify's context.traits: its traits over the kept ones";
+  EXPECT_EQ(e[3].at("context").at("traits"), (json{{"own", true}})) << "the caller's context wins";
+  EXPECT_EQ(e[5].at("userId"), "u2");
+  EXPECT_EQ(e[5].at("context").at("traits"), (json{{"plan", "free"}})) << "another user: u1's traits dropped";
+  EXPECT_EQ(e[5].at("anonymousId"), e[0].at("anonymousId"));
+  EXPECT_EQ(json::parse(rig.host.identities.back()),
+            (json{{"anonymousId", e[0].at("anonymousId")}, {"userId", "u2"}, {"traits", {{"plan", "free"}}}}));
+}
+
+TEST(Driver, AliasTakesItsPreviousIdFromTheUserAndBecomesTheUser) {
+  BrowserRig rig;
+  ASSERT_EQ(rig.call(MessageType::alias, R"({"userId":"first"})"), "");
+  ASSERT_EQ(rig.call(MessageType::alias, R"({"userId":"second"})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].at("previousId"), e[0].at("anonymousId")) << "before any userId: the anonymousId";
+  EXPECT_EQ(e[1].at("previousId"), "first");
+  EXPECT_EQ(e[2].at("userId"), "second");
+}
+
+TEST(Driver, ThePageFillsContextAndPagePropertiesUnderTheCallersOwn) {
+  BrowserRig rig;
+  rig.driver.set_page(R"({"page":{"path":"/docs","url":"https://a.example/docs"},"userAgent":"UA/1","locale":"de-DE"})",
+                      R"({"path":"/docs","title":"Docs","url":"https://a.example/docs"})");
+  ASSERT_EQ(rig.call(MessageType::page, R"({"name":"Docs","properties":{"title":"Mine"},"context":{"locale":"fr"}})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E","properties":{"n":1}})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].at("properties"), (json{{"path", "/docs"}, {"url", "https://a.example/docs"}, {"title", "Mine"}}));
+  EXPECT_EQ(e[0].at("context").at("locale"), "fr");
+  EXPECT_EQ(e[0].at("context").at("userAgent"), "UA/1");
+  EXPECT_EQ(e[0].at("context").at("page").at("path"), "/docs");
+  EXPECT_EQ(e[0].at("context").at("library").at("name"), "test-lib");
+  EXPECT_EQ(e[1].at("properties"), (json{{"n", 1}})) << "only page() gets the page's properties";
+  EXPECT_EQ(e[1].at("context").at("locale"), "de-DE");
+}
+
+TEST(Driver, ResetForgetsTheUserAndANewVisitorBegins) {
+  BrowserRig rig;
+  ASSERT_EQ(rig.call(MessageType::identify, R"({"userId":"u1","traits":{"a":1}})"), "");
+  rig.driver.reset_identity();
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_FALSE(e[1].contains("userId"));
+  EXPECT_FALSE(e[1].at("context").contains("traits"));
+  EXPECT_NE(e[1].at("anonymousId"), e[0].at("anonymousId"));
+}
+
+TEST(Driver, AnEarlierPagesUserIsTakenUpAndTheAnonymousIdCanBeSet) {
+  BrowserRig rig;
+  EXPECT_TRUE(rig.driver.restore_identity(R"({"anonymousId":"anon-7","userId":"u7","traits":{"t":1}})"));
+  EXPECT_EQ(rig.driver.anonymous_id(rig.rng), "anon-7");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  ASSERT_TRUE(rig.driver.set_anonymous_id("   ").has_value());
+  EXPECT_EQ(rig.driver.set_anonymous_id("   ")->field, "anonymousId");
+  EXPECT_FALSE(rig.driver.set_anonymous_id("anon-8").has_value());
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"F"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].at("anonymousId"), "anon-7");
+  EXPECT_EQ(e[0].at("userId"), "u7");
+  EXPECT_EQ(e[0].at("context").at("traits"), (json{{"t", 1}}));
+  EXPECT_EQ(e[1].at("anonymousId"), "anon-8");
+  // What cannot be read is dropped, the rest kept.
+  BrowserRig other;
+  EXPECT_FALSE(other.driver.restore_identity(R"({"anonymousId":"a-1","userId":42,"traits":[1]})"));
+  EXPECT_EQ(other.driver.anonymous_id(other.rng), "a-1");
+  EXPECT_FALSE(other.driver.restore_identity("not json"));
+}
+
+TEST(Driver, WithoutARememberedUserACallWithoutIdsIsRefused) {
+  Rig rig;  // native and Node: ids per call, as server SDKs do
+  EXPECT_EQ(rig.driver.call_text(MessageType::track, R"({"event":"E"})", rig.rng).text,
+            "userId: userId or anonymousId is required");
+  EXPECT_TRUE(rig.host.identities.empty());
 }
 
 }  // namespace

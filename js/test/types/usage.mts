@@ -42,10 +42,15 @@ export async function use(): Promise<void> {
     const code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range' = refused.code;
     void where; void code;
   }
+  const visitor: string = analytics.getAnonymousId();
+  const user: string | null = analytics.getUserId();
+  analytics.setAnonymousId('from-the-server');
+  analytics.reset();
+  void visitor; void user; void analytics.getUserTraits().plan;
   // @ts-expect-error track needs an event
   analytics.track({ userId: 'u' });
-  // @ts-expect-error alias needs previousId
-  analytics.alias({ userId: 'u' });
+  // @ts-expect-error alias needs userId
+  analytics.alias({ previousId: 'p' });
   // @ts-expect-error settings need writeKey and dataPlaneUrl
   await Analytics.create({ writeKey: 'key' });
   // @ts-expect-error durations are numbers of milliseconds

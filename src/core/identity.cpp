@@ -1,0 +1,121 @@
+// rudder-analytics core: who uses a browser client, remembered between calls and page loads.
+// Copyright the rudder-analytics authors. MIT licence.
+#include "core/identity.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/json_text.hpp"
+#include "core/text.hpp"
+
+namespace rudder::core {
+namespace {
+
+// A kept id: a JSON string holding non-blank UTF-8 (decode_json_string checks the UTF-8).
+bool read_id(std::string_view token, std::string& out) {
+  return json_text_kind(token) == JsonKind::string && decode_json_string(token, out) &&
+         !is_blank(out);
+}
+
+// Kept traits: an object whose every value can be sent as it stands.
+bool read_traits(std::string_view token, std::string& out) {
+  std::string checked;
+  if (json_text_kind(token) != JsonKind::object || !write_checked_json_text(token, checked)) {
+    return false;
+  }
+  out = std::move(checked);
+  return true;
+}
+
+}  // namespace
+
+bool Identity::restore(std::string_view json_text) {
+  reset();
+  std::vector<JsonTextMember> members;
+  if (!json_text_members(json_text, members)) return false;
+  bool whole = true;
+  for (const JsonTextMember& m : members) {
+    std::string value;
+    if (m.key == "anonymousId" || m.key == "userId") {
+      if (!read_id(m.value, value)) {
+        whole = false;
+        continue;
+      }
+      (m.key == "userId" ? user_id_ : anonymous_id_) = std::move(value);
+    } else if (m.key == "traits") {
+      if (!read_traits(m.value, value)) {
+        whole = false;
+        continue;
+      }
+      traits_ = std::move(value);
+    }
+  }
+  return whole;
+}
+
+std::string Identity::json() const {
+  std::string out = "{";
+  auto add = [&out](const char* key, const std::string& id) {
+    if (id.empty()) return;
+    if (out.size() > 1) out.push_back(',');
+    out.append("\"").append(key).append("\":");
+    append_json_string(out, id);
+  };
+  add("anonymousId", anonymous_id_);
+  add("userId", user_id_);
+  if (!traits_.empty()) out.append(out.size() > 1 ? "," : "").append("\"traits\":").append(traits_);
+  out.push_back('}');
+  return out;
+}
+
+Ambient Identity::ambient(Rng& rng, bool& made) {
+  made = false;
+  if (anonymous_id_.empty()) {
+    char uuid[kUuidLength];
+    write_uuid_v4(rng, uuid);
+    anonymous_id_.assign(uuid, kUuidLength);
+    made = true;
+  }
+  return Ambient{user_id_, anonymous_id_, traits_, context_, page_};
+}
+
+void Identity::identified(std::string_view user_id, std::string_view traits_json) {
+  if (!user_id.empty() && user_id != user_id_) {
+    if (!user_id_.empty()) traits_.clear();  // another user: the traits kept were not theirs
+    user_id_.assign(user_id);
+  }
+  if (traits_json.empty()) return;
+  std::vector<JsonTextMember> kept;
+  std::vector<JsonTextMember> added;
+  if (traits_.empty() || !json_text_members(traits_, kept)) kept.clear();
+  if (!json_text_members(traits_json, added)) return;
+  // The new traits over the kept ones: kept keys not given again keep their place, in order.
+  std::string merged = "{";
+  auto write = [&merged](const JsonTextMember& m) {
+    if (merged.size() > 1) merged.push_back(',');
+    append_json_string(merged, m.key);
+    merged.push_back(':');
+    merged.append(m.value);
+  };
+  for (const JsonTextMember& m : kept) {
+    const bool again = std::any_of(added.begin(), added.end(),
+                                   [&m](const JsonTextMember& a) { return a.key == m.key; });
+    if (!again) write(m);
+  }
+  for (const JsonTextMember& m : added) write(m);
+  merged.push_back('}');
+  traits_ = std::move(merged);
+}
+
+void Identity::reset() {
+  user_id_.clear();
+  anonymous_id_.clear();
+  traits_.clear();
+}
+
+void Identity::set_page(std::string context_json, std::string page_properties_json) {
+  context_ = std::move(context_json);
+  page_ = std::move(page_properties_json);
+}
+
+}  // namespace rudder::core

@@ -1,0 +1,61 @@
+// rudder-analytics core: who uses a browser client, remembered between calls and page loads.
+// Copyright the rudder-analytics authors. MIT licence.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/message.hpp"
+#include "core/random.hpp"
+
+namespace rudder::core {
+
+/// The user of a browser client, as analytics-js keeps it: an anonymousId made on first use,
+/// the userId and traits of the last identify. Calls that leave ids out get these (the
+/// caller's always win, see Ambient), and every event carries the traits in context.traits.
+/// The platform keeps json() where the next page load finds it (localStorage) and hands it
+/// back to restore().
+///
+/// Thread use: one thread (the wasm client's); the driver calls it under its host lock.
+class Identity {
+ public:
+  /// Takes up state kept by an earlier page or another tab (json()'s text) in place of this
+  /// one's. What cannot be read (another format, damaged) is left out; returns false then.
+  bool restore(std::string_view json_text);
+  /// {"anonymousId":"...","userId":"...","traits":{...}}; members not known are left out.
+  std::string json() const;
+
+  /// Ids and traits for the next call, the context and page properties of the page it is
+  /// made on. Makes the anonymousId when there is none (a UUID v4 from `rng`), then sets
+  /// `made` to true. The views stay valid until the next change to this object.
+  Ambient ambient(Rng& rng, bool& made);
+
+  /// An identify was accepted with these ids and traits (an object's JSON text, or empty):
+  /// its userId becomes the client's; its traits are merged over the ones kept, or replace
+  /// them when the userId changed (another user's traits are not theirs).
+  void identified(std::string_view user_id, std::string_view traits_json);
+  /// An alias was accepted: its userId becomes the client's.
+  void aliased(std::string_view user_id) { user_id_.assign(user_id); }
+  /// Another anonymousId (the caller's own, e.g. from a server-side session).
+  void set_anonymous_id(std::string_view id) { anonymous_id_.assign(id); }
+  /// Forgets the user: userId and traits, and the anonymousId (a new one is made on next use).
+  void reset();
+
+  /// The page the next calls are made on: context members (JSON object text, e.g. page,
+  /// userAgent, locale, screen, timezone) and page()'s default properties (path, referrer,
+  /// search, title, url). Either may be empty.
+  void set_page(std::string context_json, std::string page_properties_json);
+
+  const std::string& anonymous_id() const noexcept { return anonymous_id_; }
+  const std::string& user_id() const noexcept { return user_id_; }
+  const std::string& traits() const noexcept { return traits_; }
+
+ private:
+  std::string user_id_;
+  std::string anonymous_id_;
+  std::string traits_;  // a JSON object's text, or empty
+  std::string context_;
+  std::string page_;
+};
+
+}  // namespace rudder::core
