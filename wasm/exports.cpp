@@ -34,6 +34,7 @@ char outcome_letter(const rudder::core::CallOutcome& outcome) {
     case rudder::Status::accepted: return 'A';
     case rudder::Status::queue_full: return 'Q';
     case rudder::Status::shut_down: return 'C';
+    case rudder::Status::dropped: return 'D';
     case rudder::Status::invalid:
     case rudder::Status::not_initialized: break;
   }
@@ -86,6 +87,13 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_call(int type, const char* json, unsigne
   if (letter != 'T' && letter != 'R') return out(letter + outcome.text);
   g_refused_field = std::move(outcome.field);
   return out(std::string{letter, kind_letter(outcome.kind)} + outcome.text);
+}
+
+/// A plugin dropped a call: counted as dropped(by_plugin). Returns the outcome's message.
+EMSCRIPTEN_KEEPALIVE const char* rudder_drop_by_plugin() { return out(g_client->driver().drop_by_hook().text); }
+/// A plugin threw (`what`, its message): logged; the call goes on as given.
+EMSCRIPTEN_KEEPALIVE void rudder_plugin_threw(const char* what, unsigned length) {
+  g_client->driver().hook_threw({what, length});
 }
 
 /// The path of the field the last refused call named ("properties.price").

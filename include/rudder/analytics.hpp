@@ -43,11 +43,21 @@ using Logger = std::function<void(LogLevel, std::string_view message)>;
 /// logged; delivery goes on.
 using ErrorHandler = std::function<void(const DeliveryError&, const std::vector<json>& events)>;
 
+/// Sees each call before it is checked: `message` is the call as the JSON object submit()
+/// takes ("type", "userId", "event", "properties", ... "timestamp" as RFC 3339 text). It may
+/// change it in place (what it leaves is then checked like the caller's input, so a bad edit
+/// is refused naming the field); returning false drops the event (Status::dropped, counted as
+/// dropped(by_plugin)). Runs on the calling thread, so it must be thread-safe if calls come
+/// from several threads, and must not call the client. An exception it throws is caught and
+/// logged; the event then goes on as the call gave it. The JS package's `plugins` are the same.
+using BeforeSend = std::function<bool(json& message)>;
+
 /// Settings. Names and defaults follow RudderStack's Python SDK; the extra ones are marked.
 struct Config {
   std::string write_key;       ///< required: the source's write key (HTTP Basic user name)
   std::string data_plane_url;  ///< required: e.g. "https://example.dataplane.rudderstack.com"
   ErrorHandler on_error;       ///< optional, see ErrorHandler
+  BeforeSend before_send;      ///< optional, see BeforeSend (beyond the reference)
   bool debug = false;          ///< log debug lines (payload sizes, statuses, retries)
   bool send = true;            ///< false: validate and build, send nothing (dry run)
   bool sync_mode = false;      ///< true: each call sends (and retries) on the caller's thread

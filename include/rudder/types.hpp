@@ -17,7 +17,8 @@ enum class Status : std::uint8_t {
   invalid,        ///< the input broke a rule; `Result::error` names the field; nothing queued
   queue_full,     ///< valid, but max_queue_size events were already waiting; dropped, counted
   shut_down,      ///< the client was shut down; nothing queued, counted as dropped
-  not_initialized ///< a free function was called before rudder::init()
+  not_initialized, ///< a free function was called before rudder::init()
+  dropped         ///< Config::before_send (JS: a plugin) dropped it; counted as dropped(by_plugin)
 };
 
 /// Returned by every call. Cheap to ignore, but a dropped event is always visible here,
@@ -43,6 +44,7 @@ enum class DropReason : std::uint8_t {
   queue_full,    ///< refused because the queue was full
   shut_down,     ///< refused because the client was shut down
   unsent_at_shutdown, ///< queued, but shutdown's timeout passed before delivery
+  by_plugin,     ///< dropped by Config::before_send (JS: a plugin), never queued
   count_         ///< number of reasons; not a reason
 };
 

@@ -12,7 +12,7 @@ import { openStorage } from './storage.mjs';
 import { post } from './transport.mjs';
 
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
-const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir', 'storage'];
+const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir', 'storage', 'plugins'];
 const STORAGE_KINDS = ['indexedDB', 'memory'];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
@@ -132,6 +132,7 @@ export class Analytics {
   #identity = null;       // where the user is kept between page loads (identity-store.mjs)
   #stopWatchingIdentity = () => {};
   #pageSeen = '';         // the page set_page() was last told of
+  #plugins = [];          // (message, call) => message | null, run in order before each call
 
   /** Use `await Analytics.create(settings)`: the module must load first. */
   constructor(token) {
@@ -150,6 +151,10 @@ export class Analytics {
       throw wrong('logger', 'must have debug, info, warn and error methods');
     }
     if (typeof beaconOnUnload !== 'boolean') throw wrong('beaconOnUnload', 'must be true or false');
+    const { plugins = [] } = settings;
+    if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === 'function')) {
+      throw wrong('plugins', 'must be an array of functions (message, call) => message or null');
+    }
     if (storageDir !== undefined) {
       if (typeof storageDir !== 'string' || storageDir === '') throw wrong('storageDir', 'must be a directory name');
       if (!isNode) throw wrong('storageDir', 'is for Node (files); there is no file system in a browser');
@@ -171,6 +176,7 @@ export class Analytics {
     const seed = await randomSeed();
     const analytics = new Analytics(constructing);
     analytics.#onError = onError;
+    analytics.#plugins = [...plugins];
     analytics.#logger = logger;
     analytics.#gzip = await loadGzip();
     const bridge = await Bridge.start(await compiledModule(settings), analytics.#host());
@@ -329,9 +335,41 @@ export class Analytics {
     bridge.withBytes(ENCODER.encode(JSON.stringify(page)), (p, n) => bridge.m._rudder_set_page(bridge.buffer, contextLength, p, n));
   }
 
-  #call(type, message) {
+  /**
+   * Adds a plugin: `plugin(message, call)` sees each later call's object before it is checked
+   * and returns it (edited, or another object) to go on, or null to drop the event (status
+   * "dropped", counted in stats().dropped.by_plugin). What it returns is checked like the
+   * caller's input. An exception it throws is logged; the event goes on as it was.
+   */
+  addPlugin(plugin) {
+    if (typeof plugin !== 'function') {
+      throw refused('addPlugin', 'plugin', 'wrong_type', 'addPlugin: plugin: must be a function (message, call) => message or null');
+    }
+    this.#plugins.push(plugin);
+  }
+
+  // The plugins, in order; null when one dropped the event.
+  #throughPlugins(method, message) {
+    for (const plugin of this.#plugins) {
+      let next;
+      try {
+        next = plugin(message, method);
+      } catch (e) {
+        const bridge = this.#bridge;
+        bridge.m._rudder_plugin_threw(bridge.buffer, bridge.write(String(e?.message ?? e)));
+        continue;
+      }
+      if (next === null || next === false) return null;
+      if (next !== undefined) message = next;
+    }
+    return message;
+  }
+
+  #call(type, input) {
     const method = CALLS[type];
     const bridge = this.#bridge;
+    const message = this.#plugins.length > 0 ? this.#throughPlugins(method, input) : input;
+    if (message === null) return { status: 'dropped', error: bridge.read(bridge.m._rudder_drop_by_plugin()) };
     if (this.#browser) this.#notePage();
     const json = encodeInput(method, message, () => bridge.m._rudder_count_invalid());
     const length = bridge.write(json);
@@ -341,6 +379,7 @@ export class Analytics {
       case 'A': return { status: 'accepted', messageId: text };
       case 'Q': return { status: 'queue_full', error: text };
       case 'C': return { status: 'closed', error: text };
+      case 'D': return { status: 'dropped', error: text };
       default:  // 'T' or 'R', the letter for what is wrong, the message; then the field's path
         throw refused(method, bridge.read(bridge.m._rudder_refused_field()), CODES[outcome[1]], `${method}: ${outcome.slice(2)}`);
     }

@@ -289,3 +289,26 @@ test('storage: "memory" remembers the user for the page only', { timeout: 20_000
   assert.equal(second.userId, null);
   assert.notEqual(second.anonymousId, first.anonymousId);
 });
+
+test('plugins edit, drop and survive a throwing plugin in the browser', { timeout: 15_000 }, async () => {
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async (settings) => {
+    const errors = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (line) => errors.push(line) };
+    const analytics = await Analytics.create({ ...settings, logger });
+    analytics.addPlugin((message) => (message.event === 'Private' ? null : message));
+    analytics.addPlugin((message) => {
+      if (message.event === 'Boom') throw new Error('nope');
+      message.properties = { ...message.properties, plan: 'pro' };  // edits the object in place
+      return undefined;  // as it is
+    });
+    const outcomes = ['Kept', 'Private', 'Boom'].map((event) => analytics.track({ userId: 'u', event }).status);
+    await analytics.close();
+    return { outcomes, errors, dropped: analytics.stats().dropped.by_plugin };
+  }, settingsFor());
+  assert.deepEqual(result.outcomes, ['accepted', 'dropped', 'accepted'], problems.join('\n'));
+  assert.equal(result.dropped, 1);
+  assert.equal(result.errors.length, 1);
+  const events = await browser.plane.events();
+  assert.deepEqual(events.map((e) => [e.event, e.properties]), [['Kept', { plan: 'pro' }], ['Boom', {}]]);
+});

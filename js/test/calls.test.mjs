@@ -101,3 +101,39 @@ test('send: false builds and validates but sends nothing', async () => {
   assert.equal((await plane.requests()).length, before);
   assert.equal(analytics.stats().queued, 0);
 });
+
+test('plugins edit, drop and survive a throwing plugin; what they return is checked', async () => {
+  await fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+  const errors = [];
+  const logger = { debug() {}, info() {}, warn() {}, error: (line) => errors.push(line) };
+  const analytics = await Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: plane.url, logger,
+    plugins: [(message, call) => (call === 'track' && message.event === 'Secret' ? null : message)],
+  });
+  analytics.addPlugin((message, call) => {
+    if (message.event === 'Boom') throw new Error('plugin failed');
+    if (message.event === 'Bad') return { ...message, properties: 'not an object' };
+    return { ...message, context: { app: { name: 'shop' } }, properties: call === 'track' ? { ...message.properties, seen: true } : undefined };
+  });
+  const kept = analytics.track({ userId: 'u', event: 'Bought', properties: { total: 9 } });
+  assert.deepEqual(analytics.track({ userId: 'u', event: 'Secret' }), { status: 'dropped', error: 'plugins: dropped the event' });
+  const boom = analytics.track({ userId: 'u', event: 'Boom' });
+  assert.throws(() => analytics.track({ userId: 'u', event: 'Bad' }),
+    (e) => e instanceof TypeError && e.field === 'properties' && e.code === 'wrong_type');
+  const identify = analytics.identify({ userId: 'u2' });
+  assert.throws(() => analytics.addPlugin('nope'), { name: 'TypeError', field: 'plugin', call: 'addPlugin' });
+  await analytics.close();
+  const stats = analytics.stats();
+  assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 1]);
+  assert.deepEqual(errors, ['[rudder-analytics] plugins threw (plugin failed); the event goes on as the call gave it']);
+  const events = await plane.events();
+  const byId = (id) => events.find((e) => e.messageId === id);
+  assert.deepEqual(byId(kept.messageId).properties, { total: 9, seen: true });
+  assert.equal(byId(kept.messageId).context.app.name, 'shop');
+  assert.equal(byId(kept.messageId).context.library.name, 'rudder-analytics-wasm');
+  assert.equal(byId(boom.messageId).event, 'Boom');
+  assert.equal(byId(identify.messageId).context.app.name, 'shop');
+  assert.equal(events.length, 3);
+  await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [1] }),
+    { name: 'TypeError', field: 'plugins', call: 'create' });
+});

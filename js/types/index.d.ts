@@ -98,6 +98,8 @@ export interface Settings {
    * are kept in memory. "memory" turns storage off. In Node leave it out (storageDir there).
    */
   storage?: 'indexedDB' | 'memory';
+  /** Run in order on each call before it is checked (see Plugin and addPlugin). */
+  plugins?: Plugin[];
   /** Where the .wasm is: gets "rudder_analytics.wasm" and the default URL, returns a URL or path. */
   locateFile?: (file: string, defaultUrl: string) => string | URL;
   /** The .wasm's bytes, instead of loading them. */
@@ -130,11 +132,23 @@ export interface AliasMessage extends CommonFields { previousId?: string | numbe
 /**
  * What a call did. "accepted": queued (or built, with send: false). "queue_full": dropped
  * because maxQueueBytes (or maxQueueSize) was reached. "closed": dropped because close() was called.
+ * "dropped": a plugin dropped it.
  * Drops are counted in stats().dropped.
  */
 export type CallResult =
   | { status: 'accepted'; messageId: string }
-  | { status: 'queue_full' | 'closed'; error: string };
+  | { status: 'queue_full' | 'closed' | 'dropped'; error: string };
+
+/** The six calls' names, as plugins and errors give them. */
+export type CallName = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
+
+/**
+ * Sees each call's object before it is checked; returns it (edited, or another object) for
+ * the call to go on with, or null to drop the event (status "dropped", counted in
+ * stats().dropped.by_plugin); undefined leaves it as it is. What it returns is checked like
+ * the caller's input. An exception it throws is logged and the call goes on without it.
+ */
+export type Plugin = (message: JsonObject, call: CallName) => JsonObject | null | undefined;
 
 /**
  * What happened while flush() or close() waited: counts from the call until it resolved. It
@@ -173,7 +187,7 @@ export interface Stats {
   corruptSkipped: number;
   /** With storage: left there by close() for the next process or page load. */
   kept: number;
-  dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number };
+  dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number; by_plugin: number };
 }
 
 /**
@@ -184,7 +198,7 @@ export interface Stats {
  */
 export type InputError = (TypeError | RangeError) & {
   call: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias' | 'create' | 'close' | 'flush'
-    | 'setAnonymousId' | 'getAnonymousId' | 'getUserId' | 'getUserTraits' | 'reset';
+    | 'setAnonymousId' | 'getAnonymousId' | 'getUserId' | 'getUserTraits' | 'reset' | 'addPlugin';
   field: string;
   code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range';
 };
@@ -222,6 +236,9 @@ export declare class Analytics {
    * under the caller's context, and page() those page fields in its properties under the
    * caller's. In Node these five methods throw (an InputError): each call gives its own ids.
    */
+  /** Adds a plugin after those given in settings (see Plugin). */
+  addPlugin(plugin: Plugin): void;
+
   /** The anonymousId calls without ids get; made (and kept) on first use. */
   getAnonymousId(): string;
   /** The remembered userId, or null. */

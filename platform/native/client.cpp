@@ -133,6 +133,7 @@ class Client::Impl final : public native::ForkAware, public core::DriverHost {
 
   Result call(core::MessageFields& fields, const CallOptions& options);
   Result submit(const json& message);
+  Result through_before_send(json message);
   FlushResult flush(std::chrono::milliseconds timeout);
   FlushResult shutdown(std::chrono::milliseconds timeout);
   Stats stats() const { return driver_->stats(); }
@@ -234,10 +235,29 @@ Result Client::Impl::call(core::MessageFields& fields, const CallOptions& option
   fields.context = &options.context;
   fields.integrations = &options.integrations;
   if (options.timestamp) fields.timestamp_unix_ms = rudder::unix_ms(*options.timestamp);
+  if (config_.before_send) return through_before_send(core::fields_to_json(fields));
   return accepted_in_sync_mode(to_result(driver_->call(fields, native::thread_rng())));
 }
 
+// The user's hook sees the call as JSON; what it leaves goes on like a submit().
+Result Client::Impl::through_before_send(json message) {
+  const json as_given = message;  // what goes on should the hook throw halfway through an edit
+  bool keep = true;
+  try {
+    keep = config_.before_send(message);
+  } catch (const std::exception& e) {
+    driver_->hook_threw(e.what());
+    message = as_given;
+  } catch (...) {
+    driver_->hook_threw("an exception that is not a std::exception");
+    message = as_given;
+  }
+  if (!keep) return to_result(driver_->drop_by_hook());
+  return accepted_in_sync_mode(to_result(driver_->call_json(message, native::thread_rng())));
+}
+
 Result Client::Impl::submit(const json& message) {
+  if (config_.before_send) return through_before_send(message);
   // Straight to the core: a timestamp stays milliseconds (years 1 to 9999), never a
   // system_clock time point, whose nanoseconds cover only 1677 to 2262.
   return accepted_in_sync_mode(to_result(driver_->call_json(message, native::thread_rng())));

@@ -228,4 +228,28 @@ std::optional<FieldError> parse_call(const json& input, ParsedCall& out) {
   return parse_call_of_type(*type, input, out);
 }
 
+json fields_to_json(const MessageFields& f) {
+  json out = json::object();
+  out["type"] = type_name(f.type);
+  const std::pair<std::string_view, const char*> texts[] = {
+      {f.user_id, "userId"},  {f.anonymous_id, "anonymousId"}, {f.event, "event"},
+      {f.name, "name"},       {f.category, "category"},        {f.group_id, "groupId"},
+      {f.previous_id, "previousId"}, {f.message_id, "messageId"}};
+  for (const auto& [value, key] : texts) {
+    if (!value.empty()) out[key] = std::string(value);
+  }
+  const std::pair<const CallerJson*, const char*> objects[] = {
+      {&f.properties, "properties"}, {&f.traits, "traits"}, {&f.context, "context"},
+      {&f.integrations, "integrations"}};
+  for (const auto& [value, key] : objects) {
+    if (value->tree != nullptr && !value->tree->is_null()) out[key] = *value->tree;
+  }
+  if (f.timestamp_unix_ms) {
+    char iso[kIsoTimeLength];
+    format_iso_time(*f.timestamp_unix_ms, iso);
+    out["timestamp"] = std::string(iso, kIsoTimeLength);
+  }
+  return out;
+}
+
 }  // namespace rudder::core

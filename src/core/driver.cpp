@@ -100,6 +100,19 @@ void Driver::count_invalid() {
   pipeline_.count_refused(DropReason::invalid);
 }
 
+CallOutcome Driver::drop_by_hook() {
+  {
+    Guard guard(host_);
+    pipeline_.count_refused(DropReason::by_plugin);
+  }
+  return {Status::dropped, setting("before_send") + ": dropped the event"};
+}
+
+void Driver::hook_threw(std::string_view what) {
+  host_.log(LogLevel::error, setting("before_send") + " threw (" + std::string(what) +
+                                 "); the event goes on as the call gave it");
+}
+
 CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   if (!settings_.remember_identity) return deliver(fields, rng);
   MessageFields with = fields;

@@ -142,6 +142,12 @@ class Driver {
   CallOutcome call_text(MessageType type, std::string_view text, Rng& rng);
   /// Counts a call the platform refused before it reached the driver, as dropped(invalid).
   void count_invalid();
+  /// The user's hook (C++ Config::before_send, JS plugins), which the platform runs before a
+  /// call reaches the driver, dropped the event: counted as dropped(by_plugin), and the
+  /// outcome the call returns (Status::dropped).
+  CallOutcome drop_by_hook();
+  /// The hook threw: logged, naming what it threw; the call goes on as the caller gave it.
+  void hook_threw(std::string_view what);
   Stats stats() const;
   /// Queues what earlier runs left in storage (Pipeline::recover), ahead of later calls, and
   /// wakes the driving context. Any thread. Returns the count of events recovered.

@@ -29,6 +29,7 @@ constexpr Names kNames[] = {
     {"send", "send"},
     {"storage_dir", "storageDir"},
     {"storage_sync_interval", "storageSyncIntervalMs"},
+    {"before_send", "plugins"},
 };
 
 }  // namespace

@@ -12,6 +12,7 @@ const char* to_string(DropReason reason) noexcept {
     case DropReason::queue_full: return "queue_full";
     case DropReason::shut_down: return "shut_down";
     case DropReason::unsent_at_shutdown: return "unsent_at_shutdown";
+    case DropReason::by_plugin: return "by_plugin";
     case DropReason::count_: break;
   }
   return "unknown";
@@ -24,6 +25,7 @@ const char* to_string(Status status) noexcept {
     case Status::queue_full: return "queue_full";
     case Status::shut_down: return "shut_down";
     case Status::not_initialized: return "not_initialized";
+    case Status::dropped: return "dropped";
   }
   return "unknown";
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <stdexcept>
 #include <set>
 #include <thread>
 
@@ -103,6 +104,60 @@ TEST_F(ClientTest, GivenTimestampAndMessageIdAreKept) {
   EXPECT_EQ(events[0]["anonymousId"], "anon-1");
   EXPECT_FALSE(events[0].contains("userId"));
   EXPECT_EQ(events[0]["timestamp"], "2023-11-14T22:13:20.123Z");
+}
+
+TEST_F(ClientTest, BeforeSendEditsDropsAndSurvivesAThrowingHook) {
+  Config c = config();
+  std::vector<std::string> logged;
+  std::mutex logged_mu;
+  c.logger = [&](LogLevel level, std::string_view line) {
+    std::lock_guard<std::mutex> lock(logged_mu);
+    if (level == LogLevel::error) logged.emplace_back(line);
+  };
+  c.before_send = [](json& message) {
+    const std::string event = message.value("event", "");
+    if (event == "Secret") return false;
+    if (event == "Boom") {
+      message["event"] = "half-edited";
+      throw std::runtime_error("hook failed");
+    }
+    if (event == "Bad") {
+      message["properties"] = "not an object";
+      return true;
+    }
+    message["context"]["app"] = {{"name", "shop"}};
+    if (message.contains("properties")) message["properties"]["seen"] = true;
+    return true;
+  };
+  Client client(c);
+  CallOptions options;
+  options.timestamp = Clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+  ASSERT_TRUE(client.track("u1", "Bought", {{"total", 9}}, options));
+  const Result dropped = client.track("u1", "Secret");
+  EXPECT_EQ(dropped.status, Status::dropped);
+  EXPECT_EQ(dropped.error, "before_send: dropped the event");
+  ASSERT_TRUE(client.track("u1", "Boom"));
+  const Result bad = client.track("u1", "Bad");
+  EXPECT_EQ(bad.status, Status::invalid) << "what the hook leaves is checked like the caller's input";
+  EXPECT_EQ(bad.field, "properties");
+  ASSERT_TRUE(client.submit({{"type", "identify"}, {"userId", "u2"}}));
+  ASSERT_TRUE(client.flush(10s));
+  const json events = plane_->events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0]["properties"], json({{"total", 9}, {"seen", true}}));
+  EXPECT_EQ(events[0]["context"]["app"]["name"], "shop");
+  EXPECT_EQ(events[0]["context"]["library"]["name"], kLibraryName);
+  EXPECT_EQ(events[0]["timestamp"], "2023-11-14T22:13:20.123Z") << "the hook saw the timestamp and kept it";
+  EXPECT_EQ(events[1]["event"], "Boom") << "a throwing hook's half edit is not sent";
+  EXPECT_FALSE(events[1]["context"].contains("app"));
+  EXPECT_EQ(events[2]["type"], "identify");
+  EXPECT_EQ(events[2]["context"]["app"]["name"], "shop");
+  const Stats s = client.stats();
+  EXPECT_EQ(s.dropped_for(DropReason::by_plugin), 1u);
+  EXPECT_EQ(s.dropped_for(DropReason::invalid), 1u);
+  std::lock_guard<std::mutex> lock(logged_mu);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0], "before_send threw (hook failed); the event goes on as the call gave it");
 }
 
 TEST_F(ClientTest, WithoutGzipTheBodyIsPlainJson) {

@@ -1,6 +1,6 @@
 // rudder-analytics type tests: what an ES module user writes must type-check, and misuse must
 // not (each @ts-expect-error fails the check if the line compiles).
-import { Analytics, DeliveryError, type CallResult, type DeliveryOutcome, type InputError, type Stats } from 'rudder-analytics-wasm';
+import { Analytics, DeliveryError, type CallResult, type DeliveryOutcome, type InputError, type Plugin, type Stats } from 'rudder-analytics-wasm';
 
 export async function use(): Promise<void> {
   const analytics: Analytics = await Analytics.create({
@@ -42,6 +42,10 @@ export async function use(): Promise<void> {
     const code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range' = refused.code;
     void where; void code;
   }
+  const tagger: Plugin = (message, call) => (call === 'track' ? { ...message, context: { app: 'web' } } : message);
+  analytics.addPlugin(tagger);
+  analytics.addPlugin(() => null);
+  void stats.dropped.by_plugin;
   const visitor: string = analytics.getAnonymousId();
   const user: string | null = analytics.getUserId();
   analytics.setAnonymousId('from-the-server');
