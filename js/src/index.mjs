@@ -350,17 +350,23 @@ export class Analytics {
 
   // The plugins, in order; null when one dropped the event.
   #throughPlugins(method, message) {
-    for (const plugin of this.#plugins) {
+    const bridge = this.#bridge;
+    for (const [i, plugin] of this.#plugins.entries()) {
       let next;
       try {
         next = plugin(message, method);
       } catch (e) {
-        const bridge = this.#bridge;
-        bridge.m._rudder_plugin_threw(bridge.buffer, bridge.write(String(e?.message ?? e)));
+        bridge.m._rudder_plugin_threw(bridge.buffer, bridge.write(`plugins[${i}]: ${e?.message ?? e}`));
         continue;
       }
       if (next === null || next === false) return null;
-      if (next !== undefined) message = next;
+      if (next === undefined) continue;
+      if (typeof next !== 'object' || Array.isArray(next)) {
+        bridge.m._rudder_count_invalid();
+        throw refused(method, '', 'wrong_type',
+          `${method}: plugins[${i}] returned ${Array.isArray(next) ? 'an array' : typeof next}, not the message object (or null to drop it)`);
+      }
+      message = next;
     }
     return message;
   }

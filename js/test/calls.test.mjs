@@ -122,10 +122,16 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
     (e) => e instanceof TypeError && e.field === 'properties' && e.code === 'wrong_type');
   const identify = analytics.identify({ userId: 'u2' });
   assert.throws(() => analytics.addPlugin('nope'), { name: 'TypeError', field: 'plugin', call: 'addPlugin' });
+  // A plugin that returns something other than a message is blamed, not the caller.
+  const odd = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [() => 42], logger });
+  assert.throws(() => odd.track({ userId: 'u', event: 'E' }),
+    { name: 'TypeError', message: 'track: plugins[0] returned number, not the message object (or null to drop it)' });
+  assert.equal(odd.stats().dropped.invalid, 1);
+  await odd.close();
   await analytics.close();
   const stats = analytics.stats();
   assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 1]);
-  assert.deepEqual(errors, ['[rudder-analytics] plugins threw (plugin failed); the event goes on as the call gave it']);
+  assert.deepEqual(errors, ['[rudder-analytics] plugins threw (plugins[1]: plugin failed); the event goes on without its change']);
   const events = await plane.events();
   const byId = (id) => events.find((e) => e.messageId === id);
   assert.deepEqual(byId(kept.messageId).properties, { total: 9, seen: true });

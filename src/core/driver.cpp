@@ -110,7 +110,7 @@ CallOutcome Driver::drop_by_hook() {
 
 void Driver::hook_threw(std::string_view what) {
   host_.log(LogLevel::error, setting("before_send") + " threw (" + std::string(what) +
-                                 "); the event goes on as the call gave it");
+                                 "); the event goes on without its change");
 }
 
 CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
@@ -581,11 +581,16 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon) {
     if (pipeline_.stored_while_unreachable()) kept = pipeline_.stats().pending;
   }
   if (kept > 0) {
-    host_.log(LogLevel::info, "the page is going while the data plane is unreachable: " +
-                                  count_of(kept, "event stays", "events stay") +
-                                  " in storage for the next page load, not sent by beacon");
+    // Once per situation: a closing page fires both visibilitychange and pagehide.
+    if (kept != unload_kept_logged_) {
+      host_.log(LogLevel::info, "the page is going while the data plane is unreachable: " +
+                                    count_of(kept, "event stays", "events stay") +
+                                    " in storage for the next page load, not sent by beacon");
+    }
+    unload_kept_logged_ = kept;
     return;
   }
+  unload_kept_logged_ = 0;
   for (;;) {
     const std::string body = beacon_body(kBeaconBodyBytes);
     if (body.empty()) return;  // everything went

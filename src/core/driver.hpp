@@ -146,7 +146,7 @@ class Driver {
   /// call reaches the driver, dropped the event: counted as dropped(by_plugin), and the
   /// outcome the call returns (Status::dropped).
   CallOutcome drop_by_hook();
-  /// The hook threw: logged, naming what it threw; the call goes on as the caller gave it.
+  /// The hook threw: logged, naming what it threw; the call goes on without that hook's change.
   void hook_threw(std::string_view what);
   Stats stats() const;
   /// Queues what earlier runs left in storage (Pipeline::recover), ahead of later calls, and
@@ -276,6 +276,7 @@ class Driver {
   std::size_t current_events_ = 0;
   int current_attempt_ = 0;
   bool stopped_ = false;  // give_up() ran
+  std::size_t unload_kept_logged_ = 0;  // what unload() last said it kept (logged once)
   bool pumping_ = false;
   bool pump_again_ = false;
 };

@@ -157,7 +157,7 @@ TEST_F(ClientTest, BeforeSendEditsDropsAndSurvivesAThrowingHook) {
   EXPECT_EQ(s.dropped_for(DropReason::invalid), 1u);
   std::lock_guard<std::mutex> lock(logged_mu);
   ASSERT_EQ(logged.size(), 1u);
-  EXPECT_EQ(logged[0], "before_send threw (hook failed); the event goes on as the call gave it");
+  EXPECT_EQ(logged[0], "before_send threw (hook failed); the event goes on without its change");
 }
 
 TEST_F(ClientTest, WithoutGzipTheBodyIsPlainJson) {

@@ -658,6 +658,9 @@ TEST(Driver, UnloadKeepsStoredEventsWhileTheDataPlaneIsUnreachable) {
   EXPECT_EQ(rig.driver.stats().pending, 3u);
   EXPECT_EQ(rig.store.removed, 0) << "still in storage for the next page load";
   EXPECT_TRUE(rig.host.logged("3 events stay in storage")) << "told in the log";
+  const std::size_t lines = rig.host.logs.size();
+  rig.driver.unload([&beacons](std::string_view) { return ++beacons > 0; });  // pagehide after visibilitychange
+  EXPECT_EQ(rig.host.logs.size(), lines) << "told once";
   // The page lived on: the retry delivers them as usual.
   rig.host.now = 60'000;
   rig.driver.pump();
