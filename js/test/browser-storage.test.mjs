@@ -4,7 +4,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { browserTests } from './chromium.mjs';
+import { browserTests, closeTab } from './chromium.mjs';
 import { WRITE_KEY, waitFor } from './helpers.mjs';
 
 // One context (profile) per test: its tabs share IndexedDB and locks.
@@ -13,6 +13,7 @@ const settingsFor = (extra = {}) => ({ writeKey: WRITE_KEY, dataPlaneUrl: browse
 const openPage = () => browser.openPage();
 // The data plane down: every connection is cut before an answer (until reset).
 const takeDown = () => browser.plane.misbehave({ count: 100_000, drop: true });
+
 const bringUp = () => fetch(`${browser.plane.url}/_control/reset`, { method: 'POST' });
 const counts = (ids) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map());
 
@@ -33,7 +34,7 @@ test('a page closed while the data plane is down delivers on the next page load,
   const first = await openPage();
   const { ids, stats } = await trackWhileDown(first.page, settingsFor(), 20, 'e');
   assert.equal(stats.stored, 20, first.problems.join('\n'));
-  await first.page.close({ runBeforeUnload: true });
+  await closeTab(first.page);
   const beacons = (await browser.plane.requests()).filter((r) => r.path.startsWith('/beacon'));
   assert.equal(beacons.length, 0, 'no beacon to a data plane that is down: they stay stored instead');
   await bringUp();
@@ -87,7 +88,7 @@ test('open tabs take over a closed tab\'s events, and no event is sent twice', {
   await takeDown();
   const leaving = await openPage();
   const { ids } = await trackWhileDown(leaving.page, settingsFor(), 30, 't');
-  await leaving.page.close({ runBeforeUnload: true });
+  await closeTab(leaving.page);
   await bringUp();
 
   await waitFor(async () => (await browser.plane.events()).length >= 30, 20_000, 'the closed tab\'s events');
@@ -123,7 +124,7 @@ test('storage: "memory" keeps nothing in IndexedDB', { timeout: 30_000 }, async 
   await trackWhileDown(first.page, settingsFor({ storage: 'memory' }), 3, 'm');
   const stored = await first.page.evaluate(() => window.analytics.stats().stored);
   assert.equal(stored, 0);
-  await first.page.close({ runBeforeUnload: true });
+  await closeTab(first.page);
   await bringUp();
   const second = await openPage();
   const found = await second.page.evaluate(async (settings) => {
@@ -140,7 +141,7 @@ test('events a beacon took at page close are not sent again by the next page', {
     window.analytics = await Analytics.create(settings);
     return ['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
   }, settingsFor({ uploadIntervalMs: 60_000 }));
-  await first.page.close({ runBeforeUnload: true });
+  await closeTab(first.page);
   await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the beacon');
 
   const second = await openPage();

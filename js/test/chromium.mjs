@@ -56,6 +56,17 @@ export async function openTab(context, siteUrl) {
 }
 
 /**
+ * Closes `page` as a user closing the tab would (pagehide and the rest run), and waits until
+ * it is gone: page.close() with runBeforeUnload returns before the page has closed, while its
+ * timers may still send.
+ */
+export async function closeTab(page) {
+  const gone = page.waitForEvent('close');
+  await page.close({ runBeforeUnload: true });
+  await gone;
+}
+
+/**
  * Hooks for a test file of browser tests: a data plane and Chromium for the whole file, the
  * plane reset and a fresh context (profile) for each test, closed after it. Returns an object
  * whose `plane`, `context` and `siteUrl` are current once a test runs, and `openPage()`, a new
