@@ -15,6 +15,7 @@ const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the
 const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir', 'storage', 'plugins'];
 const STORAGE_KINDS = ['indexedDB', 'memory'];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+const MAX_TIMER_MS = 2_147_483_647;  // setTimeout's longest delay
 const LOG_METHODS = ['debug', 'info', 'warn', 'error'];  // the core's levels, in order
 const ENCODER = new TextEncoder();
 // Only the Node build carries the file code, only the browser build the IndexedDB code
@@ -234,7 +235,7 @@ export class Analytics {
       if (!resolve) return;
       this.#settling.delete(ticket);
       resolve(JSON.parse(this.#bridge.read(this.#bridge.m._rudder_flush_end(ticket))));
-    }, Math.min(timeoutMs, 2_147_483_647));
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
     return settled.finally(() => clearTimeout(timer));
   }
 
@@ -243,7 +244,7 @@ export class Analytics {
     checkTimeout('close', timeoutMs);
     this.#removeUnloadHooks();
     this.#stopWatchingIdentity();
-    this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, 2_147_483_647)))
+    this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, MAX_TIMER_MS)))
       .then(async (result) => {
         await this.#storage?.release();  // what is left stays stored for a later run
         return result;
@@ -385,7 +386,6 @@ export class Analytics {
       case 'A': return { status: 'accepted', messageId: text };
       case 'Q': return { status: 'queue_full', error: text };
       case 'C': return { status: 'closed', error: text };
-      case 'D': return { status: 'dropped', error: text };
       default:  // 'T' or 'R', the letter for what is wrong, the message; then the field's path
         throw refused(method, bridge.read(bridge.m._rudder_refused_field()), CODES[outcome[1]], `${method}: ${outcome.slice(2)}`);
     }
