@@ -79,10 +79,14 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned le
 /// "Q<message>" (queue full, dropped), "C<message>" (closed, dropped), or for invalid input
 /// "T" (TypeError) or "R" (RangeError), a letter for what is wrong (m missing, w wrong type,
 /// i invalid value, o out of range) and the message; rudder_refused_field() then gives the
-/// field's path.
-EMSCRIPTEN_KEEPALIVE const char* rudder_call(int type, const char* json, unsigned length) {
+/// field's path. `called_at_ms`: 0, or when a call the glue held while the module loaded
+/// was made (Unix ms), its originalTimestamp.
+EMSCRIPTEN_KEEPALIVE const char* rudder_call(int type, const char* json, unsigned length,
+                                             double called_at_ms) {
   if (type < 0 || type > 5) return out("Tmtype: unknown call");
-  auto outcome = g_client->call(static_cast<rudder::core::MessageType>(type), {json, length});
+  std::optional<std::int64_t> called_at;
+  if (called_at_ms > 0) called_at = static_cast<std::int64_t>(called_at_ms);
+  auto outcome = g_client->call(static_cast<rudder::core::MessageType>(type), {json, length}, called_at);
   const char letter = outcome_letter(outcome);
   if (letter != 'T' && letter != 'R') return out(letter + outcome.text);
   g_refused_field = std::move(outcome.field);
@@ -99,9 +103,14 @@ EMSCRIPTEN_KEEPALIVE void rudder_plugin_threw(const char* what, unsigned length)
 /// The path of the field the last refused call named ("properties.price").
 EMSCRIPTEN_KEEPALIVE const char* rudder_refused_field() { return out(g_refused_field); }
 
-/// A call the glue refused before it reached the core (a value JSON cannot carry): counted as
-/// dropped(invalid), as the core counts its own refusals.
-EMSCRIPTEN_KEEPALIVE void rudder_count_invalid() { g_client->count_invalid(); }
+/// A call the glue refused before it reached the core, counted as the core counts its own
+/// refusals. `reason`: 0 invalid (a value JSON cannot carry, a plugin's bad return), 1
+/// queue_full (more calls made while the module loaded than the glue holds), 2 shut_down
+/// (made after close() while the module loaded).
+EMSCRIPTEN_KEEPALIVE void rudder_count_refused(int reason) {
+  using rudder::DropReason;
+  g_client->count_refused(reason == 1 ? DropReason::queue_full : reason == 2 ? DropReason::shut_down : DropReason::invalid);
+}
 
 /// Start a flush / a close; each returns the ticket rudderHost.settled() later names.
 EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_flush() {

@@ -118,10 +118,61 @@ async function randomSeed() {
   return crypto.getRandomValues(new Uint32Array(2));
 }
 
-const constructing = Symbol('Analytics.create');
+// Checks what can be checked before the module loads: the glue's own options, and that the
+// core's settings are JSON. Throws an InputError naming the setting; the core checks the rest.
+function checkSettings(settings) {
+  if (settings === null || typeof settings !== 'object') {
+    throw refused('create', '', 'wrong_type', 'settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
+  }
+  const { onError, logger = console, beaconOnUnload = true, storageDir, plugins = [] } = settings;
+  const storage = settings.storage ?? (storageDir !== undefined || isNode ? 'memory' : 'indexedDB');
+  const wrong = (field, message) => refused('create', field, 'wrong_type', `${field}: ${message}`);
+  if (onError !== undefined && typeof onError !== 'function') throw wrong('onError', 'must be a function');
+  if (logger === null || typeof logger !== 'object' || !LOG_METHODS.every((m) => typeof logger[m] === 'function')) {
+    throw wrong('logger', 'must have debug, info, warn and error methods');
+  }
+  if (typeof beaconOnUnload !== 'boolean') throw wrong('beaconOnUnload', 'must be true or false');
+  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === 'function')) {
+    throw wrong('plugins', 'must be an array of functions (message, call) => message or null');
+  }
+  if (storageDir !== undefined) {
+    if (typeof storageDir !== 'string' || storageDir === '') throw wrong('storageDir', 'must be a directory name');
+    if (!isNode) throw wrong('storageDir', 'is for Node (files); there is no file system in a browser');
+    if (!openNodeStorage) throw wrong('storageDir', "needs the package's Node build (its \"node\" export condition)");
+    if (settings.storage !== undefined) throw wrong('storage', 'leave it out with storageDir, which keeps events in files');
+  }
+  if (!STORAGE_KINDS.includes(storage)) throw refused('create', 'storage', 'invalid_value', "storage: must be 'indexedDB' or 'memory'");
+  if (storage === 'indexedDB' && !openIndexedDb) {
+    throw refused('create', 'storage', 'invalid_value', "storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files");
+  }
+  const coreSettings = {};
+  for (const [key, value] of Object.entries(settings)) {
+    if (!GLUE_OPTIONS.includes(key) && value !== undefined) coreSettings[key] = value;
+  }
+  // The payload's channel says where events come from, unless the caller says otherwise.
+  if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
+  const settingsJson = encodeInput('settings', coreSettings, undefined, 'create');
+  return { onError, logger, beaconOnUnload, storageDir, storage, plugins, settingsJson };
+}
+
+// What a method that needs the module throws before it is ready.
+function notReady(call) {
+  const error = new Error(`${call}: the module is still loading; await analytics.ready first`);
+  return Object.assign(error, { call, field: '', code: 'not_ready' });
+}
+
+// Calls made while the module loads wait in order, this many at most; later ones return
+// "queue_full" (counted in stats().dropped.queue_full once it is ready). A module loads in tens
+// of milliseconds; a server that starts taking traffic at once still fits in this.
+const HELD_CALLS_MAX = 10_000;
+const REFUSED = { invalid: 0, queue_full: 1, shut_down: 2 };  // rudder_count_refused's reasons
+// The core's texts for a plugin's drop and a closed client, for what it cannot answer yet.
+const DROPPED_BY_PLUGIN = 'plugins: dropped the event';
+const CLOSED = 'client: is shut down (shutdown() or close() was called)';
 
 export class Analytics {
-  #bridge = null;
+  #bridge = null;         // the module, once loaded (the host's callbacks use it from then)
+  #isReady = false;       // the module runs this client: calls go to it, not to #held
   #onError;
   #logger;
   #gzip = null;
@@ -129,78 +180,63 @@ export class Analytics {
   #storage = null;        // the segment files (storageDir, storage.mjs) or IndexedDB (browser-storage.mjs)
   #closing = null;        // close()'s promise
   #removeUnloadHooks = () => {};
-  #browser = false;       // remembers the user and the page (core/identity.hpp); not in Node
+  #browser = !isNode;     // remembers the user and the page (core/identity.hpp); not in Node
   #identity = null;       // where the user is kept between page loads (identity-store.mjs)
   #stopWatchingIdentity = () => {};
   #pageSeen = '';         // the page set_page() was last told of
   #plugins = [];          // (message, call) => message | null, run in order before each call
+  #ready;                 // resolves with this client once the module runs it
+  #held = [];             // until then: what waits for the module, (bridge) => void, in order
+  #heldCalls = 0;         // how many of those are calls
+  #heldRefusals = [0, 0, 0];  // calls refused meanwhile, by REFUSED reason, to count once ready
+  #failed = null;         // the error `ready` rejected with
 
-  /** Use `await Analytics.create(settings)`: the module must load first. */
-  constructor(token) {
-    if (token !== constructing) throw new TypeError('use `await Analytics.create(settings)`');
+  /**
+   * Starts a client and returns at once: calls made before the module is ready are held in
+   * order and made once it is (`ready` resolves then). Throws an InputError for a wrong
+   * option of the glue's; `ready` rejects with one for a wrong setting of the core's.
+   */
+  constructor(settings) {
+    const checked = checkSettings(settings);
+    this.#onError = checked.onError;
+    this.#logger = checked.logger;
+    this.#plugins = [...checked.plugins];
+    this.#ready = this.#start(settings, checked).then(() => this, (e) => this.#startFailed(e));
+    // Marked handled: a page that never awaits `ready` sees the error in the log instead of an
+    // unhandled rejection (which ends a Node process).
+    this.#ready.catch(() => {});
   }
 
-  static async create(settings) {
-    if (settings === null || typeof settings !== 'object') {
-      throw refused('create', '', 'wrong_type', 'settings: expects an object, e.g. { writeKey, dataPlaneUrl }');
-    }
-    const { onError, logger = console, beaconOnUnload = true, storageDir } = settings;
-    const storage = settings.storage ?? (storageDir !== undefined || isNode ? 'memory' : 'indexedDB');
-    const wrong = (field, message) => refused('create', field, 'wrong_type', `${field}: ${message}`);
-    if (onError !== undefined && typeof onError !== 'function') throw wrong('onError', 'must be a function');
-    if (logger === null || typeof logger !== 'object' || !LOG_METHODS.every((m) => typeof logger[m] === 'function')) {
-      throw wrong('logger', 'must have debug, info, warn and error methods');
-    }
-    if (typeof beaconOnUnload !== 'boolean') throw wrong('beaconOnUnload', 'must be true or false');
-    const { plugins = [] } = settings;
-    if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === 'function')) {
-      throw wrong('plugins', 'must be an array of functions (message, call) => message or null');
-    }
-    if (storageDir !== undefined) {
-      if (typeof storageDir !== 'string' || storageDir === '') throw wrong('storageDir', 'must be a directory name');
-      if (!isNode) throw wrong('storageDir', 'is for Node (files); there is no file system in a browser');
-      if (!openNodeStorage) throw wrong('storageDir', "needs the package's Node build (its \"node\" export condition)");
-      if (settings.storage !== undefined) throw wrong('storage', 'leave it out with storageDir, which keeps events in files');
-    }
-    if (!STORAGE_KINDS.includes(storage)) throw refused('create', 'storage', 'invalid_value', "storage: must be 'indexedDB' or 'memory'");
-    if (storage === 'indexedDB' && !openIndexedDb) {
-      throw refused('create', 'storage', 'invalid_value', "storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files");
-    }
-    const coreSettings = {};
-    for (const [key, value] of Object.entries(settings)) {
-      if (!GLUE_OPTIONS.includes(key) && value !== undefined) coreSettings[key] = value;
-    }
-    // The payload's channel says where events come from, unless the caller says otherwise.
-    if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
-    const settingsJson = encodeInput('settings', coreSettings, undefined, 'create');
+  /** Resolves with this client once the module is loaded and running; rejects if it cannot start. */
+  get ready() { return this.#ready; }
 
+  /** `new Analytics(settings)`, resolved once ready. */
+  static async create(settings) {
+    return new Analytics(settings).ready;
+  }
+
+  async #start(settings, { beaconOnUnload, storageDir, storage, settingsJson }) {
     const seed = await randomSeed();
-    const analytics = new Analytics(constructing);
-    analytics.#onError = onError;
-    analytics.#plugins = [...plugins];
-    analytics.#logger = logger;
-    analytics.#gzip = await loadGzip();
-    const bridge = await Bridge.start(await compiledModule(settings), analytics.#host());
-    const warn = (line) => logger.warn(`[rudder-analytics] ${line}`);
+    this.#gzip = await loadGzip();
+    const bridge = await Bridge.start(await compiledModule(settings), this.#host());
+    this.#bridge = bridge;
+    const warn = (line) => this.#logger.warn(`[rudder-analytics] ${line}`);
     const { writeKey, dataPlaneUrl } = settings;
     // Opened before the core starts, which must know whether it stores; a queue is named by
     // data plane and write key, which the core checks (it refuses values that are no strings).
     if (storage === 'indexedDB' && typeof writeKey === 'string' && typeof dataPlaneUrl === 'string') {
-      analytics.#storage = await openIndexedDb(dataPlaneUrl, writeKey, warn);
+      this.#storage = await openIndexedDb(dataPlaneUrl, writeKey, warn);
     }
     const length = bridge.write(settingsJson);
-    const stores = storageDir !== undefined || analytics.#storage !== null;
-    const browser = !isNode;
+    const stores = storageDir !== undefined || this.#storage !== null;
+    const browser = this.#browser;
     const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0, browser ? 1 : 0));
     if (problem !== '') {
-      await analytics.#storage?.release();
+      await this.#storage?.release();
       const message = problem.slice(2);  // "settingName: problem"
       throw refused('create', message.slice(0, message.indexOf(':')), CODES[problem[1]], message);
     }
-    analytics.#bridge = bridge;
-    analytics.#browser = browser;
-    if (browser && storage !== 'memory') analytics.#rememberUser(writeKey);
-    if (storageDir) analytics.#storage = await openNodeStorage(storageDir, warn);
+    if (storageDir) this.#storage = await openNodeStorage(storageDir, warn);
     // What clients that are gone left goes first, in the order it was accepted; in browsers,
     // what tabs still open leave is handed over when they go.
     const adopt = ({ id, bytes }) => {
@@ -208,9 +244,40 @@ export class Analytics {
       bridge.m.HEAPU8.set(bytes, pointer);
       bridge.m._rudder_adopt(pointer, bytes.byteLength, id);
     };
-    for (const segment of await analytics.#storage?.takeOver((later) => later.forEach(adopt)) ?? []) adopt(segment);
-    if (beaconOnUnload) analytics.#hookUnload();
-    return analytics;
+    for (const segment of await this.#storage?.takeOver((later) => later.forEach(adopt)) ?? []) adopt(segment);
+    // From here on, in one go: nothing else runs between the module taking over and the held
+    // calls reaching it, so they stay in order with later calls.
+    this.#isReady = true;
+    if (browser && storage !== 'memory') this.#rememberUser(writeKey);
+    if (beaconOnUnload) this.#hookUnload();
+    const held = this.#held;
+    this.#held = [];
+    this.#heldCalls = 0;
+    for (const [reason, count] of this.#heldRefusals.entries()) {
+      for (let i = 0; i < count; i++) bridge.m._rudder_count_refused(reason);
+    }
+    for (const run of held) run(bridge);
+  }
+
+  // The client could not start: what was held is reported (logged, and to onError) and the
+  // error goes to whoever awaits `ready`.
+  #startFailed(error) {
+    this.#failed = error;
+    const calls = this.#held.filter((run) => run.call).map((run) => run.call);
+    this.#held = [];
+    this.#logger.error(`[rudder-analytics] the client did not start: ${error?.message ?? error}` +
+      (calls.length > 0 ? `; ${calls.length} call(s) made before were dropped` : ''));
+    if (calls.length > 0) {
+      this.#report(new DeliveryError({ kind: 'not_started', status: 0, body: '', message: String(error?.message ?? error), attempts: 0 }),
+        calls.map(({ type, json }) => ({ type: CALLS[type], ...JSON.parse(json) })));
+    }
+    throw error;
+  }
+
+  // Runs `run(bridge)` now if the module is ready, otherwise once it is.
+  #whenReady(run) {
+    if (this.#isReady) run(this.#bridge);
+    else if (this.#failed === null) this.#held.push(run);
   }
 
   identify(message) { return this.#call(0, message); }
@@ -223,9 +290,11 @@ export class Analytics {
   /**
    * Resolves with what the core says became of everything queued before it; with timeoutMs,
    * after that long at most, what is left counted as pending (and still delivered later).
+   * Before the module is ready, it waits for it (within timeoutMs).
    */
   flush({ timeoutMs = Infinity } = {}) {
     checkTimeout('flush', timeoutMs);
+    if (!this.#isReady) return this.#afterReady(timeoutMs, (left) => this.flush({ timeoutMs: left }));
     const ticket = this.#bridge.m._rudder_flush();
     const settled = this.#settlement(ticket);
     if (timeoutMs === Infinity) return settled;
@@ -242,14 +311,27 @@ export class Analytics {
   close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS } = {}) {
     if (this.#closing) return this.#closing;
     checkTimeout('close', timeoutMs);
+    this.#closing = this.#isReady
+      ? this.#closeNow(timeoutMs)
+      : this.#afterReady(timeoutMs, (left) => this.#closeNow(left));
+    return this.#closing;
+  }
+
+  #closeNow(timeoutMs) {
     this.#removeUnloadHooks();
     this.#stopWatchingIdentity();
-    this.#closing = this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, MAX_TIMER_MS)))
+    return this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, MAX_TIMER_MS)))
       .then(async (result) => {
         await this.#storage?.release();  // what is left stays stored for a later run
         return result;
       });
-    return this.#closing;
+  }
+
+  // `then(msLeft)` once the module is ready, the time spent waiting for it taken from timeoutMs.
+  // Rejects with the start's error if it did not start.
+  #afterReady(timeoutMs, then) {
+    const began = Date.now();
+    return this.#ready.then(() => then(Math.max(0, timeoutMs - (Date.now() - began))));
   }
 
   // The promise for a flush or close ticket. The core may settle it inside the export that
@@ -258,7 +340,9 @@ export class Analytics {
     return new Promise((resolve) => { this.#settling.set(ticket, resolve); });
   }
 
+  /** The core's counters. Throws (code "not_ready") before the module is ready. */
   stats() {
+    if (!this.#isReady) throw notReady('stats');
     return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_stats()));
   }
 
@@ -277,15 +361,23 @@ export class Analytics {
     if (typeof anonymousId !== 'string') {
       throw refused('setAnonymousId', 'anonymousId', 'wrong_type', 'setAnonymousId: anonymousId: must be a string');
     }
-    const bridge = this.#bridge;
-    const outcome = bridge.read(bridge.m._rudder_identity_set_anonymous_id(bridge.buffer, bridge.write(anonymousId)));
+    const set = (bridge) => bridge.read(bridge.withText(anonymousId, (p, n) => bridge.m._rudder_identity_set_anonymous_id(p, n)));
+    if (!this.#isReady) {
+      // Held with the calls, in order; refused then, it is logged (the caller has gone on).
+      this.#whenReady((bridge) => {
+        const outcome = set(bridge);
+        if (outcome !== '') this.#logger.error(`[rudder-analytics] setAnonymousId (made before the module was ready) refused: ${outcome.slice(2)}`);
+      });
+      return;
+    }
+    const outcome = set(this.#bridge);
     if (outcome !== '') throw refused('setAnonymousId', 'anonymousId', CODES[outcome[1]], `setAnonymousId: ${outcome.slice(2)}`);
   }
 
   /** Forgets the user (userId, traits, anonymousId), e.g. at log out. Browsers only. */
   reset() {
     this.#browserOnly('reset');
-    this.#bridge.m._rudder_identity_reset();
+    this.#whenReady((bridge) => bridge.m._rudder_identity_reset());
   }
 
   #browserOnly(call) {
@@ -296,6 +388,7 @@ export class Analytics {
 
   #user(call) {
     this.#browserOnly(call);
+    if (!this.#isReady) throw notReady(call);
     return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_identity()));
   }
 
@@ -305,7 +398,7 @@ export class Analytics {
     if (!this.#identity) return;
     const restore = (json) => {
       const bridge = this.#bridge;
-      bridge.m._rudder_identity_restore(bridge.buffer, bridge.write(json));
+      bridge.withText(json, (p, n) => bridge.m._rudder_identity_restore(p, n));
     };
     const kept = this.#identity.read();
     if (kept) restore(kept);
@@ -351,19 +444,19 @@ export class Analytics {
 
   // The plugins, in order; null when one dropped the event.
   #throughPlugins(method, message) {
-    const bridge = this.#bridge;
     for (const [i, plugin] of this.#plugins.entries()) {
       let next;
       try {
         next = plugin(message, method);
       } catch (e) {
-        bridge.m._rudder_plugin_threw(bridge.buffer, bridge.write(`plugins[${i}]: ${e?.message ?? e}`));
+        const what = `plugins[${i}]: ${e?.message ?? e}`;
+        this.#whenReady((bridge) => bridge.withText(what, (p, n) => bridge.m._rudder_plugin_threw(p, n)));
         continue;
       }
       if (next === null || next === false) return null;
       if (next === undefined) continue;
       if (typeof next !== 'object' || Array.isArray(next)) {
-        bridge.m._rudder_count_invalid();
+        this.#countRefused(REFUSED.invalid);
         throw refused(method, '', 'wrong_type',
           `${method}: plugins[${i}] returned ${Array.isArray(next) ? 'an array' : typeof next}, not the message object (or null to drop it)`);
       }
@@ -372,23 +465,88 @@ export class Analytics {
     return message;
   }
 
+  // Counted now, or once the module is ready (a count per reason, so nothing held grows).
+  #countRefused(reason) {
+    if (this.#isReady) this.#bridge.m._rudder_count_refused(reason);
+    else if (this.#failed === null) this.#heldRefusals[reason]++;
+  }
+
   #call(type, input) {
     const method = CALLS[type];
+    if (!this.#isReady) return this.#hold(type, method, input);
     const bridge = this.#bridge;
     const message = this.#plugins.length > 0 ? this.#throughPlugins(method, input) : input;
     if (message === null) return { status: 'dropped', error: bridge.read(bridge.m._rudder_drop_by_plugin()) };
     if (this.#browser) this.#notePage();
-    const json = encodeInput(method, message, () => bridge.m._rudder_count_invalid());
-    const length = bridge.write(json);
-    const outcome = bridge.read(bridge.m._rudder_call(type, bridge.buffer, length));
+    const json = encodeInput(method, message, () => bridge.m._rudder_count_refused(REFUSED.invalid));
+    const length = bridge.write(json);  // before reading bridge.buffer, which it may move
+    return this.#outcome(method, bridge.read(bridge.m._rudder_call(type, bridge.buffer, length, 0)));
+  }
+
+  #outcome(method, outcome) {
     const text = outcome.slice(1);
     switch (outcome[0]) {
       case 'A': return { status: 'accepted', messageId: text };
       case 'Q': return { status: 'queue_full', error: text };
       case 'C': return { status: 'closed', error: text };
       default:  // 'T' or 'R', the letter for what is wrong, the message; then the field's path
-        throw refused(method, bridge.read(bridge.m._rudder_refused_field()), CODES[outcome[1]], `${method}: ${outcome.slice(2)}`);
+        throw refused(method, this.#bridge.read(this.#bridge.m._rudder_refused_field()), CODES[outcome[1]], `${method}: ${outcome.slice(2)}`);
     }
+  }
+
+  // A call made before the module is ready: the plugins and the JSON checks run now (what they
+  // refuse throws now), the core takes it once ready, with the time it was made. What the core
+  // refuses then is logged and passed to onError, as the caller has gone on.
+  #hold(type, method, input) {
+    if (this.#failed !== null) return { status: 'closed', error: `${method}: the client did not start (${this.#failed.message})` };
+    if (this.#closing !== null) {
+      this.#countRefused(REFUSED.shut_down);
+      return { status: 'closed', error: CLOSED };
+    }
+    if (this.#heldCalls >= HELD_CALLS_MAX) {
+      if (this.#heldCalls++ === HELD_CALLS_MAX) {
+        this.#logger.warn(`[rudder-analytics] ${HELD_CALLS_MAX} calls are waiting for the module to load; later ones are dropped until it is`);
+      }
+      this.#countRefused(REFUSED.queue_full);
+      return { status: 'queue_full', error: `${HELD_CALLS_MAX} calls are waiting for the module to load` };
+    }
+    const message = this.#plugins.length > 0 ? this.#throughPlugins(method, input) : input;
+    if (message === null) {
+      this.#whenReady((bridge) => bridge.m._rudder_drop_by_plugin());
+      return { status: 'dropped', error: DROPPED_BY_PLUGIN };
+    }
+    const json = encodeInput(method, message, () => this.#countRefused(REFUSED.invalid));
+    const call = { type, json, at: Date.now() };
+    const run = (bridge) => {
+      if (this.#browser) this.#notePage();
+      const outcome = bridge.read(bridge.withText(json, (p, n) => bridge.m._rudder_call(type, p, n, call.at)));
+      if (outcome[0] === 'A') return;
+      // 'Q' (the core's queue is full: it counted and logged that) or 'T' / 'R' (refused)
+      const full = outcome[0] === 'Q';
+      const message = `${method}: ${outcome.slice(full ? 1 : 2)}`;
+      const error = new DeliveryError({ kind: full ? 'queue_full' : 'invalid', status: 0, body: '', message, attempts: 0 });
+      if (!full) {
+        Object.assign(error, { call: method, field: bridge.read(bridge.m._rudder_refused_field()), code: CODES[outcome[1]] });
+        this.#logger.error(`[rudder-analytics] a call made before the module was ready was refused: ${message}`);
+      }
+      this.#report(error, [{ type: method, ...JSON.parse(json) }]);
+    };
+    run.call = call;
+    this.#held.push(run);
+    this.#heldCalls++;
+    return { status: 'buffered' };
+  }
+
+  // onError(error, events), on a later microtask; what it throws is logged.
+  #report(error, events) {
+    if (!this.#onError) return;
+    queueMicrotask(() => {
+      try {
+        this.#onError(error, events);
+      } catch (e) {
+        this.#logger.error(`[rudder-analytics] onError threw: ${e?.stack ?? e}`);
+      }
+    });
   }
 
   // What the core calls (platform/wasm/host.hpp). Decoding happens at once, while the
@@ -423,14 +581,7 @@ export class Analytics {
       report: (errorPointer, errorLength, eventsPointer, eventsLength) => {
         const error = new DeliveryError(JSON.parse(this.#bridge.readLength(errorPointer, errorLength)));
         const events = JSON.parse(this.#bridge.readLength(eventsPointer, eventsLength));
-        if (!this.#onError) return;
-        queueMicrotask(() => {
-          try {
-            this.#onError(error, events);
-          } catch (e) {
-            this.#logger.error(`[rudder-analytics] onError threw: ${e?.stack ?? e}`);
-          }
-        });
+        this.#report(error, events);
       },
       settled: (ticket, pointer, length) => {
         const result = JSON.parse(this.#bridge.readLength(pointer, length));

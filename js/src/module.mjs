@@ -161,6 +161,16 @@ export class Bridge {
     return encoder.encodeInto(text, heap.subarray(this.buffer, this.buffer + worst)).written;
   }
 
+  /**
+   * Writes `text` into the input buffer and returns `use(pointer, length)`. (Passing
+   * `bridge.buffer, bridge.write(text)` as arguments reads the pointer before the write may move
+   * the buffer.)
+   */
+  withText(text, use) {
+    const length = this.write(text);
+    return use(this.buffer, length);
+  }
+
   /** The NUL-terminated UTF-8 string at `pointer`. */
   read(pointer) {
     const heap = this.m.HEAPU8;

@@ -241,6 +241,37 @@ test('the anonymousId survives a reload, identify is remembered, reset forgets',
   assert.equal(events[4].context.traits, undefined);
 });
 
+test('calls made before the module is ready are held and sent once it is, with the user and the page', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async (settings) => {
+    const analytics = new Analytics(settings);  // returns at once; the module loads meanwhile
+    const early = [
+      analytics.identify({ userId: 'u-7', traits: { plan: 'pro' } }),
+      analytics.track({ event: 'Early' }),
+      analytics.page({ name: 'Home' }),
+    ];
+    let stats = '';
+    try { analytics.stats(); } catch (e) { stats = e.code; }
+    await analytics.ready;
+    const late = analytics.track({ event: 'Late' });
+    await analytics.close();
+    return { early, late: late.status, stats, anonymousId: analytics.getAnonymousId() };
+  }, settingsFor());
+  assert.deepEqual(result.early, [{ status: 'buffered' }, { status: 'buffered' }, { status: 'buffered' }], problems.join('\n'));
+  assert.equal(result.stats, 'not_ready');
+  assert.equal(result.late, 'accepted');
+  const events = await browser.plane.events();
+  assert.deepEqual(events.map((e) => [e.event ?? e.type, e.userId, e.anonymousId]), [
+    ['identify', 'u-7', result.anonymousId],
+    ['Early', 'u-7', result.anonymousId],
+    ['page', 'u-7', result.anonymousId],
+    ['Late', 'u-7', result.anonymousId],
+  ], 'in order, the held identify remembered for the calls after it');
+  assert.deepEqual(events[1].context.traits, { plan: 'pro' });
+  assert.equal(events[2].properties.path, '/test.html', 'page() fills its properties');
+  assert.equal(events[1].context.page.url, `${browser.siteUrl}/test.html`);
+});
+
 test('events carry the page, user agent, locale, screen and time zone; page() fills its properties', { timeout: 20_000 }, async () => {
   const { page, problems } = await openPage();
   await page.goto(`${browser.siteUrl}/test.html?utm_source=news#top`, { referer: 'https://referrer.example/post' });

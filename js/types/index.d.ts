@@ -22,14 +22,21 @@ export declare class DeliveryError extends Error {
    * refused, name not resolved) and maxRetries ran out; unknown_outcome: an attempt got no
    * answer (a timeout, a connection lost after sending), so the data plane may have stored
    * these events; unsent_at_shutdown: close()'s timeout passed before they were sent.
+   * For calls made before the module was ready (status "buffered"), never sent: invalid: the
+   * core refused the call (see call, field and code); queue_full: the queue was full;
+   * not_started: the client could not start (the error `ready` rejected with).
    */
-  readonly kind: 'http_status' | 'network' | 'unknown_outcome' | 'unsent_at_shutdown';
+  readonly kind: 'http_status' | 'network' | 'unknown_outcome' | 'unsent_at_shutdown' | 'invalid' | 'queue_full' | 'not_started';
   /** HTTP status, 0 when none was received. */
   readonly status: number;
   /** The data plane's answer, e.g. "invalid write key\n". */
   readonly body: string;
   /** How many times the batch was sent. */
   readonly attempts: number;
+  /** kind "invalid": the call, the refused field's path and what is wrong with it, as an InputError has them. */
+  readonly call?: CallName;
+  readonly field?: string;
+  readonly code?: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range';
 }
 
 export interface Settings {
@@ -130,13 +137,16 @@ export interface GroupMessage extends CommonFields { groupId: string | number; t
 export interface AliasMessage extends CommonFields { previousId?: string | number; userId: string | number }
 
 /**
- * What a call did. "accepted": queued (or built, with send: false). "queue_full": dropped
+ * What a call did. "accepted": queued (or built, with send: false). "buffered": made before
+ * the module was ready, held (in order) until it is, then checked and queued; what the core
+ * refuses then goes to onError and the log. "queue_full": dropped
  * because maxQueueBytes (or maxQueueSize) was reached. "closed": dropped because close() was called.
  * "dropped": a plugin dropped it.
  * Drops are counted in stats().dropped.
  */
 export type CallResult =
   | { status: 'accepted'; messageId: string }
+  | { status: 'buffered' }
   | { status: 'queue_full' | 'closed' | 'dropped'; error: string };
 
 /** The six calls' names, as plugins and errors give them. */
@@ -203,12 +213,29 @@ export type InputError = (TypeError | RangeError) & {
   code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range';
 };
 
+/**
+ * What stats() and the getters of the remembered user throw before the module is ready: an
+ * Error with `code` "not_ready" and the method as `call`.
+ */
+export type NotReadyError = Error & { call: string; field: ''; code: 'not_ready' };
+
 export declare class Analytics {
-  private constructor();
   /**
-   * Loads the WebAssembly module (compiled once, shared by all clients) and starts a client.
-   * Rejects with TypeError / RangeError naming the setting that is wrong (an InputError).
+   * Starts a client and returns at once, while the WebAssembly module loads (compiled once,
+   * shared by all clients). Calls made before it is ready return status "buffered": they are
+   * held in order (10,000 at most; later ones return "queue_full", counted) and made once it
+   * is, each keeping the time it was made as its originalTimestamp. flush() and close() wait
+   * for it. Throws an InputError for a wrong option the glue checks (onError, logger, plugins,
+   * storage, storageDir...); a setting the core checks (writeKey, dataPlaneUrl, the limits)
+   * rejects `ready` instead, is logged, and the held calls go to onError (kind "not_started").
    */
+  constructor(settings: Settings);
+  /**
+   * Resolves with this client once the module runs it; rejects with the InputError naming a
+   * wrong setting, or the error loading the module. Rejecting never goes unhandled.
+   */
+  readonly ready: Promise<Analytics>;
+  /** `new Analytics(settings).ready`: resolves once the client is ready, rejects as `ready` does. */
   static create(settings: Settings): Promise<Analytics>;
 
   /**
@@ -216,7 +243,8 @@ export declare class Analytics {
    * happens in the background. Bad input throws TypeError or RangeError whose message starts
    * with the call and the field ("track: properties.price: number is not finite") and which
    * carries them as `call`, `field` and `code` (an InputError); nothing is queued then. The
-   * message object is not kept.
+   * message object is not kept. Before the module is ready, only what the glue checks throws
+   * (a value JSON cannot carry, a plugin's bad return); the call returns "buffered".
    */
   identify(message: IdentifyMessage): CallResult;
   track(message: TrackMessage): CallResult;
@@ -235,6 +263,8 @@ export declare class Analytics {
    * context.page (path, referrer, search, title, url), userAgent, locale, screen and timezone
    * under the caller's context, and page() those page fields in its properties under the
    * caller's. In Node these five methods throw (an InputError): each call gives its own ids.
+   * Before the module is ready the getters throw a NotReadyError; setAnonymousId and reset
+   * are held with the calls, in order.
    */
   /** Adds a plugin after those given in settings (see Plugin). */
   addPlugin(plugin: Plugin): void;
@@ -252,7 +282,7 @@ export declare class Analytics {
 
   /** Sends what is queued without waiting for uploadIntervalMs; resolves once everything
    * queued before the call is delivered or given up on (retries included), with what became
-   * of it. Never rejects. */
+   * of it. Rejects only if the client did not start (as `ready` does). */
   flush(options?: {
     /** Resolve after this long at most, what is left counted as pending (it is still sent). Default: no limit. */
     timeoutMs?: number;
@@ -261,10 +291,12 @@ export declare class Analytics {
   /**
    * Refuses further calls, delivers what is queued for at most timeoutMs (default 10000), then
    * reports the rest to onError: a request still out as "unknown_outcome" (it may arrive), the
-   * rest as "unsent_at_shutdown". Never rejects; calling it again returns the same promise.
-   * Throws RangeError for a bad timeoutMs.
+   * rest as "unsent_at_shutdown". Calls made after it are refused ("closed"), also while the
+   * module loads. Rejects only if the client did not start; calling it again returns the same
+   * promise. Throws RangeError for a bad timeoutMs.
    */
   close(options?: { timeoutMs?: number }): Promise<DeliveryOutcome>;
 
+  /** The counters. Throws a NotReadyError before the module is ready. */
   stats(): Stats;
 }

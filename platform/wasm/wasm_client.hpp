@@ -30,12 +30,14 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   WasmClient(const WasmClient&) = delete;
   WasmClient& operator=(const WasmClient&) = delete;
 
-  /// One of the six calls, as the JSON text of the caller's object.
-  core::CallOutcome call(core::MessageType type, std::string_view json_text) {
-    return driver_.call_text(type, json_text, rng_);
+  /// One of the six calls, as the JSON text of the caller's object; `called_at_unix_ms` for a
+  /// call the glue held while the module loaded.
+  core::CallOutcome call(core::MessageType type, std::string_view json_text,
+                         std::optional<std::int64_t> called_at_unix_ms) {
+    return driver_.call_text(type, json_text, rng_, called_at_unix_ms);
   }
-  /// A call the glue refused before it reached the core, counted as dropped(invalid).
-  void count_invalid() { driver_.count_invalid(); }
+  /// A call the glue refused before it reached the core, counted under `reason`.
+  void count_refused(DropReason reason) { driver_.count_refused(reason); }
 
   /// Starts a flush; host::settled(ticket, result) follows once it settles.
   std::uint64_t flush() { return driver_.begin_flush(); }

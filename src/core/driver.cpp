@@ -88,16 +88,16 @@ CallOutcome Driver::refuse_closed() {
 }
 
 CallOutcome Driver::refuse_invalid(MessageType type, const FieldError& error) {
-  count_invalid();
+  count_refused(DropReason::invalid);
   std::string text = error.to_string();
   if (settings_.debug)
     host_.log(LogLevel::debug, std::string(type_name(type)) + " refused: " + text);
   return {Status::invalid, std::move(text), error.field, error.kind};
 }
 
-void Driver::count_invalid() {
+void Driver::count_refused(DropReason reason) {
   Guard guard(host_);
-  pipeline_.count_refused(DropReason::invalid);
+  pipeline_.count_refused(reason);
 }
 
 CallOutcome Driver::drop_by_hook() {
@@ -202,7 +202,8 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
   // The event is built in this thread's scratch string and copied into the queue's log, so
   // a call allocates nothing for the event's text once the scratch has grown to fit.
   thread_local std::string scratch;
-  BuildResult built = build_message(fields, settings_.build, host_.unix_ms(), rng, std::move(scratch));
+  const std::int64_t called_at = fields.called_at_unix_ms.value_or(host_.unix_ms());
+  BuildResult built = build_message(fields, settings_.build, called_at, rng, std::move(scratch));
   // Given back on every path out, with its capacity.
   struct GiveBack {
     std::string& from;
@@ -279,12 +280,14 @@ CallOutcome Driver::call_json(const nlohmann::json& message, Rng& rng) {
   return call(parsed.fields, rng);
 }
 
-CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng) {
+CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng,
+                              std::optional<std::int64_t> called_at_unix_ms) {
   if (closed()) return refuse_closed();
   ParsedCall parsed;
   if (std::optional<FieldError> problem = parse_call_text(type, text, parsed)) {
     return refuse_invalid(type, *problem);
   }
+  parsed.fields.called_at_unix_ms = called_at_unix_ms;
   return call(parsed.fields, rng);
 }
 

@@ -138,10 +138,14 @@ class Driver {
   CallOutcome call(const MessageFields& fields, Rng& rng);
   /// A call given as one JSON object holding "type" (Client::submit, the CLI's lines).
   CallOutcome call_json(const nlohmann::json& message, Rng& rng);
-  /// A call given as JSON text, its type separately (the JavaScript API).
-  CallOutcome call_text(MessageType type, std::string_view text, Rng& rng);
-  /// Counts a call the platform refused before it reached the driver, as dropped(invalid).
-  void count_invalid();
+  /// A call given as JSON text, its type separately (the JavaScript API). `called_at_unix_ms`:
+  /// when the caller made it, for a call the platform held until the driver existed (its
+  /// originalTimestamp); none means now.
+  CallOutcome call_text(MessageType type, std::string_view text, Rng& rng,
+                        std::optional<std::int64_t> called_at_unix_ms = std::nullopt);
+  /// Counts a call the platform refused before it reached the driver (invalid: a value JSON
+  /// cannot carry; queue_full: more calls than the platform holds before the driver exists).
+  void count_refused(DropReason reason);
   /// The user's hook (C++ Config::before_send, JS plugins), which the platform runs before a
   /// call reaches the driver, dropped the event: counted as dropped(by_plugin), and the
   /// outcome the call returns (Status::dropped).

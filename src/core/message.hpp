@@ -66,6 +66,9 @@ struct MessageFields {
   CallerJson context;
   CallerJson integrations;
   std::optional<std::int64_t> timestamp_unix_ms;  // when the event happened, if not now
+  // When the call was made, if the platform held it before the core could take it (the
+  // JavaScript API's calls made before the module was ready): its originalTimestamp.
+  std::optional<std::int64_t> called_at_unix_ms;
   const Ambient* ambient = nullptr;  // browsers: what the client adds (see Ambient)
 };
 

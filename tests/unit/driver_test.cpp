@@ -275,7 +275,7 @@ TEST(Driver, InvalidCallsAreRefusedByFieldCountedAndNeverSent) {
   const CallOutcome bad_tree =
       rig.driver.call_json(json{{"type", "track"}, {"userId", "u"}}, rig.rng);
   EXPECT_EQ(bad_tree.text, "event: is required");
-  rig.driver.count_invalid();
+  rig.driver.count_refused(DropReason::invalid);
   rig.driver.pump();
   EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::invalid), 4u);
   EXPECT_EQ(rig.driver.stats().queued, 0u);
@@ -726,6 +726,21 @@ struct BrowserRig : Rig {
     return out;
   }
 };
+
+// The JavaScript API holds calls made while the module loads and hands them over once it is
+// ready: each event keeps the time its call was made.
+TEST(Driver, ACallHeldByThePlatformKeepsTheTimeItWasMade) {
+  BrowserRig rig;
+  rig.host.now = 5'000;
+  ASSERT_EQ(rig.driver.call_text(MessageType::track, R"({"event":"Early"})", rig.rng, kUnixBase + 1'250).status,
+            Status::accepted);
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"Now"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].at("originalTimestamp"), "2024-01-31T12:00:01.250Z");
+  EXPECT_FALSE(e[0].contains("timestamp")) << "timestamp stays the caller's";
+  EXPECT_EQ(e[1].at("originalTimestamp"), "2024-01-31T12:00:05.000Z");
+}
 
 TEST(Driver, ABrowserClientFillsTheIdsACallLeavesOutAndTheCallersWin) {
   BrowserRig rig;

@@ -11,7 +11,9 @@ export async function use(): Promise<void> {
     maxRetries: 3,
     gzip: true,
     onError: (error: DeliveryError, events) => {
-      const kind: 'http_status' | 'network' | 'unknown_outcome' | 'unsent_at_shutdown' = error.kind;
+      const kind: 'http_status' | 'network' | 'unknown_outcome' | 'unsent_at_shutdown' | 'invalid' | 'queue_full' | 'not_started' = error.kind;
+      const field: string | undefined = error.field;
+      void field;
       const status: number = error.status;
       void kind; void status; void events.length;
     },
@@ -20,7 +22,7 @@ export async function use(): Promise<void> {
   if (result.status === 'accepted') {
     const id: string = result.messageId;
     void id;
-  } else {
+  } else if (result.status !== 'buffered') {
     const why: string = result.error;
     void why;
   }
@@ -62,6 +64,14 @@ export async function use(): Promise<void> {
   await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'u', storage: 'memory' });
   // @ts-expect-error storage is "indexedDB" or "memory"
   await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'u', storage: 'localStorage' });
-  // @ts-expect-error the constructor is private: use Analytics.create
+  // Usable at once: calls before the module is ready are held.
+  const early = new Analytics({ writeKey: 'k', dataPlaneUrl: 'u' });
+  const held: CallResult = early.track({ userId: 'u', event: 'E' });
+  void held.status;
+  const same: Analytics = await early.ready;
+  void same;
+  // @ts-expect-error the constructor takes the settings
   new Analytics();
+  // @ts-expect-error ready is a promise, not a method
+  early.ready();
 }
