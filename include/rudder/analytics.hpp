@@ -19,8 +19,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rudder/export.hpp"
 #include "rudder/transport.hpp"
 #include "rudder/types.hpp"
+#include "rudder/version.hpp"
 
 namespace rudder {
 
@@ -28,7 +30,7 @@ using json = nlohmann::json;
 using Clock = std::chrono::system_clock;
 
 inline constexpr const char* kLibraryName = "rudder-analytics-cpp";
-inline constexpr const char* kLibraryVersion = "0.1.0";
+inline constexpr const char* kLibraryVersion = RUDDER_ANALYTICS_VERSION;
 /// The data plane refuses a decompressed body larger than this (HTTP 413).
 inline constexpr std::size_t kGatewayMaxBodyBytes = 4'096'000;
 
@@ -106,7 +108,7 @@ struct Config {
   std::chrono::milliseconds storage_sync_interval{0};
 
   /// The first broken setting as "field: problem", or empty when the config is usable.
-  std::string validate() const;
+  RUDDER_API std::string validate() const;
 };
 
 /// Optional fields of every call.
@@ -118,7 +120,7 @@ struct CallOptions {
   std::string message_id;    ///< empty: a random UUID v4
 };
 
-class Client {
+class RUDDER_API Client {
  public:
   /// Starts the worker thread (unless sync_mode). Throws std::invalid_argument naming the
   /// field when `config.validate()` reports a problem; nothing else throws.
@@ -183,25 +185,25 @@ class Client {
 
 /// Creates (or replaces, after shutting the old one down) the default client.
 /// Returns the config's problem as "field: problem", empty on success.
-std::string init(Config config);
-Result identify(std::string_view user_id, const json& traits = nullptr,
+RUDDER_API std::string init(Config config);
+RUDDER_API Result identify(std::string_view user_id, const json& traits = nullptr,
                 const CallOptions& options = {});
-Result track(std::string_view user_id, std::string_view event, const json& properties = nullptr,
+RUDDER_API Result track(std::string_view user_id, std::string_view event, const json& properties = nullptr,
              const CallOptions& options = {});
-Result page(std::string_view user_id, std::string_view category, std::string_view name,
+RUDDER_API Result page(std::string_view user_id, std::string_view category, std::string_view name,
             const json& properties = nullptr, const CallOptions& options = {});
-Result screen(std::string_view user_id, std::string_view category, std::string_view name,
+RUDDER_API Result screen(std::string_view user_id, std::string_view category, std::string_view name,
               const json& properties = nullptr, const CallOptions& options = {});
-Result group(std::string_view user_id, std::string_view group_id, const json& traits = nullptr,
+RUDDER_API Result group(std::string_view user_id, std::string_view group_id, const json& traits = nullptr,
              const CallOptions& options = {});
-Result alias(std::string_view previous_id, std::string_view user_id,
+RUDDER_API Result alias(std::string_view previous_id, std::string_view user_id,
              const CallOptions& options = {});
-Result submit(const json& message);
+RUDDER_API Result submit(const json& message);
 /// False when there is no default client or the flush did not deliver everything it waited for.
-bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+RUDDER_API bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 /// Shuts the default client down and destroys it. Also happens at normal exit.
-bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+RUDDER_API bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 /// Stats of the default client (zeros when there is none).
-Stats stats();
+RUDDER_API Stats stats();
 
 }  // namespace rudder

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "rudder/export.hpp"
+
 namespace rudder {
 
 /// One POST of a batch body. The views point into the client's settings and stay valid until
@@ -49,7 +51,7 @@ struct HttpResponse {
 /// Sends request bodies for one client. Not called concurrently: the client has at most one
 /// request out at a time, and calls send() from its delivery thread (the caller's thread in
 /// sync_mode).
-class Transport {
+class RUDDER_API Transport {
  public:
   using Done = std::function<void(HttpResponse)>;
 

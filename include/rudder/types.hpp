@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "rudder/export.hpp"
+
 namespace rudder {
 
 enum class LogLevel : std::uint8_t { debug, info, warning, error };
@@ -50,8 +52,8 @@ enum class DropReason : std::uint8_t {
 
 constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::count_);
 
-const char* to_string(DropReason reason) noexcept;
-const char* to_string(Status status) noexcept;
+RUDDER_API const char* to_string(DropReason reason) noexcept;
+RUDDER_API const char* to_string(Status status) noexcept;
 
 /// What a flush (or a shutdown) saw while it waited: counts from when it began until it
 /// returned. It returns once every event queued before it began is delivered or given up on,
@@ -108,7 +110,7 @@ struct Stats {
   std::uint64_t dropped_for(DropReason r) const noexcept {
     return dropped[static_cast<std::size_t>(r)];
   }
-  std::uint64_t dropped_total() const noexcept;
+  RUDDER_API std::uint64_t dropped_total() const noexcept;
 };
 
 /// Why a batch (or a remainder at shutdown) was given up on. Passed to Config::on_error.

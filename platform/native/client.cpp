@@ -126,7 +126,8 @@ class HandOffTransport final : public Transport {
 
 }  // namespace
 
-class Client::Impl final : public native::ForkAware, public core::DriverHost {
+// Hidden: the class is declared inside the exported Client, whose visibility it would take.
+class __attribute__((visibility("hidden"))) Client::Impl final : public native::ForkAware, public core::DriverHost {
  public:
   explicit Impl(Config config);
   ~Impl() override;

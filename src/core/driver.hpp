@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -111,6 +112,11 @@ DriverSettings driver_settings(const Config& config, Naming naming, std::string_
 
 /// What a call did with its event.
 struct CallOutcome {
+  CallOutcome() = default;
+  CallOutcome(Status status, std::string text, std::string field = {},
+              FieldError::Kind kind = FieldError::Kind::invalid_value)
+      : status(status), text(std::move(text)), field(std::move(field)), kind(kind) {}
+
   Status status = Status::accepted;
   std::string text;  ///< accepted: the messageId; otherwise "field: problem"
   /// Invalid: the offending field's path ("properties.price"), and what is wrong with it
