@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcurl4-openssl-dev nlohmann-json3-dev libdeflate-dev
-          googletest libgtest-dev nodejs emscripten chromium clang libclang-rt-14-dev)
+          googletest libgtest-dev nodejs emscripten chromium clang libclang-rt-14-dev openssl python3)
 
 missing=()
 for p in "${packages[@]}"; do

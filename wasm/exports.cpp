@@ -13,7 +13,7 @@
 
 #include "core/endpoint.hpp"
 #include "core/stats_json.hpp"
-#include "wasm/settings.hpp"
+#include "core/settings_json.hpp"
 #include "wasm/wasm_client.hpp"
 
 namespace {
@@ -64,13 +64,13 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned length,
                                                std::uint32_t seed_high, std::uint32_t seed_low,
                                                int storage, int browser) {
-  rudder::wasm::WasmSettings parsed;
-  if (auto problem = rudder::wasm::read_settings({settings, length}, parsed)) {
+  rudder::Config parsed;
+  if (auto problem = rudder::core::read_settings({settings, length}, rudder::core::SettingsFor::wasm, parsed)) {
     const char type = problem->kind == rudder::core::FieldError::Kind::out_of_range ? 'R' : 'T';
     return out(std::string{type, kind_letter(problem->kind)} + problem->message);
   }
   const std::uint64_t seed = (static_cast<std::uint64_t>(seed_high) << 32) | seed_low;
-  g_beacon_url = rudder::core::beacon_endpoint(parsed.config.data_plane_url, parsed.config.write_key);
+  g_beacon_url = rudder::core::beacon_endpoint(parsed.data_plane_url, parsed.write_key);
   g_client = std::make_unique<rudder::wasm::WasmClient>(parsed, seed, storage != 0, browser != 0);
   return out("");
 }

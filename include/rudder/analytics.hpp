@@ -87,6 +87,14 @@ struct Config {
                                               ///< clamped to kGatewayMaxBodyBytes
   std::string proxy;  ///< libcurl proxy URL, e.g. "http://proxy:3128"; empty: none
                       ///< (libcurl then honours the usual *_proxy environment variables)
+  /// TLS: a PEM file of the CA certificates to trust instead of the system's (a private CA, a
+  /// TLS-inspecting proxy). Empty: $SSL_CERT_FILE, else $CURL_CA_BUNDLE, else the system's.
+  /// The constructor throws std::invalid_argument ("ca_file: ...") when it cannot be read.
+  /// Certificates and host names are always verified; no setting turns that off.
+  std::string ca_file;
+  /// TLS: a directory of CA certificates (OpenSSL's hashed names, c_rehash) to trust.
+  /// Empty: $SSL_CERT_DIR, else the system's.
+  std::string ca_path;
   Logger logger;      ///< empty: warnings and errors to stderr, debug lines too if debug
   std::chrono::milliseconds shutdown_timeout{10'000};  ///< used by the destructor
   std::string channel = "server";  ///< the payload's "channel" field
@@ -123,7 +131,9 @@ struct CallOptions {
 class RUDDER_API Client {
  public:
   /// Starts the worker thread (unless sync_mode). Throws std::invalid_argument naming the
-  /// field when `config.validate()` reports a problem; nothing else throws.
+  /// field when `config.validate()` reports a problem or a CA file or directory (ca_file,
+  /// ca_path, $SSL_CERT_FILE...) cannot be read, std::runtime_error ("storage_dir: ...") when
+  /// the storage directory cannot be used; nothing else throws.
   explicit Client(Config config);
   /// shutdown(config.shutdown_timeout): what is still undelivered then is reported through
   /// on_error and counted, as unknown when it may have reached the data plane, otherwise as

@@ -27,6 +27,7 @@
 #include "native/gzip.hpp"
 #include "native/log.hpp"
 #include "native/segment_store.hpp"
+#include "native/tls_trust.hpp"
 #include "rudder/analytics.hpp"
 
 namespace rudder {
@@ -205,7 +206,9 @@ Client::Impl::Impl(Config config)
     hand_off_ = std::make_unique<HandOffTransport>(config_.transport);
     transport = hand_off_.get();
   } else {
-    curl_ = std::make_unique<native::CurlTransport>(native::CurlSettings{config_.proxy}, abort_);
+    native::TlsTrust trust = native::tls_trust(config_);
+    curl_ = std::make_unique<native::CurlTransport>(
+        native::CurlSettings{config_.proxy, std::move(trust.ca_file), std::move(trust.ca_path)}, abort_);
     transport = curl_.get();
   }
   gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);

@@ -125,6 +125,8 @@ void CurlTransport::send(HttpRequest request, Done done) {
   // GET without its body (301-303), and the driver must see that nothing was delivered.
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   if (!settings_.proxy.empty()) curl_easy_setopt(curl, CURLOPT_PROXY, settings_.proxy.c_str());
+  if (!settings_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings_.ca_file.c_str());
+  if (!settings_.ca_path.empty()) curl_easy_setopt(curl, CURLOPT_CAPATH, settings_.ca_path.c_str());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);

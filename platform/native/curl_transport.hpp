@@ -15,6 +15,8 @@ namespace rudder::native {
 /// What libcurl needs beyond each request: settings of the connection itself.
 struct CurlSettings {
   std::string proxy;  ///< empty: none (libcurl's *_proxy environment variables apply)
+  std::string ca_file;  ///< CURLOPT_CAINFO; empty: libcurl's default (see tls_trust.hpp)
+  std::string ca_path;  ///< CURLOPT_CAPATH; empty: libcurl's default
 };
 
 /// One libcurl easy handle driven through a multi handle, reused so its keep-alive connection

@@ -17,20 +17,20 @@ namespace {
 // The package's library name, so a data plane can tell it from the native one.
 constexpr const char* kWasmLibraryName = "rudder-analytics-wasm";
 
-core::DriverSettings settings_for(const WasmSettings& settings, bool browser) {
-  core::DriverSettings out = core::driver_settings(settings.config, core::Naming::js, kWasmLibraryName);
+core::DriverSettings settings_for(const Config& config, bool browser) {
+  core::DriverSettings out = core::driver_settings(config, core::Naming::js, kWasmLibraryName);
   out.remember_identity = browser;
   return out;
 }
 
 }  // namespace
 
-WasmClient::WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage, bool browser)
+WasmClient::WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser)
     : rng_(seed ^ 0x9e3779b97f4a7c15ULL),
       wake_timer_([this] { driver_.pump(); }),
       close_timer_([this] { driver_.give_up(); }),
       store_(storage ? std::make_optional<HostStore>() : std::nullopt),
-      driver_(settings_for(settings, browser), *this, *this, host::can_gzip() ? this : nullptr, seed,
+      driver_(settings_for(config, browser), *this, *this, host::can_gzip() ? this : nullptr, seed,
               store_ ? &*store_ : nullptr) {}
 
 // performance.now(): monotonic, for deadlines. Date.now(): wall clock, for the payload.

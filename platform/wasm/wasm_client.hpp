@@ -12,7 +12,7 @@
 #include "core/driver.hpp"
 #include "wasm/host.hpp"
 #include "wasm/host_store.hpp"
-#include "wasm/settings.hpp"
+#include "rudder/analytics.hpp"
 #include "wasm/timer.hpp"
 
 namespace rudder::wasm {
@@ -26,7 +26,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
  public:
   /// `storage`: keep events in storage through the host (storageDir in Node, IndexedDB in
   /// browsers). `browser`: remember the user between calls (core/identity.hpp).
-  WasmClient(const WasmSettings& settings, std::uint64_t seed, bool storage, bool browser);
+  WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser);
   WasmClient(const WasmClient&) = delete;
   WasmClient& operator=(const WasmClient&) = delete;
 

@@ -30,6 +30,10 @@ constexpr Names kNames[] = {
     {"storage_dir", "storageDir"},
     {"storage_sync_interval", "storageSyncIntervalMs"},
     {"before_send", "plugins"},
+    {"proxy", "proxy"},
+    {"ca_file", "caFile"},
+    {"ca_path", "caPath"},
+    {"sync_mode", "syncMode"},
 };
 
 }  // namespace

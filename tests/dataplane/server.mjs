@@ -5,8 +5,9 @@
 // As a module: `const plane = await startDataPlane({ port: 0 }); ... await plane.close();`
 // As a CLI:    `node tests/dataplane/server.mjs [--port 0] ...` (see README.md).
 import { createHash, randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -64,7 +65,8 @@ const DATA_ROUTES = new Map([
 
 /**
  * Starts the data plane. Options (all optional): host, port, maxBytes, writeKeys,
- * disabledKeys, countOnly, onEvent(event) (called for each stored event).
+ * disabledKeys, countOnly, onEvent(event) (called for each stored event), tls ({ key, cert }:
+ * PEM text; it then serves HTTPS, see make-test-certs.sh).
  * Resolves to { url, port, close(), state }; `state` is the live store the control API reads.
  */
 export async function startDataPlane(options = {}) {
@@ -381,7 +383,7 @@ export async function startDataPlane(options = {}) {
     sendText(req, res, 404, '404 page not found');
   }
 
-  const server = http.createServer((req, res) => {
+  const listener = (req, res) => {
     handle(req, res).catch((error) => {
       // A client that went away mid-request is normal; anything else is a bug worth seeing.
       if (req.socket.destroyed) return;
@@ -389,7 +391,8 @@ export async function startDataPlane(options = {}) {
       if (!res.headersSent) sendText(req, res, 500, 'internal error');
       else res.destroy();
     });
-  });
+  };
+  const server = settings.tls ? https.createServer(settings.tls, listener) : http.createServer(listener);
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1000;
   server.requestTimeout = 0; // a slow benchmark upload must not be cut off
@@ -405,7 +408,7 @@ export async function startDataPlane(options = {}) {
   const hostInUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
 
   return {
-    url: `http://${hostInUrl}:${port}`,
+    url: `${settings.tls ? 'https' : 'http'}://${hostInUrl}:${port}`,
     port,
     state,
     close: () =>
@@ -620,6 +623,8 @@ async function main() {
         'count-only': { type: 'boolean', default: false },
         'print-events': { type: 'boolean', default: false },
         'exit-on-stdin-close': { type: 'boolean', default: false },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -641,6 +646,7 @@ async function main() {
     disabledKeys: values['disabled-key'] ?? DEFAULTS.disabledKeys,
     countOnly: values['count-only'],
     onEvent: values['print-events'] ? (event) => process.stdout.write(`${JSON.stringify(event)}\n`) : undefined,
+    tls: values['tls-cert'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) } : undefined,
   });
   process.stdout.write(`dataplane listening on ${plane.url}\n`);
 

@@ -27,7 +27,8 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
 
 }  // namespace
 
-LocalDataPlane::LocalDataPlane(std::vector<std::string> extra_args) {
+LocalDataPlane::LocalDataPlane(std::vector<std::string> extra_args, std::string control_ca_file)
+    : control_ca_file_(std::move(control_ca_file)) {
   int to_child[2], from_child[2];
   if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> args = {"node", RUDDER_SOURCE_DIR "/tests/dataplane/server.mjs",
@@ -49,17 +50,18 @@ LocalDataPlane::LocalDataPlane(std::vector<std::string> extra_args) {
   close(to_child[0]);
   close(from_child[1]);
   stdin_fd_ = to_child[1];
-  // The first line is "dataplane listening on http://127.0.0.1:<port>".
+  // The first line is "dataplane listening on http(s)://127.0.0.1:<port>".
   std::string line;
   char c;
   while (read(from_child[0], &c, 1) == 1 && c != '\n') line.push_back(c);
   close(from_child[0]);
   const auto colon = line.rfind(':');
-  if (line.find("listening on http://") == std::string::npos || colon == std::string::npos) {
+  const bool tls = line.find("listening on https://") != std::string::npos;
+  if ((!tls && line.find("listening on http://") == std::string::npos) || colon == std::string::npos) {
     throw std::runtime_error("local data plane did not start: '" + line + "'");
   }
   port_ = std::stoi(line.substr(colon + 1));
-  url_ = "http://127.0.0.1:" + std::to_string(port_);
+  url_ = (tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
 }
 
 LocalDataPlane::~LocalDataPlane() {
@@ -86,6 +88,7 @@ nlohmann::json LocalDataPlane::control(const std::string& method, const std::str
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+  if (!control_ca_file_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, control_ca_file_.c_str());
   const CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -14,8 +14,10 @@ namespace rudder::testing {
 class LocalDataPlane {
  public:
   /// Starts `node server.mjs --port 0` and waits until it listens. Extra CLI flags may be
-  /// given (e.g. "--count-only"). Throws std::runtime_error when it cannot start.
-  explicit LocalDataPlane(std::vector<std::string> extra_args = {});
+  /// given (e.g. "--count-only", or "--tls-cert" and "--tls-key" for HTTPS, whose control API
+  /// this harness then reaches trusting `control_ca_file`). Throws std::runtime_error when it
+  /// cannot start.
+  explicit LocalDataPlane(std::vector<std::string> extra_args = {}, std::string control_ca_file = {});
   /// Stops the server (SIGTERM, then closes its stdin so it exits even if the signal is lost).
   ~LocalDataPlane();
   LocalDataPlane(const LocalDataPlane&) = delete;
@@ -49,6 +51,7 @@ class LocalDataPlane {
   int stdin_fd_ = -1;
   int port_ = 0;
   std::string url_;
+  std::string control_ca_file_;
 };
 
 /// A loopback port with nothing listening on it (bound, then closed).
