@@ -12,7 +12,7 @@ install(TARGETS ${installed_targets} EXPORT rudder-analytics-targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/rudder DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(FILES ${PROJECT_BINARY_DIR}/include/rudder/version.hpp
+install(FILES ${PROJECT_BINARY_DIR}/include/rudder/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rudder)
 
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rudder-analytics)

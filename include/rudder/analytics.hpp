@@ -19,10 +19,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rudder/export.hpp"
+#include "rudder/export.h"
 #include "rudder/transport.hpp"
 #include "rudder/types.hpp"
-#include "rudder/version.hpp"
+#include "rudder/version.h"
 
 namespace rudder {
 

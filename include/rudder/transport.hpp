@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "rudder/export.hpp"
+#include "rudder/export.h"
 
 namespace rudder {
 

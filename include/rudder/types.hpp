@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "rudder/export.hpp"
+#include "rudder/export.h"
 
 namespace rudder {
 

@@ -19,8 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/driver.hpp"
-#include "core/message.hpp"
+#include "native/client_impl.hpp"
 #include "native/curl_transport.hpp"
 #include "native/entropy.hpp"
 #include "native/fork_guard.hpp"
@@ -79,6 +78,10 @@ struct AnswerBox {
   std::optional<HttpResponse> answer;
 };
 
+}  // namespace
+
+namespace native {
+
 class HandOffTransport final : public Transport {
  public:
   explicit HandOffTransport(std::shared_ptr<Transport> user) : user_(std::move(user)) {}
@@ -125,76 +128,10 @@ class HandOffTransport final : public Transport {
   Done pending_;
 };
 
-}  // namespace
+}  // namespace native
 
-// Hidden: the class is declared inside the exported Client, whose visibility it would take.
-class __attribute__((visibility("hidden"))) Client::Impl final : public native::ForkAware, public core::DriverHost {
- public:
-  explicit Impl(Config config);
-  ~Impl() override;
-
-  Result call(core::MessageFields& fields, const CallOptions& options);
-  Result submit(const json& message);
-  Result through_before_send(json message);
-  FlushResult flush(std::chrono::milliseconds timeout);
-  FlushResult shutdown(std::chrono::milliseconds timeout);
-  Stats stats() const { return driver_->stats(); }
-
-  void before_fork() noexcept override { mu_.lock(); }
-  void after_fork_parent() noexcept override { mu_.unlock(); }
-  void after_fork_child() noexcept override;
-
- private:
-  // core::DriverHost
-  std::int64_t monotonic_ms() override { return steady_ms(); }
-  std::int64_t unix_ms() override { return rudder::unix_ms(); }
-  void lock() override { mu_.lock(); }
-  void unlock() override { mu_.unlock(); }
-  void wake() override;
-  void wake_at(std::int64_t when) override { wake_at_ = when; }
-  void log(LogLevel level, std::string_view message) override { log_(level, message); }
-  void report(const core::Failure& failure) override;
-  void settled(std::uint64_t ticket) override;
-
-  Result accepted_in_sync_mode(Result result);
-  void ensure_worker();
-  void run_worker();
-  // Runs the driver on this thread until `done()` or `deadline`; the caller is the one
-  // driving context (the worker, or a sync_mode caller holding sync_mu_).
-  template <typename Done>
-  void drive(SteadyClock::time_point deadline, Done&& done);
-  void await_answer(SteadyClock::time_point deadline);
-  void sync_storage_if_due();
-  bool settled_ticket(std::uint64_t ticket);
-  FlushResult finish_flush(std::uint64_t ticket);
-  bool stopping() const { return abort_.load(std::memory_order_relaxed); }
-
-  const Config config_;
-  const native::Log log_;
-
-  std::mutex mu_;  // the driver's lock
-  std::mutex wait_mu_;
-  std::condition_variable worker_cv_;     // wakes the worker: work arrived, flush, shutdown
-  std::condition_variable settled_cv_;    // wakes flush(): a ticket settled
-  bool wake_pending_ = false;             // guarded by wait_mu_
-  std::set<std::uint64_t> settled_;       // settled tickets not yet collected; by wait_mu_
-  std::int64_t wake_at_ = core::kNoWake;  // the driving context's
-
-  std::atomic<bool> abort_{false};  // the worker must stop now, mid-request if need be
-  std::atomic<bool> worker_running_{false};
-  std::thread worker_;
-  std::timed_mutex sync_mu_;  // one caller at a time drives delivery in sync_mode
-  std::mutex shutdown_mu_;    // one shutdown at a time
-  std::optional<FlushResult> shutdown_result_;
-
-  // Used only by the driving context.
-  std::unique_ptr<native::CurlTransport> curl_;  // the default transport, or null
-  std::unique_ptr<HandOffTransport> hand_off_;   // around the user's transport, or null
-  std::unique_ptr<native::Gzipper> gzipper_;
-  std::unique_ptr<native::SegmentStore> store_;  // with storage_dir; outlives the driver
-  SteadyClock::time_point next_sync_;            // the driving context's; storage_sync_interval
-  std::unique_ptr<core::Driver> driver_;
-};
+std::int64_t Client::Impl::monotonic_ms() { return steady_ms(); }
+std::int64_t Client::Impl::unix_ms() { return rudder::unix_ms(); }
 
 Client::Impl::Impl(Config config)
     : config_(std::move(config)), log_(config_.logger, config_.debug) {
@@ -203,7 +140,7 @@ Client::Impl::Impl(Config config)
   }
   Transport* transport = nullptr;
   if (config_.transport) {
-    hand_off_ = std::make_unique<HandOffTransport>(config_.transport);
+    hand_off_ = std::make_unique<native::HandOffTransport>(config_.transport);
     transport = hand_off_.get();
   } else {
     native::TlsTrust trust = native::tls_trust(config_);
@@ -265,6 +202,28 @@ Result Client::Impl::submit(const json& message) {
   // Straight to the core: a timestamp stays milliseconds (years 1 to 9999), never a
   // system_clock time point, whose nanoseconds cover only 1677 to 2262.
   return accepted_in_sync_mode(to_result(driver_->call_json(message, native::thread_rng())));
+}
+
+Result Client::Impl::call_text(core::MessageType type, std::string_view json_text) {
+  if (config_.before_send) {
+    // The hook sees a tree, as it does for every call; the text must be one to get there.
+    // (Text that is no object, or names another type, is refused below as the core words it.)
+    json message = json::parse(json_text, nullptr, false);
+    const char* name = core::type_name(type);
+    if (message.is_object() && message.value("type", json(name)) == name) {
+      message["type"] = name;
+      return through_before_send(std::move(message));
+    }
+  }
+  return accepted_in_sync_mode(to_result(driver_->call_text(type, json_text, native::thread_rng())));
+}
+
+Result Client::Impl::submit_text(std::string_view json_text) {
+  if (config_.before_send) {
+    json message = json::parse(json_text, nullptr, false);
+    if (message.is_object()) return through_before_send(std::move(message));
+  }
+  return accepted_in_sync_mode(to_result(driver_->submit_text(json_text, native::thread_rng())));
 }
 
 Result Client::Impl::accepted_in_sync_mode(Result result) {

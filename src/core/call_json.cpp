@@ -189,15 +189,19 @@ std::optional<FieldError> parse_call_of_type(MessageType type, const json& input
   return std::nullopt;
 }
 
-std::optional<FieldError> parse_call_text(MessageType type, std::string_view text, ParsedCall& out) {
-  std::vector<JsonTextMember> members;
-  if (!json_text_members(text, members)) {
-    const JsonKind kind = json_text_kind(text);
-    return kind == JsonKind::object || kind == JsonKind::invalid
-               ? error(Kind::invalid_value, "message", "is not valid JSON")
-               : error(Kind::wrong_type, "message",
-                       std::string("must be a JSON object, not ") + json_kind_name(kind));
-  }
+namespace {
+
+std::optional<FieldError> text_members(std::string_view text, std::vector<JsonTextMember>& members) {
+  if (json_text_members(text, members)) return std::nullopt;
+  const JsonKind kind = json_text_kind(text);
+  return kind == JsonKind::object || kind == JsonKind::invalid
+             ? error(Kind::invalid_value, "message", "is not valid JSON")
+             : error(Kind::wrong_type, "message",
+                     std::string("must be a JSON object, not ") + json_kind_name(kind));
+}
+
+std::optional<FieldError> read_text_members(MessageType type, const std::vector<JsonTextMember>& members,
+                                            ParsedCall& out) {
   out.fields = MessageFields{};
   out.fields.type = type;
   for (const auto& member : members) {
@@ -206,26 +210,62 @@ std::optional<FieldError> parse_call_text(MessageType type, std::string_view tex
   return std::nullopt;
 }
 
+// What is wrong with a call's "type" (parse_call's and the typed text path's wording); none
+// when `name` is one of the six, which `type` then holds.
+std::optional<FieldError> check_type(bool present, const char* kind_name, const std::string* name,
+                                     MessageType& type) {
+  if (!present) {
+    return error(Kind::missing, "type", "is required (identify, track, page, screen, group, alias)");
+  }
+  if (name == nullptr) return error(Kind::wrong_type, "type", std::string("must be a string, not ") + kind_name);
+  const auto parsed = parse_type(*name);
+  if (!parsed) {
+    return error(Kind::invalid_value, "type",
+                 "\"" + *name + "\" is not one of identify, track, page, screen, group, alias");
+  }
+  type = *parsed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<FieldError> parse_call_text(MessageType type, std::string_view text, ParsedCall& out) {
+  std::vector<JsonTextMember> members;
+  if (auto e = text_members(text, members)) return e;
+  return read_text_members(type, members, out);
+}
+
+std::optional<FieldError> parse_call_text(std::string_view text, ParsedCall& out) {
+  std::vector<JsonTextMember> members;
+  if (auto e = text_members(text, members)) return e;
+  const JsonTextMember* type_member = nullptr;
+  for (const auto& member : members) {
+    if (member.key == "type") type_member = &member;
+  }
+  const TextValue value{type_member != nullptr ? type_member->value : std::string_view("null")};
+  std::string name;
+  if (value.is_string()) value.string(name);
+  MessageType type = MessageType::track;
+  if (auto e = check_type(!value.is_null(), value.type_name(), value.is_string() ? &name : nullptr, type)) {
+    return e;
+  }
+  return read_text_members(type, members, out);
+}
+
 std::optional<FieldError> parse_call(const json& input, ParsedCall& out) {
   if (!input.is_object()) {
     return error(Kind::wrong_type, "message",
                  std::string("must be a JSON object, not ") + input.type_name());
   }
   const auto type_field = input.find("type");
-  if (type_field == input.end() || type_field->is_null()) {
-    return error(Kind::missing, "type", "is required (identify, track, page, screen, group, alias)");
+  const bool present = type_field != input.end() && !type_field->is_null();
+  MessageType type = MessageType::track;
+  if (auto e = check_type(present, present ? type_field->type_name() : "null",
+                          present && type_field->is_string() ? &type_field->get_ref<const std::string&>() : nullptr,
+                          type)) {
+    return e;
   }
-  if (!type_field->is_string()) {
-    return error(Kind::wrong_type, "type",
-                 std::string("must be a string, not ") + type_field->type_name());
-  }
-  const auto type = parse_type(type_field->get_ref<const std::string&>());
-  if (!type) {
-    return error(Kind::invalid_value, "type",
-                 "\"" + type_field->get<std::string>() +
-                     "\" is not one of identify, track, page, screen, group, alias");
-  }
-  return parse_call_of_type(*type, input, out);
+  return parse_call_of_type(type, input, out);
 }
 
 json fields_to_json(const MessageFields& f) {

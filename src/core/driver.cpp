@@ -291,6 +291,15 @@ CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng,
   return call(parsed.fields, rng);
 }
 
+CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
+  if (closed()) return refuse_closed();
+  ParsedCall parsed;
+  if (std::optional<FieldError> problem = parse_call_text(text, parsed)) {
+    return refuse_invalid(parsed.fields.type, *problem);
+  }
+  return call(parsed.fields, rng);
+}
+
 std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
   std::size_t count = 0;
   {

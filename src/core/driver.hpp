@@ -149,6 +149,8 @@ class Driver {
   /// originalTimestamp); none means now.
   CallOutcome call_text(MessageType type, std::string_view text, Rng& rng,
                         std::optional<std::int64_t> called_at_unix_ms = std::nullopt);
+  /// A call given as JSON text holding "type" (the C API's rudder_submit).
+  CallOutcome submit_text(std::string_view text, Rng& rng);
   /// Counts a call the platform refused before it reached the driver (invalid: a value JSON
   /// cannot carry; queue_full: more calls than the platform holds before the driver exists).
   void count_refused(DropReason reason);

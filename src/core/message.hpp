@@ -125,6 +125,9 @@ std::optional<FieldError> parse_call_of_type(MessageType type, const nlohmann::j
 std::optional<FieldError> parse_call_text(MessageType type, std::string_view text,
                                           ParsedCall& out);
 
+/// As parse_call, from JSON text holding "type" (the C API's rudder_submit), without a tree.
+std::optional<FieldError> parse_call_text(std::string_view text, ParsedCall& out);
+
 /// A call's fields as the JSON object parse_call() reads (type, userId, ..., timestamp as
 /// RFC 3339 text), for a before_send hook to see and edit. Values given as JSON text (the
 /// package's path, which has no such hook) are left out.

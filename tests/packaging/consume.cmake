@@ -1,5 +1,5 @@
-# ctest script (cmake -P): builds and runs tests/packaging/consumer with the compiler CXX, the
-# way HOW says, in WORK:
+# ctest script (cmake -P): builds and runs tests/packaging/consumer (a C++ and a C program) with
+# the compilers CXX and CC, the way HOW says, in WORK:
 #   find_package      against the install in PREFIX;
 #   add_subdirectory  of SOURCE_DIR;
 #   FetchContent      of SOURCE_DIR (FETCHCONTENT_SOURCE_DIR_*: no clone);
@@ -25,6 +25,9 @@ if(HOW STREQUAL "pkg-config")
     run(${CXX} -std=c++17 -Wall -Wextra -Wpedantic -Werror ${consumer}/main.cpp ${flags} -o ${WORK}/consumer)
     run(${WORK}/consumer)
     message(STATUS "consumer (${prefix}): ${run_output}")
+    run(${CC} -std=c99 -Wall -Wextra -Wpedantic -Werror ${consumer}/main.c ${flags} -o ${WORK}/consumer_c)
+    run(${WORK}/consumer_c)
+    message(STATUS "C consumer (${prefix}): ${run_output}")
   endfunction()
   file(MAKE_DIRECTORY ${WORK})
   file(COPY ${PREFIX}/ DESTINATION ${WORK}/prefix)
@@ -34,7 +37,8 @@ if(HOW STREQUAL "pkg-config")
   return()
 endif()
 
-set(configure ${CMAKE_COMMAND} -S ${consumer} -B ${WORK} -DCMAKE_CXX_COMPILER=${CXX} -DRUDDER_HOW=${HOW})
+set(configure ${CMAKE_COMMAND} -S ${consumer} -B ${WORK} -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_C_COMPILER=${CC}
+    -DRUDDER_HOW=${HOW})
 if(HOW STREQUAL "find_package")
   list(APPEND configure -DCMAKE_PREFIX_PATH=${PREFIX})
 elseif(HOW STREQUAL "add_subdirectory")
@@ -46,3 +50,5 @@ run(${configure})
 run(${CMAKE_COMMAND} --build ${WORK} -j2)
 run(${WORK}/consumer)
 message(STATUS "consumer: ${run_output}")
+run(${WORK}/consumer_c)
+message(STATUS "C consumer: ${run_output}")

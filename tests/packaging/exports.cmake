@@ -25,7 +25,8 @@ if(internal)
 endif()
 # What must be there: the client, the free functions, and the C API.
 foreach(expected "rudder::Client::track(" "rudder::track(" "rudder::to_string(rudder::Status)"
-                 "rudder::Config::validate" "typeinfo for rudder::Transport")
+                 "rudder::Config::validate" "typeinfo for rudder::Transport" "rudder_client_new"
+                 "rudder_track" "rudder_submit" "rudder_version" "rudder_free")
   string(FIND "${public}" "${expected}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "the shared library does not export ${expected}; it exports:\n${public}")

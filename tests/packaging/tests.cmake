@@ -1,5 +1,5 @@
-# The ways a C++ user consumes the library, each built as a separate project with gcc and with
-# clang at their default standards and -Werror (see tests/packaging/consumer): find_package
+# The ways a user consumes the library, each built as a separate project (a C++ program and a
+# C99 one using the C API) with gcc and with clang at their default standards and -Werror (see tests/packaging/consumer): find_package
 # against a static and a shared install, add_subdirectory, FetchContent, and pkg-config after an
 # install to a prefix and after that prefix is moved; the shared library's exported symbols; the
 # version beside js/package.json. Not in sanitizer builds: the consumers are compiled without
@@ -30,16 +30,20 @@ add_test(NAME Packaging.SharedLibraryExportsOnlyThePublicApi
   COMMAND ${CMAKE_COMMAND} -DPREFIX=${shared_prefix} -P ${packaging}/exports.cmake)
 set_tests_properties(Packaging.SharedLibraryExportsOnlyThePublicApi PROPERTIES FIXTURES_REQUIRED shared_install)
 
+find_program(RUDDER_GCC NAMES gcc REQUIRED)
 find_program(RUDDER_GXX NAMES g++ REQUIRED)
+find_program(RUDDER_CLANG NAMES clang REQUIRED)
 find_program(RUDDER_CLANGXX NAMES clang++ REQUIRED)
 foreach(compiler gcc clang)
   if(compiler STREQUAL "gcc")
+    set(cc ${RUDDER_GCC})
     set(cxx ${RUDDER_GXX})
   else()
+    set(cc ${RUDDER_CLANG})
     set(cxx ${RUDDER_CLANGXX})
   endif()
   foreach(way FindPackageStatic FindPackageShared AddSubdirectory FetchContent PkgConfigMovedPrefix)
-    set(args -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DCXX=${cxx} -DWORK=${work}/${way}-${compiler})
+    set(args -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DCC=${cc} -DCXX=${cxx} -DWORK=${work}/${way}-${compiler})
     set(fixture "")
     if(way STREQUAL "FindPackageStatic")
       list(APPEND args -DHOW=find_package -DPREFIX=${static_prefix})

@@ -1,5 +1,5 @@
 # ctest script (cmake -P): the npm package's version is the project's (project(VERSION), which
-# rudder/version.hpp and context.library.version carry).
+# rudder/version.h and context.library.version carry).
 file(READ ${SOURCE_DIR}/js/package.json package_json)
 string(JSON npm_version GET "${package_json}" version)
 if(NOT npm_version STREQUAL VERSION)

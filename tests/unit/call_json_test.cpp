@@ -421,3 +421,37 @@ TEST(ParseCallOfType, ChecksFieldsAgainstTheGivenType) {
 }
 
 }  // namespace
+
+// The C API's submit reads the type from the text itself: every message is accepted or
+// refused, with the same field, kind and wording, as the tree form (parse_call) does.
+TEST(ParseCallTextWithType, AcceptsAndRefusesExactlyAsTheTreeForm) {
+  const char* messages[] = {
+      R"({"type":"track","userId":"u","event":"E"})",
+      R"({"userId":"u","type":"identify","traits":{"a":1}})",
+      R"({"type":"alias","previousId":"p","userId":"u"})",
+      R"({"type":"page","anonymousId":7,"name":"Home"})",
+      R"({"userId":"u","event":"E"})",
+      R"({"type":null,"userId":"u","event":"E"})",
+      R"({"type":5,"userId":"u","event":"E"})",
+      R"({"type":"bogus","userId":"u"})",
+      R"({"type":"track","userId":"u"})",
+      R"({"type":"group","userId":"u","groupId":"g","event":"E"})",
+      R"([1,2])",
+  };
+  for (const char* text : messages) {
+    ParsedCall from_text;
+    ParsedCall from_tree;
+    const auto text_error = rudder::core::parse_call_text(std::string_view(text), from_text);
+    const auto tree_error = parse_call(json::parse(text), from_tree);
+    ASSERT_EQ(text_error.has_value(), tree_error.has_value()) << text;
+    if (text_error) {
+      EXPECT_EQ(text_error->to_string(), tree_error->to_string()) << text;
+      EXPECT_EQ(text_error->kind, tree_error->kind) << text;
+    } else {
+      EXPECT_EQ(from_text.fields.type, from_tree.fields.type) << text;
+    }
+  }
+  ParsedCall call;
+  EXPECT_EQ(rudder::core::parse_call_text(std::string_view(R"({"type":"track",)"), call)->to_string(),
+            "message: is not valid JSON");
+}

@@ -282,6 +282,20 @@ TEST(Driver, InvalidCallsAreRefusedByFieldCountedAndNeverSent) {
   EXPECT_TRUE(rig.transport.sent.empty());
 }
 
+TEST(Driver, AMessageGivenAsTextWithItsTypeIsQueuedOrRefusedAndCounted) {
+  Rig rig;
+  EXPECT_EQ(rig.driver.submit_text(R"({"type":"track","userId":"u","event":"E","messageId":"m-1"})", rig.rng).text,
+            "m-1");
+  const CallOutcome refused = rig.driver.submit_text(R"({"type":"screen","userId":"u"})", rig.rng);
+  EXPECT_EQ(refused.status, Status::invalid);
+  EXPECT_EQ(refused.text, "name: is required");
+  EXPECT_EQ(refused.field, "name");
+  EXPECT_EQ(rig.driver.submit_text(R"({"userId":"u"})", rig.rng).text,
+            "type: is required (identify, track, page, screen, group, alias)");
+  EXPECT_EQ(rig.driver.stats().queued, 1u);
+  EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::invalid), 2u);
+}
+
 TEST(Driver, ARefusalNamesItsFieldAndWhatIsWrongWithIt) {
   Rig rig;
   const CallOutcome r = rig.driver.call_text(

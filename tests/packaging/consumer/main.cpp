@@ -9,7 +9,7 @@
 
 static_assert(RUDDER_ANALYTICS_VERSION_MAJOR >= 0 && RUDDER_ANALYTICS_VERSION_MINOR >= 0 &&
                   RUDDER_ANALYTICS_VERSION_PATCH >= 0,
-              "rudder/version.hpp gives the version as numbers");
+              "rudder/version.h gives the version as numbers");
 
 int main() {
   rudder::Config config;
