@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The demo: starts the local data plane, sends the six calls from the native example through
-# the C++ library, then from the Node example through the WebAssembly package, and prints
-# what the data plane stored.
+# the C++ library, from C and from Python through the C API, then from the Node example through
+# the WebAssembly package, and prints what the data plane stored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/bootstrap.sh
 cmake -S . -B build -DRUDDER_BUILD_TESTS=OFF > /dev/null
-cmake --build build -j2 --target native_example > /dev/null
+cmake --build build -j2 --target native_example c_example > /dev/null
+# Python loads the shared library (ctypes).
+cmake -S . -B build-shared -DBUILD_SHARED_LIBS=ON -DRUDDER_BUILD_TESTS=OFF -DRUDDER_BUILD_TOOLS=OFF > /dev/null
+cmake --build build-shared -j2 > /dev/null
 ./scripts/build-wasm.sh > /dev/null
 
 # The data plane exits when this script's pipe to it closes, even if the script is killed.
@@ -22,6 +25,13 @@ echo "local data plane: $url"
 
 echo "== native example"
 ./build/examples/native_example "$url" test-write-key
+
+echo "== C example (the C API)"
+./build/examples/c_example "$url" test-write-key
+
+echo "== Python example (the C API through ctypes, the reference Python SDK's style)"
+RUDDER_ANALYTICS_LIBRARY="$PWD/build-shared/platform/librudder_analytics.so" \
+  python3 examples/python/six_calls.py "$url" test-write-key
 
 echo "== Node example (WebAssembly package)"
 node examples/node/six_calls.mjs "$url" test-write-key

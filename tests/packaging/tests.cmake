@@ -63,3 +63,14 @@ foreach(compiler gcc clang)
     set_tests_properties(Packaging.${way}.${compiler} PROPERTIES TIMEOUT 900 FIXTURES_REQUIRED "${fixture}")
   endforeach()
 endforeach()
+
+# The C and Python examples deliver through the C API (the Python one through ctypes, from the
+# shared library).
+if(RUDDER_BUILD_TOOLS)
+  find_program(RUDDER_NODE NAMES node REQUIRED)
+  add_test(NAME Examples.CAndPythonDeliverTheSixCalls
+    COMMAND ${RUDDER_NODE} --test ${CMAKE_CURRENT_SOURCE_DIR}/examples/examples.test.mjs)
+  set_tests_properties(Examples.CAndPythonDeliverTheSixCalls PROPERTIES
+    FIXTURES_REQUIRED shared_install
+    ENVIRONMENT "RUDDER_C_EXAMPLE=$<TARGET_FILE:c_example>;RUDDER_ANALYTICS_LIBRARY=${shared_prefix}/${CMAKE_INSTALL_LIBDIR}/librudder_analytics.so")
+endif()
