@@ -3,8 +3,13 @@
 //
 // One run: read the command line (usage errors exit 2 before anything is sent), hand each
 // call to the library as JSON so it validates exactly as it does for programs, wait for
-// delivery, print one summary line, exit 0 only if everything arrived.
+// delivery, print one summary line, exit 0 only if everything arrived. SIGINT / SIGTERM stop
+// reading, flush for at most a few seconds, print the summary and exit 130 / 143.
+#include <pthread.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dry_run.hpp"
 #include "ndjson.hpp"
 #include "options.hpp"
 #include "report.hpp"
@@ -28,6 +34,40 @@ using namespace rudder::cli;
 
 void print_error(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
+}
+
+// ---- signals -------------------------------------------------------------------------------
+
+volatile std::sig_atomic_t g_signal = 0;  // the SIGINT or SIGTERM that asked the run to stop
+
+extern "C" void on_stop_signal(int signo) {
+  g_signal = signo;
+  // A read of standard input waiting for a line ends here: libstdc++ retries a read that a
+  // signal interrupted, and it now finds the descriptor closed. (close is async-signal-safe.)
+  close(STDIN_FILENO);
+}
+
+bool interrupted() { return g_signal != 0; }
+
+// The first SIGINT / SIGTERM stops the run gently; a second one (SA_RESETHAND restores the
+// default action) ends it at once.
+void handle_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESETHAND;  // and no SA_RESTART
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// The threads the client starts (its worker, libcurl's resolver) inherit this mask, so the
+// signals reach the main thread, whose blocked read they must interrupt.
+void block_stop_signals(bool block) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
 }
 
 // The library names the payload field it refused ("properties.price: ..."); in call mode the
@@ -49,7 +89,15 @@ bool send_ndjson(std::istream& in, Sender& sender, std::uint64_t& invalid) {
       [&](std::size_t line, const nlohmann::json& call) {
         if (const Result r = sender.send(call); !r) refuse(line, r.error);
       },
-      refuse);
+      refuse, interrupted);
+}
+
+// An error the library reports by its setting's name ("ca_file: cannot read ..."), with the
+// flag the user typed instead.
+std::string in_flag_terms(const std::string& what) {
+  const std::string setting = what.substr(0, what.find(':'));
+  const std::string_view flag = flag_for_setting(setting);
+  return flag.empty() ? what : std::string(flag) + what.substr(setting.size());
 }
 
 int run(const Options& options) {
@@ -73,20 +121,24 @@ int run(const Options& options) {
   // Without --debug the library's own log lines are silenced: every failure it would log
   // reaches the CLI through on_error and Stats and is reported once, below, in CLI terms.
   if (!config.debug) config.logger = [](LogLevel, std::string_view) {};
+  if (options.dry_run) {
+    // The library runs as for real; its requests go to standard output instead.
+    config.gzip = false;
+    config.transport = std::make_shared<DryRunTransport>(stdout);
+  }
 
   std::unique_ptr<Sender> sender;
+  block_stop_signals(true);
   try {
-    sender = std::make_unique<Sender>(std::move(config));
-  } catch (const std::invalid_argument& e) {  // not expected: parse_options validated it
-    print_error(e.what());
-    return 2;
-  } catch (const std::runtime_error& e) {  // the storage directory cannot be used
-    // The library names its setting (storage_dir); the user typed the flag.
-    const std::string what = e.what();
-    const std::string setting = "storage_dir:";
-    print_error(what.rfind(setting, 0) == 0 ? "--storage-dir:" + what.substr(setting.size()) : what);
+    sender = std::make_unique<Sender>(std::move(config), interrupted);
+  } catch (const std::exception& e) {
+    // An unreadable CA file, an unusable storage directory: the command line names a thing
+    // that cannot be used. The library names its setting (ca_file); the user typed the flag.
+    block_stop_signals(false);
+    print_error(in_flag_terms(e.what()));
     return 2;
   }
+  block_stop_signals(false);
 
   std::uint64_t invalid = 0;
   bool read_failed = false;
@@ -94,9 +146,11 @@ int run(const Options& options) {
     // Nothing to send: the client took over what the storage directory holds when it started.
   } else if (options.mode == Mode::call) {
     if (const Result r = sender->send(options.call); !r) {
-      ++invalid;
-      print_error("invalid " + options.call.value("type", std::string("call")) +
-                  " call: " + explain_refusal(r.error));
+      // The flags make a call the library refuses: a usage error like any other, nothing sent.
+      const std::string command = options.call.value("type", std::string("call"));
+      print_error("invalid " + command + " call: " + explain_refusal(r.error));
+      std::fprintf(stderr, "(rudder-analytics %s --help lists its flags)\n", command.c_str());
+      return 2;
     }
   } else {
     std::istream& in = from_stdin ? std::cin : static_cast<std::istream&>(file);
@@ -106,9 +160,22 @@ int run(const Options& options) {
   const Outcome outcome = sender->finish(options.flush_timeout);
   const Report report = make_report(outcome, invalid, options.flush_timeout,
                                     !options.config.storage_dir.empty());
-  std::printf("%s\n", report.summary.c_str());
+  if (options.dry_run) {
+    // Standard output holds the events; what the transport took was built, not delivered.
+    std::fprintf(stderr, "built %llu, invalid %llu (dry run: nothing was sent)\n",
+                 static_cast<unsigned long long>(outcome.stats.delivered),
+                 static_cast<unsigned long long>(invalid));
+  } else {
+    std::printf("%s\n", report.summary.c_str());
+  }
   std::fflush(stdout);
   for (const auto& line : report.errors) std::fprintf(stderr, "%s\n", line.c_str());
+  if (const int signo = g_signal; signo != 0) {
+    std::fprintf(stderr, "interrupted by %s: stopped reading, flushed for at most %lld s\n",
+                 signo == SIGINT ? "SIGINT" : "SIGTERM",
+                 static_cast<long long>(Sender::kInterruptedFlush.count() / 1000));
+    return 128 + signo;
+  }
   if (read_failed) {
     print_error("reading " + (from_stdin ? std::string("standard input") : options.ndjson_path) +
                 " failed; the calls after the last line read were not sent");
@@ -126,6 +193,7 @@ int main(int argc, char** argv) {
     std::fputs(usage().c_str(), stderr);
     return 2;
   }
+  handle_stop_signals();
   const Parsed parsed =
       parse_options(args, [](const char* name) -> const char* { return std::getenv(name); });
   if (!parsed.error.empty()) {
@@ -135,7 +203,8 @@ int main(int argc, char** argv) {
   }
   switch (parsed.options.mode) {
     case Mode::help:
-      std::fputs(usage().c_str(), stdout);
+      std::fputs((parsed.options.help_command.empty() ? usage() : command_usage(parsed.options.help_command)).c_str(),
+                 stdout);
       return 0;
     case Mode::version:
       std::printf("rudder-analytics %s\n", kLibraryVersion);

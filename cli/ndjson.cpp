@@ -15,10 +15,11 @@ bool is_blank(const std::string& line) {
 
 bool read_ndjson(std::istream& in,
                  const std::function<void(std::size_t, const nlohmann::json&)>& on_value,
-                 const std::function<void(std::size_t, const std::string&)>& on_bad) {
+                 const std::function<void(std::size_t, const std::string&)>& on_bad,
+                 const std::function<bool()>& stop) {
   std::string line;
   std::size_t number = 0;
-  while (std::getline(in, line)) {
+  while ((!stop || !stop()) && std::getline(in, line)) {
     ++number;
     if (is_blank(line)) continue;
     std::string error;

@@ -18,6 +18,7 @@ namespace rudder::cli {
 /// Returns false when reading failed before the end of the input.
 bool read_ndjson(std::istream& in,
                  const std::function<void(std::size_t line, const nlohmann::json& value)>& on_value,
-                 const std::function<void(std::size_t line, const std::string& error)>& on_bad);
+                 const std::function<void(std::size_t line, const std::string& error)>& on_bad,
+                 const std::function<bool()>& stop = nullptr);
 
 }  // namespace rudder::cli

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "json_input.hpp"
+#include "suggest.hpp"
 
 namespace rudder::cli {
 namespace {
@@ -48,21 +49,24 @@ struct CallFlag {
   std::string_view field;  // the payload's name for it, which Client::submit reads
   ValueKind kind;
   unsigned commands;
+  std::string_view value;  // for help: what it takes
+  std::string_view help;   // for help: one line
 };
+// The commands' own flags first, in the order their help lists them.
 constexpr CallFlag kCallFlags[] = {
-    {"--user-id", "userId", ValueKind::text, kAll},
-    {"--anonymous-id", "anonymousId", ValueKind::text, kAll},
-    {"--context", "context", ValueKind::json, kAll},
-    {"--integrations", "integrations", ValueKind::json, kAll},
-    {"--timestamp", "timestamp", ValueKind::timestamp, kAll},
-    {"--message-id", "messageId", ValueKind::text, kAll},
-    {"--event", "event", ValueKind::text, kTrack},
-    {"--properties", "properties", ValueKind::json, kTrack | kPage | kScreen},
-    {"--name", "name", ValueKind::text, kPage | kScreen},
-    {"--category", "category", ValueKind::text, kPage | kScreen},
-    {"--traits", "traits", ValueKind::json, kIdentify | kGroup},
-    {"--group-id", "groupId", ValueKind::text, kGroup},
-    {"--previous-id", "previousId", ValueKind::text, kAlias},
+    {"--event", "event", ValueKind::text, kTrack, "NAME", "required: what the user did, e.g. \"Order Completed\""},
+    {"--name", "name", ValueKind::text, kPage | kScreen, "NAME", "the page's or screen's name (required for screen)"},
+    {"--category", "category", ValueKind::text, kPage | kScreen, "NAME", "its category"},
+    {"--group-id", "groupId", ValueKind::text, kGroup, "ID", "required: the group's id"},
+    {"--previous-id", "previousId", ValueKind::text, kAlias, "ID", "required: the id the user had before"},
+    {"--properties", "properties", ValueKind::json, kTrack | kPage | kScreen, "JSON", "an object of the event's properties"},
+    {"--traits", "traits", ValueKind::json, kIdentify | kGroup, "JSON", "an object of the user's (or group's) traits"},
+    {"--user-id", "userId", ValueKind::text, kAll, "ID", "the user (required for alias; otherwise this or --anonymous-id)"},
+    {"--anonymous-id", "anonymousId", ValueKind::text, kAll, "ID", "required when there is no --user-id"},
+    {"--context", "context", ValueKind::json, kAll, "JSON", "merged into the event's context"},
+    {"--integrations", "integrations", ValueKind::json, kAll, "JSON", "destinations on or off, e.g. '{\"All\":false,\"Amplitude\":true}'"},
+    {"--timestamp", "timestamp", ValueKind::timestamp, kAll, "TIME", "when it happened: RFC 3339, or milliseconds since 1970"},
+    {"--message-id", "messageId", ValueKind::text, kAll, "ID", "for deduplication; default: a random UUID"},
 };
 
 // ---- the flags that apply to the whole run -------------------------------------------------
@@ -78,6 +82,10 @@ enum class Setting {
   max_queue_size,
   flush_timeout,
   storage_dir,
+  proxy,
+  ca_file,
+  ca_path,
+  dry_run,
   debug,
   ndjson,
   help,
@@ -99,6 +107,10 @@ constexpr SettingFlag kSettingFlags[] = {
     {"--max-queue-size", Setting::max_queue_size, true},
     {"--flush-timeout", Setting::flush_timeout, true},
     {"--storage-dir", Setting::storage_dir, true},
+    {"--proxy", Setting::proxy, true},
+    {"--ca-file", Setting::ca_file, true},
+    {"--ca-path", Setting::ca_path, true},
+    {"--dry-run", Setting::dry_run, false},
     {"--debug", Setting::debug, false},
     {"--ndjson", Setting::ndjson, true},
     {"--help", Setting::help, false},
@@ -123,6 +135,25 @@ const SettingFlag* find_setting_flag(std::string_view flag) {
     if (f.flag == flag) return &f;
   }
   return nullptr;
+}
+
+// " (did you mean X?)", or nothing.
+std::string did_you_mean(std::string_view typed, const std::vector<std::string_view>& candidates) {
+  const std::string best = closest(typed, candidates);
+  return best.empty() ? std::string() : " (did you mean " + best + "?)";
+}
+
+std::vector<std::string_view> all_flags() {
+  std::vector<std::string_view> flags;
+  for (const auto& f : kSettingFlags) flags.push_back(f.flag);
+  for (const auto& f : kCallFlags) flags.push_back(f.flag);
+  return flags;
+}
+
+std::vector<std::string_view> all_commands() {
+  std::vector<std::string_view> names = {"flush"};
+  for (const auto& c : kCommands) names.push_back(c.name);
+  return names;
 }
 
 std::string commands_taking(const CallFlag& flag) {
@@ -214,7 +245,7 @@ class Parser {
       }
       const SettingFlag* setting = find_setting_flag(flag);
       const CallFlag* call = setting ? nullptr : find_call_flag(flag);
-      if (!setting && !call) return "unknown flag " + flag;
+      if (!setting && !call) return "unknown flag " + flag + did_you_mean(flag, all_flags());
       const bool takes_value = setting ? setting->takes_value : true;
       if (!takes_value && value) return flag + " takes no value";
       if (takes_value && !value) {
@@ -259,8 +290,10 @@ class Parser {
              " (use --ndjson to send several calls)";
     }
     if (command_ == nullptr) {
-      return "unknown command " + in_quotes(word) + " (expected one of " +
-             std::string(kCommandList) + ", flush, or --ndjson)";
+      const std::string best = closest(word, all_commands());
+      return "unknown command " + in_quotes(word) +
+             (best.empty() ? " (expected one of " + std::string(kCommandList) + ", flush, or --ndjson)"
+                           : " (did you mean " + best + "?)");
     }
     return "unexpected argument " + in_quotes(word) + " (flag values follow their flag, e.g. " +
            "--event \"Signed Up\")";
@@ -271,7 +304,14 @@ class Parser {
     const std::string name(flag.flag);
     switch (flag.setting) {
       case Setting::help:
+        // `track --help` (or `--help track`): that command's help.
         options.mode = Mode::help;
+        for (const std::string& arg : args_) {
+          if (find_command(arg) != nullptr) {
+            options.help_command = arg;
+            break;
+          }
+        }
         stop_ = true;
         return {};
       case Setting::version:
@@ -297,6 +337,21 @@ class Parser {
       case Setting::storage_dir:
         if (value.empty()) return name + " needs a directory";
         config.storage_dir = value;
+        return {};
+      case Setting::proxy:
+        if (value.empty()) return name + " needs a URL, e.g. http://proxy.example.com:3128";
+        config.proxy = value;
+        return {};
+      case Setting::ca_file:
+        if (value.empty()) return name + " needs a file of PEM certificates";
+        config.ca_file = value;
+        return {};
+      case Setting::ca_path:
+        if (value.empty()) return name + " needs a directory of certificates";
+        config.ca_path = value;
+        return {};
+      case Setting::dry_run:
+        options.dry_run = true;
         return {};
       case Setting::timeout:
       case Setting::upload_interval:
@@ -330,6 +385,10 @@ class Parser {
   // Checks what only the whole command line shows, and builds the call.
   std::string finish(Options& options) {
     const bool ndjson = !options.ndjson_path.empty();
+    if (options.dry_run && flush_) return "--dry-run sends nothing, and flush only sends: give one";
+    if (options.dry_run && !options.config.storage_dir.empty()) {
+      return "--dry-run keeps nothing: it cannot be combined with --storage-dir";
+    }
     if (flush_) {
       if (ndjson) return "flush sends nothing new: it cannot be combined with --ndjson";
       if (!call_values_.empty()) {
@@ -451,6 +510,28 @@ Parsed parse_options(const std::vector<std::string>& args,
 std::string_view flag_for_field(std::string_view field) {
   for (const auto& f : kCallFlags) {
     if (f.field == field) return f.flag;
+  }
+  return {};
+}
+
+std::vector<CommandFlag> command_flags(std::string_view command) {
+  std::vector<CommandFlag> flags;
+  const Command* c = find_command(command);
+  if (c == nullptr) return flags;
+  for (const auto& f : kCallFlags) {
+    if ((f.commands & c->bit) != 0) flags.push_back({f.flag, f.value, f.help});
+  }
+  return flags;
+}
+
+std::string_view flag_for_setting(std::string_view setting) {
+  constexpr std::pair<std::string_view, std::string_view> kSettings[] = {
+      {"storage_dir", "--storage-dir"}, {"ca_file", "--ca-file"}, {"ca_path", "--ca-path"},
+      {"proxy", "--proxy"}, {"timeout", "--timeout"}, {"max_retries", "--max-retries"},
+      {"upload_size", "--upload-size"}, {"upload_interval", "--upload-interval"},
+      {"max_queue_size", "--max-queue-size"}};
+  for (const auto& [name, flag] : kSettings) {
+    if (name == setting) return flag;
   }
   return {};
 }

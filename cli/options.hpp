@@ -2,8 +2,12 @@
 // Copyright the rudder-analytics authors. MIT licence.
 //
 // Hand-written and strict on purpose: a cron job with a typo in a flag must fail loudly
-// (exit 2, nothing sent) rather than send half a call. No parser library in Debian fits
-// (strict per-command flags, values that start with '-', JSON values), and this is small.
+// (exit 2, nothing sent) rather than send half a call. Debian's CLI11 was considered: its
+// subcommands would give per-command flags and help, but its messages name its own concepts
+// ("The following argument was not expected"), it takes "--user-id --event" as a value, and
+// the rules here (a flag of another command, flush with call flags, where a value came from:
+// a flag or $RUDDER_*) would still be code of ours around it. This is small and says exactly
+// what is wrong, with a suggestion for a typo.
 #pragma once
 
 #include <chrono>
@@ -37,6 +41,10 @@ struct Options {
   nlohmann::json call;
   /// Mode::ndjson: a file name, or "-" for standard input.
   std::string ndjson_path;
+  /// --dry-run: validate and build the events and print them, send nothing.
+  bool dry_run = false;
+  /// Mode::help: the command whose help to print (`track --help`); empty for the whole usage.
+  std::string help_command;
 };
 
 /// What parse_options() found: options, or a usage error (exit 2) that names the flag.
@@ -53,5 +61,19 @@ Parsed parse_options(const std::vector<std::string>& args,
 /// The flag that sets a payload field ("properties" -> "--properties"), or empty. Lets an
 /// error the library reports by payload field name point the user at the flag to fix.
 std::string_view flag_for_field(std::string_view field);
+
+/// One flag of a command, for its --help.
+struct CommandFlag {
+  std::string_view flag;   ///< "--event"
+  std::string_view value;  ///< "NAME", "JSON", "ID", "TIME"
+  std::string_view help;   ///< one line: what it sets ("required" first when it is)
+};
+/// The flags `command` takes (its own first, then those every call takes); empty for a word
+/// that is no command.
+std::vector<CommandFlag> command_flags(std::string_view command);
+
+/// The CLI flag for a setting the library names in an error ("ca_file" -> "--ca-file"), or
+/// empty when no flag sets it.
+std::string_view flag_for_setting(std::string_view setting);
 
 }  // namespace rudder::cli

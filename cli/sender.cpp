@@ -2,6 +2,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "sender.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace rudder::cli {
@@ -13,7 +14,11 @@ constexpr std::chrono::milliseconds kQueueFullWait{250};
 
 }  // namespace
 
-Sender::Sender(Config config) : failures_(std::make_shared<Failures>()) {
+// How often a wait looks at whether the run was interrupted.
+constexpr std::chrono::milliseconds kWaitSlice{100};
+
+Sender::Sender(Config config, std::function<bool()> interrupted)
+    : failures_(std::make_shared<Failures>()), interrupted_(std::move(interrupted)) {
   config.on_error = [failures = failures_](const DeliveryError& error, const std::vector<json>&) {
     // The remainder abandoned at shutdown is counted by Stats; keep the last real refusal
     // (status and body) as the reason to show.
@@ -26,7 +31,7 @@ Sender::Sender(Config config) : failures_(std::make_shared<Failures>()) {
 
 Result Sender::send(const nlohmann::json& call) {
   Result result = client_->submit(call);
-  while (result.status == Status::queue_full) {
+  while (result.status == Status::queue_full && !interrupted_()) {
     ++requeued_;
     client_->flush(kQueueFullWait);
     result = client_->submit(call);
@@ -35,7 +40,19 @@ Result Sender::send(const nlohmann::json& call) {
 }
 
 Outcome Sender::finish(std::chrono::milliseconds flush_timeout) {
-  client_->flush(flush_timeout);
+  // Flushed in slices, so that a signal cuts a long wait down to kInterruptedFlush.
+  using SteadyClock = std::chrono::steady_clock;
+  auto deadline = SteadyClock::now() + flush_timeout;
+  bool cut = false;
+  for (;;) {
+    if (!cut && interrupted_()) {
+      cut = true;
+      deadline = std::min(deadline, SteadyClock::now() + kInterruptedFlush);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (left <= std::chrono::milliseconds(0)) break;
+    if (client_->flush(std::min(left, kWaitSlice)).pending == 0) break;  // all settled
+  }
   // flush() above already waited as long as the user allowed: shut down without waiting
   // again, so the run ends within --flush-timeout and the remainder is counted as unsent.
   client_->shutdown(std::chrono::milliseconds(0));

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <functional>
 
 #include "rudder/analytics.hpp"
 
@@ -27,16 +28,21 @@ struct Outcome {
 class Sender {
  public:
   /// Starts a client on `config`, with on_error set to record failures. Throws
-  /// std::invalid_argument, as Client does, when the config is unusable.
-  explicit Sender(Config config);
+  /// std::invalid_argument, as Client does, when the config is unusable. `interrupted` says
+  /// when the run was asked to stop (a signal): waits are then cut short.
+  explicit Sender(Config config, std::function<bool()> interrupted = [] { return false; });
 
   /// Client::submit, except that a full queue is waited out instead of dropping the call:
   /// a batch tool must deliver every line of a large file, however fast it reads them.
   Result send(const nlohmann::json& call);
 
-  /// Waits up to `flush_timeout` for delivery, then shuts the client down; what is still
-  /// undelivered then is counted as dropped (unsent_at_shutdown). Call once.
+  /// Waits up to `flush_timeout` for delivery (once interrupted, at most kInterruptedFlush
+  /// more), then shuts the client down; what is still undelivered then is counted as dropped
+  /// (unsent_at_shutdown), or kept with a storage directory. Call once.
   Outcome finish(std::chrono::milliseconds flush_timeout);
+
+  /// The last flush an interrupted run makes before it reports and exits.
+  static constexpr std::chrono::milliseconds kInterruptedFlush{5'000};
 
  private:
   // Written by on_error on the worker thread, read by finish(); shared with the callback so
@@ -46,6 +52,7 @@ class Sender {
     std::optional<DeliveryError> last;
   };
   std::shared_ptr<Failures> failures_;
+  std::function<bool()> interrupted_;
   std::unique_ptr<Client> client_;
   std::uint64_t requeued_ = 0;
 };

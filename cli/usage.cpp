@@ -2,7 +2,9 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "usage.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "options.hpp"
 
@@ -32,10 +34,11 @@ std::string usage() {
              "Sends to a RudderStack data plane, waits for delivery and prints one line:\n"
              "  delivered N, failed N, unknown N, dropped N, invalid N\n"
              "Exit status: 0 everything was delivered; 1 something was not delivered or an\n"
-             "input was invalid (standard error says why); 2 the command line is wrong and\n"
-             "nothing was sent.\n"
+             "NDJSON line was invalid (standard error says why); 2 the command line is wrong\n"
+             "(a flag, or the call it makes) and nothing was sent; 130 / 143 interrupted by\n"
+             "SIGINT / SIGTERM, after a last flush of at most 5 s and the summary line.\n"
              "\n"
-             "Commands:\n"
+             "Commands (rudder-analytics COMMAND --help for one's flags):\n"
              "  identify  --user-id ID --traits JSON\n"
              "  track     --user-id ID --event NAME --properties JSON\n"
              "  page      --user-id ID --name NAME --category NAME --properties JSON\n"
@@ -84,12 +87,34 @@ std::string usage() {
          "  --storage-dir DIR          write every accepted event to DIR before sending, so a\n"
          "                             killed run loses nothing; a later run with the same DIR\n"
          "                             (or `flush --storage-dir DIR`) sends what is left\n"
+         "  --dry-run                  validate and build the events, print them (one JSON\n"
+         "                             line each, as they would be sent), send nothing\n"
+         "  --proxy URL                send through this HTTP(S) proxy (default: libcurl's\n"
+         "                             http_proxy / https_proxy / no_proxy variables)\n"
+         "  --ca-file FILE             trust the CA certificates in FILE (PEM) instead of the\n"
+         "                             system's (default: $SSL_CERT_FILE if set)\n"
+         "  --ca-path DIR              trust the CA certificates in DIR (default: $SSL_CERT_DIR)\n"
          "  --no-gzip                  send request bodies uncompressed\n"
          "  --debug                    log requests, statuses and retries to standard error\n"
          "  --help, -h                 this text\n"
          "  --version                  the version\n"
          "Seconds may be fractional (0.5). Flags win over the environment. A value that\n"
          "starts with -- must be written --flag=--value.\n";
+}
+
+std::string command_usage(std::string_view command) {
+  const std::vector<CommandFlag> flags = command_flags(command);
+  std::size_t width = 0;
+  for (const CommandFlag& f : flags) width = std::max(width, f.flag.size() + 1 + f.value.size());
+  std::string text = "Usage: rudder-analytics [settings] " + std::string(command) + " [flags]\n\nFlags:\n";
+  for (const CommandFlag& f : flags) {
+    std::string left = std::string(f.flag) + " " + std::string(f.value);
+    left.resize(width, ' ');
+    text += "  " + left + "  " + std::string(f.help) + "\n";
+  }
+  text += "\nIds are sent as given, as strings; JSON values are objects. The settings (write key,\n"
+          "data plane, --dry-run, --storage-dir...) are in rudder-analytics --help.\n";
+  return text;
 }
 
 }  // namespace rudder::cli

@@ -3,7 +3,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,20 +193,21 @@ test('--timestamp across the years 1 to 9999 arrives exactly; years outside are 
 
   for (const timestamp of ['10000-01-01T00:00:00.000Z', '0000-12-31T00:00:00.000Z']) {
     const result = await run(['track', '--user-id', '1', '--event', 'Then', '--timestamp', timestamp, ...target()]);
-    assert.equal(result.code, 1, `${timestamp}: exit 1; stderr: ${result.stderr}`);
-    assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 0, invalid: 1 }, timestamp);
+    assert.equal(result.code, 2, `${timestamp}: exit 2 (the flag is wrong); stderr: ${result.stderr}`);
+    assert.equal(result.stdout, '', timestamp);
     assert.match(result.stderr, /^error: invalid track call: timestamp: .*\(see --timestamp\)$/m, timestamp);
   }
   assert.equal((await storedEvents()).length, given.length, 'nothing more was sent');
 });
 
-test('a call the library refuses: exit 1, the field and its flag named, nothing sent', async () => {
+test('a call the library refuses is a usage error: exit 2, the field and its flag named, nothing sent', async () => {
   const result = await run(['track', '--user-id', '42', ...target()]);
-  assert.equal(result.code, 1);
-  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 0, invalid: 1 });
+  assert.equal(result.code, 2);
+  assert.equal(result.stdout, '');
   assert.match(result.stderr, /^error: invalid track call: event: .*\(see --event\)$/m);
+  assert.match(result.stderr, /rudder-analytics track --help lists its flags/);
   const props = await run(['track', '--user-id', '42', '--event', 'E', '--properties', '[1,2]', ...target()]);
-  assert.equal(props.code, 1);
+  assert.equal(props.code, 2);
   assert.match(props.stderr, /properties: must be an object.*--properties/);
   assert.equal((await storedEvents()).length, 0);
 });
@@ -520,4 +521,138 @@ test('flush: a damaged record is skipped, counted on stderr, and the exit status
     { delivered: 2, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 2, kept: 0 });
   assert.match(result.stderr, /^error: 1 damaged record in --storage-dir skipped/m);
   assert.deepEqual((await storedEvents()).map((e) => e.messageId).sort(), ['good-1', 'good-2']);
+});
+
+// ---- help, suggestions, dry run, proxy, TLS, signals ---------------------------------------
+
+test('COMMAND --help prints that command\'s flags; the global help lists the new settings', async () => {
+  for (const args of [['track', '--help'], ['--help', 'track']]) {
+    const help = await run(args);
+    assert.equal(help.code, 0, args.join(' '));
+    assert.match(help.stdout, /^Usage: rudder-analytics \[settings\] track \[flags\]/);
+    assert.match(help.stdout, /--event NAME +required/);
+    assert.match(help.stdout, /--properties JSON/);
+    assert.ok(!help.stdout.includes('--traits'), 'only the flags track takes');
+  }
+  const group = await run(['group', '--help']);
+  assert.match(group.stdout, /--group-id ID +required/);
+  assert.ok(!group.stdout.includes('--event'));
+  const all = await run(['--help']);
+  for (const flag of ['--dry-run', '--proxy', '--ca-file', '--ca-path']) assert.ok(all.stdout.includes(flag), flag);
+});
+
+test('a mistyped command or flag gets a suggestion, exit 2', async () => {
+  const cases = [
+    [['trak', '--user-id', '1'], /unknown command "trak" \(did you mean track\?\)/],
+    [['idnetify', '--user-id', '1'], /unknown command "idnetify" \(did you mean identify\?\)/],
+    [['track', '--user-id', '1', '--evnt', 'E'], /unknown flag --evnt \(did you mean --event\?\)/],
+    [['track', '--user-id', '1', '--event', 'E', '--dryrun'], /unknown flag --dryrun \(did you mean --dry-run\?\)/],
+    [['track', '--user-id', '1', '--event', 'E', '--zzzzzz'], /unknown flag --zzzzzz$/m],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await run([...args, ...target()]);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, expected);
+  }
+});
+
+test('--dry-run prints each event as it would be sent and sends nothing', async () => {
+  const one = await run(['--dry-run', 'track', '--user-id', '7', '--event', 'Tried', '--properties', '{"a":1}', ...target()]);
+  assert.equal(one.code, 0, one.stderr);
+  const [event] = one.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual([event.type, event.userId, event.event, event.properties], ['track', '7', 'Tried', { a: 1 }]);
+  assert.ok(event.messageId && event.originalTimestamp && event.sentAt && event.context.library);
+  assert.match(one.stderr, /^built 1, invalid 0 \(dry run: nothing was sent\)$/m);
+  const input = '{"type":"track","userId":"1","event":"A"}\n{"type":"track","userId":"1"}\n{"type":"page","userId":"1","name":"P"}\n';
+  const many = await run(['--dry-run', '--ndjson', '-', ...target()], { input });
+  assert.equal(many.code, 1, 'an invalid line: exit 1');
+  assert.deepEqual(many.stdout.trim().split('\n').map((line) => JSON.parse(line).type), ['track', 'page']);
+  assert.match(many.stderr, /line 2: event: is required/);
+  assert.match(many.stderr, /built 2, invalid 1/);
+  const refused = await run(['--dry-run', 'track', '--user-id', '1', ...target()]);
+  assert.equal(refused.code, 2);
+  const withStorage = await run(['--dry-run', '--storage-dir', scratch, 'track', '--user-id', '1', '--event', 'E', ...target()]);
+  assert.equal(withStorage.code, 2);
+  assert.match(withStorage.stderr, /--dry-run keeps nothing/);
+  assert.equal((await control('GET', '/_control/stats')).requests, 0, 'nothing reached the data plane');
+});
+
+test('--proxy sends through the proxy', async () => {
+  // The data plane serves a request in a forward proxy's form too, so it stands in for the
+  // proxy here; the data plane's own host name does not even resolve.
+  const result = await run(['track', '--user-id', '1', '--event', 'Proxied', '--write-key', KEY,
+    '--data-plane-url', 'http://data-plane.invalid', '--proxy', plane.url, '--upload-interval', '0.05']);
+  assertDelivered(result, 1);
+  const [request] = await control('GET', '/_control/requests');
+  assert.equal(request.proxied, true);
+  assert.equal((await storedEvents())[0].event, 'Proxied');
+});
+
+test('--ca-file trusts a private CA; without it the certificate is refused; a missing file is a usage error', async () => {
+  const certs = mkdtempSync(path.join(scratch, 'certs-'));
+  await new Promise((resolve, reject) => {
+    const make = spawn(path.join(root, 'tests/dataplane/make-test-certs.sh'), [certs], { stdio: 'inherit' });
+    make.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`make-test-certs.sh: ${code}`))));
+  });
+  const tlsPlane = await startDataPlane({
+    port: 0, tls: { cert: readFileSync(path.join(certs, 'server.pem')), key: readFileSync(path.join(certs, 'server-key.pem')) },
+  });
+  try {
+    assert.match(tlsPlane.url, /^https:/);
+    const over = ['track', '--user-id', '1', '--event', 'Over TLS', '--write-key', KEY, '--data-plane-url', tlsPlane.url];
+    const trusted = await run([...over, '--ca-file', path.join(certs, 'ca.pem')]);
+    assertDelivered(trusted, 1);
+    const fromEnv = await run(over, { env: { SSL_CERT_FILE: path.join(certs, 'ca.pem') } });
+    assertDelivered(fromEnv, 1);
+    const untrusted = await run([...over, '--max-retries', '0']);
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stderr, /certificate/);
+    const missing = await run([...over, '--ca-file', path.join(certs, 'nope.pem')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^error: --ca-file: cannot read .*nope\.pem: No such file or directory$/m);
+    assert.equal(tlsPlane.state.events.length, 2);
+  } finally {
+    await tlsPlane.close();
+  }
+});
+
+// Starts the CLI reading NDJSON from a pipe that stays open, feeds it `lines`, then sends
+// `signal` once the data plane has seen `expectRequests` requests.
+async function interrupt(signal, extraArgs, lines, expectRequests) {
+  const child = spawn(CLI, ['--ndjson', '-', ...target(), ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  child.stdin.write(lines.join('\n') + '\n');
+  const closed = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 10_000;
+  while ((await control('GET', '/_control/stats')).requests < expectRequests && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const sentAt = Date.now();
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);  // a CLI that ignored it
+  const code = await closed;
+  clearTimeout(timer);
+  return { code, stdout, stderr, took: Date.now() - sentAt };
+}
+
+test('SIGINT while reading: what was read is delivered, the summary is printed, exit 130', async () => {
+  const lines = [1, 2, 3].map((i) => `{"type":"track","userId":"u","event":"Before Ctrl-C ${i}"}`);
+  const result = await interrupt('SIGINT', [], lines, 1);
+  assert.equal(result.code, 130, result.stderr);
+  assert.deepEqual(summary(result.stdout), { delivered: 3, failed: 0, dropped: 0, invalid: 0 });
+  assert.match(result.stderr, /interrupted by SIGINT/);
+  assert.equal((await storedEvents()).length, 3);
+});
+
+test('SIGTERM with the data plane failing: a bounded flush, the rest counted, exit 143', async () => {
+  await control('POST', '/_control/misbehave', { count: 1_000_000, status: 503 });
+  const lines = [1, 2].map((i) => `{"type":"track","userId":"u","event":"Unlucky ${i}"}`);
+  const result = await interrupt('SIGTERM', ['--flush-timeout', '60'], lines, 1);
+  assert.equal(result.code, 143, result.stderr);
+  assert.ok(result.took < 8_000, `stopped within the 5 s last flush (took ${result.took} ms), not --flush-timeout's 60 s`);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 2, invalid: 0 });
+  assert.match(result.stderr, /interrupted by SIGTERM/);
 });

@@ -179,6 +179,7 @@ export async function startDataPlane(options = {}) {
     const entry = {
       method: req.method,
       path,
+      proxied: req.proxied,
       status: 0, // stays 0 when the connection is dropped without an answer
       bytes: 0,
       decompressedBytes: 0,
@@ -362,7 +363,12 @@ export async function startDataPlane(options = {}) {
   // ---- the server -----------------------------------------------------------------------
 
   async function handle(req, res) {
-    const [path, queryString = ''] = req.url.split('?', 2);
+    // A request in absolute form ("POST http://host/v1/batch") is what a client sends to a
+    // forward proxy: served as if it came direct, and logged as proxied, so a test can point a
+    // client's proxy setting here.
+    const proxied = !req.url.startsWith('/');
+    const [path, queryString = ''] = (proxied ? originForm(req.url) : req.url).split('?', 2);
+    req.proxied = proxied;
     if (req.method === 'OPTIONS') {
       state.preflights.push({
         path,
@@ -421,6 +427,16 @@ export async function startDataPlane(options = {}) {
 }
 
 // ---- helpers ------------------------------------------------------------------------------
+
+// "/v1/batch?x" of "http://host/v1/batch?x"; what is no URL stays as it is (and finds no route).
+function originForm(absolute) {
+  try {
+    const url = new URL(absolute);
+    return url.pathname + url.search;
+  } catch {
+    return absolute;
+  }
+}
 
 // Go's Request.BasicAuth: "Basic base64(user:password)"; no colon means no credentials.
 function basicAuthUser(req) {
