@@ -14,6 +14,7 @@ install(TARGETS ${installed_targets} EXPORT rudder-analytics-targets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/rudder DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/include/rudder/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rudder)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/rudder-analytics)
 install(EXPORT rudder-analytics-targets NAMESPACE rudder:: DESTINATION ${config_dir})

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { INPUTS_RECORD, REPO, inputsDigest } from './package-files.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, '..');
@@ -80,4 +81,8 @@ async function markNodeImports(file) {
 }
 await copyFile(join(pkg, 'types', 'index.d.ts'), join(dist, 'index.d.mts'));
 await copyFile(join(pkg, 'types', 'index.d.ts'), join(dist, 'index.d.cts'));
+// The licence goes into the tarball (npm packs a LICENSE beside package.json).
+await copyFile(join(REPO, 'LICENSE'), join(pkg, 'LICENSE'));
+// What dist/ was made of, for prepack and the tests to tell a stale dist/ (package-files.mjs).
+await writeFile(INPUTS_RECORD, `${await inputsDigest(flavours.map((f) => f.dir))}\n`);
 console.log(`build: ${dist}`);

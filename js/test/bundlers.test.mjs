@@ -35,7 +35,9 @@ const PAGE = (script) => `<!doctype html><meta charset="utf-8"><link rel="icon" 
 let app;  // a folder with the packed package installed in node_modules
 before(async () => {
   app = await mkdtemp(join(tmpdir(), 'rudder-app-'));
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', app], { cwd: PKG });
+  // --ignore-scripts: dist/ is built (and checked fresh by package.test.mjs); prepack would rebuild
+  // it while other test files load it.
+  const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', app], { cwd: PKG });
   const installed = join(app, 'node_modules', 'rudder-analytics-wasm');
   await mkdir(installed, { recursive: true });
   await run('tar', ['-xzf', join(app, stdout.trim()), '-C', installed, '--strip-components=1']);

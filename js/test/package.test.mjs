@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as esm from 'rudder-analytics-wasm';
 import { WRITE_KEY, startPlane } from './helpers.mjs';
+import { PKG, REPO, TARBALL_FILES, distProblem } from '../scripts/package-files.mjs';
 
 const run = promisify(execFile);
 // Node resolves the package to the speed build (package.json's "node" condition).
@@ -105,4 +106,23 @@ test('a Node script that ends without close() still delivers what it queued', as
   assert.ok(Date.now() - started < 10_000, 'the script ended soon after delivering');
   const events = (await plane.events()).map((e) => e.event).sort();
   assert.deepEqual(events, ['exit-0', 'exit-1', 'exit-2', 'exit-3', 'exit-4']);
+});
+
+test('the tarball holds exactly the built package, its README and the licence; dist/ is fresh', async () => {
+  assert.equal(await distProblem(), null, 'dist/ is complete and built from the current sources');
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PKG });
+  const [packed] = JSON.parse(stdout);
+  assert.deepEqual(packed.files.map((f) => f.path).sort(), TARBALL_FILES);
+  assert.equal(packed.name, 'rudder-analytics-wasm');
+  assert.equal(await readFile(new URL('../LICENSE', import.meta.url), 'utf8'), await readFile(`${REPO}/LICENSE`, 'utf8'));
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url)));
+  assert.equal(pkg.license, 'MIT');
+  assert.ok(pkg.keywords.includes('rudderstack'));
+  assert.equal(pkg.scripts.prepack, 'node scripts/prepack.mjs', 'npm pack builds first');
+  const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  for (const section of ['## Install', '## Node', '## Browsers', '## Settings', '## Errors']) {
+    assert.ok(readme.includes(section), `the npm README has ${section}`);
+  }
+  // prepack's own check (which npm pack runs after building) agrees.
+  await run('node', ['scripts/prepack.mjs', '--check'], { cwd: PKG });
 });
