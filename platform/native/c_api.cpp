@@ -74,6 +74,20 @@ int call(rudder_client* client, MessageType type, const char* message_json, char
   return guarded(detail, [&] { return outcome(client->impl->call_text(type, message_json), detail); });
 }
 
+// rudder_flush and rudder_shutdown: `wait` for at most `timeout_ms`; 1 when everything it
+// waited for was delivered.
+using Wait = rudder::FlushResult (rudder::Client::Impl::*)(std::chrono::milliseconds);
+int wait_for(rudder_client* client, Wait wait, int64_t timeout_ms, char** result_json) {
+  if (client == nullptr) return 0;
+  try {
+    const rudder::FlushResult r = (client->impl.get()->*wait)(std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms));
+    give(result_json, rudder::core::flush_result_json(r));
+    return r ? 1 : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -134,25 +148,11 @@ int rudder_submit(rudder_client* client, const char* message_json, char** detail
 }
 
 int rudder_flush(rudder_client* client, int64_t timeout_ms, char** result_json) {
-  if (client == nullptr) return 0;
-  try {
-    const rudder::FlushResult r = client->impl->flush(std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms));
-    give(result_json, rudder::core::flush_result_json(r));
-    return r ? 1 : 0;
-  } catch (const std::exception&) {
-    return 0;
-  }
+  return wait_for(client, &rudder::Client::Impl::flush, timeout_ms, result_json);
 }
 
 int rudder_shutdown(rudder_client* client, int64_t timeout_ms, char** result_json) {
-  if (client == nullptr) return 0;
-  try {
-    const rudder::FlushResult r = client->impl->shutdown(std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms));
-    give(result_json, rudder::core::flush_result_json(r));
-    return r ? 1 : 0;
-  } catch (const std::exception&) {
-    return 0;
-  }
+  return wait_for(client, &rudder::Client::Impl::shutdown, timeout_ms, result_json);
 }
 
 char* rudder_stats(const rudder_client* client) {
