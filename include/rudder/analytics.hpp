@@ -8,6 +8,10 @@
 // Config::sync_mode is set. Errors in the input never throw: they come back in the Result.
 #pragma once
 
+#if defined(__cplusplus) && __cplusplus < 201703L && (!defined(_MSVC_LANG) || _MSVC_LANG < 201703L)
+#error "rudder-analytics's C++ API needs C++17 (-std=c++17); C programs and older C++ use rudder/analytics.h"
+#endif
+
 #include <chrono>
 #include <cstddef>
 #include <functional>

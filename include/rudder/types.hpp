@@ -2,6 +2,10 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
+#if defined(__cplusplus) && __cplusplus < 201703L && (!defined(_MSVC_LANG) || _MSVC_LANG < 201703L)
+#error "rudder-analytics's C++ API needs C++17 (-std=c++17); C programs and older C++ use rudder/analytics.h"
+#endif
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

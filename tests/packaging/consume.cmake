@@ -1,6 +1,6 @@
 # ctest script (cmake -P): builds and runs tests/packaging/consumer (a C++ and a C program) with
 # the compilers CXX and CC, the way HOW says, in WORK:
-#   find_package      against the install in PREFIX;
+#   find_package      against the install in PREFIX (and a C-only project too);
 #   add_subdirectory  of SOURCE_DIR;
 #   FetchContent      of SOURCE_DIR (FETCHCONTENT_SOURCE_DIR_*: no clone);
 #   pkg-config        against a copy of PREFIX, then again after that copy is moved.
@@ -52,3 +52,11 @@ run(${WORK}/consumer)
 message(STATUS "consumer: ${run_output}")
 run(${WORK}/consumer_c)
 message(STATUS "C consumer: ${run_output}")
+
+if(HOW STREQUAL "find_package")
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/packaging/consumer_c -B ${WORK}/c-only
+      -DCMAKE_C_COMPILER=${CC} -DCMAKE_PREFIX_PATH=${PREFIX})
+  run(${CMAKE_COMMAND} --build ${WORK}/c-only -j2)
+  run(${WORK}/c-only/consumer_c_only)
+  message(STATUS "C-only project: ${run_output}")
+endif()
