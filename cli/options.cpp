@@ -302,6 +302,12 @@ class Parser {
   std::string apply(const SettingFlag& flag, const std::string& value, Options& options) {
     Config& config = options.config;
     const std::string name(flag.flag);
+    // A flag whose value is text that must not be empty.
+    const auto text = [&](std::string& target, const char* needs) -> std::string {
+      if (value.empty()) return name + " needs " + needs;
+      target = value;
+      return {};
+    };
     switch (flag.setting) {
       case Setting::help:
         // `track --help` (or `--help track`): that command's help.
@@ -331,25 +337,15 @@ class Parser {
         config.debug = true;
         return {};
       case Setting::ndjson:
-        if (value.empty()) return name + " needs a file name, or - for standard input";
-        options.ndjson_path = value;
-        return {};
+        return text(options.ndjson_path, "a file name, or - for standard input");
       case Setting::storage_dir:
-        if (value.empty()) return name + " needs a directory";
-        config.storage_dir = value;
-        return {};
+        return text(config.storage_dir, "a directory");
       case Setting::proxy:
-        if (value.empty()) return name + " needs a URL, e.g. http://proxy.example.com:3128";
-        config.proxy = value;
-        return {};
+        return text(config.proxy, "a URL, e.g. http://proxy.example.com:3128");
       case Setting::ca_file:
-        if (value.empty()) return name + " needs a file of PEM certificates";
-        config.ca_file = value;
-        return {};
+        return text(config.ca_file, "a file of PEM certificates");
       case Setting::ca_path:
-        if (value.empty()) return name + " needs a directory of certificates";
-        config.ca_path = value;
-        return {};
+        return text(config.ca_path, "a directory of certificates");
       case Setting::dry_run:
         options.dry_run = true;
         return {};

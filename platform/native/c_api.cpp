@@ -65,13 +65,20 @@ int outcome(const rudder::Result& result, char** detail) {
   return static_cast<int>(result.status);
 }
 
-int call(rudder_client* client, MessageType type, const char* message_json, char** detail) {
+// One of the calls: `send(impl)` once the client and the message are there.
+template <typename Send>
+int call(rudder_client* client, const char* message_json, char** detail, Send&& send) {
   if (client == nullptr) return refuse(detail, "client: is NULL");
   if (message_json == nullptr) {
     client->impl->count_invalid();
     return refuse(detail, "message: is NULL");
   }
-  return guarded(detail, [&] { return outcome(client->impl->call_text(type, message_json), detail); });
+  return guarded(detail, [&] { return outcome(send(*client->impl), detail); });
+}
+
+int call(rudder_client* client, MessageType type, const char* message_json, char** detail) {
+  return call(client, message_json, detail,
+              [&](rudder::Client::Impl& impl) { return impl.call_text(type, message_json); });
 }
 
 // rudder_flush and rudder_shutdown: `wait` for at most `timeout_ms`; 1 when everything it
@@ -139,12 +146,8 @@ int rudder_group(rudder_client* c, const char* m, char** d) { return call(c, Mes
 int rudder_alias(rudder_client* c, const char* m, char** d) { return call(c, MessageType::alias, m, d); }
 
 int rudder_submit(rudder_client* client, const char* message_json, char** detail) {
-  if (client == nullptr) return refuse(detail, "client: is NULL");
-  if (message_json == nullptr) {
-    client->impl->count_invalid();
-    return refuse(detail, "message: is NULL");
-  }
-  return guarded(detail, [&] { return outcome(client->impl->submit_text(message_json), detail); });
+  return call(client, message_json, detail,
+              [&](rudder::Client::Impl& impl) { return impl.submit_text(message_json); });
 }
 
 int rudder_flush(rudder_client* client, int64_t timeout_ms, char** result_json) {

@@ -13,25 +13,29 @@ namespace {
 
 using Kind = core::FieldError::Kind;
 
-bool is_text_setting(std::string_view name) {
-  return name == "writeKey" || name == "dataPlaneUrl" || name == "channel" || name == "storageDir" ||
-         name == "proxy" || name == "caFile" || name == "caPath";
+// The settings that take text, and the Config field each sets.
+struct TextSetting {
+  std::string_view name;
+  std::string Config::*field;
+};
+constexpr TextSetting kTextSettings[] = {
+    {"writeKey", &Config::write_key}, {"dataPlaneUrl", &Config::data_plane_url},
+    {"channel", &Config::channel},    {"storageDir", &Config::storage_dir},
+    {"proxy", &Config::proxy},        {"caFile", &Config::ca_file},
+    {"caPath", &Config::ca_path},
+};
+
+const TextSetting* text_setting(std::string_view name) {
+  for (const TextSetting& s : kTextSettings) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
 }
 
 // Settings only the native library has: files, libcurl, threads.
 bool is_native_setting(std::string_view name) {
   return name == "storageDir" || name == "storageSyncIntervalMs" || name == "proxy" ||
          name == "caFile" || name == "caPath" || name == "syncMode" || name == "shutdownTimeoutMs";
-}
-
-std::string* text_setting(std::string_view name, Config& c) {
-  if (name == "writeKey") return &c.write_key;
-  if (name == "dataPlaneUrl") return &c.data_plane_url;
-  if (name == "channel") return &c.channel;
-  if (name == "storageDir") return &c.storage_dir;
-  if (name == "proxy") return &c.proxy;
-  if (name == "caFile") return &c.ca_file;
-  return &c.ca_path;
 }
 
 // A whole, non-negative number that fits the setting. JavaScript has only doubles; what
@@ -65,12 +69,12 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
     if (reader == SettingsFor::wasm && is_native_setting(key)) {
       return SettingError{Kind::invalid_value, key + ": is a setting of the native library, not of this package"};
     }
-    if (is_text_setting(key)) {
+    if (const TextSetting* text_field = text_setting(key)) {
       std::string text;
       if (kind != JsonKind::string || !decode_json_string(value, text)) {
         return SettingError{Kind::wrong_type, key + ": must be a string"};
       }
-      *text_setting(key, c) = std::move(text);
+      c.*(text_field->field) = std::move(text);
     } else if (key == "gzip" || key == "debug" || key == "send" || key == "syncMode") {
       if (kind != JsonKind::boolean) return SettingError{Kind::wrong_type, key + ": must be true or false"};
       (key == "gzip" ? c.gzip : key == "debug" ? c.debug : key == "send" ? c.send : c.sync_mode) = value == "true";
@@ -101,7 +105,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
     std::string message = with_setting_names(std::move(problem), Naming::js);
     const std::string name = message.substr(0, message.find(':'));
     const Kind kind = message.find(": is required") != std::string::npos ? Kind::missing
-                      : is_text_setting(name)                          ? Kind::invalid_value
+                      : text_setting(name) != nullptr                  ? Kind::invalid_value
                                                                        : Kind::out_of_range;
     return SettingError{kind, std::move(message)};
   }
