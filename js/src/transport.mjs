@@ -1,4 +1,5 @@
-// rudder-analytics js: one POST of a batch body with fetch, for the core's driver.
+// rudder-analytics js: one POST of a batch body with fetch, for the core's driver (browsers;
+// the Node build uses transport-node.mjs).
 // Copyright the rudder-analytics authors. MIT licence.
 //
 // The core decides everything (when, what, what an answer means); this only moves the bytes
@@ -9,7 +10,10 @@
 // Error codes that mean the request never left this machine, so the data plane cannot have
 // stored it. Any other failure (a timeout, a reset after sending, a browser's opaque network
 // error) may have reached it.
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+export const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** What a request that got nothing back answers; the fields the core reads (Host::send). */
+export const emptyAnswer = () => ({ status: 0, body: '', retryAfter: '', location: '', error: '', notSent: false, redirected: false });
 
 async function readCapped(response, maxBytes) {
   if (response.body === null) return '';
@@ -42,7 +46,7 @@ export async function post({ url, authorization, body, gzipped, timeoutMs, maxAn
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
   const headers = { 'Content-Type': 'application/json', Authorization: authorization };
   if (gzipped) headers['Content-Encoding'] = 'gzip';
-  const answer = { status: 0, body: '', retryAfter: '', location: '', error: '', notSent: false, redirected: false };
+  const answer = emptyAnswer();
   try {
     const response = await fetch(url, {
       method: 'POST', headers, body, redirect: 'manual', signal: controller.signal, credentials: 'omit',
