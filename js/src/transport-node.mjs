@@ -68,13 +68,14 @@ export async function post({ url, authorization, body, gzipped, timeoutMs, maxAn
         chunks.push(chunk);
         length += chunk.length;
         if (length >= maxAnswerBytes) {
-          keep();  // first: destroying emits 'aborted' at once, which must not count as a failure
+          keep();  // first: destroying closes the answer at once, which must not count as a failure
           response.destroy();  // the rest is never read; the connection is not reused
         }
       });
       response.on('end', keep);
       response.on('error', fail);
-      response.on('aborted', () => fail(new Error('the answer was cut off')));
+      // A connection closed before the answer's end ('end' never comes).
+      response.on('close', () => fail(new Error('the connection closed before the answer ended')));
     });
     const timer = setTimeout(() => {
       timedOut = true;
