@@ -227,16 +227,40 @@ std::optional<FieldError> check_type(bool present, const char* kind_name, const 
   return std::nullopt;
 }
 
+// A call's members, in a vector kept between calls on a thread for its capacity (growing a new
+// one took three allocations a call). Taken out while in use, so that a call nested in another
+// on the same thread gets a vector of its own.
+class MemberList {
+ public:
+  MemberList() : items_(std::move(spare())) { items_.clear(); }
+  ~MemberList() {
+    items_.clear();
+    spare() = std::move(items_);
+  }
+  MemberList(const MemberList&) = delete;
+  MemberList& operator=(const MemberList&) = delete;
+  std::vector<JsonTextMember>& items() { return items_; }
+
+ private:
+  static std::vector<JsonTextMember>& spare() {
+    thread_local std::vector<JsonTextMember> kept;
+    return kept;
+  }
+  std::vector<JsonTextMember> items_;
+};
+
 }  // namespace
 
 std::optional<FieldError> parse_call_text(MessageType type, std::string_view text, ParsedCall& out) {
-  std::vector<JsonTextMember> members;
+  MemberList list;
+  std::vector<JsonTextMember>& members = list.items();
   if (auto e = text_members(text, members)) return e;
   return read_text_members(type, members, out);
 }
 
 std::optional<FieldError> parse_call_text(std::string_view text, ParsedCall& out) {
-  std::vector<JsonTextMember> members;
+  MemberList list;
+  std::vector<JsonTextMember>& members = list.items();
   if (auto e = text_members(text, members)) return e;
   const JsonTextMember* type_member = nullptr;
   for (const auto& member : members) {
