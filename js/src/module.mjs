@@ -122,6 +122,14 @@ const decoder = new TextDecoder();
 // eslint-disable-next-line no-undef
 const NodeBuffer = RUDDER_NODE_BUILD && typeof Buffer === 'function' ? Buffer : null;
 
+// (Node) The module's memory as a Buffer; growing the memory replaces its ArrayBuffer. Outside
+// the class so that the browser build, which never calls it, leaves it out.
+function nodeHeap(bridge) {
+  const heap = bridge.m.HEAPU8;
+  if (bridge.nodeView === null || bridge.nodeView.buffer !== heap.buffer) bridge.nodeView = NodeBuffer.from(heap.buffer);
+  return bridge.nodeView;
+}
+
 /** One module instance: its exports, and text in and out of its memory. */
 export class Bridge {
   static async start(compiled, host) {
@@ -144,13 +152,6 @@ export class Bridge {
     this.nodeView = null;  // (Node) a Buffer over the module's memory, remade when it grows
   }
 
-  // (Node) The module's memory as a Buffer; growing the memory replaces its ArrayBuffer.
-  #nodeHeap() {
-    const heap = this.m.HEAPU8;
-    if (this.nodeView === null || this.nodeView.buffer !== heap.buffer) this.nodeView = NodeBuffer.from(heap.buffer);
-    return this.nodeView;
-  }
-
   /** Writes `text` as UTF-8 into the input buffer; returns its length in bytes. */
   write(text) {
     const worst = text.length * 3;  // UTF-16 code unit -> at most 3 UTF-8 bytes
@@ -159,7 +160,8 @@ export class Bridge {
       this.capacity = Math.max(worst, 1024);
       this.buffer = this.m._malloc(this.capacity);
     }
-    if (NodeBuffer) return this.#nodeHeap().write(text, this.buffer, worst, 'utf8');
+    // eslint-disable-next-line no-undef
+    if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this).write(text, this.buffer, worst, 'utf8');
     const heap = this.m.HEAPU8;
     // A call's JSON is mostly short ASCII, which a loop writes several times faster than
     // TextEncoder.encodeInto (a fifth of a call's time in Chromium); anything else goes to it.
@@ -189,7 +191,8 @@ export class Bridge {
   read(pointer) {
     const heap = this.m.HEAPU8;
     const end = heap.indexOf(0, pointer);
-    if (NodeBuffer) return this.#nodeHeap().toString('utf8', pointer, end);
+    // eslint-disable-next-line no-undef
+    if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this).toString('utf8', pointer, end);
     // Most answers are a call's outcome ("A" and a messageId): short ASCII, which a loop reads
     // several times faster than TextDecoder (a quarter of a call's time in Chromium).
     if (end - pointer <= 64) {
