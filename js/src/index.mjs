@@ -187,7 +187,7 @@ export class Analytics {
   #browser = !isNode;     // remembers the user and the page (core/identity.hpp); not in Node
   #identity = null;       // where the user is kept between page loads (identity-store.mjs)
   #stopWatchingIdentity = () => {};
-  #pageSeen = '';         // the page set_page() was last told of
+  #pageSeen = { href: null, title: null };  // the page set_page() was last told of
   #plugins = [];          // (message, call) => message | null, run in order before each call
   #ready;                 // resolves with this client once the module runs it
   #held = [];             // until then: what waits for the module, (bridge) => void, in order
@@ -417,10 +417,13 @@ export class Analytics {
   // without reloading): context.page and the rest, and page()'s default properties.
   #notePage() {
     if (typeof document === 'undefined' || typeof location === 'undefined') return;
-    const seen = `${location.href}\n${document.title}\n${document.referrer}`;
-    if (seen === this.#pageSeen) return;
-    this.#pageSeen = seen;
-    const page = { path: location.pathname, referrer: document.referrer, search: location.search, title: document.title, url: location.href };
+    // Compared field by field: a call then builds no string (the referrer is fixed for a
+    // document, so a new one means a new page and a new client).
+    const href = location.href;
+    const title = document.title;
+    if (href === this.#pageSeen.href && title === this.#pageSeen.title) return;
+    this.#pageSeen = { href, title };
+    const page = { path: location.pathname, referrer: document.referrer, search: location.search, title, url: href };
     const context = { page, userAgent: navigator.userAgent, locale: navigator.language };
     if (typeof screen === 'object') context.screen = { width: screen.width, height: screen.height, density: globalThis.devicePixelRatio ?? 1 };
     try {

@@ -283,10 +283,12 @@ test('events carry the page, user agent, locale, screen and time zone; page() fi
     history.pushState({}, '', '/plans?x=1');  // a single-page app navigates
     document.title = 'Plans';
     analytics.track({ event: 'Viewed Plans', context: { locale: 'fr-FR' } });
+    document.title = 'Plans (2 new)';  // the title alone changes
+    analytics.track({ event: 'Saw Badge' });
     await analytics.close();
     return { userAgent: navigator.userAgent, language: navigator.language, width: screen.width, zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
   }, settingsFor());
-  const [pageEvent, track] = await browser.plane.events();
+  const [pageEvent, track, badge] = await browser.plane.events();
   assert.ok(pageEvent, problems.join('\n'));
   const url = `${browser.siteUrl}/test.html?utm_source=news#top`;
   assert.deepEqual(pageEvent.properties, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news', title: 'Own title', url },
@@ -300,6 +302,7 @@ test('events carry the page, user agent, locale, screen and time zone; page() fi
   assert.equal(pageEvent.context.library.name, 'rudder-analytics-wasm');
   assert.deepEqual([track.context.page.path, track.context.page.title, track.context.page.search], ['/plans', 'Plans', '?x=1'], 'the page as it is now');
   assert.equal(track.context.locale, 'fr-FR', 'the caller\'s context wins');
+  assert.deepEqual([badge.context.page.path, badge.context.page.title], ['/plans', 'Plans (2 new)'], 'a new title alone is seen');
 });
 
 test('storage: "memory" remembers the user for the page only', { timeout: 20_000 }, async () => {

@@ -172,10 +172,7 @@ std::string Driver::anonymous_id(Rng& rng) {
 }
 
 std::optional<FieldError> Driver::set_anonymous_id(std::string_view id) {
-  if (!is_valid_utf8(id)) {
-    return FieldError{FieldError::Kind::invalid_value, "anonymousId", "string is not valid UTF-8"};
-  }
-  if (is_blank(id)) return FieldError{FieldError::Kind::missing, "anonymousId", "is required"};
+  if (auto problem = check_required_field(id, "anonymousId")) return problem;
   {
     Guard guard(host_);
     identity_.set_anonymous_id(id);

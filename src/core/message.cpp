@@ -312,6 +312,10 @@ class Writer {
 
 }  // namespace
 
+std::optional<FieldError> check_required_field(std::string_view value, const char* field) {
+  return check_required_text(value, field);
+}
+
 BuildSettings::BuildSettings(std::size_t max_bytes, std::string channel_name,
                              std::string_view library_name, std::string_view library_version)
     : max_message_bytes(max_bytes), channel(std::move(channel_name)) {

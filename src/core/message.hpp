@@ -111,6 +111,10 @@ struct ParsedCall {
   ParsedCall& operator=(const ParsedCall&) = delete;
 };
 
+/// What is wrong with a required text field (empty, not UTF-8, only white space), in the
+/// calls' wording; none when it is fine. For fields set outside a call (setAnonymousId).
+std::optional<FieldError> check_required_field(std::string_view value, const char* field);
+
 /// Fills `out` from `input`, which must hold "type". Returns the first problem, if any.
 std::optional<FieldError> parse_call(const nlohmann::json& input, ParsedCall& out);
 

@@ -844,6 +844,10 @@ TEST(Driver, AnEarlierPagesUserIsTakenUpAndTheAnonymousIdCanBeSet) {
   ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
   ASSERT_TRUE(rig.driver.set_anonymous_id("   ").has_value());
   EXPECT_EQ(rig.driver.set_anonymous_id("   ")->field, "anonymousId");
+  // The calls' own wording for a required field.
+  EXPECT_EQ(rig.driver.set_anonymous_id("   ")->to_string(), "anonymousId: is required (it is only white space)");
+  EXPECT_EQ(rig.driver.set_anonymous_id("")->to_string(), "anonymousId: is required");
+  EXPECT_EQ(rig.driver.set_anonymous_id("\xff")->to_string(), "anonymousId: string is not valid UTF-8");
   EXPECT_FALSE(rig.driver.set_anonymous_id("anon-8").has_value());
   ASSERT_EQ(rig.call(MessageType::track, R"({"event":"F"})"), "");
   const std::vector<json> e = rig.events();
