@@ -534,7 +534,8 @@ export class Analytics {
       const error = new DeliveryError({ kind: full ? 'queue_full' : 'invalid', status: 0, body: '', message, attempts: 0 });
       if (!full) {
         Object.assign(error, { call: method, field: bridge.read(bridge.m._rudder_refused_field()), code: CODES[outcome[1]] });
-        this.#logger.error(`[rudder-analytics] a call made before the module was ready was refused: ${message}`);
+        // Logged only when no onError takes it, as the core does with delivery failures.
+        if (!this.#onError) this.#logger.error(`[rudder-analytics] a call made before the module was ready was refused: ${message}`);
       }
       this.#report(error, [{ type: method, ...JSON.parse(json) }]);
     };
@@ -561,6 +562,7 @@ export class Analytics {
   #host() {
     return {
       canGzip: () => this.#gzip !== null,
+      hasOnError: () => typeof this.#onError === 'function',
       gzip: (token, bytes) => {
         this.#gzip(bytes).then(
           (compressed) => this.#bridge.withBytes(compressed, (p, n) => this.#bridge.m._rudder_gzip_done(token, 1, p, n)),

@@ -241,6 +241,21 @@ test('a queue full by bytes drops the call naming maxQueueBytes', async () => {
   assert.equal((await analytics.close()).delivered, accepted);
 });
 
+test('a failure goes to onError alone; without onError it is logged', async () => {
+  const logged = { with: [], without: [] };
+  const recorder = (into) => ({ debug() {}, info() {}, warn() {}, error: (m) => into.push(m) });
+  const reported = [];
+  for (const [key, onError] of [['with', (error) => reported.push(error)], ['without', undefined]]) {
+    const analytics = await Analytics.create({ writeKey: 'not-a-known-key', dataPlaneUrl: plane.url, logger: recorder(logged[key]), onError });
+    trackMany(analytics, 2);
+    assert.equal((await analytics.flush()).failed, 2);
+    await analytics.close();
+  }
+  await waitFor(() => reported.length === 1, 2_000, 'onError');
+  assert.deepEqual(logged.with, [], 'the handler owns it: not also logged');
+  assert.deepEqual(logged.without, ['[rudder-analytics] could not deliver 2 events: HTTP 401: invalid write key']);
+});
+
 test('an exception in onError is logged and delivery goes on', async () => {
   const logged = [];
   const logger = { debug() {}, info() {}, warn() {}, error: (m) => logged.push(m) };

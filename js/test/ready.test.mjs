@@ -69,7 +69,7 @@ test('Analytics.create() still resolves with a ready client', async () => {
   await analytics.close();
 });
 
-test('a held call the core refuses is logged, passed to onError with its field, and counted', async () => {
+test('a held call the core refuses is passed to onError with its field (not also logged), and counted', async () => {
   const { lines, logger } = recorder();
   const reported = [];
   const analytics = new Analytics({
@@ -89,10 +89,20 @@ test('a held call the core refuses is logged, passed to onError with its field, 
   assert.deepEqual([error.kind, error.call, error.field, error.code], ['invalid', 'track', 'event', 'missing']);
   assert.equal(error.message, 'track: event: is required');
   assert.deepEqual(events, [{ type: 'track', userId: 'u', properties: { a: 1 } }]);
-  assert.ok(lines.error.some((l) => l.includes('before the module was ready') && l.includes('track: event: is required')), lines.error.join('\n'));
+  assert.deepEqual(lines.error, [], 'onError took it');
   assert.equal(analytics.stats().dropped.invalid, 2, 'the core\'s refusal and the glue\'s');
   await analytics.close();
   assert.deepEqual((await plane.events()).filter((e) => e.event === 'Fine').length, 1);
+});
+
+test('without onError, a held call the core refuses is logged', async () => {
+  const { lines, logger } = recorder();
+  const analytics = new Analytics({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, locateFile: slowly, logger });
+  assert.deepEqual(analytics.track({ userId: 'u', properties: { a: 1 } }), { status: 'buffered' });
+  await analytics.ready;
+  await analytics.close();
+  assert.ok(lines.error.some((l) => l.includes('before the module was ready') && l.includes('track: event: is required')), lines.error.join('\n'));
+  assert.equal(analytics.stats().dropped.invalid, 1);
 });
 
 test('at most 10,000 calls wait for the module; later ones are refused, warned of once and counted', async () => {

@@ -249,8 +249,8 @@ void Client::Impl::wake() {
   worker_cv_.notify_one();
 }
 
-void Client::Impl::report(const core::Failure& failure) {
-  if (!config_.on_error) return;
+bool Client::Impl::report(const core::Failure& failure) {
+  if (!config_.on_error) return false;
   std::vector<json> events;
   events.reserve(failure.events.size());
   for (const auto& text : failure.events) events.push_back(json::parse(text, nullptr, false));
@@ -262,6 +262,7 @@ void Client::Impl::report(const core::Failure& failure) {
   } catch (...) {
     log_(LogLevel::error, "on_error threw something that is not a std::exception");
   }
+  return true;
 }
 
 void Client::Impl::settled(std::uint64_t ticket) {

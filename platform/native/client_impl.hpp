@@ -60,7 +60,7 @@ class __attribute__((visibility("hidden"))) Client::Impl final : public native::
   void wake() override;
   void wake_at(std::int64_t when) override { wake_at_ = when; }
   void log(LogLevel level, std::string_view message) override { log_(level, message); }
-  void report(const core::Failure& failure) override;
+  bool report(const core::Failure& failure) override;
   void settled(std::uint64_t ticket) override;
 
   Result accepted_in_sync_mode(Result result);

@@ -22,6 +22,7 @@ EM_JS(void, js_send, (unsigned token, const char* url, unsigned url_length,
 EM_JS(int, js_beacon, (const char* url, unsigned url_length, const char* body, unsigned body_length), {
   return Module['rudderHost'].beacon(url, url_length, body, body_length) ? 1 : 0;
 });
+EM_JS(int, js_has_error_handler, (), { return Module['rudderHost'].hasOnError() ? 1 : 0; });
 EM_JS(void, js_report, (const char* error, unsigned error_length, const char* events,
                         unsigned events_length), {
   Module['rudderHost'].report(error, error_length, events, events_length);
@@ -79,6 +80,8 @@ bool beacon(std::string_view url, std::string_view body) {
   return js_beacon(url.data(), static_cast<unsigned>(url.size()), body.data(),
                    static_cast<unsigned>(body.size())) != 0;
 }
+
+bool has_error_handler() { return js_has_error_handler() != 0; }
 
 void report(std::string_view error_json, std::string_view events_json) {
   js_report(error_json.data(), static_cast<unsigned>(error_json.size()), events_json.data(),

@@ -29,6 +29,9 @@ void send(std::uint32_t token, const HttpRequest& request);
 /// navigator.sendBeacon(url, body) now: true when the browser took the body.
 bool beacon(std::string_view url, std::string_view body);
 
+/// True when the user gave an onError (report() then reaches it; without one the core logs).
+bool has_error_handler();
+
 /// Hands events given up on to the user's onError: `error_json` is {kind, status, body,
 /// message, attempts}, `events_json` a JSON array of the events as sent.
 void report(std::string_view error_json, std::string_view events_json);

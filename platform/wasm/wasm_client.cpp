@@ -48,8 +48,10 @@ void WasmClient::log(LogLevel level, std::string_view message) {
   host::log(static_cast<host::Level>(level), message);
 }
 
-void WasmClient::report(const core::Failure& failure) {
+bool WasmClient::report(const core::Failure& failure) {
+  if (!host::has_error_handler()) return false;
   host::report(core::delivery_error_json(failure.error), core::json_array(failure.events));
+  return true;
 }
 
 void WasmClient::settled(std::uint64_t ticket) {

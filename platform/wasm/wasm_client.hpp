@@ -76,7 +76,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   void wake() override { driver_.pump(); }
   void wake_at(std::int64_t when) override;
   void log(LogLevel level, std::string_view message) override;
-  void report(const core::Failure& failure) override;
+  bool report(const core::Failure& failure) override;
   void settled(std::uint64_t ticket) override;
   void identity_changed(std::string_view json) override { host::identity(json); }
   // Transport and Compressor: handed to the host, answered later by token.

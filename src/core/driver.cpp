@@ -560,10 +560,11 @@ void Driver::report(const Failure& failure) {
     Guard guard(host_);
     ++reporting_;
   }
-  host_.log(LogLevel::error, "could not deliver " +
-                                 count_of(failure.events.size(), "event", "events") + ": " +
-                                 failure.error.message);
-  host_.report(failure);
+  if (!host_.report(failure)) {
+    host_.log(LogLevel::error, "could not deliver " +
+                                   count_of(failure.events.size(), "event", "events") + ": " +
+                                   failure.error.message);
+  }
   Guard guard(host_);
   --reporting_;
 }

@@ -78,7 +78,9 @@ class DriverHost {
   virtual void wake_at(std::int64_t when) = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;
   /// Events given up on, for the user's on_error. Must catch whatever the user's code throws.
-  virtual void report(const Failure& failure) = 0;
+  /// Returns true when a handler took them: the driver then does not also log the failure (the
+  /// handler owns it); false when there is none, and the driver logs it as an error.
+  virtual bool report(const Failure& failure) = 0;
   /// Flush or close `ticket` has settled: its result is ready (Driver::end_flush). Called on
   /// the driving context, without the lock.
   virtual void settled(std::uint64_t ticket) = 0;

@@ -131,6 +131,16 @@ int main(int argc, char** argv) {
   rudder_client_free(refused);
   CHECK(reports.errors == 1 && reports.events_seen == 1, "on_error: %d reports, %d events", reports.errors, reports.events_seen);
   CHECK(strstr(reports.last_error, "\"kind\":\"http_status\",\"status\":401") != NULL, "error %s", reports.last_error);
+  CHECK(reports.warnings == 0, "on_error owns the failure: not also logged (%d log lines)", reports.warnings);
+
+  /* Without on_error the failure goes to the log callback. */
+  refused = rudder_client_new(settings, NULL, on_log, &reports, &error);
+  CHECK(refused != NULL, "client: %s", error ? error : "(null)");
+  if (refused == NULL) return 1;
+  expect(rudder_track(refused, "{\"userId\":\"c-user\",\"event\":\"Refused\"}", &detail), RUDDER_ACCEPTED, &detail, "track", NULL);
+  CHECK(rudder_flush(refused, 10000, NULL) == 0, "a flush that delivered nothing is not a success");
+  rudder_client_free(refused);
+  CHECK(reports.errors == 1, "on_error was not given, so not called: %d reports", reports.errors);
   CHECK(reports.warnings >= 1, "the failure is logged through the log callback");
 
   if (failures == 0) printf("c api: all checks held\n");

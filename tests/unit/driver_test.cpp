@@ -53,6 +53,7 @@ struct FakeHost : DriverHost {
   std::int64_t wake_time = kNoWake;
   std::vector<std::pair<LogLevel, std::string>> logs;
   std::vector<Failure> reports;
+  bool has_handler = true;  // what report() answers: a user's on_error took the failure
   std::vector<std::uint64_t> settled_tickets;
 
   std::int64_t monotonic_ms() override { return now; }
@@ -70,9 +71,10 @@ struct FakeHost : DriverHost {
   void log(LogLevel level, std::string_view message) override {
     logs.emplace_back(level, std::string(message));
   }
-  void report(const Failure& failure) override {
+  bool report(const Failure& failure) override {
     EXPECT_FALSE(locked) << "user code must run without the lock";
     reports.push_back(failure);
+    return has_handler;
   }
   void settled(std::uint64_t ticket) override {
     EXPECT_FALSE(locked);
@@ -521,6 +523,16 @@ TEST(Driver, AFlushSettlesWhenEverythingBeforeItIsSettledAndSaysWhatBecameOfIt) 
   EXPECT_FALSE(r.ok());
   ASSERT_EQ(rig.host.reports.size(), 1u);
   EXPECT_EQ(rig.host.reports[0].error.message, "HTTP 400: event is not a valid rudder event");
+  EXPECT_FALSE(rig.host.logged("could not deliver")) << "the user's handler owns the failure";
+}
+
+TEST(Driver, AFailureNoHandlerTakesIsLogged) {
+  Rig rig(config_with(1));
+  rig.host.has_handler = false;
+  rig.track_all(0, 1);
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(400, "event is not a valid rudder event\n"));
+  ASSERT_EQ(rig.host.reports.size(), 1u);
   EXPECT_TRUE(rig.host.logged("could not deliver 1 event: HTTP 400"));
 }
 
