@@ -9,7 +9,7 @@
 // at a fraction of that. Redirects are never followed (node:http does not), at most
 // `maxAnswerBytes` of an answer are read, and the timeout covers the whole exchange.
 import { nodeImport } from './module.mjs';
-import { NOT_SENT, emptyAnswer } from './transport.mjs';
+import { emptyAnswer } from './transport.mjs';
 
 let clients = null;  // Promise<{ 'http:': ..., 'https:': ... }>, loaded on the first request
 
@@ -44,6 +44,11 @@ export async function post({ url, authorization, body, gzipped, timeoutMs, maxAn
   return new Promise((resolve) => {
     let settled = false;
     let timedOut = false;
+    // Until the connection is made (for https, its handshake done and the certificate
+    // trusted), nothing of the request has left this machine, so a failure before then
+    // (refused, no such host, an untrusted certificate, no connection within the timeout)
+    // cannot have been stored: as the native transport's "no request byte sent".
+    let connected = false;
     const settle = () => {
       if (settled) return;
       settled = true;
@@ -53,8 +58,9 @@ export async function post({ url, authorization, body, gzipped, timeoutMs, maxAn
     const fail = (e) => {
       if (settled) return;
       Object.assign(answer, emptyAnswer());  // what came before the failure does not count
-      answer.notSent = !timedOut && NOT_SENT.has(e?.code);
-      answer.error = timedOut ? `no answer within ${timeoutMs} ms` : `${e?.code ?? e?.message ?? 'request failed'}`;
+      answer.notSent = !connected;
+      if (timedOut) answer.error = `${connected ? 'no answer' : 'no connection'} within ${timeoutMs} ms`;
+      else answer.error = `${e?.code ?? e?.message ?? 'request failed'}`;
       settle();
     };
     const request = client.request(target, { method: 'POST', headers, agent: client.agent }, (response) => {
@@ -85,6 +91,10 @@ export async function post({ url, authorization, body, gzipped, timeoutMs, maxAn
       request.destroy();
       fail(null);
     }, timeoutMs);
+    request.on('socket', (socket) => {
+      if (request.reusedSocket) connected = true;  // a kept-alive connection, made earlier
+      else socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => { connected = true; });
+    });
     request.on('error', fail);
     request.end(body);
   });

@@ -2,9 +2,14 @@
 // Retry-After, failures reaching onError, flush and close, gzip.
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Analytics, DeliveryError } from 'rudder-analytics-wasm';
-import { WRITE_KEY, startPlane, waitFor } from './helpers.mjs';
+import { WRITE_KEY, startDataPlane, startPlane, waitFor } from './helpers.mjs';
 
 let plane;
 before(async () => { plane = await startPlane(); });
@@ -151,6 +156,30 @@ test('an unreachable data plane ends in a network DeliveryError', async () => {
   assert.equal(errors[0].error.kind, 'network');
   assert.equal(errors[0].error.status, 0);
   await analytics.close();
+});
+
+test('an https data plane whose certificate is not trusted: failed (nothing was sent), never unknown', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rudder-certs-'));
+  execFileSync(fileURLToPath(new URL('../../tests/dataplane/make-test-certs.sh', import.meta.url)), [dir]);
+  const tlsPlane = await startDataPlane({
+    port: 0, tls: { cert: readFileSync(join(dir, 'server.pem')), key: readFileSync(join(dir, 'server-key.pem')) },
+  });
+  try {
+    const errors = [];
+    const analytics = await Analytics.create({
+      writeKey: WRITE_KEY, dataPlaneUrl: tlsPlane.url, maxRetries: 1, onError: (error) => errors.push(error),
+    });
+    trackMany(analytics, 2);
+    assert.deepEqual(await analytics.flush(), { delivered: 0, failed: 2, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+    await waitFor(() => errors.length === 1, 2_000, 'onError');
+    assert.equal(errors[0].kind, 'network');
+    assert.match(errors[0].message, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|CERT/);
+    assert.equal(tlsPlane.state.requests.length, 0, 'no request reached it');
+    await analytics.close();
+  } finally {
+    await tlsPlane.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a 413 splits the batch and both halves are delivered', async () => {

@@ -6,6 +6,8 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const WRITE_KEY = 'test-write-key';
 
 const { startDataPlane } = await import(new URL('../../tests/dataplane/server.mjs', import.meta.url));
+/** The data plane itself, for a test that needs its own (TLS) or its in-process state. */
+export { startDataPlane };
 
 /** A data plane on a free loopback port, with its control API. Close it with `await plane.close()`. */
 export async function startPlane(options = {}) {
