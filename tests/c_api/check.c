@@ -55,6 +55,22 @@ static void expect(int status, int expected, char** detail_out, const char* what
   rudder_free(detail);
 }
 
+/* Tracks one event with a client the data plane refuses (wrong write key, no retries) and
+ * flushes; the failure goes to `handler` if given, to on_log otherwise. 0 if the client did
+ * not start. */
+static int track_refused(const char* settings, rudder_on_error_fn handler, struct reports* reports) {
+  char* error = NULL;
+  char* detail = NULL;
+  rudder_client* client = rudder_client_new(settings, handler, on_log, reports, &error);
+  CHECK(client != NULL, "client: %s", error ? error : "(null)");
+  rudder_free(error);
+  if (client == NULL) return 0;
+  expect(rudder_track(client, "{\"userId\":\"c-user\",\"event\":\"Refused\"}", &detail), RUDDER_ACCEPTED, &detail, "track", NULL);
+  CHECK(rudder_flush(client, 10000, NULL) == 0, "a flush that delivered nothing is not a success");
+  rudder_client_free(client);
+  return 1;
+}
+
 int main(int argc, char** argv) {
   char settings[512];
   char* detail = NULL;
@@ -62,7 +78,6 @@ int main(int argc, char** argv) {
   char* result = NULL;
   struct reports reports = {0, 0, "", 0};
   rudder_client* client;
-  rudder_client* refused;
 
   if (argc != 2) {
     fprintf(stderr, "usage: %s DATA_PLANE_URL\n", argv[0]);
@@ -123,23 +138,13 @@ int main(int argc, char** argv) {
 
   /* A final answer reaches on_error with the events. */
   snprintf(settings, sizeof settings, "{\"writeKey\":\"wrong-key\",\"dataPlaneUrl\":\"%s\",\"maxRetries\":0}", argv[1]);
-  refused = rudder_client_new(settings, on_error, on_log, &reports, &error);
-  CHECK(refused != NULL, "client: %s", error ? error : "(null)");
-  if (refused == NULL) return 1;
-  expect(rudder_track(refused, "{\"userId\":\"c-user\",\"event\":\"Refused\"}", &detail), RUDDER_ACCEPTED, &detail, "track", NULL);
-  CHECK(rudder_flush(refused, 10000, NULL) == 0, "a flush that delivered nothing is not a success");
-  rudder_client_free(refused);
+  if (!track_refused(settings, on_error, &reports)) return 1;
   CHECK(reports.errors == 1 && reports.events_seen == 1, "on_error: %d reports, %d events", reports.errors, reports.events_seen);
   CHECK(strstr(reports.last_error, "\"kind\":\"http_status\",\"status\":401") != NULL, "error %s", reports.last_error);
   CHECK(reports.warnings == 0, "on_error owns the failure: not also logged (%d log lines)", reports.warnings);
 
   /* Without on_error the failure goes to the log callback. */
-  refused = rudder_client_new(settings, NULL, on_log, &reports, &error);
-  CHECK(refused != NULL, "client: %s", error ? error : "(null)");
-  if (refused == NULL) return 1;
-  expect(rudder_track(refused, "{\"userId\":\"c-user\",\"event\":\"Refused\"}", &detail), RUDDER_ACCEPTED, &detail, "track", NULL);
-  CHECK(rudder_flush(refused, 10000, NULL) == 0, "a flush that delivered nothing is not a success");
-  rudder_client_free(refused);
+  if (!track_refused(settings, NULL, &reports)) return 1;
   CHECK(reports.errors == 1, "on_error was not given, so not called: %d reports", reports.errors);
   CHECK(reports.warnings >= 1, "the failure is logged through the log callback");
 
