@@ -10,7 +10,7 @@
 // Error codes that mean the request never left this machine, so the data plane cannot have
 // stored it. Any other failure (a timeout, a reset after sending, a browser's opaque network
 // error) may have reached it.
-export const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** What a request that got nothing back answers; the fields the core reads (Host::send). */
 export const emptyAnswer = () => ({ status: 0, body: '', retryAfter: '', location: '', error: '', notSent: false, redirected: false });
