@@ -155,7 +155,7 @@ Client::Impl::Impl(Config config)
   }
   driver_ = std::make_unique<core::Driver>(
       core::driver_settings(config_, core::Naming::cpp, kLibraryName), *this, *transport,
-      gzipper_.get(), native::fresh_seed(), store_.get());
+      gzipper_.get(), native::fresh_seed(), store_.get(), &queue_memory_);
   // What earlier runs (or processes that died) left goes first.
   if (store_) driver_->recover(store_->take_over_orphans());
   native::register_for_fork(this);

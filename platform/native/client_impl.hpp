@@ -16,6 +16,7 @@
 #include "core/driver.hpp"
 #include "core/message.hpp"
 #include "native/fork_guard.hpp"
+#include "native/huge_page_memory.hpp"
 #include "native/log.hpp"
 #include "rudder/analytics.hpp"
 
@@ -99,6 +100,7 @@ class __attribute__((visibility("hidden"))) Client::Impl final : public native::
   std::unique_ptr<native::HandOffTransport> hand_off_;   // around the user's transport, or null
   std::unique_ptr<native::Gzipper> gzipper_;
   std::unique_ptr<native::SegmentStore> store_;  // with storage_dir; outlives the driver
+  native::HugePageMemory queue_memory_;           // the queue's memory blocks; outlives the driver
   SteadyClock::time_point next_sync_;            // the driving context's; storage_sync_interval
   std::unique_ptr<core::Driver> driver_;
 };

@@ -62,12 +62,13 @@ DriverSettings driver_settings(const Config& config, Naming naming, std::string_
 }
 
 Driver::Driver(DriverSettings settings, DriverHost& host, Transport& transport,
-               Compressor* compressor, std::uint64_t seed, BlockStore* store)
+               Compressor* compressor, std::uint64_t seed, BlockStore* store,
+               BlockMemory* memory)
     : settings_(std::move(settings)),
       host_(host),
       transport_(transport),
       compressor_(settings_.gzip ? compressor : nullptr),
-      pipeline_(settings_.pipeline, seed, store) {
+      pipeline_(settings_.pipeline, seed, store, memory) {
   if (settings_.batch_bytes_clamped) {
     host_.log(LogLevel::warning, setting("max_batch_bytes") +
                                      " is above the data plane's limit; using " +

@@ -134,10 +134,11 @@ struct CallOutcome {
 class Driver {
  public:
   /// `store`: where accepted events are kept across process ends (see BlockStore), or null
-  /// for memory only. Neither it, the host, the transport nor the compressor is owned; all
-  /// outlive the driver.
+  /// for memory only; `memory`: where the queue's memory blocks come from (see BlockMemory),
+  /// or null for the heap. None of these, the host, the transport nor the compressor is
+  /// owned; all outlive the driver.
   Driver(DriverSettings settings, DriverHost& host, Transport& transport, Compressor* compressor,
-         std::uint64_t seed, BlockStore* store = nullptr);
+         std::uint64_t seed, BlockStore* store = nullptr, BlockMemory* memory = nullptr);
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
 

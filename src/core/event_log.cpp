@@ -20,8 +20,18 @@ std::string LoggedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
   return complete_event_json(json_open, sent_at_unix_ms);
 }
 
-EventLog::EventLog(std::size_t block_bytes, BlockStore* store)
-    : block_bytes_(std::max<std::size_t>(block_bytes, 1)), store_(store) {}
+EventLog::EventLog(std::size_t block_bytes, BlockStore* store, BlockMemory* memory)
+    : block_bytes_(std::max<std::size_t>(memory ? memory->block_bytes() : block_bytes, 1)),
+      store_(store),
+      memory_(memory) {}
+
+void FreeLogBlock::operator()(char* block) const noexcept {
+  if (memory != nullptr) {
+    memory->release(block, bytes);
+  } else {
+    delete[] block;
+  }
+}
 
 EventLog::~EventLog() { clear(); }
 
@@ -33,7 +43,13 @@ EventLog::Block EventLog::new_memory_block(std::size_t size) {
   }
   Block block;
   block.capacity = std::max(size, block_bytes_);
-  block.owned.reset(new char[block.capacity]);  // uninitialized: every byte read is written first
+  // Uninitialized either way: every byte read is written first.
+  char* bytes = memory_ != nullptr ? memory_->allocate(block.capacity) : nullptr;
+  if (bytes != nullptr) {
+    block.owned = {bytes, FreeLogBlock{memory_, block.capacity}};
+  } else {
+    block.owned = {new char[block.capacity], FreeLogBlock{nullptr, block.capacity}};
+  }
   block.bytes = block.owned.get();
   return block;
 }

@@ -16,8 +16,9 @@ std::size_t json_bytes(const std::vector<LoggedEvent>& events) {
 
 }  // namespace
 
-Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store)
-    : settings_(settings), rng_(seed), log_(EventLog::kDefaultBlockBytes, store),
+Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store,
+                   BlockMemory* memory)
+    : settings_(settings), rng_(seed), log_(EventLog::kDefaultBlockBytes, store, memory),
       stores_(store != nullptr) {
   // The platforms validate their config; this keeps a careless one from cutting empty
   // batches forever.

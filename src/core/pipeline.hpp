@@ -65,8 +65,11 @@ struct Step {
 /// outside the lock on the one thread that drives delivery.
 class Pipeline {
  public:
-  /// `store`: where events are kept across process ends, or null (memory only); not owned.
-  Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store = nullptr);
+  /// `store`: where events are kept across process ends, or null (memory only); `memory`:
+  /// where the queue's memory blocks come from, or null for the heap (see BlockMemory).
+  /// Neither is owned.
+  Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store = nullptr,
+           BlockMemory* memory = nullptr);
 
   /// Queues the events of segments earlier processes left (see EventLog::adopt), ahead of
   /// anything queued later, whatever max_queue_size says: they were accepted long ago.

@@ -113,6 +113,71 @@ TEST(EventLog, ReleasingMoreThanIsHeldStopsAtEmpty) {
   EXPECT_LE(log.reserved_bytes(), 200u);
 }
 
+// Memory from the heap, with a ledger of what the log took and gave back.
+class CountingMemory : public rudder::core::BlockMemory {
+ public:
+  explicit CountingMemory(std::size_t block) : block_(block) {}
+  std::size_t block_bytes() const noexcept override { return block_; }
+  char* allocate(std::size_t bytes) noexcept override {
+    if (refuse) return nullptr;
+    char* block = new char[bytes];
+    held[block] = bytes;
+    ++allocations;
+    return block;
+  }
+  void release(char* block, std::size_t bytes) noexcept override {
+    released_sizes_match &= held.count(block) == 1 && held[block] == bytes;
+    held.erase(block);
+    delete[] block;
+  }
+
+  std::map<char*, std::size_t> held;  // what the log has now
+  int allocations = 0;
+  bool refuse = false;
+  bool released_sizes_match = true;
+
+ private:
+  std::size_t block_;
+};
+
+TEST(EventLogMemory, BlocksComeFromTheGivenMemoryAtItsSizeAndGoBackToIt) {
+  CountingMemory memory(512);
+  {
+    EventLog log(64, nullptr, &memory);  // the memory's block size wins over the argument
+    std::vector<LoggedEvent> views;
+    for (int i = 0; i < 40; ++i) views.push_back(log.append(text_of(i, 50), 0));
+    const LoggedEvent large = log.append(text_of(99, 2000), 0);
+    for (int i = 0; i < 40; ++i) ASSERT_EQ(views[i].json_open, text_of(i, 50));
+    EXPECT_EQ(large.json_open, text_of(99, 2000));
+    // 40 events of 50 bytes fill four 512-byte blocks (ten each); the large one gets its own.
+    EXPECT_EQ(memory.allocations, 5);
+    ASSERT_EQ(memory.held.size(), 5u);
+    std::size_t sized_2000 = 0;
+    for (const auto& [block, bytes] : memory.held) {
+      EXPECT_TRUE(bytes == 512 || bytes == 2000) << bytes;
+      sized_2000 += bytes == 2000;
+    }
+    EXPECT_EQ(sized_2000, 1u);
+    log.release_oldest(41);
+    EXPECT_LE(memory.held.size(), 3u) << "released blocks go back beyond a small reserve";
+  }
+  EXPECT_TRUE(memory.held.empty()) << "every block is given back when the log ends";
+  EXPECT_TRUE(memory.released_sizes_match) << "each block is released with the size it was given";
+}
+
+TEST(EventLogMemory, WhenTheMemoryHasNoneTheHeapStandsIn) {
+  CountingMemory memory(256);
+  memory.refuse = true;
+  EventLog log(64, nullptr, &memory);
+  std::vector<LoggedEvent> views;
+  for (int i = 0; i < 20; ++i) views.push_back(log.append(text_of(i, 50), 0));
+  memory.refuse = false;
+  for (int i = 20; i < 40; ++i) views.push_back(log.append(text_of(i, 50), 0));
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(views[i].json_open, text_of(i, 50));
+  EXPECT_GT(memory.allocations, 0) << "blocks come from the memory again once it has some";
+  log.clear();
+}
+
 TEST(EventLog, CompleteJsonClosesTheEventWithItsSentAt) {
   EventLog log;
   const LoggedEvent e = log.append(R"({"type":"track")", 0);
