@@ -2,6 +2,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +39,21 @@ TEST(Uuid, HasTheVersion4LayoutWithTheRfc4122Variant) {
     }
     ASSERT_EQ(id[14], '4') << id;                                   // version
     ASSERT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;  // variant 10xx
+  }
+}
+
+TEST(Uuid, IsTheGeneratorsTwoNextValuesInHexWithVersionAndVariantSet) {
+  Rng rng(2024), copy(2024);
+  for (int i = 0; i < 100; ++i) {
+    const std::uint64_t hi = (copy.next() & 0xFFFFFFFFFFFF0FFFULL) | 0x4000ULL;
+    const std::uint64_t lo = (copy.next() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+    char digits[33];
+    std::snprintf(digits, sizeof digits, "%016llx%016llx", static_cast<unsigned long long>(hi),
+                  static_cast<unsigned long long>(lo));
+    const std::string d(digits);
+    const std::string expected = d.substr(0, 8) + "-" + d.substr(8, 4) + "-" + d.substr(12, 4) +
+                                 "-" + d.substr(16, 4) + "-" + d.substr(20, 12);
+    ASSERT_EQ(uuid(rng), expected);
   }
 }
 
