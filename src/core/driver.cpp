@@ -548,12 +548,34 @@ void Driver::answered(std::uint64_t token, HttpResponse response) {
                                                                         : response.network_error));
   }
   std::optional<Failure> failure;
+  int overdue_attempts = 0;
+  std::uint64_t pending = 0;
   {
     Guard guard(host_);
     failure = pipeline_.on_response(response, host_.monotonic_ms(), host_.unix_ms());
+    overdue_attempts = pipeline_.stored_batch_overdue_attempts();
+    pending = pipeline_.stats().pending;
   }
+  note_outage(response, overdue_attempts, pending);
   if (failure) report(*failure);
   pump();
+}
+
+void Driver::note_outage(const HttpResponse& response, int overdue_attempts, std::uint64_t pending) {
+  if (overdue_attempts > 0 && !outage_warned_) {
+    outage_warned_ = true;
+    host_.log(LogLevel::warning,
+              "the data plane has not accepted a batch in " + std::to_string(overdue_attempts) +
+                  " attempts (last: " + describe(response) + "); " +
+                  count_of(pending, "event is", "events are") +
+                  " kept in storage and retried until it does");
+  } else if (outage_warned_ && overdue_attempts == 0 && response.status >= 200 &&
+             response.status < 300) {
+    outage_warned_ = false;
+    host_.log(LogLevel::warning, "the data plane accepts batches again; " +
+                                     count_of(pending, "event is", "events are") +
+                                     " still to be sent");
+  }
 }
 
 void Driver::report(const Failure& failure) {

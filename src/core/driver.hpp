@@ -257,6 +257,9 @@ class Driver {
   void prepare_next();
   void answered(std::uint64_t token, HttpResponse response);
   void report(const Failure& failure);
+  // With storage: tells the log once when a stored batch outlasts max_retries, and again
+  // when delivery resumes (see Pipeline::stored_batch_overdue_attempts).
+  void note_outage(const HttpResponse& response, int overdue_attempts, std::uint64_t pending);
   /// Settles the tickets whose events are all settled, telling the host; returns their ids.
   std::vector<std::uint64_t> check_settled();
   std::string setting(std::string_view cpp_name) const;
@@ -273,6 +276,7 @@ class Driver {
   // Queue-full warnings: the first refusal, then at most one per interval (see call()).
   static constexpr std::int64_t kQueueFullWarningIntervalMs = 10'000;
   bool queue_full_warned_ = false;
+  bool outage_warned_ = false;  // said that stored events outlast max_retries; not yet resolved
   std::int64_t queue_full_warned_at_ = 0;  // monotonic ms
   std::uint64_t refused_since_warning_ = 0;
   int reporting_ = 0;               // reports under way; a flush settles only after them

@@ -306,6 +306,13 @@ bool Pipeline::stored_while_unreachable() const noexcept {
   return !queue_.empty() && queue_.front().stored;
 }
 
+int Pipeline::stored_batch_overdue_attempts() const noexcept {
+  if (in_flight_ || outgoing_.empty() || !last_attempt_retryable_) return 0;
+  // Only a batch wholly in storage is still waiting after more (see on_response).
+  const Batch& head = outgoing_.front();
+  return head.attempts > settings_.max_retries ? head.attempts : 0;
+}
+
 std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   Failure unsent;
   unsent.error.kind = DeliveryError::Kind::unsent_at_shutdown;

@@ -136,6 +136,12 @@ class Pipeline {
   /// Driver::unload.
   bool stored_while_unreachable() const noexcept;
 
+  /// Attempts made so far at the batch waiting for a retry when it is a stored one that has
+  /// failed more than max_retries times (where a batch in memory would have been given up
+  /// on); 0 otherwise. Such a batch is retried until delivered, so without a word from the
+  /// driver an outage (or a wrong URL, or an untrusted certificate) would go unnoticed.
+  int stored_batch_overdue_attempts() const noexcept;
+
   /// Gives up on everything not yet delivered (shutdown's timeout passed). Events in storage
   /// stay there for a later run, counted as Stats::kept and not reported. The rest is
   /// returned for on_error, in at most two reports: events that may have been stored (the

@@ -695,6 +695,64 @@ TEST(Driver, UnloadKeepsStoredEventsWhileTheDataPlaneIsUnreachable) {
   EXPECT_EQ(rig.transport.sent.size(), 2u);
 }
 
+// Lines logged as warnings that contain `part`.
+int warnings_with(const FakeHost& host, const std::string& part) {
+  int n = 0;
+  for (const auto& [level, text] : host.logs) {
+    n += level == LogLevel::warning && text.find(part) != std::string::npos;
+  }
+  return n;
+}
+
+TEST(Driver, AStoredBatchOutlastingMaxRetriesIsToldOnceAndItsRecoveryToo) {
+  Rig rig(config_with(3), Naming::cpp, Storage::on);  // max_retries 3
+  rig.track_all(0, 3);
+  rig.track_all(3, 2);  // behind the batch, waiting
+  const std::string outage = "the data plane has not accepted a batch";
+  for (int attempt = 1; attempt <= 8; ++attempt) {
+    if (attempt > 1) {
+      rig.host.now += 60'000;  // past any back-off
+      rig.driver.pump();
+    }
+    ASSERT_EQ(rig.transport.sent.size(), static_cast<std::size_t>(attempt));
+    rig.transport.answer(ScriptedTransport::status(503, "busy"));
+    // Silent while a batch in memory would still be retried; told once when it would not.
+    EXPECT_EQ(warnings_with(rig.host, outage), attempt <= 3 ? 0 : 1) << "after attempt " << attempt;
+  }
+  EXPECT_TRUE(rig.host.logged(outage + " in 4 attempts (last: HTTP 503: busy); 5 events are kept "
+                              "in storage and retried until it does"));
+  EXPECT_TRUE(rig.host.reports.empty()) << "nothing is given up on";
+  rig.host.now += 60'000;
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(warnings_with(rig.host, "the data plane accepts batches again; 2 events are still to be sent"), 1);
+  EXPECT_EQ(rig.driver.stats().delivered, 3u);
+  // A second outage is told again.
+  rig.host.now += 60'000;
+  rig.driver.pump();
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    rig.transport.answer(ScriptedTransport::timed_out());
+    rig.host.now += 60'000;
+    rig.driver.pump();
+  }
+  EXPECT_EQ(warnings_with(rig.host, outage), 2);
+  EXPECT_TRUE(rig.host.logged("(last: network error: no answer within 15000 ms); 2 events are kept"));
+}
+
+TEST(Driver, WithoutStorageAnOutageEndsInAReportNotAnOutageWarning) {
+  Rig rig(config_with(3));
+  rig.track_all(0, 3);
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    if (attempt > 1) {
+      rig.host.now += 60'000;
+      rig.driver.pump();
+    }
+    rig.transport.answer(ScriptedTransport::status(503));
+  }
+  EXPECT_EQ(rig.host.reports.size(), 1u);
+  EXPECT_EQ(warnings_with(rig.host, "has not accepted"), 0);
+}
+
 TEST(Driver, UnloadBeaconsStoredEventsWhileTheDataPlaneAnswers) {
   Rig rig(config_with(3), Naming::cpp, Storage::on);
   rig.track_all(0, 3);
