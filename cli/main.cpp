@@ -118,9 +118,19 @@ int run(const Options& options) {
   }
 
   Config config = options.config;
-  // Without --debug the library's own log lines are silenced: every failure it would log
-  // reaches the CLI through on_error and Stats and is reported once, below, in CLI terms.
-  if (!config.debug) config.logger = [](LogLevel, std::string_view) {};
+  // Without --debug only the library's warnings and errors are shown: a failure reaches the
+  // CLI through on_error and Stats and is reported once, below (so the library never logs
+  // it), but a warning says what nothing else would (storage that cannot be written, stored
+  // events the data plane keeps refusing, and why). Except a full queue: the CLI waits for
+  // room instead of dropping the line, so the library's "dropping events" would be untrue
+  // (tests/cli checks that a run through a small queue prints nothing).
+  if (!config.debug) {
+    config.logger = [](LogLevel level, std::string_view message) {
+      if (level < LogLevel::warning || message.rfind("queue is full", 0) == 0) return;
+      std::fprintf(stderr, "%s: %.*s\n", level == LogLevel::error ? "error" : "warning",
+                   static_cast<int>(message.size()), message.data());
+    };
+  }
   if (options.dry_run) {
     // The library runs as for real; its requests go to standard output instead.
     config.gzip = false;

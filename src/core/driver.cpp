@@ -565,8 +565,9 @@ void Driver::note_outage(const HttpResponse& response, int overdue_attempts, std
   if (overdue_attempts > 0 && !outage_warned_) {
     outage_warned_ = true;
     host_.log(LogLevel::warning,
-              "the data plane has not accepted a batch in " + std::to_string(overdue_attempts) +
-                  " attempts (last: " + describe(response) + "); " +
+              "the data plane has not accepted a batch in " +
+                  count_of(static_cast<std::uint64_t>(overdue_attempts), "attempt", "attempts") +
+                  " (last: " + describe(response) + "); " +
                   count_of(pending, "event is", "events are") +
                   " kept in storage and retried until it does");
   } else if (outage_warned_ && overdue_attempts == 0 && response.status >= 200 &&

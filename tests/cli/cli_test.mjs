@@ -429,11 +429,14 @@ test('--storage-dir: what the flush timeout left is kept, and `flush --storage-d
   const dir = mkdtempSync(path.join(scratch, 'store-'));
   await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
   const first = await run(['track', '--user-id', '1', '--event', 'Kept', '--message-id', 'kept-1',
-    ...target(), '--storage-dir', dir, '--flush-timeout', '0.5']);
+    ...target(), '--storage-dir', dir, '--flush-timeout', '0.5', '--max-retries', '0']);
   assert.equal(first.code, 1);
   assert.deepEqual(storedSummary(first.stdout),
     { delivered: 0, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 0, kept: 1 });
   assert.match(first.stderr, /^error: 1 event was not delivered before the flush timeout \(0\.5 s\) ran out: kept in --storage-dir/m);
+  // Why, told once: past --max-retries a stored batch is still retried, and the log says so.
+  assert.match(first.stderr, /^warning: the data plane has not accepted a batch in 1 attempt \(last: HTTP 503.*\); 1 event is kept in storage and retried until it does$/m);
+  assert.equal(first.stderr.match(/^warning:/gm).length, 1, first.stderr);
 
   await control('POST', '/_control/reset');
   const second = await run(['flush', '--storage-dir', dir, ...target()]);
