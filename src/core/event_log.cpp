@@ -21,7 +21,8 @@ std::string LoggedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
 }
 
 EventLog::EventLog(std::size_t block_bytes, BlockStore* store, BlockMemory* memory)
-    : block_bytes_(std::max<std::size_t>(memory ? memory->block_bytes() : block_bytes, 1)),
+    : block_bytes_(std::max<std::size_t>(block_bytes, 1)),
+      memory_block_bytes_(std::max<std::size_t>(memory ? memory->block_bytes() : block_bytes, 1)),
       store_(store),
       memory_(memory) {}
 
@@ -36,13 +37,13 @@ void FreeLogBlock::operator()(char* block) const noexcept {
 EventLog::~EventLog() { clear(); }
 
 EventLog::Block EventLog::new_memory_block(std::size_t size) {
-  if (size <= block_bytes_ && !spare_.empty()) {
+  if (size <= memory_block_bytes_ && !spare_.empty()) {
     Block block = std::move(spare_.back());
     spare_.pop_back();
     return block;
   }
   Block block;
-  block.capacity = std::max(size, block_bytes_);
+  block.capacity = std::max(size, memory_block_bytes_);
   // Uninitialized either way: every byte read is written first.
   char* bytes = memory_ != nullptr ? memory_->allocate(block.capacity) : nullptr;
   if (bytes != nullptr) {
@@ -139,7 +140,7 @@ void EventLog::retire_front() noexcept {
     let_go(block);
     return;
   }
-  if (block.capacity == block_bytes_ && spare_.size() < kMaxSpareBlocks) {
+  if (block.capacity == memory_block_bytes_ && spare_.size() < kMaxSpareBlocks) {
     block.used = block.events = block.released = 0;
     spare_.push_back(std::move(block));
   }

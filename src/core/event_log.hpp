@@ -109,8 +109,8 @@ struct FreeLogBlock {
 /// released by that same context.
 class EventLog {
  public:
-  /// Blocks are `block_bytes` long (the memory's own size when `memory` is given), or one
-  /// event long when an event is larger. `store`: where blocks live, or null for memory;
+  /// Segments are `block_bytes` long, and so are memory blocks unless `memory` is given (then
+  /// they are its own size); either is one event long when an event is larger. `store`: where blocks live, or null for memory;
   /// `memory`: where memory blocks come from, or null for the heap. Neither is owned; both
   /// outlive the log.
   explicit EventLog(std::size_t block_bytes = kDefaultBlockBytes, BlockStore* store = nullptr,
@@ -163,7 +163,8 @@ class EventLog {
   void retire_front() noexcept;
   void let_go(Block& block) noexcept;
 
-  std::size_t block_bytes_;
+  std::size_t block_bytes_;         // a segment's size in storage (the store makes spares of it)
+  std::size_t memory_block_bytes_;  // a memory block's: the BlockMemory's own, if given
   BlockStore* store_;
   BlockMemory* memory_;
   std::deque<Block> blocks_;  // oldest first; the back one takes appends

@@ -21,6 +21,7 @@
 
 #include "client_fixture.hpp"
 #include "core/crc32.hpp"
+#include "core/event_log.hpp"
 #include "core/segment.hpp"
 
 namespace rudder {
@@ -300,6 +301,23 @@ TEST_F(StorageTest, AProcessTakesOnlyTheFilesOfOwnersThatAreGone) {
   EXPECT_TRUE(second.flush(60s).ok());
   EXPECT_EQ(second.stats().recovered, static_cast<std::uint64_t>(kEach));
   EXPECT_EQ(message_ids(plane_->events()), ids("alive-", kEach));
+}
+
+TEST_F(StorageTest, EverySegmentIsTheSizeTheWorkerMakesAhead) {
+  // The worker makes segments ahead (and recycles delivered ones) at one size, so that a call
+  // filling a segment takes a ready one; a segment asked for at another size (as when the
+  // queue's memory blocks once set it) is made by the caller, a file creation mid-call.
+  {
+    Client client(unreachable_config());
+    ASSERT_EQ(track_many(client, "sized-", 12'000), 12'000u);
+    client.shutdown(100ms);
+  }
+  const std::vector<std::string> files = segment_files();
+  ASSERT_GE(files.size(), 3u) << "12,000 events fill several segments";
+  for (const std::string& f : files) {
+    EXPECT_EQ(fs::file_size(f), core::EventLog::kDefaultBlockBytes) << f;
+  }
+  expect_next_run_delivers(ids("sized-", 12'000));
 }
 
 TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {

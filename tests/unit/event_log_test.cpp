@@ -165,6 +165,24 @@ TEST(EventLogMemory, BlocksComeFromTheGivenMemoryAtItsSizeAndGoBackToIt) {
   EXPECT_TRUE(memory.released_sizes_match) << "each block is released with the size it was given";
 }
 
+TEST(EventLogMemory, SegmentsKeepTheLogsBlockSizeWhateverTheMemorysIs) {
+  // The store makes its spare segments ahead at the log's block size; a segment asked for at
+  // the memory's size would never be one of them, and each would be made on a caller's thread.
+  CountingMemory memory(4096);
+  FakeStore store;
+  {
+    EventLog log(256, &store, &memory);
+    for (int i = 0; i < 20; ++i) log.append(text_of(i, 50), 0);
+    store.fail = true;  // now the events wait in memory, in the memory's blocks
+    for (int i = 20; i < 25; ++i) log.append(text_of(i, 50), 0);
+    ASSERT_GE(store.segments.size(), 4u);
+    for (const auto& [id, bytes] : store.segments) EXPECT_EQ(bytes.size(), 256u) << "segment " << id;
+    ASSERT_EQ(memory.held.size(), 1u);
+    EXPECT_EQ(memory.held.begin()->second, 4096u);
+    log.clear();
+  }
+}
+
 TEST(EventLogMemory, WhenTheMemoryHasNoneTheHeapStandsIn) {
   CountingMemory memory(256);
   memory.refuse = true;
