@@ -77,16 +77,18 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
         "data plane may have stored what was sent; sending again is safe, it deduplicates by "
         "messageId");
   }
+  // What ended the wait: the timeout the user gave, or a signal that cut it short.
+  const std::string flush_end =
+      outcome.flush_cut ? "the flush, cut short by the signal, ended"
+                        : "the flush timeout (" + seconds(flush_timeout) + ") ran out";
   if (unsent > 0) {
-    report.errors.push_back("error: " + events_were(unsent) +
-                            " still undelivered when the flush timeout (" +
-                            seconds(flush_timeout) + ") ran out; see --flush-timeout");
+    report.errors.push_back("error: " + events_were(unsent) + " still undelivered when " +
+                            flush_end + (outcome.flush_cut ? "" : "; see --flush-timeout"));
   }
   if (s.kept > 0) {
-    report.errors.push_back("error: " + events_were(s.kept) +
-                            " not delivered before the flush timeout (" +
-                            seconds(flush_timeout) +
-                            ") ran out: kept in --storage-dir for the next run with it (or "
+    report.errors.push_back("error: " + events_were(s.kept) + " not delivered before " +
+                            flush_end +
+                            ": kept in --storage-dir for the next run with it (or "
                             "rudder-analytics flush --storage-dir)");
   }
   if (s.corrupt_skipped > 0) {

@@ -59,6 +59,7 @@ Outcome Sender::finish(std::chrono::milliseconds flush_timeout) {
   Outcome outcome;
   outcome.stats = client_->stats();
   outcome.requeued = requeued_;
+  outcome.flush_cut = cut;
   std::lock_guard<std::mutex> lock(failures_->mu);
   outcome.last_failure = failures_->last;
   return outcome;

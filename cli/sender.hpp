@@ -23,6 +23,9 @@ struct Outcome {
   /// The last batch the data plane refused, or that could not reach it (not the
   /// unsent-at-shutdown remainder, which Stats counts): its status and body say why.
   std::optional<DeliveryError> last_failure;
+  /// A signal cut the flush short (to kInterruptedFlush): what it left was not left by the
+  /// flush timeout running out.
+  bool flush_cut = false;
 };
 
 class Sender {

@@ -658,4 +658,7 @@ test('SIGTERM with the data plane failing: a bounded flush, the rest counted, ex
   assert.ok(result.took < 8_000, `stopped within the 5 s last flush (took ${result.took} ms), not --flush-timeout's 60 s`);
   assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 2, invalid: 0 });
   assert.match(result.stderr, /interrupted by SIGTERM/);
+  // What ended the flush was the signal, not the 60 s --flush-timeout, and the line says so.
+  assert.match(result.stderr, /^error: 2 events were still undelivered when the flush, cut short by the signal, ended$/m);
+  assert.doesNotMatch(result.stderr, /60 s/);
 });
