@@ -570,8 +570,7 @@ void Driver::note_outage(const HttpResponse& response, int overdue_attempts, std
                   " (last: " + describe(response) + "); " +
                   count_of(pending, "event is", "events are") +
                   " kept in storage and retried until it does");
-  } else if (outage_warned_ && overdue_attempts == 0 && response.status >= 200 &&
-             response.status < 300) {
+  } else if (outage_warned_ && classify(response) == Verdict::delivered) {
     outage_warned_ = false;
     host_.log(LogLevel::warning, "the data plane accepts batches again; " +
                                      count_of(pending, "event is", "events are") +

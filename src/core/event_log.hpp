@@ -110,9 +110,9 @@ struct FreeLogBlock {
 class EventLog {
  public:
   /// Segments are `block_bytes` long, and so are memory blocks unless `memory` is given (then
-  /// they are its own size); either is one event long when an event is larger. `store`: where blocks live, or null for memory;
-  /// `memory`: where memory blocks come from, or null for the heap. Neither is owned; both
-  /// outlive the log.
+  /// they are its own size); either is one event long when an event is larger. `store`:
+  /// where blocks live, or null for memory; `memory`: where memory blocks come from, or null
+  /// for the heap. Neither is owned; both outlive the log.
   explicit EventLog(std::size_t block_bytes = kDefaultBlockBytes, BlockStore* store = nullptr,
                     BlockMemory* memory = nullptr);
   ~EventLog();
