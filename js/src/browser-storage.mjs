@@ -72,7 +72,7 @@ class BrowserStorage {
   #stopWatching = new AbortController();
   #watched = new Set();
   #channel = null;
-  #adopt = null;          // where segments taken over later go (see watch)
+  #adopt = null;          // where segments taken over later go (set by takeOver)
 
   constructor(db, queue, warn) {
     this.#db = db;
@@ -87,7 +87,12 @@ class BrowserStorage {
       : IDBKeyRange.bound([this.#queue, owner, segment], [this.#queue, owner, segment, LAST]);
   }
 
-  /** Takes this owner's lock (held until release() or the tab goes) and says so to other tabs. */
+  /**
+   * Takes this owner's lock (held until release() or the tab goes) and says so to other tabs.
+   * What other tabs say is heard from takeOver() on, once there is somewhere to hand what they
+   * leave: a tab claimed before that would sit in IndexedDB under this owner, unknown to the
+   * core, until this tab went too. (Tabs that announced earlier are found by their locks.)
+   */
   async announce() {
     await new Promise((granted) => {
       navigator.locks.request(this.#lockName(this.#owner), () => {
@@ -97,7 +102,6 @@ class BrowserStorage {
     });
     if (typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`${DB_NAME} ${this.#queue}`);
-      this.#channel.onmessage = ({ data }) => { if (typeof data?.owner === 'string') this.#watch(data.owner); };
       this.#channel.postMessage({ owner: this.#owner });
     }
   }
@@ -206,12 +210,15 @@ class BrowserStorage {
    * leave to `adopt` (the same shape) when they go.
    */
   async takeOver(adopt) {
+    this.#adopt = adopt;
+    if (this.#channel) {
+      this.#channel.onmessage = ({ data }) => { if (typeof data?.owner === 'string') this.#watch(data.owner); };
+    }
     const owners = new Set(await this.#ownersInRecords());
     const { held = [] } = await navigator.locks.query();
     const prefix = this.#lockName('');
     for (const lock of held) if (lock.name?.startsWith(prefix)) owners.add(lock.name.slice(prefix.length));
     owners.delete(this.#owner);
-    this.#adopt = adopt;
     const taken = [];
     for (const owner of owners) {
       const segments = await navigator.locks.request(this.#lockName(owner), { ifAvailable: true },

@@ -89,6 +89,15 @@ test('open tabs take over a closed tab\'s events, and no event is sent twice', {
   const leaving = await openPage();
   const { ids } = await trackWhileDown(leaving.page, settingsFor(), 30, 't');
   await closeTab(leaving.page);
+  // Up again only once a watcher has taken the events over and failed to send them itself. A
+  // request the closing tab had out is then long settled: sent while the data plane was down,
+  // it is lost; had it reached the data plane after it came back, the events would arrive
+  // twice, from it and from the tab that took over. (A request out when a tab dies may always
+  // arrive: messageIds let a data plane drop such copies, and no storage can prevent them.)
+  await waitFor(async () => {
+    const stats = await Promise.all(watchers.map(({ page }) => page.evaluate(() => window.analytics.stats())));
+    return stats.some((s) => s.recovered === 30 && s.retried > 0);
+  }, 20_000, 'a watcher taking over and trying once');
   await bringUp();
 
   await waitFor(async () => (await browser.plane.events()).length >= 30, 20_000, 'the closed tab\'s events');
