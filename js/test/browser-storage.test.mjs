@@ -37,13 +37,16 @@ test('a page closed while the data plane is down delivers on the next page load,
   await closeTab(first.page);
   const beacons = (await browser.plane.requests()).filter((r) => r.path.startsWith('/beacon'));
   assert.equal(beacons.length, 0, 'no beacon to a data plane that is down: they stay stored instead');
-  await bringUp();
-
+  // Up again only once the closed page's lock is gone, and with it the page: a retry it sent
+  // as it closed would otherwise reach the data plane too (see the next test).
   const second = await openPage();
+  await second.page.evaluate(async () => {
+    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
+  });
+  await bringUp();
   const later = await second.page.evaluate(async (settings) => {
     const analytics = await Analytics.create(settings);
-    // Taken over in create() when the closed page's lock is already gone, or as soon as the
-    // browser releases it.
+    // The closed page's lock is gone: taken over in create() (the wait is for safety).
     const deadline = Date.now() + 5_000;
     while (analytics.stats().recovered === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const recovered = analytics.stats().recovered;
