@@ -8,13 +8,16 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -117,6 +120,19 @@ int run(const Options& options) {
     }
   }
 
+  // flush delivers what earlier runs left: a directory that is not there is a mistyped path,
+  // not an empty queue (the client would create it and report success).
+  if (options.mode == Mode::flush) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(options.config.storage_dir, ec);
+    if (!std::filesystem::is_directory(status)) {
+      print_error("--storage-dir: \"" + options.config.storage_dir + "\" " +
+                  (std::filesystem::exists(status) ? "is not a directory" : "does not exist") +
+                  " (flush delivers what earlier runs left in one)");
+      return 2;
+    }
+  }
+
   Config config = options.config;
   // Without --debug only the library's warnings and errors are shown: a failure reaches the
   // CLI through on_error and Stats and is reported once, below (so the library never logs
@@ -124,13 +140,21 @@ int run(const Options& options) {
   // events the data plane keeps refusing, and why). Except a full queue: the CLI waits for
   // room instead of dropping the line, so the library's "dropping events" would be untrue
   // (tests/cli checks that a run through a small queue prints nothing).
-  if (!config.debug) {
-    config.logger = [](LogLevel level, std::string_view message) {
-      if (level < LogLevel::warning || message.rfind("queue is full", 0) == 0) return;
-      std::fprintf(stderr, "%s: %.*s\n", level == LogLevel::error ? "error" : "warning",
+  // The library's errors are what Stats cannot count (a stored file this user may not read):
+  // each makes the run unclean, exit 1.
+  auto library_errors = std::make_shared<std::atomic<std::uint64_t>>(0);
+  config.logger = [library_errors, debug = config.debug](LogLevel level, std::string_view message) {
+    static constexpr const char* kNames[] = {"debug", "info", "warning", "error"};
+    if (level == LogLevel::error) library_errors->fetch_add(1);
+    if (debug) {  // every line, as the library itself prints them
+      std::fprintf(stderr, "[rudder-analytics] %s: %.*s\n", kNames[static_cast<int>(level)],
                    static_cast<int>(message.size()), message.data());
-    };
-  }
+      return;
+    }
+    if (level < LogLevel::warning || message.rfind("queue is full", 0) == 0) return;
+    std::fprintf(stderr, "%s: %.*s\n", kNames[static_cast<int>(level)],
+                 static_cast<int>(message.size()), message.data());
+  };
   if (options.dry_run) {
     // The library runs as for real; its requests go to standard output instead.
     config.gzip = false;
@@ -168,8 +192,14 @@ int run(const Options& options) {
   }
 
   const Outcome outcome = sender->finish(options.flush_timeout);
-  const Report report = make_report(outcome, invalid, options.flush_timeout,
-                                    !options.config.storage_dir.empty());
+  Report report = make_report(outcome, invalid, options.flush_timeout,
+                              !options.config.storage_dir.empty());
+  if (const std::uint64_t errors = library_errors->load(); errors > 0) {
+    report.errors.push_back("error: " + std::to_string(errors) +
+                            (errors == 1 ? " error was" : " errors were") +
+                            " reported above: what they name was not delivered by this run");
+    report.exit_code = 1;
+  }
   if (options.dry_run) {
     // Standard output holds the events; what the transport took was built, not delivered.
     std::fprintf(stderr, "built %llu, invalid %llu (dry run: nothing was sent)\n",

@@ -82,8 +82,10 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
       outcome.flush_cut ? "the flush, cut short by the signal, ended"
                         : "the flush timeout (" + seconds(flush_timeout) + ") ran out";
   if (unsent > 0) {
+    const std::string why =
+        outcome.last_attempt.empty() ? "" : " (the last attempt got " + outcome.last_attempt + ")";
     report.errors.push_back("error: " + events_were(unsent) + " still undelivered when " +
-                            flush_end + (outcome.flush_cut ? "" : "; see --flush-timeout"));
+                            flush_end + why + (outcome.flush_cut ? "" : "; see --flush-timeout"));
   }
   if (s.kept > 0) {
     report.errors.push_back("error: " + events_were(s.kept) + " not delivered before " +

@@ -21,9 +21,11 @@ Sender::Sender(Config config, std::function<bool()> interrupted)
     : failures_(std::make_shared<Failures>()), interrupted_(std::move(interrupted)) {
   config.on_error = [failures = failures_](const DeliveryError& error, const std::vector<json>&) {
     // The remainder abandoned at shutdown is counted by Stats; keep the last real refusal
-    // (status and body) as the reason to show.
-    if (error.kind == DeliveryError::Kind::unsent_at_shutdown) return;
+    // (status and body) as the reason to show, and what the last attempt got before the
+    // flush timed out (a data plane that is down says so nowhere else).
     std::lock_guard<std::mutex> lock(failures->mu);
+    if (!error.last_attempt.empty()) failures->last_attempt = error.last_attempt;
+    if (error.kind == DeliveryError::Kind::unsent_at_shutdown) return;
     failures->last = error;
   };
   client_ = std::make_unique<Client>(std::move(config));
@@ -62,6 +64,7 @@ Outcome Sender::finish(std::chrono::milliseconds flush_timeout) {
   outcome.flush_cut = cut;
   std::lock_guard<std::mutex> lock(failures_->mu);
   outcome.last_failure = failures_->last;
+  outcome.last_attempt = failures_->last_attempt;
   return outcome;
 }
 

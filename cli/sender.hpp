@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <functional>
 
 #include "rudder/analytics.hpp"
@@ -26,6 +27,9 @@ struct Outcome {
   /// A signal cut the flush short (to kInterruptedFlush): what it left was not left by the
   /// flush timeout running out.
   bool flush_cut = false;
+  /// What the last attempt got before shutdown cut delivery short (DeliveryError::last_attempt),
+  /// e.g. "network error: Failed to connect ...": why the flush timeout ran out.
+  std::string last_attempt;
 };
 
 class Sender {
@@ -53,6 +57,7 @@ class Sender {
   struct Failures {
     std::mutex mu;
     std::optional<DeliveryError> last;
+    std::string last_attempt;
   };
   std::shared_ptr<Failures> failures_;
   std::function<bool()> interrupted_;

@@ -42,7 +42,8 @@ extern "C" {
 typedef struct rudder_client rudder_client;
 
 /* Events given up on. `error_json`: {"kind":"http_status"|"network"|"unknown_outcome"|
- * "unsent_at_shutdown","status":401,"body":"...","message":"...","attempts":1}; `events_json`:
+ * "unsent_at_shutdown","status":401,"body":"...","message":"...","attempts":1,"lastAttempt":""}
+ * (lastAttempt: for what shutdown's timeout cut short, what the last attempt got); `events_json`:
  * an array of the events as they were (or would have been) sent. Both are valid during the
  * call only. */
 typedef void (*rudder_on_error_fn)(void* user_data, const char* error_json, const char* events_json);

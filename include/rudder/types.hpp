@@ -133,6 +133,11 @@ struct DeliveryError {
   std::string body;      ///< the data plane's answer body (e.g. "invalid write key\n")
   std::string message;   ///< a readable summary, e.g. "HTTP 401: invalid write key"
   int attempts = 0;      ///< how many times the batch was sent
+  /// For what shutdown's timeout cut short (unsent_at_shutdown, unknown_outcome then): what
+  /// the last attempt to send got, e.g. "network error: Failed to connect to ..." or
+  /// "HTTP 503: ..."; empty when no attempt failed since the last delivery. The reason a
+  /// flush timed out against a data plane that is down or refusing.
+  std::string last_attempt;
 };
 
 }  // namespace rudder

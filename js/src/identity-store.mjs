@@ -5,15 +5,46 @@
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 const COOKIE_MAX_BYTES = 3_800;  // under the 4 KiB browsers allow a cookie, name included
 
-/** The place for `writeKey`'s user, or null where neither localStorage nor cookies work. */
-export function identityStore(writeKey) {
+// The clients of this page, by the place they keep their user in: a browser tells other tabs
+// of a localStorage change (the `storage` event) but never the page that made it, so clients
+// of one page (two modules, a framework mounting twice) tell each other.
+const clientsOf = new Map();  // place -> Set of onChange
+
+/**
+ * The place for `writeKey`'s user, or null where neither localStorage nor cookies work.
+ * `onChange(json)` hears what other clients write there: of this page at once, of other tabs
+ * through localStorage's `storage` event (a cookie has none). `close()` stops that.
+ */
+export function identityStore(writeKey, onChange) {
+  const store = placeFor(writeKey);
+  if (!store) return null;
+  const clients = clientsOf.get(store.place) ?? new Set();
+  clientsOf.set(store.place, clients.add(onChange));
+  const onStorage = (e) => { if (e.key === store.place) onChange(e.newValue ?? '{}'); };
+  const otherTabs = store.local && typeof addEventListener === 'function';
+  if (otherTabs) addEventListener('storage', onStorage);
+  return {
+    read: store.read,
+    write(json) {
+      store.write(json);
+      for (const other of clients) if (other !== onChange) other(json);
+    },
+    close() {
+      clients.delete(onChange);
+      if (otherTabs) removeEventListener('storage', onStorage);
+    },
+  };
+}
+
+function placeFor(writeKey) {
   const key = `rudder-analytics:identity:${writeKey}`;
   try {
     const probe = `${key}:probe`;
     localStorage.setItem(probe, '1');
     localStorage.removeItem(probe);
     return {
-      key,
+      place: key,
+      local: true,
       read: () => localStorage.getItem(key),
       write(json) {
         try {
@@ -29,7 +60,8 @@ export function identityStore(writeKey) {
   if (typeof document === 'undefined' || typeof document.cookie !== 'string') return null;
   const name = `rudder_analytics_identity_${encodeURIComponent(writeKey).replace(/%/g, '_')}`;
   return {
-    key: null,  // cookies have no change event for other tabs
+    place: name,
+    local: false,
     read() {
       const found = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
       return found ? decodeURIComponent(found.slice(name.length + 1)) : null;

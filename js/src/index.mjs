@@ -31,13 +31,14 @@ const post = RUDDER_NODE_BUILD && isNode ? postWithNodeHttp : postWithFetch;
 
 /** Why events were given up on; passed to onError with the events. */
 export class DeliveryError extends Error {
-  constructor({ kind, status, body, message, attempts }) {
+  constructor({ kind, status, body, message, attempts, lastAttempt = '' }) {
     super(message);
     this.name = 'DeliveryError';
     this.kind = kind;
     this.status = status;
     this.body = body;
     this.attempts = attempts;
+    this.lastAttempt = lastAttempt;
   }
 }
 
@@ -172,6 +173,7 @@ const HELD_CALLS_MAX = 10_000;
 const REFUSED = { invalid: 0, queue_full: 1, shut_down: 2 };  // rudder_count_refused's reasons
 // The core's texts for a plugin's drop and a closed client, for what it cannot answer yet.
 const DROPPED_BY_PLUGIN = 'plugins: dropped the event';
+const DROPPED = Symbol('dropped by a plugin');  // what #throughPlugins returns for a dropped event
 const CLOSED = 'client: is shut down (shutdown() or close() was called)';
 
 export class Analytics {
@@ -396,21 +398,18 @@ export class Analytics {
     return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_identity()));
   }
 
-  // Takes up the user kept by earlier pages, and by other tabs as they change it.
+  // Takes up the user kept by earlier pages, and by other tabs and clients of this page as
+  // they change it.
   #rememberUser(writeKey) {
-    this.#identity = identityStore(writeKey);
-    if (!this.#identity) return;
     const restore = (json) => {
       const bridge = this.#bridge;
       bridge.withText(json, (p, n) => bridge.m._rudder_identity_restore(p, n));
     };
+    this.#identity = identityStore(writeKey, restore);
+    if (!this.#identity) return;
     const kept = this.#identity.read();
     if (kept) restore(kept);
-    if (this.#identity.key && typeof addEventListener === 'function') {
-      const onStorage = (e) => { if (e.key === this.#identity.key) restore(e.newValue ?? '{}'); };
-      addEventListener('storage', onStorage);
-      this.#stopWatchingIdentity = () => removeEventListener('storage', onStorage);
-    }
+    this.#stopWatchingIdentity = () => this.#identity.close();
   }
 
   // Tells the core the page calls are made on, when it changed (a single-page app navigates
@@ -460,7 +459,7 @@ export class Analytics {
         this.#whenReady((bridge) => bridge.withText(what, (p, n) => bridge.m._rudder_plugin_threw(p, n)));
         continue;
       }
-      if (next === null || next === false) return null;
+      if (next === null || next === false) return DROPPED;
       if (next === undefined) continue;
       if (typeof next !== 'object' || Array.isArray(next)) {
         this.#countRefused(REFUSED.invalid);
@@ -478,12 +477,20 @@ export class Analytics {
     else if (this.#failed === null) this.#heldRefusals[reason]++;
   }
 
+  // What the plugins make of a call's input. Input that is no object is the caller's mistake,
+  // which encodeInput() reports: plugins see only messages.
+  #plugged(method, input) {
+    const message = input === undefined && method === 'page' && this.#browser ? {} : input;  // page(): this page
+    if (this.#plugins.length === 0 || message === null || typeof message !== 'object' || Array.isArray(message)) return message;
+    return this.#throughPlugins(method, message);
+  }
+
   #call(type, input) {
     const method = CALLS[type];
     if (!this.#isReady) return this.#hold(type, method, input);
     const bridge = this.#bridge;
-    const message = this.#plugins.length > 0 ? this.#throughPlugins(method, input) : input;
-    if (message === null) return { status: 'dropped', error: bridge.read(bridge.m._rudder_drop_by_plugin()) };
+    const message = this.#plugged(method, input);
+    if (message === DROPPED) return { status: 'dropped', error: bridge.read(bridge.m._rudder_drop_by_plugin()) };
     if (this.#browser) this.#notePage();
     const json = encodeInput(method, message, () => bridge.m._rudder_count_refused(REFUSED.invalid));
     const length = bridge.write(json);  // before reading bridge.buffer, which it may move
@@ -517,8 +524,8 @@ export class Analytics {
       this.#countRefused(REFUSED.queue_full);
       return { status: 'queue_full', error: `${HELD_CALLS_MAX} calls are waiting for the module to load` };
     }
-    const message = this.#plugins.length > 0 ? this.#throughPlugins(method, input) : input;
-    if (message === null) {
+    const message = this.#plugged(method, input);
+    if (message === DROPPED) {
       this.#whenReady((bridge) => bridge.m._rudder_drop_by_plugin());
       return { status: 'dropped', error: DROPPED_BY_PLUGIN };
     }

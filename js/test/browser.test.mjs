@@ -272,6 +272,56 @@ test('calls made before the module is ready are held and sent once it is, with t
   assert.equal(events[1].context.page.url, `${browser.siteUrl}/test.html`);
 });
 
+test('two clients of one page share the user; an identify that switches users carries none of the last one\'s traits', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const seen = await page.evaluate(async (settings) => {
+    // Two modules of one app, or a framework mounting twice: one visitor, one user.
+    const one = await Analytics.create(settings);
+    const two = await Analytics.create(settings);
+    const ids = [one.getAnonymousId(), two.getAnonymousId()];
+    one.identify({ userId: 'alice', traits: { email: 'alice@example.com' } });
+    const twoUser = two.getUserId();
+    two.identify({ userId: 'bob', traits: { plan: 'free' } });
+    one.track({ event: 'After Switch' });
+    await Promise.all([one.close(), two.close()]);
+    return { ids, twoUser, oneUser: one.getUserId(), oneTraits: one.getUserTraits() };
+  }, settingsFor());
+  assert.equal(seen.ids[0], seen.ids[1], `one anonymousId for both clients ${problems.join('\n')}`);
+  assert.equal(seen.twoUser, 'alice', 'the other client follows an identify at once');
+  assert.equal(seen.oneUser, 'bob');
+  assert.deepEqual(seen.oneTraits, { plan: 'free' });
+  const events = await browser.plane.events();
+  const [alice, bob, after] = events;
+  assert.deepEqual([alice.userId, bob.userId, after.userId, after.anonymousId], ['alice', 'bob', 'bob', seen.ids[0]]);
+  assert.deepEqual(bob.context.traits, { plan: 'free' }, 'bob\'s identify carries no trait of alice\'s');
+  assert.deepEqual(after.context.traits, { plan: 'free' });
+});
+
+test('page() with no name, or no argument, is this page; a call given no object throws and is no plugin\'s drop', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const seen = await page.evaluate(async (settings) => {
+    document.title = 'Home';
+    const analytics = await Analytics.create(settings);
+    const outcomes = [analytics.page(), analytics.page({ category: 'Docs' })];
+    const thrown = [];
+    for (const bad of [null, 'x', undefined]) {
+      try { analytics.track(bad); } catch (e) { thrown.push([e.name, e.call, e.code]); }
+    }
+    await analytics.close();
+    return { statuses: outcomes.map((o) => o.status), thrown, dropped: analytics.stats().dropped };
+  }, settingsFor());
+  assert.deepEqual(seen.statuses, ['accepted', 'accepted'], problems.join('\n'));
+  assert.deepEqual(seen.thrown, [['TypeError', 'track', 'wrong_type'], ['TypeError', 'track', 'wrong_type'], ['TypeError', 'track', 'wrong_type']]);
+  assert.equal(seen.dropped.by_plugin, 0);
+  assert.equal(seen.dropped.invalid, 3);
+  const [plain, docs] = await browser.plane.events();
+  assert.equal(plain.type, 'page');
+  assert.equal(plain.name, undefined, 'no name is made up');
+  assert.equal(plain.properties.title, 'Home');
+  assert.equal(plain.properties.path, '/test.html');
+  assert.equal(docs.category, 'Docs');
+});
+
 test('events carry the page, user agent, locale, screen and time zone; page() fills its properties', { timeout: 20_000 }, async () => {
   const { page, problems } = await openPage();
   await page.goto(`${browser.siteUrl}/test.html?utm_source=news#top`, { referer: 'https://referrer.example/post' });

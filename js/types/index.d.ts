@@ -33,6 +33,11 @@ export declare class DeliveryError extends Error {
   readonly body: string;
   /** How many times the batch was sent. */
   readonly attempts: number;
+  /**
+   * unsent_at_shutdown and unknown_outcome at close(): what the last attempt to send got
+   * ("network error: ...", "HTTP 503: ..."); empty when none failed since the last delivery.
+   */
+  readonly lastAttempt: string;
   /** kind "invalid": the call, the refused field's path and what is wrong with it, as an InputError has them. */
   readonly call?: CallName;
   readonly field?: string;
@@ -130,6 +135,7 @@ export interface CommonFields {
 }
 export interface IdentifyMessage extends CommonFields { traits?: JsonObject }
 export interface TrackMessage extends CommonFields { event: string; properties?: JsonObject }
+/** name: required in Node; in browsers it may be left out (the page's url, path and title say which page). */
 export interface PageMessage extends CommonFields { name?: string; category?: string; properties?: JsonObject }
 export interface ScreenMessage extends CommonFields { name: string; category?: string; properties?: JsonObject }
 export interface GroupMessage extends CommonFields { groupId: string | number; traits?: JsonObject }
@@ -248,7 +254,8 @@ export declare class Analytics {
    */
   identify(message: IdentifyMessage): CallResult;
   track(message: TrackMessage): CallResult;
-  page(message: PageMessage): CallResult;
+  /** In browsers `page()` with no argument records this page. */
+  page(message?: PageMessage): CallResult;
   screen(message: ScreenMessage): CallResult;
   group(message: GroupMessage): CallResult;
   alias(message: AliasMessage): CallResult;

@@ -121,7 +121,7 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   bool made = false;
   {
     Guard guard(host_);
-    ambient = identity_.ambient(rng, made);
+    ambient = identity_.ambient(rng, made, fields);
   }
   with.ambient = &ambient;  // views into identity_, which nothing changes until deliver returns
   CallOutcome outcome = deliver(with, rng);
@@ -166,7 +166,7 @@ std::string Driver::anonymous_id(Rng& rng) {
   std::string id;
   {
     Guard guard(host_);
-    id = std::string(identity_.ambient(rng, made).anonymous_id);
+    id = std::string(identity_.ambient(rng, made, MessageFields{}).anonymous_id);
   }
   if (made) identity_changed();
   return id;

@@ -68,7 +68,7 @@ std::string Identity::json() const {
   return out;
 }
 
-Ambient Identity::ambient(Rng& rng, bool& made) {
+Ambient Identity::ambient(Rng& rng, bool& made, const MessageFields& call) {
   made = false;
   if (anonymous_id_.empty()) {
     char uuid[kUuidLength];
@@ -76,7 +76,9 @@ Ambient Identity::ambient(Rng& rng, bool& made) {
     anonymous_id_.assign(uuid, kUuidLength);
     made = true;
   }
-  return Ambient{user_id_, anonymous_id_, traits_, context_, page_};
+  const bool another_user = call.type != MessageType::alias && !call.user_id.empty() &&
+                            !user_id_.empty() && call.user_id != user_id_;
+  return Ambient{user_id_, anonymous_id_, another_user ? std::string_view() : traits_, context_, page_};
 }
 
 void Identity::identified(std::string_view user_id, std::string_view traits_json) {

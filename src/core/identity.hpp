@@ -27,8 +27,11 @@ class Identity {
 
   /// Ids and traits for the next call, the context and page properties of the page it is
   /// made on. Makes the anonymousId when there is none (a UUID v4 from `rng`), then sets
-  /// `made` to true. The views stay valid until the next change to this object.
-  Ambient ambient(Rng& rng, bool& made);
+  /// `made` to true. `call` is the call's own fields: when it names another user than the
+  /// one kept (an identify switching users, a track for someone else), the kept traits are
+  /// not that user's and are left out; an alias's userId is the same person's new id. The
+  /// views stay valid until the next change to this object.
+  Ambient ambient(Rng& rng, bool& made, const MessageFields& call);
 
   /// An identify was accepted with these ids and traits (an object's JSON text, or empty):
   /// its userId becomes the client's; its traits are merged over the ones kept, or replace

@@ -122,7 +122,10 @@ std::optional<FieldError> validate(const MessageFields& f) {
   if (f.type == MessageType::track) {
     if (auto e = check_required_text(f.event, "event")) return e;
   }
-  if (f.type == MessageType::page || f.type == MessageType::screen) {
+  // A browser's page() may leave the name out, as analytics-js's does: the page's own
+  // properties (url, path, title...) say which page it was. Elsewhere the reference's rule.
+  const bool nameless_browser_page = f.type == MessageType::page && f.ambient != nullptr && f.name.empty();
+  if ((f.type == MessageType::page || f.type == MessageType::screen) && !nameless_browser_page) {
     if (auto e = check_required_text(f.name, "name")) return e;
   }
   if (f.type == MessageType::group) {
@@ -375,7 +378,7 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
       break;
     case MessageType::page:
     case MessageType::screen:
-      w.text("name", f.name);
+      if (!f.name.empty()) w.text("name", f.name);  // empty: a browser's nameless page()
       if (!f.category.empty()) w.text("category", f.category);
       break;
     case MessageType::group:

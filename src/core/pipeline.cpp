@@ -170,12 +170,14 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   }
 
   if (verdict == Verdict::delivered) {
+    last_failed_answer_.clear();
     stats_.delivered += count;
     outgoing_events_ -= count;
     release(count, json_bytes(head.events));
     outgoing_.pop_front();
     return std::nullopt;
   }
+  last_failed_answer_ = describe(response);  // what shutdown reports if it comes to that
   if (verdict == Verdict::split && count > 1) {
     // Halves keep their events (and so their messageIds) and start with fresh attempts.
     Batch second;
@@ -322,6 +324,12 @@ std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   unknown.error.message =
       "shutdown's timeout passed before the data plane confirmed these events; they were sent "
       "and may have been stored";
+  // Why they were still here: a flush that timed out against a data plane that is down says so.
+  unsent.error.last_attempt = unknown.error.last_attempt = last_failed_answer_;
+  if (!last_failed_answer_.empty()) {
+    unsent.error.message += " (the last attempt got " + last_failed_answer_ + ")";
+    unknown.error.message += " (the last attempt got " + last_failed_answer_ + ")";
+  }
   std::uint64_t kept = 0;
   for (std::size_t i = 0; i < outgoing_.size(); ++i) {
     const Batch& batch = outgoing_[i];

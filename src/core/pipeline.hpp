@@ -187,6 +187,7 @@ class Pipeline {
   std::size_t outgoing_events_ = 0;
   bool in_flight_ = false;
   bool last_attempt_retryable_ = false;  // the last answer said "try again later"
+  std::string last_failed_answer_;  // describe() of the last answer not delivered; cleared by a delivery
   std::uint64_t next_batch_id_ = 1;
   std::size_t beacon_events_ = 0;  // events in the body beacon_body() last returned
   Stats stats_;

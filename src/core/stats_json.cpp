@@ -80,7 +80,10 @@ std::string delivery_error_json(const DeliveryError& e) {
   append_json_string(out, e.body);
   out.append(",\"message\":");
   append_json_string(out, e.message);
-  out.append(",\"attempts\":").append(std::to_string(e.attempts)).append("}");
+  out.append(",\"attempts\":").append(std::to_string(e.attempts));
+  out.append(",\"lastAttempt\":");
+  append_json_string(out, e.last_attempt);
+  out.push_back('}');
   return out;
 }
 

@@ -17,7 +17,7 @@ std::string stats_json(const Stats& stats);
 /// {"delivered":n,"failed":n,"unknown":n,"unsent":n,"beaconed":n,"pending":n}
 std::string flush_result_json(const FlushResult& result);
 
-/// {"kind":"http_status","status":401,"body":"...","message":"...","attempts":1}
+/// {"kind":"http_status","status":401,"body":"...","message":"...","attempts":1,"lastAttempt":""}
 std::string delivery_error_json(const DeliveryError& error);
 
 /// "[e1,e2,...]" from items that are JSON text already (joined, not parsed again).

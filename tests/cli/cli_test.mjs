@@ -3,7 +3,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -308,7 +308,18 @@ test('--flush-timeout runs out: the rest is counted as dropped, exit 1', async (
   assert.ok(Date.now() - started < 10_000, 'ends soon after the flush timeout');
   assert.equal(result.code, 1);
   assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 1, invalid: 0 });
-  assert.match(result.stderr, /^error: 1 event was still undelivered when the flush timeout \(0\.5 s\) ran out/m);
+  assert.match(result.stderr, /^error: 1 event was still undelivered when the flush timeout \(0\.5 s\) ran out \(the last attempt got HTTP 503: [^)]*\); see --flush-timeout$/m);
+});
+
+test('--flush-timeout runs out against a data plane that is not there: stderr says what the last attempt got', async () => {
+  const closed = await startDataPlane({ port: 0 });
+  const url = closed.url;
+  await closed.close();
+  const result = await run(['track', '--user-id', '1', '--event', 'E', '--write-key', KEY,
+    '--data-plane-url', url, '--flush-timeout', '1']);
+  assert.equal(result.code, 1);
+  assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 1, invalid: 0 });
+  assert.match(result.stderr, /^error: 1 event was still undelivered when the flush timeout \(1 s\) ran out \(the last attempt got network error: [^\n]*[Cc]onnect[^\n]*\); see --flush-timeout$/m);
 });
 
 // ---- the command line ----------------------------------------------------------------------
@@ -489,12 +500,29 @@ test('flush: needs --storage-dir, sends nothing new, and takes no call flags', a
     [['flush', '--ndjson', '-', '--storage-dir', scratch], /cannot be combined with --ndjson/],
     [['track', '--user-id', '1', '--event', 'E', '--storage-dir', path.join(root, 'README.md')],
       /--storage-dir: cannot use ".*README.md" as a directory/],
+    // A mistyped directory is no empty queue: flush neither creates it nor reports success.
+    [['flush', '--storage-dir', path.join(scratch, 'no-such-dir')], /--storage-dir: ".*no-such-dir" does not exist/],
+    [['flush', '--storage-dir', path.join(root, 'README.md')], /--storage-dir: ".*README.md" is not a directory/],
   ]) {
     const result = await run([...args, ...target()]);
     assert.equal(result.code, 2, `${args.join(' ')}: exit 2; stderr: ${result.stderr}`);
     assert.match(result.stderr, expected, args.join(' '));
   }
+  assert.equal(existsSync(path.join(scratch, 'no-such-dir')), false, 'not created');
   assert.equal((await storedEvents()).length, 0);
+});
+
+test('flush: a stored file it cannot open is an error, and the exit status is 1', async () => {
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  // Left by an owner that is gone, but unreadable here (as a file of another user's would be
+  // to a flush run by the wrong user; a directory stands in, since tests may run as root).
+  mkdirSync(path.join(dir, '0123456789abcdef-00000001.seg'));
+  const result = await run(['flush', '--storage-dir', dir, ...target()]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.deepEqual(storedSummary(result.stdout),
+    { delivered: 0, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 0, kept: 0 });
+  assert.match(result.stderr, /^error: storage_dir: cannot open ".*\.seg": /m);
+  assert.match(result.stderr, /^error: 1 error was reported above: what they name was not delivered by this run$/m);
 });
 
 test('flush: a damaged record is skipped, counted on stderr, and the exit status is 1', async () => {
@@ -659,6 +687,6 @@ test('SIGTERM with the data plane failing: a bounded flush, the rest counted, ex
   assert.deepEqual(summary(result.stdout), { delivered: 0, failed: 0, dropped: 2, invalid: 0 });
   assert.match(result.stderr, /interrupted by SIGTERM/);
   // What ended the flush was the signal, not the 60 s --flush-timeout, and the line says so.
-  assert.match(result.stderr, /^error: 2 events were still undelivered when the flush, cut short by the signal, ended$/m);
+  assert.match(result.stderr, /^error: 2 events were still undelivered when the flush, cut short by the signal, ended \(the last attempt got HTTP 503: [^)]*\)$/m);
   assert.doesNotMatch(result.stderr, /60 s/);
 });

@@ -851,19 +851,37 @@ TEST(Driver, IdentifyIsRememberedAndItsTraitsGoWithLaterEvents) {
   ASSERT_EQ(rig.call(MessageType::track, R"({"event":"F","context":{"traits":{"own":true}}})"), "");
   ASSERT_EQ(rig.call(MessageType::identify, R"({"userId":"u2","traits":{"plan":"free"}})"), "");
   ASSERT_EQ(rig.call(MessageType::screen, R"({"name":"S"})"), "");
+  ASSERT_EQ(rig.call(MessageType::track, R"({"userId":"u3","event":"G"})"), "");
   const std::vector<json> e = rig.events();
-  ASSERT_EQ(e.size(), 6u);
+  ASSERT_EQ(e.size(), 7u);
   EXPECT_EQ(e[1].at("userId"), "u1");
   EXPECT_EQ(e[1].at("context").at("traits"), (json{{"plan", "pro"}, {"seats", 2}}));
   EXPECT_EQ(e[2].at("userId"), "u1") << "identify without a userId keeps the user";
   EXPECT_EQ(e[2].at("context").at("traits"), (json{{"plan", "pro"}, {"seats", 3}, {"city", "Oslo"}}))
       << "an identify's context.traits: its traits over the kept ones";
   EXPECT_EQ(e[3].at("context").at("traits"), (json{{"own", true}})) << "the caller's context wins";
+  EXPECT_EQ(e[4].at("userId"), "u2");
+  EXPECT_EQ(e[4].at("context").at("traits"), (json{{"plan", "free"}}))
+      << "the identify that switches users carries the new user's traits alone";
   EXPECT_EQ(e[5].at("userId"), "u2");
   EXPECT_EQ(e[5].at("context").at("traits"), (json{{"plan", "free"}})) << "another user: u1's traits dropped";
   EXPECT_EQ(e[5].at("anonymousId"), e[0].at("anonymousId"));
   EXPECT_EQ(json::parse(rig.host.identities.back()),
             (json{{"anonymousId", e[0].at("anonymousId")}, {"userId", "u2"}, {"traits", {{"plan", "free"}}}}));
+  EXPECT_EQ(e[6].at("userId"), "u3");
+  EXPECT_FALSE(e[6].at("context").contains("traits")) << "a call for another user: u2's traits are not u3's";
+}
+
+TEST(Driver, ABrowsersPageMayLeaveTheNameOutAScreenMayNot) {
+  BrowserRig rig;
+  EXPECT_EQ(rig.call(MessageType::page, R"({})"), "") << "page(): this page, as analytics-js sends it";
+  EXPECT_EQ(rig.call(MessageType::page, R"({"name":"Home"})"), "");
+  EXPECT_EQ(rig.call(MessageType::screen, R"({})"), "name: is required");
+  EXPECT_EQ(rig.call(MessageType::page, R"({"name":" "})"), "name: is required (it is only white space)");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_FALSE(e[0].contains("name")) << "no name is made up";
+  EXPECT_EQ(e[1].at("name"), "Home");
 }
 
 TEST(Driver, AliasTakesItsPreviousIdFromTheUserAndBecomesTheUser) {

@@ -978,6 +978,30 @@ TEST(Pipeline, AbandonIncludesBatchesWaitingToRetryAndSplitHalves) {
   EXPECT_EQ(p.stats().dropped_for(DropReason::unsent_at_shutdown), 6u);
 }
 
+TEST(Pipeline, AbandonSaysWhatTheLastAttemptGotUntilADeliveryClearsIt) {
+  Pipeline p(settings_with(2), 1);
+  enqueue_all(p, 0, 4);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  EXPECT_FALSE(p.on_response(answer(503), 0, unix_at(0)));
+  std::vector<Failure> failures = p.abandon(unix_at(1));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].error.last_attempt, "HTTP 503");
+  EXPECT_NE(failures[0].error.message.find("(the last attempt got HTTP 503)"), std::string::npos)
+      << failures[0].error.message;
+
+  // A delivery since: the data plane was not refusing when the timeout came.
+  Pipeline q(settings_with(2), 1);
+  enqueue_all(q, 0, 4);
+  ASSERT_EQ(q.next_step(0, true).kind, Step::Kind::send);
+  EXPECT_FALSE(q.on_response(answer(503), 0, unix_at(0)));
+  ASSERT_EQ(q.next_step(100'000, true).kind, Step::Kind::send);
+  EXPECT_FALSE(q.on_response(answer(200), 100'000, unix_at(100'000)));
+  failures = q.abandon(unix_at(100'001));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].error.last_attempt, "");
+  EXPECT_EQ(failures[0].error.message, "shutdown's timeout passed before these events were delivered");
+}
+
 TEST(Pipeline, AbandonCountsABatchWhoseAttemptTimedOutAsUnknown) {
   Pipeline p(settings_with(2), 1);
   enqueue_all(p, 0, 4);
