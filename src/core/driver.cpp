@@ -599,9 +599,22 @@ void Driver::give_up() {
   prepared_.reset();
   host_.wake_at(kNoWake);
   std::vector<Failure> rest;
+  std::uint64_t kept = 0;
+  std::string last_attempt;
   {
     Guard guard(host_);
+    const std::uint64_t kept_before = pipeline_.stats().kept;
     rest = pipeline_.abandon(host_.unix_ms());
+    kept = pipeline_.stats().kept - kept_before;
+    last_attempt = pipeline_.last_failed_answer();
+  }
+  // What stays in storage is no failure, so no report says why it stayed: a data plane that
+  // is down or refusing is said here, as the reports of what is not stored say it (unless
+  // the outage warning said it already).
+  if (kept > 0 && !last_attempt.empty() && !outage_warned_) {
+    host_.log(LogLevel::warning, count_of(kept, "event stays", "events stay") +
+                                     " in storage for a later run (the last attempt got " +
+                                     last_attempt + ")");
   }
   for (const Failure& failure : rest) report(failure);
   check_settled();

@@ -135,6 +135,9 @@ class Pipeline {
   /// would most likely be lost without a word, and what it took would leave storage; see
   /// Driver::unload.
   bool stored_while_unreachable() const noexcept;
+  /// describe() of the last answer that did not deliver, empty once a batch was delivered
+  /// since (see DeliveryError::last_attempt).
+  const std::string& last_failed_answer() const noexcept { return last_failed_answer_; }
 
   /// Attempts made so far at the batch waiting for a retry when it is a stored one that has
   /// failed more than max_retries times (where a batch in memory would have been given up

@@ -492,6 +492,18 @@ test('--storage-dir: the CLI killed with SIGKILL while reading loses none of the
   assert.deepEqual([...ids].sort(), expected.sort());
 });
 
+test('--storage-dir: what the flush timeout keeps comes with what the last attempt got', async () => {
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
+  const result = await run(['track', '--user-id', '1', '--event', 'Kept', ...target(),
+    '--storage-dir', dir, '--flush-timeout', '0.5']);
+  assert.equal(result.code, 1);
+  assert.equal(storedSummary(result.stdout).kept, 1);
+  // Before --max-retries attempts the outage warning is not due: this line says why instead.
+  assert.match(result.stderr, /^warning: 1 event stays in storage for a later run \(the last attempt got HTTP 503: [^)]*\)$/m);
+  assert.equal(result.stderr.match(/^warning:/gm).length, 1, result.stderr);
+});
+
 test('flush: needs --storage-dir, sends nothing new, and takes no call flags', async () => {
   for (const [args, expected] of [
     [['flush'], /flush delivers what a storage directory holds: give --storage-dir DIR/],

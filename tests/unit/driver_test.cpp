@@ -739,6 +739,33 @@ TEST(Driver, AStoredBatchOutlastingMaxRetriesIsToldOnceAndItsRecoveryToo) {
   EXPECT_TRUE(rig.host.logged("(last: network error: no answer within 15000 ms); 2 events are kept"));
 }
 
+TEST(Driver, GivingUpWithEventsLeftInStorageSaysWhatTheLastAttemptGot) {
+  Rig rig(config_with(3), Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(503, "busy"));
+  rig.driver.give_up();
+  EXPECT_EQ(rig.driver.stats().kept, 3u);
+  EXPECT_TRUE(rig.host.reports.empty()) << "kept, not given up on";
+  EXPECT_EQ(warnings_with(rig.host, "3 events stay in storage for a later run (the last attempt got HTTP 503: busy)"), 1);
+
+  // Told already by the outage warning: not twice.
+  Config once = config_with(3);
+  once.max_retries = 0;
+  Rig told(once, Naming::cpp, Storage::on);
+  told.track_all(0, 3);
+  told.transport.answer(ScriptedTransport::status(503, "busy"));
+  ASSERT_EQ(warnings_with(told.host, "the data plane has not accepted a batch"), 1);
+  told.driver.give_up();
+  EXPECT_EQ(warnings_with(told.host, "in storage for a later run"), 0);
+
+  // Nothing failed: nothing to explain (a shutdown with a short timeout is no outage).
+  Rig calm(config_with(3), Naming::cpp, Storage::on);
+  calm.track_all(0, 2);
+  calm.driver.give_up();
+  EXPECT_EQ(calm.driver.stats().kept, 2u);
+  EXPECT_EQ(warnings_with(calm.host, "in storage for a later run"), 0);
+}
+
 TEST(Driver, WithoutStorageAnOutageEndsInAReportNotAnOutageWarning) {
   Rig rig(config_with(3));
   rig.track_all(0, 3);
