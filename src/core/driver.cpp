@@ -550,13 +550,24 @@ void Driver::answered(std::uint64_t token, HttpResponse response) {
   std::optional<Failure> failure;
   int overdue_attempts = 0;
   std::uint64_t pending = 0;
+  std::size_t batch_bytes_before = 0;
+  std::size_t batch_bytes = 0;
   {
     Guard guard(host_);
+    batch_bytes_before = pipeline_.batch_byte_limit();
     failure = pipeline_.on_response(response, host_.monotonic_ms(), host_.unix_ms());
     overdue_attempts = pipeline_.stored_batch_overdue_attempts();
     pending = pipeline_.stats().pending;
+    batch_bytes = pipeline_.batch_byte_limit();
   }
   note_outage(response, overdue_attempts, pending);
+  if (batch_bytes < batch_bytes_before) {
+    host_.log(LogLevel::warning,
+              "the data plane refused a batch as too large (" + describe(response) +
+                  "): it is sent in halves, and batches are now at most " +
+                  std::to_string(batch_bytes) + " bytes (" + setting("max_batch_bytes") + " is " +
+                  std::to_string(settings_.pipeline.max_batch_bytes) + ")");
+  }
   if (failure) report(*failure);
   pump();
 }

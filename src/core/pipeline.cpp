@@ -18,7 +18,8 @@ std::size_t json_bytes(const std::vector<LoggedEvent>& events) {
 
 Pipeline::Pipeline(const PipelineSettings& settings, std::uint64_t seed, BlockStore* store,
                    BlockMemory* memory)
-    : settings_(settings), rng_(seed), log_(EventLog::kDefaultBlockBytes, store, memory),
+    : settings_(settings), batch_bytes_(settings.max_batch_bytes), rng_(seed),
+      log_(EventLog::kDefaultBlockBytes, store, memory),
       stores_(store != nullptr) {
   // The platforms validate their config; this keeps a careless one from cutting empty
   // batches forever.
@@ -49,9 +50,8 @@ Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t en
   // Wake the driver only on the transitions it cannot foresee: the first event starts an
   // upload_interval deadline; reaching a full batch (by count or bytes) makes one sendable.
   const bool full_by_count = queue_.size() == settings_.upload_size;
-  const bool full_by_bytes = body_before < settings_.max_batch_bytes &&
-                             batch_body_size(queue_.size(), queue_wire_bytes_) >=
-                                 settings_.max_batch_bytes;
+  const bool full_by_bytes = body_before < batch_bytes_ &&
+                             batch_body_size(queue_.size(), queue_wire_bytes_) >= batch_bytes_;
   return (was_empty || full_by_count || full_by_bytes) ? Enqueued::accepted_wake
                                                        : Enqueued::accepted;
 }
@@ -81,7 +81,7 @@ bool Pipeline::batch_ready(std::int64_t now, bool flushing) const noexcept {
   // more could join the batch cut from its front (comparing the events' sizes alone, without
   // the envelope and commas, would leave such a batch waiting for upload_interval).
   return flushing || queue_.size() >= settings_.upload_size ||
-         batch_body_size(queue_.size(), queue_wire_bytes_) >= settings_.max_batch_bytes ||
+         batch_body_size(queue_.size(), queue_wire_bytes_) >= batch_bytes_ ||
          now - queue_.front().enqueued_at >= settings_.upload_interval_ms;
 }
 
@@ -95,7 +95,7 @@ void Pipeline::cut_batch() {
   while (end != queue_.end() && batch.events.size() < settings_.upload_size) {
     const std::size_t next_bytes = event_bytes + end->wire_size();
     if (!batch.events.empty() &&
-        batch_body_size(batch.events.size() + 1, next_bytes) > settings_.max_batch_bytes) {
+        batch_body_size(batch.events.size() + 1, next_bytes) > batch_bytes_) {
       break;
     }
     event_bytes = next_bytes;
@@ -108,9 +108,42 @@ void Pipeline::cut_batch() {
   outgoing_.push_back(std::move(batch));
 }
 
+std::size_t Pipeline::body_bytes(const Batch& batch, std::size_t from, std::size_t to) noexcept {
+  std::size_t event_bytes = 0;
+  for (std::size_t i = from; i < to; ++i) event_bytes += batch.events[i].wire_size();
+  return batch_body_size(to - from, event_bytes);
+}
+
+void Pipeline::split_front(bool fresh) {
+  Batch& head = outgoing_.front();
+  // Halves keep their events (and so their messageIds); after a 413 they start with fresh
+  // attempts, as new batches.
+  Batch second;
+  second.id = next_batch_id_++;
+  second.may_have_arrived = head.may_have_arrived;
+  auto middle = head.events.begin() + static_cast<std::ptrdiff_t>(head.events.size() / 2);
+  second.events.assign(middle, head.events.end());
+  head.events.erase(middle, head.events.end());
+  head.id = next_batch_id_++;  // a new batch: no body built for the whole may be reused
+  if (fresh) {
+    head.attempts = 0;
+    head.not_before = 0;
+  } else {
+    second.attempts = head.attempts;
+    second.not_before = head.not_before;
+  }
+  outgoing_.insert(outgoing_.begin() + 1, std::move(second));  // `head` is invalid from here
+}
+
 Step Pipeline::next_step(std::int64_t now, bool flushing) {
   if (in_flight_) return {Step::Kind::in_flight, 0};
   if (outgoing_.empty() && batch_ready(now, flushing)) cut_batch();
+  // Batches cut before a 413 lowered the limit (the halves of the refused one, or the batch
+  // cut ahead) are split before they go, instead of after their own refusal.
+  while (!outgoing_.empty() && outgoing_.front().events.size() > 1 &&
+         body_bytes(outgoing_.front(), 0, outgoing_.front().events.size()) > batch_bytes_) {
+    split_front(/*fresh=*/false);
+  }
   if (!outgoing_.empty()) {
     Batch& head = outgoing_.front();
     if (head.not_before > now) return {Step::Kind::wait, head.not_before};
@@ -179,17 +212,11 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   }
   last_failed_answer_ = describe(response);  // what shutdown reports if it comes to that
   if (verdict == Verdict::split && count > 1) {
-    // Halves keep their events (and so their messageIds) and start with fresh attempts.
-    Batch second;
-    second.id = next_batch_id_++;
-    second.may_have_arrived = head.may_have_arrived;
-    auto middle = head.events.begin() + static_cast<std::ptrdiff_t>(count / 2);
-    second.events.assign(middle, head.events.end());
-    head.events.erase(middle, head.events.end());
-    head.id = next_batch_id_++;  // a new batch: no body built for the whole may be reused
-    head.attempts = 0;
-    head.not_before = 0;
-    outgoing_.insert(outgoing_.begin() + 1, std::move(second));
+    // The data plane's limit is below this body: from now on batches are no larger than the
+    // larger half, rather than each meet the refusal and split again (see next_step).
+    const std::size_t half = count / 2;
+    batch_bytes_ = std::min(batch_bytes_, std::max(body_bytes(head, 0, half), body_bytes(head, half, count)));
+    split_front(/*fresh=*/true);
     return std::nullopt;
   }
   // A batch wholly in storage is never given up on for a retryable failure (the data plane

@@ -139,6 +139,14 @@ class Pipeline {
   /// since (see DeliveryError::last_attempt).
   const std::string& last_failed_answer() const noexcept { return last_failed_answer_; }
 
+  /// The largest request body batches are cut to now: max_batch_bytes, until the data plane
+  /// answers 413 (too large) to a batch of several events; then no larger than the larger
+  /// half of the batch it refused (the halves it is split into), so the batches after it do
+  /// not meet the same refusal and split again. (The
+  /// data plane's limit is its own setting; a gateway or proxy in front may have a lower
+  /// one.) It never grows back within a client's life.
+  std::size_t batch_byte_limit() const noexcept { return batch_bytes_; }
+
   /// Attempts made so far at the batch waiting for a retry when it is a stored one that has
   /// failed more than max_retries times (where a batch in memory would have been given up
   /// on); 0 otherwise. Such a batch is retried until delivered, so without a word from the
@@ -173,10 +181,16 @@ class Pipeline {
 
   bool batch_ready(std::int64_t now, bool flushing) const noexcept;
   void cut_batch();
+  /// The body size of `batch`'s events [from, to).
+  static std::size_t body_bytes(const Batch& batch, std::size_t from, std::size_t to) noexcept;
+  /// Splits the oldest outgoing batch into two, in order; `fresh`: both start their attempts
+  /// anew (after a 413), otherwise both keep the batch's attempts and retry time.
+  void split_front(bool fresh);
   void release(std::size_t events, std::size_t bytes) noexcept;
   Failure give_up(const Batch& batch, DeliveryError error, std::int64_t now_unix_ms) const;
 
   PipelineSettings settings_;
+  std::size_t batch_bytes_;  // see batch_byte_limit()
   Rng rng_;
   // Every event's bytes, from enqueue until it leaves; queue_ and the batches view them.
   EventLog log_;

@@ -317,6 +317,24 @@ TEST_F(ClientTest, TooLargeForTheServerIsSplitNotLost) {
   }
 }
 
+TEST_F(ClientTest, AfterA413LaterBatchesAreCutSmallEnoughAtOnce) {
+  // A data plane whose limit is far below max_batch_bytes: batches of 40 events (about 16 KB)
+  // against 6,000 bytes. Without learning from the first 413, every batch would be refused
+  // three times (40, 20, then 10 events) before its pieces went through: 15 for 200 events.
+  plane_->configure({{"maxBytes", 6000}});
+  Config c = config();
+  c.upload_size = 40;
+  Client client(c);
+  const std::string padding(300, 'x');
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(client.track("u", "E", {{"i", i}, {"pad", padding}}));
+  ASSERT_TRUE(client.flush(20s));
+  EXPECT_EQ(message_ids(plane_->events()).size(), 200u);
+  EXPECT_EQ(plane_->events().size(), 200u);
+  // The first batch's refusals (40, 20 and 10 events) and no other: what was cut before the
+  // limit was learned is split before it goes.
+  EXPECT_EQ(plane_->stats()["byStatus"]["413"].get<int>(), 3);
+}
+
 TEST_F(ClientTest, BatchesNeverExceedMaxBatchBytes) {
   Config c = config();
   c.max_batch_bytes = 20'000;

@@ -432,14 +432,37 @@ TEST(Driver, ABodyPreparedAheadIsNeverSentForTheHalvesOfASplitBatch) {
   rig.transport.answer(ScriptedTransport::status(200));  // A done; B out
   rig.track_all(8, 4);                                   // C = m8-m11, prepared while B is out
   rig.transport.answer(ScriptedTransport::status(413));  // B split: m4-m5, m6-m7
+  while (!rig.transport.waiting.empty()) rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_GE(rig.transport.sent.size(), 5u);
+  EXPECT_EQ(rig.transport.sent[2].ids(), ids(4, 2)) << "the first half, not the prepared batch";
+  EXPECT_EQ(rig.transport.sent[3].ids(), ids(6, 2));
+  // C was cut (and its body built) before the 413: it is split before it goes, as B was.
+  std::vector<std::string> rest;
+  for (std::size_t r = 4; r < rig.transport.sent.size(); ++r) {
+    const auto sent = rig.transport.sent[r].ids();
+    EXPECT_LE(sent.size(), 2u) << "no larger than B's halves";
+    rest.insert(rest.end(), sent.begin(), sent.end());
+  }
+  EXPECT_EQ(rest, ids(8, 4));
+  EXPECT_EQ(rig.driver.stats().delivered, 12u);
+}
+
+TEST(Driver, A413SaysTheBatchesAreNowSmallerAndTheyAre) {
+  Rig rig(config_with(4));
+  rig.track_all(0, 4);
+  rig.transport.answer(ScriptedTransport::status(413));
+  ASSERT_TRUE(rig.host.logged("the data plane refused a batch as too large (HTTP 413): it is sent "
+                              "in halves, and batches are now at most "));
+  EXPECT_TRUE(rig.host.logged(" bytes (max_batch_bytes is 500000)"));
   rig.transport.answer(ScriptedTransport::status(200));
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.track_all(4, 4);  // 4 events no longer fit half of the body refused: 2 batches of 2
   rig.transport.answer(ScriptedTransport::status(200));
   rig.transport.answer(ScriptedTransport::status(200));
   ASSERT_EQ(rig.transport.sent.size(), 5u);
-  EXPECT_EQ(rig.transport.sent[2].ids(), ids(4, 2)) << "the first half, not the prepared batch";
-  EXPECT_EQ(rig.transport.sent[3].ids(), ids(6, 2));
-  EXPECT_EQ(rig.transport.sent[4].ids(), ids(8, 4));
-  EXPECT_EQ(rig.driver.stats().delivered, 12u);
+  EXPECT_EQ(rig.transport.sent[3].ids(), ids(4, 2));
+  EXPECT_EQ(rig.transport.sent[4].ids(), ids(6, 2));
+  EXPECT_EQ(rig.driver.stats().delivered, 8u);
 }
 
 TEST(Driver, ABodyPreparedMoreThanASecondAgoIsBuiltAgainSoSentAtIsTrue) {

@@ -887,11 +887,48 @@ TEST(Pipeline, RepeatedPayloadTooLargeSplitsDownToSingleEvents) {
   Pipeline p(settings_with(), 1);
   enqueue_all(p, 0, 4);
   const Trace run = drive(p, std::vector<Response>(7, answer(413)));
-  EXPECT_EQ(run.attempts.size(), 7u);  // 4, then 2 + 2, then 1 + 1 + 1 + 1
+  // 4, then 2; the other 2 is split before it goes, since 2 were refused; then 1 + 1 + 1 + 1.
+  EXPECT_EQ(run.attempts.size(), 6u);
   ASSERT_EQ(run.failures.size(), 4u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(ids_of(run.failures[i]), std::vector<std::string>{id(i)});
   EXPECT_EQ(p.stats().failed, 4u);
   EXPECT_EQ(p.stats().pending, 0u);
+}
+
+TEST(Pipeline, AfterA413BatchesAreCutNoLargerThanTheHalvesOfTheBodyRefused) {
+  // A data plane (or a proxy before it) whose limit is below max_batch_bytes: the first full
+  // batch is refused and split; the batches after it are cut small enough at once, instead of
+  // each being refused and split in turn.
+  PipelineSettings s = settings_with(100);
+  s.max_batch_bytes = 100'000;
+  Pipeline p(s, 1);
+  for (int i = 0; i < 20; ++i) ASSERT_NE(p.enqueue(event_of_size(id(i), 1'000)), Enqueued::queue_full);
+  EXPECT_EQ(p.batch_byte_limit(), 100'000u);
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  ASSERT_EQ(p.request_event_count(), 20u);
+  const std::size_t half = batch_body_size(10, 10 * 1'000);
+  EXPECT_FALSE(p.on_response(answer(413), 0, unix_at(0)));
+  EXPECT_EQ(p.batch_byte_limit(), half);
+  const Trace halves = drive(p, {});
+  ASSERT_EQ(halves.attempts.size(), 2u);
+  EXPECT_EQ(ids_in(halves.attempts[0].parsed), range_ids(0, 10));
+  EXPECT_EQ(ids_in(halves.attempts[1].parsed), range_ids(10, 10));
+
+  for (int i = 20; i < 60; ++i) ASSERT_NE(p.enqueue(event_of_size(id(i), 1'000)), Enqueued::queue_full);
+  const Trace later = drive(p, {});
+  ASSERT_EQ(later.attempts.size(), 4u) << "40 events in batches of 10, as the halves were";
+  for (const auto& attempt : later.attempts) {
+    EXPECT_LE(attempt.body.size(), half);
+    EXPECT_EQ(ids_in(attempt.parsed).size(), 10u);
+  }
+  EXPECT_EQ(p.stats().delivered, 60u);
+
+  // A single event refused as too large says nothing about the batches' size.
+  Pipeline q(s, 1);
+  q.enqueue(event("a"));
+  ASSERT_EQ(q.next_step(0, true).kind, Step::Kind::send);
+  EXPECT_TRUE(q.on_response(answer(413), 0, unix_at(0)));
+  EXPECT_EQ(q.batch_byte_limit(), 100'000u);
 }
 
 // --- Overlapped batches ----------------------------------------------------------------------
@@ -1067,7 +1104,10 @@ TEST(Pipeline, EveryQueuedEventEndsInExactlyOneCounter) {
   enqueue_all(p, 0, 12);
   drive(p, {answer(200), answer(400), answer(503), answer(503), answer(413)});
   enqueue_all(p, 100, 2);
-  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);  // m100, m101 out
+  // Batches are now cut no larger than batch 4's larger half (m10, m11): m100 and m101 are two
+  // bytes larger together, so m100 goes out alone.
+  ASSERT_EQ(p.next_step(0, true).kind, Step::Kind::send);
+  ASSERT_EQ(p.request_event_count(), 1u);
   enqueue_all(p, 200, 1);
   p.abandon(unix_at(0));
   const Stats s = p.stats();
@@ -1077,8 +1117,8 @@ TEST(Pipeline, EveryQueuedEventEndsInExactlyOneCounter) {
             s.queued);
   EXPECT_EQ(s.delivered, 6u);  // batch 1 and the two halves of batch 4
   EXPECT_EQ(s.failed, 6u);     // batch 2 (400) and batch 3 (503 after its one retry)
-  EXPECT_EQ(s.unknown, 2u);    // the request out when it gave up
-  EXPECT_EQ(s.dropped_for(DropReason::unsent_at_shutdown), 1u);
+  EXPECT_EQ(s.unknown, 1u);    // the request out when it gave up
+  EXPECT_EQ(s.dropped_for(DropReason::unsent_at_shutdown), 2u);
 }
 
 }  // namespace
