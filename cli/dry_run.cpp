@@ -7,10 +7,11 @@
 namespace rudder::cli {
 
 void DryRunTransport::send(HttpRequest request, Done done) {
-  const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  // Ordered: each event printed with its keys in the order they would be sent.
+  const nlohmann::ordered_json body = nlohmann::ordered_json::parse(request.body, nullptr, false);
   const auto batch = body.find("batch");
   if (batch != body.end() && batch->is_array()) {
-    for (const nlohmann::json& event : *batch) {
+    for (const nlohmann::ordered_json& event : *batch) {
       const std::string line = event.dump() + "\n";
       std::fwrite(line.data(), 1, line.size(), out_);
     }

@@ -166,6 +166,9 @@ EMSCRIPTEN_KEEPALIVE void rudder_set_page(const char* context, unsigned context_
 /// The page is being hidden or unloaded: what is queued goes to rudderHost.beacon().
 EMSCRIPTEN_KEEPALIVE void rudder_unload() { g_client->unload(g_beacon_url); }
 
+/// rudderHost.armTimer()'s timer `timer` came due.
+EMSCRIPTEN_KEEPALIVE void rudder_timer_fired(void* timer) { static_cast<rudder::wasm::Timer*>(timer)->fired(); }
+
 /// The answer to rudderHost.gzip(): `data` (malloc'd by the glue, freed by it afterwards)
 /// holds the compressed body; `ok` 0 means compression failed.
 EMSCRIPTEN_KEEPALIVE void rudder_gzip_done(std::uint32_t token, int ok, const char* data,

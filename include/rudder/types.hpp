@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "rudder/export.h"
@@ -26,38 +27,6 @@ enum class Status : std::uint8_t {
   not_initialized, ///< a free function was called before rudder::init()
   dropped         ///< Config::before_send (JS: a plugin) dropped it; counted as dropped(by_plugin)
 };
-
-/// Returned by every call. Cheap to ignore, but a dropped event is always visible here,
-/// in Stats and (for drops after acceptance) through Config::on_error.
-struct Result {
-  Status status = Status::accepted;
-  /// Empty when accepted; otherwise one sentence that starts with the offending field,
-  /// e.g. "properties.price: number is not finite".
-  std::string error;
-  /// Status::invalid: the offending field's path alone, e.g. "properties.price"; empty
-  /// otherwise.
-  std::string field;
-  /// The message's messageId (given or generated) when accepted; empty otherwise.
-  std::string message_id;
-
-  bool ok() const noexcept { return status == Status::accepted; }
-  explicit operator bool() const noexcept { return ok(); }
-};
-
-/// Why accepted events were not delivered, or why a call's event was refused.
-enum class DropReason : std::uint8_t {
-  invalid,       ///< refused by local validation (never queued)
-  queue_full,    ///< refused because the queue was full
-  shut_down,     ///< refused because the client was shut down
-  unsent_at_shutdown, ///< queued, but shutdown's timeout passed before delivery
-  by_plugin,     ///< dropped by Config::before_send (JS: a plugin), never queued
-  count_         ///< number of reasons; not a reason
-};
-
-constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::count_);
-
-RUDDER_API const char* to_string(DropReason reason) noexcept;
-RUDDER_API const char* to_string(Status status) noexcept;
 
 /// What a flush (or a shutdown) saw while it waited: counts from when it began until it
 /// returned. It returns once every event queued before it began is delivered or given up on,
@@ -80,6 +49,45 @@ struct FlushResult {
   }
   explicit operator bool() const noexcept { return ok(); }
 };
+
+/// Returned by every call. Cheap to ignore, but a dropped event is always visible here,
+/// in Stats and (for drops after acceptance) through Config::on_error.
+struct Result {
+  Status status = Status::accepted;
+  /// Empty when accepted; otherwise one sentence that starts with the offending field,
+  /// e.g. "properties.price: number is not finite".
+  std::string error;
+  /// Status::invalid: the offending field's path alone, e.g. "properties.price"; empty
+  /// otherwise.
+  std::string field;
+  /// The message's messageId (given or generated) when accepted; empty otherwise.
+  std::string message_id;
+  /// Config::sync_mode only, when accepted: what the delivery the call drove saw, for its
+  /// event and any queued before it (as a flush's result). ok() when they were delivered;
+  /// failed or unknown ones were also reported to on_error; pending ones are stored
+  /// (Config::storage_dir) while the data plane is down, and later calls, a flush, shutdown
+  /// or the next run deliver them. Empty otherwise.
+  std::optional<FlushResult> delivery;
+
+  bool ok() const noexcept { return status == Status::accepted; }
+  explicit operator bool() const noexcept { return ok(); }
+};
+
+/// Why accepted events were not delivered, or why a call's event was refused.
+enum class DropReason : std::uint8_t {
+  invalid,       ///< refused by local validation (never queued)
+  queue_full,    ///< refused because the queue was full
+  shut_down,     ///< refused because the client was shut down
+  unsent_at_shutdown, ///< queued, but shutdown's timeout passed before delivery
+  by_plugin,     ///< dropped by Config::before_send (JS: a plugin), never queued
+  count_         ///< number of reasons; not a reason
+};
+
+constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::count_);
+
+RUDDER_API const char* to_string(DropReason reason) noexcept;
+RUDDER_API const char* to_string(Status status) noexcept;
+
 
 /// Counters since the client started (in a forked child: since the fork).
 /// Every event a call hands over ends in exactly one of: dropped[invalid|queue_full|shut_down]

@@ -567,7 +567,23 @@ export class Analytics {
   // What the core calls (platform/wasm/host.hpp). Decoding happens at once, while the
   // pointers are valid; user code (onError, promise callbacks) runs later, on a microtask.
   #host() {
+    const timers = new Map();  // the core's Timer (its address) -> the event loop's timer
     return {
+      // keepAlive false (Node): a retry of stored events during an outage, which must not keep
+      // a script from ending; the next process with the same storageDir sends them.
+      armTimer: (timer, delayMs, keepAlive) => {
+        clearTimeout(timers.get(timer));
+        const t = setTimeout(() => {
+          timers.delete(timer);
+          this.#bridge.m._rudder_timer_fired(timer);
+        }, delayMs);
+        if (!keepAlive) t.unref?.();
+        timers.set(timer, t);
+      },
+      cancelTimer: (timer) => {
+        clearTimeout(timers.get(timer));
+        timers.delete(timer);
+      },
       canGzip: () => this.#gzip !== null,
       hasOnError: () => typeof this.#onError === 'function',
       gzip: (token, bytes) => {

@@ -39,9 +39,9 @@ const ids = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${i}`).
 const storedIds = async () => (await plane.events()).map((e) => e.messageId).sort();
 
 // Runs the child until it has accepted its events; then `end(child)` (or its own ending).
-function runChild(dir, count, prefix, ending) {
+function runChild(dir, count, prefix, ending, maxRetries = 1000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, unreachable, String(count), prefix, ending],
+    const child = spawn(process.execPath, [CHILD, dir, unreachable, String(count), prefix, ending, String(maxRetries)],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -51,9 +51,13 @@ function runChild(dir, count, prefix, ending) {
     });
     child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
     child.on('error', reject);
+    // A child that does not end by itself is a failure to report, not a test that hangs.
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code, signal) => {
+      clearTimeout(stuck);
       const m = /accepted (\d+)/.exec(out);
-      resolve({ accepted: m ? Number(m[1]) : -1, code, signal, stderr: err });
+      const flushed = /flushed (.*)\n/.exec(out);
+      resolve({ accepted: m ? Number(m[1]) : -1, flushed: flushed && JSON.parse(flushed[1]), code, signal, stderr: err });
     });
   });
 }
@@ -110,6 +114,22 @@ test('what Node left is delivered by the native CLI, and what the CLI left by No
   assert.equal(result.delivered, 200);
   assert.equal(stats.recovered, 200);
   assert.deepEqual(await storedIds(), ids('cli-', 200));
+});
+
+test('with storageDir and the data plane down, flush() resolves and a script that ends without close() exits; the next process delivers', async () => {
+  // Stored events are retried until delivered, never given up on: neither a flush nor their
+  // retry timer may wait for the data plane to come back, or a cron job would never end.
+  const dir = freshDir();
+  const started = Date.now();
+  const child = await runChild(dir, 50, 'ended-', 'end', 1);
+  assert.equal(child.accepted, 50, child.stderr);
+  assert.equal(child.code, 0, child.stderr);
+  assert.ok(Date.now() - started < 20_000, `the script ended after ${Date.now() - started} ms`);
+  assert.deepEqual([child.flushed.delivered, child.flushed.failed, child.flushed.pending], [0, 0, 50], JSON.stringify(child.flushed));
+  const { result, stats } = await deliverFrom(dir);
+  assert.equal(result.delivered, 50);
+  assert.equal(stats.recovered, 50);
+  assert.deepEqual(await storedIds(), ids('ended-', 50));
 });
 
 test('close() with events still undelivered keeps them for the next process, unreported', async () => {

@@ -228,11 +228,16 @@ Result Client::Impl::submit_text(std::string_view json_text) {
 
 Result Client::Impl::accepted_in_sync_mode(Result result) {
   if (result.ok() && config_.sync_mode && config_.send) {
-    // The call returns once its event (and everything before it) is delivered or given up on.
+    // The call returns once its event (and everything before it) is delivered or given up on;
+    // or, with storage, once stored events ride out an outage (the core settles a flush then,
+    // see Driver::check_settled): after their retries run out, or at once while they wait for
+    // the next attempt. Nothing drives between calls in sync mode, so an attempt that is due
+    // goes first, before the flush begins.
     std::unique_lock<std::timed_mutex> sync(sync_mu_);
+    driver_->pump();
     const std::uint64_t ticket = driver_->begin_flush();
     drive(SteadyClock::time_point::max(), [&] { return settled_ticket(ticket); });
-    finish_flush(ticket);
+    result.delivery = finish_flush(ticket);
   }
   return result;
 }

@@ -8,6 +8,10 @@ namespace {
 
 // Strings cross as (pointer, length) into the module's memory; the glue decodes them at once.
 EM_JS(int, js_can_gzip, (), { return Module['rudderHost'].canGzip() ? 1 : 0; });
+EM_JS(void, js_arm_timer, (void* timer, double delay_ms, int keep_alive), {
+  Module['rudderHost'].armTimer(timer, delay_ms, keep_alive !== 0);
+});
+EM_JS(void, js_cancel_timer, (void* timer), { Module['rudderHost'].cancelTimer(timer); });
 EM_JS(void, js_gzip, (unsigned token, const char* data, unsigned length), {
   Module['rudderHost'].gzip(token, HEAPU8.slice(data, data + length));
 });
@@ -59,6 +63,10 @@ void storage_write(std::uint32_t id, double offset, std::string_view bytes) {
 }
 
 void storage_remove(std::uint32_t id) { js_storage_remove(id); }
+void arm_timer(void* timer, double delay_ms, bool keep_alive) {
+  js_arm_timer(timer, delay_ms, keep_alive ? 1 : 0);
+}
+void cancel_timer(void* timer) { js_cancel_timer(timer); }
 void storage_close(std::uint32_t id) { js_storage_close(id); }
 
 void identity(std::string_view json) { js_identity(json.data(), static_cast<unsigned>(json.size())); }

@@ -49,6 +49,12 @@ void storage_write(std::uint32_t id, double offset, std::string_view bytes);
 void storage_remove(std::uint32_t id);
 void storage_close(std::uint32_t id);
 
+/// Timers on the event loop: the host calls rudder_timer_fired(timer) once `delay_ms` has
+/// passed (never synchronously), unless cancelled or armed again first. `keep_alive` false:
+/// the timer does not keep Node's process alive (an unref'd timer); browsers ignore it.
+void arm_timer(void* timer, double delay_ms, bool keep_alive);
+void cancel_timer(void* timer);
+
 /// Browsers: the remembered user changed (core::Identity::json()); the host keeps it where
 /// the next page load finds it (localStorage, or a cookie).
 void identity(std::string_view json);

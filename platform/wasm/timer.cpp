@@ -1,25 +1,26 @@
-// rudder-analytics wasm platform: one re-armable timer on the JavaScript event loop.
+// rudder-analytics wasm platform: one re-armable timer on the JavaScript event loop, kept by
+// the glue (rudderHost.armTimer), which can leave it out of what keeps Node's process alive.
 // Copyright the rudder-analytics authors. MIT licence.
 #include "wasm/timer.hpp"
 
-#include <emscripten/eventloop.h>
+#include "wasm/host.hpp"
 
 namespace rudder::wasm {
 
-void Timer::arm(double delay_ms) {
-  cancel();
-  id_ = emscripten_set_timeout(&Timer::fire, delay_ms < 0 ? 0 : delay_ms, this);
+void Timer::arm(double delay_ms, bool keep_alive) {
+  armed_ = true;
+  host::arm_timer(this, delay_ms < 0 ? 0 : delay_ms, keep_alive);
 }
 
 void Timer::cancel() {
-  if (id_ != 0) emscripten_clear_timeout(id_);
-  id_ = 0;
+  if (armed_) host::cancel_timer(this);
+  armed_ = false;
 }
 
-void Timer::fire(void* self) {
-  auto* timer = static_cast<Timer*>(self);
-  timer->id_ = 0;
-  timer->on_fire_();
+void Timer::fired() {
+  if (!armed_) return;  // cancelled after the host had queued it
+  armed_ = false;
+  on_fire_();
 }
 
 }  // namespace rudder::wasm

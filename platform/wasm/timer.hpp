@@ -19,16 +19,16 @@ class Timer {
   Timer& operator=(const Timer&) = delete;
 
   /// Fires on_fire after `delay_ms` (0: on a later task, never synchronously), replacing any
-  /// pending deadline.
-  void arm(double delay_ms);
+  /// pending deadline. `keep_alive` false: the timer does not keep Node's process alive.
+  void arm(double delay_ms, bool keep_alive = true);
   void cancel();
-  bool armed() const { return id_ != 0; }
+  bool armed() const { return armed_; }
+  /// The host's call when the time came (rudder_timer_fired).
+  void fired();
 
  private:
-  static void fire(void* self);
-
   std::function<void()> on_fire_;
-  long id_ = 0;
+  bool armed_ = false;
 };
 
 }  // namespace rudder::wasm

@@ -350,7 +350,7 @@ FlushResult Driver::end_flush(std::uint64_t ticket) {
                                [ticket](const Ticket& t) { return t.id == ticket; });
   if (it == tickets_.end()) return {};
   const Stats& before = it->before;
-  const Stats after = it->after ? *it->after : pipeline_.stats();
+  const Stats after = it->after && !it->in_outage ? *it->after : pipeline_.stats();
   FlushResult r;
   r.delivered = after.delivered - before.delivered;
   r.failed = after.failed - before.failed;
@@ -360,7 +360,7 @@ FlushResult Driver::end_flush(std::uint64_t ticket) {
   r.beaconed = after.beaconed - before.beaconed;
   r.kept = after.kept - before.kept;
   const std::uint64_t done = settled_events(after);
-  r.pending = it->after || done >= it->target ? 0 : it->target - done;
+  r.pending = done >= it->target ? 0 : it->target - done;
   tickets_.erase(it);
   return r;
 }
@@ -381,9 +381,15 @@ std::vector<std::uint64_t> Driver::check_settled() {
     if (reporting_ > 0 || tickets_.empty()) return settled;
     const Stats now = pipeline_.stats();
     const std::uint64_t done = settled_events(now);
+    // Stored events riding out an outage are retried until delivered, never given up on, so
+    // a flush (and a sync_mode call) would wait for the data plane to come back: it returns
+    // instead, with them pending; they are safe in storage. Not while a request is out: its
+    // answer may end the outage.
+    const bool outage = stage_ != Stage::sending && pipeline_.stored_batch_overdue_attempts() > 0;
     for (Ticket& t : tickets_) {
-      if (!t.after && done >= t.target) {
+      if (!t.after && (done >= t.target || outage)) {
         t.after = now;
+        t.in_outage = done < t.target;
         settled.push_back(t.id);
       }
     }

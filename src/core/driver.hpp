@@ -202,6 +202,14 @@ class Driver {
   void pump();
   /// A request is out and its answer has not been handed in yet.
   bool awaiting_answer() const noexcept { return stage_ == Stage::sending; }
+  /// True while stored events ride out an outage (they failed more than max_retries attempts
+  /// and are retried at the back-off cap until delivered; see check_settled). The wake armed
+  /// then only retries events safe in storage, which need not keep a process alive: in Node
+  /// its timer does not hold the event loop, so a script may end (the next process with the
+  /// same storageDir delivers them). Called from the driving context (wake_at).
+  bool retrying_stored_events_only() const noexcept {
+    return pipeline_.stored_batch_overdue_attempts() > 0;
+  }
   /// Stops delivery for good: the request out (if any) no longer counts, and everything not
   /// delivered is reported (unknown_outcome or unsent_at_shutdown) and counted.
   void give_up();
@@ -239,6 +247,9 @@ class Driver {
     std::uint64_t target = 0;  // settled once this many events are settled
     Stats before;
     std::optional<Stats> after;  // set when it settled
+    // Settled while stored events rode out an outage, with some of its events still pending:
+    // its result is counted when it ends (a shutdown keeps them meanwhile).
+    bool in_outage = false;
   };
 
   CallOutcome deliver(const MessageFields& fields, Rng& rng);

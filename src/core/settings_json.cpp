@@ -58,7 +58,13 @@ std::optional<SettingError> read_count(std::string_view value, const std::string
 std::optional<SettingError> read_settings(std::string_view json_text, SettingsFor reader, Config& c) {
   std::vector<JsonTextMember> members;
   if (!json_text_members(json_text, members)) {
-    return SettingError{Kind::wrong_type, "settings: must be an object"};
+    // Text that starts an object but is no well-formed one (cut short, a missing comma) is
+    // told apart from a value of another type.
+    const JsonKind kind = json_text_kind(json_text);
+    if (kind == JsonKind::object || kind == JsonKind::invalid) {
+      return SettingError{Kind::invalid_value, "settings: is not valid JSON"};
+    }
+    return SettingError{Kind::wrong_type, std::string("settings: must be an object, not ") + json_kind_name(kind)};
   }
   constexpr long long kMaxCount = 9'007'199'254'740'991LL;  // Number.MAX_SAFE_INTEGER
   constexpr long long kMaxMs = 2'147'483'647LL;             // setTimeout's longest delay

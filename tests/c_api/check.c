@@ -98,6 +98,15 @@ int main(int argc, char** argv) {
         "error '%s'", error ? error : "(null)");
   rudder_free(error);
   CHECK(rudder_client_new(NULL, NULL, NULL, NULL, NULL) == NULL, "NULL settings");
+  /* Settings cut short are not valid JSON; an array is JSON but no object. */
+  client = rudder_client_new("{\"writeKey\":\"k\"", NULL, NULL, NULL, &error);
+  CHECK(client == NULL && error != NULL && strcmp(error, "settings: is not valid JSON") == 0,
+        "error '%s'", error ? error : "(null)");
+  rudder_free(error);
+  client = rudder_client_new("[1]", NULL, NULL, NULL, &error);
+  CHECK(client == NULL && error != NULL && strcmp(error, "settings: must be an object, not array") == 0,
+        "error '%s'", error ? error : "(null)");
+  rudder_free(error);
 
   snprintf(settings, sizeof settings, "{\"writeKey\":\"test-write-key\",\"dataPlaneUrl\":\"%s\",\"uploadIntervalMs\":50}", argv[1]);
   client = rudder_client_new(settings, on_error, on_log, &reports, &error);

@@ -605,6 +605,7 @@ test('--dry-run prints each event as it would be sent and sends nothing', async 
   const [event] = one.stdout.trim().split('\n').map((line) => JSON.parse(line));
   assert.deepEqual([event.type, event.userId, event.event, event.properties], ['track', '7', 'Tried', { a: 1 }]);
   assert.ok(event.messageId && event.originalTimestamp && event.sentAt && event.context.library);
+  assert.match(one.stdout, /^\{"type":"track","messageId":"[^"]+","userId":"7","event":"Tried"/, 'keys in the order sent');
   assert.match(one.stderr, /^built 1, invalid 0 \(dry run: nothing was sent\)$/m);
   const input = '{"type":"track","userId":"1","event":"A"}\n{"type":"track","userId":"1"}\n{"type":"page","userId":"1","name":"P"}\n';
   const many = await run(['--dry-run', '--ndjson', '-', ...target()], { input });

@@ -472,6 +472,28 @@ TEST_F(ClientTest, SyncModeHasSentBeforeTheCallReturns) {
   EXPECT_EQ(plane_->events().size(), 2u);
 }
 
+TEST_F(ClientTest, EachSyncModeCallSaysWhatBecameOfItsEvent) {
+  Config c = config();
+  c.sync_mode = true;
+  {
+    Client client(c);
+    const Result sent = client.track("u", "E");
+    ASSERT_TRUE(sent.ok());
+    ASSERT_TRUE(sent.delivery);
+    EXPECT_TRUE(sent.delivery->ok());
+    EXPECT_EQ(sent.delivery->delivered, 1u);
+  }
+  plane_->misbehave({{"count", 1}, {"status", 400}, {"body", "invalid json\n"}});
+  c.on_error = [](const DeliveryError&, const std::vector<json>&) {};
+  Client client(c);
+  const Result refused = client.track("u", "E");
+  EXPECT_TRUE(refused.ok()) << "accepted: the data plane refused it later";
+  ASSERT_TRUE(refused.delivery);
+  EXPECT_FALSE(refused.delivery->ok());
+  EXPECT_EQ(refused.delivery->failed, 1u);
+  EXPECT_FALSE(Client(config()).track("u", "E").delivery) << "only in sync_mode";
+}
+
 TEST_F(ClientTest, SendFalseBuildsButSendsNothing) {
   Config c = config();
   c.send = false;

@@ -385,7 +385,11 @@ TEST_F(StorageTest, AnOutageLongerThanTheRetriesLosesNothing) {
   {
     Client client(c);
     ASSERT_EQ(track_many(client, "outage-", 20), 20u);
-    const FlushResult waited = client.flush(1500ms);
+    // The flush does not wait for the data plane to come back: once the stored batch has
+    // used its retries it returns, the events pending and safe in storage.
+    const auto start = std::chrono::steady_clock::now();
+    const FlushResult waited = client.flush(60s);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
     EXPECT_EQ(waited.failed, 0u);
     EXPECT_EQ(waited.pending, 20u) << "still waiting out the outage";
     EXPECT_GE(client.stats().retried, 1u);
@@ -395,6 +399,30 @@ TEST_F(StorageTest, AnOutageLongerThanTheRetriesLosesNothing) {
   }
   EXPECT_TRUE(errors_.errors.empty()) << "nothing reported lost";
   expect_next_run_delivers(ids("outage-", 20));
+}
+
+TEST_F(StorageTest, SyncModeCallsDoNotBlockUntilAnOutageEnds) {
+  // Each call sends on the caller's thread; stored events are never given up on, so without a
+  // bound a call would wait for the data plane to come back.
+  Config c = unreachable_config();
+  c.sync_mode = true;
+  c.max_retries = 1;
+  {
+    Client client(c);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) {
+      CallOptions o;
+      o.message_id = "sync-" + std::to_string(i);
+      const Result r = client.track("u", "E", json::object(), o);
+      ASSERT_TRUE(r.ok());
+      ASSERT_TRUE(r.delivery);
+      EXPECT_FALSE(r.delivery->ok());
+      EXPECT_EQ(r.delivery->pending, static_cast<std::uint64_t>(i + 1)) << "kept, with those before";
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "two attempts' back-off, then at once";
+    EXPECT_EQ(client.shutdown(1s).kept, 3u);
+  }
+  expect_next_run_delivers(ids("sync-", 3));
 }
 
 TEST_F(StorageTest, StorageIsBoundedByMaxStorageBytesAndRefusesRatherThanBlocks) {
