@@ -12,12 +12,10 @@
 // requests; the caller cost is the time spent inside the calls, the rate counts from the first
 // call until the data plane has counted every event. Every round is checked: exactly N events
 // counted, every request answered 200, nothing refused by the SDK.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Analytics } from 'rudder-analytics-wasm';
+import { startPlane } from './plane.mjs';
 import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 
@@ -29,16 +27,6 @@ const DEADLINE_MS = 120_000;  // per round: a round that cannot deliver fails in
 
 const require = createRequire(import.meta.url);
 const versionOf = (name) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`))).version;
-
-async function startPlane() {
-  const server = fileURLToPath(new URL('../../tests/dataplane/server.mjs', import.meta.url));
-  const child = spawn(process.execPath, [server, '--port', '0', '--count-only', '--exit-on-stdin-close'],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
-  const { value: line } = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  const url = line?.match(/https?:\/\/\S+/)?.[0];
-  if (!url) throw new Error(`data plane did not start (first line: ${JSON.stringify(line)})`);
-  return { url, stop: () => child.stdin.end() };
-}
 
 // Small, realistic properties; a fresh object per call, as a caller would build it.
 const props = (i) => ({ plan: 'pro', price: 9.99, items: i % 7, tags: ['a', 'b'], referrer: 'newsletter' });

@@ -12,29 +12,17 @@
 //                   that returns at once): all of storage's work on the call but the system call
 // and, apart, a loop of fs.writeSync of one record-sized buffer, appending to a file: the floor
 // that writing each event during its call (what makes it survive SIGKILL) cannot go below.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Analytics } from 'rudder-analytics-wasm';
+import { startPlane } from './plane.mjs';
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = 9;
 const props = { title: 'The Independence', author: 'John Doe', words: 1843, rating: 4.5 };
-
-async function startPlane() {
-  const server = fileURLToPath(new URL('../../tests/dataplane/server.mjs', import.meta.url));
-  const child = spawn(process.execPath, [server, '--port', '0', '--count-only', '--exit-on-stdin-close'],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
-  const { value: line } = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  const url = line?.match(/https?:\/\/\S+/)?.[0];
-  if (!url) throw new Error(`data plane did not start (first line: ${JSON.stringify(line)})`);
-  return { url, stop: () => child.stdin.end() };
-}
 
 // The package reaches node:fs through import(), whose bindings follow fs's own properties once
 // syncBuiltinESMExports() is called.
