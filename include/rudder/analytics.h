@@ -80,7 +80,8 @@ RUDDER_API int rudder_submit(rudder_client* client, const char* message_json, ch
 /* Sends what is queued now and waits, at most `timeout_ms`, until everything queued before
  * the call is delivered or given up on. Returns 1 when all of it was delivered, else 0.
  * `*result_json`: {"delivered":n,"failed":n,"unknown":n,"unsent":n,"beaconed":n,"pending":n,
- * "kept":n}. */
+ * "kept":n,"lastAttempt":"..."}; lastAttempt is what the last attempt got when any were left
+ * undelivered and one failed since the last delivery (e.g. "HTTP 503"), else "". */
 RUDDER_API int rudder_flush(rudder_client* client, int64_t timeout_ms, char** result_json);
 /* Refuses later calls (RUDDER_SHUT_DOWN), delivers what is queued for at most `timeout_ms`,
  * then reports the rest through on_error (or, with "storageDir", keeps it for the next run).

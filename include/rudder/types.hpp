@@ -41,6 +41,10 @@ struct FlushResult {
   /// Not delivered before shutdown's timeout, but kept in storage (Config::storage_dir): the
   /// next client on that storage delivers them.
   std::uint64_t kept = 0;
+  /// When it leaves anything undelivered (not ok()): what the last attempt got, if one failed
+  /// since the last delivery (`network error: Failed to connect ...`, `HTTP 503: ...`), as
+  /// DeliveryError::last_attempt; empty otherwise. Why a flush returned with events pending.
+  std::string last_attempt;
 
   /// True when everything it waited for was delivered (or beaconed) and nothing was lost,
   /// failed, unknown, kept for later or left pending.

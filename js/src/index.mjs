@@ -242,7 +242,13 @@ export class Analytics {
       const message = problem.slice(2);  // "settingName: problem"
       throw refused('create', message.slice(0, message.indexOf(':')), CODES[problem[1]], message);
     }
-    if (storageDir) this.#storage = await openNodeStorage(storageDir, warn);
+    if (storageDir) {
+      try {
+        this.#storage = await openNodeStorage(storageDir, warn);
+      } catch (e) {  // "storageDir: cannot use ...": refused like every other setting
+        throw refused('create', 'storageDir', 'invalid_value', String(e?.message ?? e));
+      }
+    }
     // What clients that are gone left goes first, in the order it was accepted; in browsers,
     // what tabs still open leave is handed over when they go.
     const adopt = ({ id, bytes }) => {

@@ -30,7 +30,7 @@ test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async
     await analytics.close();
     return { ids, outcome };
   }, settingsFor());
-  assert.deepEqual(outcome, { delivered: 6, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 }, problems.join('\n'));
+  assert.deepEqual(outcome, { delivered: 6, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0, lastAttempt: '' }, problems.join('\n'));
 
   const events = await browser.plane.events();
   assert.deepEqual(events.map((e) => e.messageId), ids, 'each once, in order');
@@ -133,7 +133,7 @@ test('a page that becomes hidden hands its queue to the beacon', { timeout: 15_0
     const outcome = await window.analytics.flush();
     return { id, outcome, stats: window.analytics.stats() };
   });
-  assert.deepEqual(later.outcome, { delivered: 1, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.deepEqual(later.outcome, { delivered: 1, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0, lastAttempt: '' });
   assert.equal(later.stats.beaconed, 3);
   assert.deepEqual(await storedIds(), [...hidden.ids, later.id], 'each once');
   assert.deepEqual((await browser.plane.requests()).map((r) => [r.path, r.events]),
@@ -189,7 +189,9 @@ test('a redirect from the data plane is a failure in the browser too, never foll
     await new Promise((r) => setTimeout(r, 50));
     return { outcome, errors };
   }, settingsFor());
-  assert.deepEqual(result.outcome, { delivered: 0, failed: 1, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  const { lastAttempt, ...counts } = result.outcome;
+  assert.deepEqual(counts, { delivered: 0, failed: 1, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.match(lastAttempt, /^a redirect: redirects are not followed/, "a browser sees no status: the redirect is opaque");
   assert.equal(result.errors.length, 1);
   assert.equal(result.errors[0].kind, 'http_status');
   assert.match(result.errors[0].message, /redirect/);

@@ -26,7 +26,7 @@ test('the six calls arrive with their own fields, ids and defaults', async () =>
     ['group', { userId: 'u1', groupId: 'g1', traits: { seats: 10 } }],
     ['alias', { previousId: 'anon-1', userId: 'u1' }],
   ]);
-  assert.deepEqual(outcome, { delivered: 6, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.deepEqual(outcome, { delivered: 6, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0, lastAttempt: '' });
   const [identify, track, page, screen, group, alias] = events;
   assert.deepEqual(events.map((e) => e.type), ['identify', 'track', 'page', 'screen', 'group', 'alias']);
 

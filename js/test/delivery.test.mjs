@@ -38,7 +38,7 @@ test('flush({ timeoutMs }) resolves in time with what is left as pending, which 
   const early = await analytics.flush({ timeoutMs: 200 });
   const waited = Date.now() - started;
   assert.ok(waited >= 190 && waited < 1_000, `resolved after ${waited} ms`);
-  assert.deepEqual(early, { delivered: 0, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 5, kept: 0 });
+  assert.deepEqual(early, { delivered: 0, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 5, kept: 0, lastAttempt: '' }, 'no attempt failed: the first is still out');
   const later = await analytics.flush();
   assert.equal(later.delivered, 5, 'delivered once the late answer came');
   assert.deepEqual(await storedIds(), ids);
@@ -53,7 +53,7 @@ test('flush sends partial batches at once and resolves when all is delivered', a
   const analytics = await create({ uploadSize: 100, uploadIntervalMs: 60_000 });
   const ids = trackMany(analytics, 250);
   const outcome = await analytics.flush();
-  assert.deepEqual(outcome, { delivered: 250, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.deepEqual(outcome, { delivered: 250, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0, lastAttempt: '' });
   assert.deepEqual(await storedIds(), ids, 'in order, each once');
   assert.deepEqual((await plane.requests()).map((r) => r.events), [100, 100, 50]);
   await analytics.close();
@@ -112,7 +112,9 @@ test('a 4xx answer is final: onError gets the events and the answer, nothing is 
   });
   const ids = trackMany(analytics, 3);
   const outcome = await analytics.flush();
-  assert.deepEqual(outcome, { delivered: 0, failed: 3, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  const { lastAttempt, ...counts } = outcome;
+  assert.deepEqual(counts, { delivered: 0, failed: 3, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.match(lastAttempt, /^HTTP 401/, 'what the last attempt got');
   await waitFor(() => errors.length === 1, 2_000, 'onError');
   const [{ error, events }] = errors;
   assert.ok(error instanceof DeliveryError);
@@ -170,7 +172,9 @@ test('an https data plane whose certificate is not trusted: failed (nothing was 
       writeKey: WRITE_KEY, dataPlaneUrl: tlsPlane.url, maxRetries: 1, onError: (error) => errors.push(error),
     });
     trackMany(analytics, 2);
-    assert.deepEqual(await analytics.flush(), { delivered: 0, failed: 2, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+    const { lastAttempt, ...counts } = await analytics.flush();
+    assert.deepEqual(counts, { delivered: 0, failed: 2, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+    assert.match(lastAttempt, /^network error: /);
     await waitFor(() => errors.length === 1, 2_000, 'onError');
     assert.equal(errors[0].kind, 'network');
     assert.match(errors[0].message, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|CERT/);
@@ -209,7 +213,7 @@ test('close delivers everything queued, then refuses calls and counts them', asy
   const analytics = await create({ uploadIntervalMs: 60_000 });
   const ids = trackMany(analytics, 30);
   const outcome = await analytics.close();
-  assert.deepEqual(outcome, { delivered: 30, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.deepEqual(outcome, { delivered: 30, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0, lastAttempt: '' });
   assert.deepEqual(await storedIds(), ids);
   assert.deepEqual(analytics.track({ userId: 'u', event: 'late' }), { status: 'closed', error: 'client: is shut down (shutdown() or close() was called)' });
   assert.equal(analytics.stats().dropped.shut_down, 1);
@@ -224,7 +228,9 @@ test("close's timeout reports what is still undelivered as unsent_at_shutdown", 
   const started = Date.now();
   const outcome = await analytics.close({ timeoutMs: 500 });
   assert.ok(Date.now() - started < 3_000, 'close returned soon after its timeout');
-  assert.deepEqual(outcome, { delivered: 0, failed: 0, unknown: 0, unsent: 4, beaconed: 0, pending: 0, kept: 0 });
+  const { lastAttempt, ...counts } = outcome;
+  assert.deepEqual(counts, { delivered: 0, failed: 0, unknown: 0, unsent: 4, beaconed: 0, pending: 0, kept: 0 });
+  assert.match(lastAttempt, /^HTTP 503/, 'why they were not delivered');
   await waitFor(() => errors.length === 1, 2_000, 'onError');
   assert.equal(errors[0].error.kind, 'unsent_at_shutdown');
   assert.deepEqual(errors[0].events.map((e) => e.messageId), ids);
@@ -343,7 +349,9 @@ test('requests that stall past the timeout count as unknown, never as lost', { t
   const analytics = await create({ timeoutMs: 400, maxRetries: 2, onError: (error) => errors.push(error), logger: quiet });
   const ids = trackMany(analytics, 10);
   const outcome = await analytics.flush();
-  assert.deepEqual(outcome, { delivered: 0, failed: 0, unknown: 10, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  const { lastAttempt, ...counts } = outcome;
+  assert.deepEqual(counts, { delivered: 0, failed: 0, unknown: 10, unsent: 0, beaconed: 0, pending: 0, kept: 0 });
+  assert.match(lastAttempt, /^network error: /);
   assert.equal(analytics.stats().unknown, 10);
   assert.equal(analytics.stats().failed, 0);
   await waitFor(() => errors.length === 1, 2_000, 'onError');

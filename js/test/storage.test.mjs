@@ -126,6 +126,7 @@ test('with storageDir and the data plane down, flush() resolves and a script tha
   assert.equal(child.code, 0, child.stderr);
   assert.ok(Date.now() - started < 20_000, `the script ended after ${Date.now() - started} ms`);
   assert.deepEqual([child.flushed.delivered, child.flushed.failed, child.flushed.pending], [0, 0, 50], JSON.stringify(child.flushed));
+  assert.match(child.flushed.lastAttempt, /^network error: /, 'why they are pending');
   const { result, stats } = await deliverFrom(dir);
   assert.equal(result.delivered, 50);
   assert.equal(stats.recovered, 50);
@@ -154,8 +155,11 @@ test('storageDir: refused when it is not a usable directory, naming the option',
     { name: 'TypeError', message: 'storageDir: must be a directory name' });
   const file = path.join(scratch, 'a-file');
   writeFileSync(file, 'x');
-  await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: file }),
-    /^Error: storageDir: cannot use ".*a-file" as a directory/);
+  await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: file }), (e) => {
+    assert.match(String(e), /^TypeError: storageDir: cannot use ".*a-file" as a directory/);
+    assert.deepEqual([e.call, e.field, e.code], ['create', 'storageDir', 'invalid_value']);
+    return true;
+  });
 });
 
 test('storage: browsers\' choice; in Node only "memory", and never beside storageDir', async () => {

@@ -184,6 +184,11 @@ export interface DeliveryOutcome {
   pending: number;
   /** With storage: not delivered before close()'s timeout, kept for the next process or page load. */
   kept: number;
+  /**
+   * When anything was left undelivered: what the last attempt got, if one failed since the last
+   * delivery ("network error: ECONNREFUSED", "HTTP 503: ..."); empty otherwise.
+   */
+  lastAttempt: string;
 }
 
 export interface Stats {

@@ -361,6 +361,7 @@ FlushResult Driver::end_flush(std::uint64_t ticket) {
   r.kept = after.kept - before.kept;
   const std::uint64_t done = settled_events(after);
   r.pending = done >= it->target ? 0 : it->target - done;
+  if (!r.ok()) r.last_attempt = pipeline_.last_failed_answer();
   tickets_.erase(it);
   return r;
 }

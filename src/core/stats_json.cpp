@@ -69,7 +69,9 @@ std::string flush_result_json(const FlushResult& r) {
   number(out, "beaconed", r.beaconed);
   number(out, "pending", r.pending);
   number(out, "kept", r.kept);
-  close_object(out, '}');
+  out.append("\"lastAttempt\":");
+  append_json_string(out, r.last_attempt);
+  out.push_back('}');
   return out;
 }
 

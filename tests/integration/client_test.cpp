@@ -482,6 +482,7 @@ TEST_F(ClientTest, EachSyncModeCallSaysWhatBecameOfItsEvent) {
     ASSERT_TRUE(sent.delivery);
     EXPECT_TRUE(sent.delivery->ok());
     EXPECT_EQ(sent.delivery->delivered, 1u);
+    EXPECT_EQ(sent.delivery->last_attempt, "") << "nothing failed";
   }
   plane_->misbehave({{"count", 1}, {"status", 400}, {"body", "invalid json\n"}});
   c.on_error = [](const DeliveryError&, const std::vector<json>&) {};
@@ -491,6 +492,7 @@ TEST_F(ClientTest, EachSyncModeCallSaysWhatBecameOfItsEvent) {
   ASSERT_TRUE(refused.delivery);
   EXPECT_FALSE(refused.delivery->ok());
   EXPECT_EQ(refused.delivery->failed, 1u);
+  EXPECT_EQ(refused.delivery->last_attempt, "HTTP 400: invalid json");
   EXPECT_FALSE(Client(config()).track("u", "E").delivery) << "only in sync_mode";
 }
 

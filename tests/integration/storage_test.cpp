@@ -392,6 +392,7 @@ TEST_F(StorageTest, AnOutageLongerThanTheRetriesLosesNothing) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
     EXPECT_EQ(waited.failed, 0u);
     EXPECT_EQ(waited.pending, 20u) << "still waiting out the outage";
+    EXPECT_EQ(waited.last_attempt.rfind("network error: ", 0), 0u) << "why: " << waited.last_attempt;
     EXPECT_GE(client.stats().retried, 1u);
     const FlushResult closed = client.shutdown(200ms);
     EXPECT_EQ(closed.kept, 20u);
@@ -418,6 +419,7 @@ TEST_F(StorageTest, SyncModeCallsDoNotBlockUntilAnOutageEnds) {
       ASSERT_TRUE(r.delivery);
       EXPECT_FALSE(r.delivery->ok());
       EXPECT_EQ(r.delivery->pending, static_cast<std::uint64_t>(i + 1)) << "kept, with those before";
+      EXPECT_EQ(r.delivery->last_attempt.rfind("network error: ", 0), 0u) << r.delivery->last_attempt;
     }
     EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "two attempts' back-off, then at once";
     EXPECT_EQ(client.shutdown(1s).kept, 3u);

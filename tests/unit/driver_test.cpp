@@ -3,6 +3,7 @@
 // libdeflate does) or later (as fetch and the browser's gzip do). Built natively and as wasm.
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/driver.hpp"
+#include "core/stats_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -445,6 +446,25 @@ TEST(Driver, ABodyPreparedAheadIsNeverSentForTheHalvesOfASplitBatch) {
   }
   EXPECT_EQ(rest, ids(8, 4));
   EXPECT_EQ(rig.driver.stats().delivered, 12u);
+}
+
+TEST(Driver, AFlushThatLeavesEventsSaysWhatTheLastAttemptGot) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);
+  rig.transport.answer(ScriptedTransport::status(503));  // retried later
+  const std::uint64_t cut_short = rig.driver.begin_flush();
+  const FlushResult pending = rig.driver.end_flush(cut_short);  // its timeout passed
+  EXPECT_EQ(pending.pending, 2u);
+  EXPECT_EQ(pending.last_attempt, "HTTP 503");
+  EXPECT_NE(rudder::core::flush_result_json(pending).find("\"lastAttempt\":\"HTTP 503\""), std::string::npos);
+
+  rig.host.now = 60'000;
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));
+  const FlushResult delivered = rig.driver.end_flush(ticket);
+  EXPECT_TRUE(delivered.ok());
+  EXPECT_EQ(delivered.last_attempt, "") << "said only when something is left";
 }
 
 TEST(Driver, A413SaysTheBatchesAreNowSmallerAndTheyAre) {
