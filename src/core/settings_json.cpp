@@ -104,6 +104,14 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
        : key == "shutdownTimeoutMs" ? c.shutdown_timeout
                                     : c.storage_sync_interval) = std::chrono::milliseconds(n);
     } else {
+      // The C++ spelling of a setting (write_key): say how this API spells it. (before_send
+      // is a function, which JSON settings cannot carry.)
+      const std::string_view spelled = setting_name(key, Naming::js);
+      if (spelled != key && key != "before_send" &&
+          !(reader == SettingsFor::wasm && is_native_setting(spelled))) {
+        return SettingError{Kind::invalid_value,
+                            key + ": is not a setting (here it is spelled " + std::string(spelled) + ")"};
+      }
       return SettingError{Kind::invalid_value, key + ": is not a setting (check its spelling)"};
     }
   }

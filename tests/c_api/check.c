@@ -98,6 +98,11 @@ int main(int argc, char** argv) {
         "error '%s'", error ? error : "(null)");
   rudder_free(error);
   CHECK(rudder_client_new(NULL, NULL, NULL, NULL, NULL) == NULL, "NULL settings");
+  /* The C++ spelling of a setting is named with this API's. */
+  client = rudder_client_new("{\"write_key\":\"k\",\"dataPlaneUrl\":\"http://x\"}", NULL, NULL, NULL, &error);
+  CHECK(client == NULL && error != NULL && strcmp(error, "write_key: is not a setting (here it is spelled writeKey)") == 0,
+        "error '%s'", error ? error : "(null)");
+  rudder_free(error);
   /* Settings cut short are not valid JSON; an array is JSON but no object. */
   client = rudder_client_new("{\"writeKey\":\"k\"", NULL, NULL, NULL, &error);
   CHECK(client == NULL && error != NULL && strcmp(error, "settings: is not valid JSON") == 0,
