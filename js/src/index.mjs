@@ -111,8 +111,11 @@ function encodeInput(method, input, count = () => {}, call = method) {
 }
 
 function checkTimeout(call, timeoutMs) {
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-    throw refused(call, 'timeoutMs', 'out_of_range', 'timeoutMs: must be a number of milliseconds, 0 or more');
+  if (typeof timeoutMs !== 'number') {
+    throw refused(call, 'timeoutMs', 'wrong_type', `${call}: timeoutMs: must be a number of milliseconds, not ${typeof timeoutMs}`);
+  }
+  if (!(timeoutMs >= 0)) {
+    throw refused(call, 'timeoutMs', 'out_of_range', `${call}: timeoutMs: must be 0 or more milliseconds`);
   }
 }
 

@@ -45,7 +45,10 @@ test('flush({ timeoutMs }) resolves in time with what is left as pending, which 
   // A flush that settles before its timeout resolves as usual.
   analytics.track({ userId: 'u', event: 'quick' });
   assert.equal((await analytics.flush({ timeoutMs: 10_000 })).delivered, 1);
-  assert.throws(() => analytics.flush({ timeoutMs: -1 }), { name: 'RangeError', field: 'timeoutMs', call: 'flush' });
+  assert.throws(() => analytics.flush({ timeoutMs: -1 }),
+    { name: 'RangeError', field: 'timeoutMs', call: 'flush', code: 'out_of_range', message: 'flush: timeoutMs: must be 0 or more milliseconds' });
+  assert.throws(() => analytics.flush({ timeoutMs: '500' }),
+    { name: 'TypeError', field: 'timeoutMs', call: 'flush', code: 'wrong_type', message: 'flush: timeoutMs: must be a number of milliseconds, not string' });
   await analytics.close();
 });
 

@@ -294,7 +294,9 @@ export declare class Analytics {
 
   /** Sends what is queued without waiting for uploadIntervalMs; resolves once everything
    * queued before the call is delivered or given up on (retries included), with what became
-   * of it. Rejects only if the client did not start (as `ready` does). */
+   * of it; with storageDir or IndexedDB, stored events waiting out an outage (past maxRetries)
+   * count as pending and it does not wait for them. Rejects only if the client did not start
+   * (as `ready` does). */
   flush(options?: {
     /** Resolve after this long at most, what is left counted as pending (it is still sent). Default: no limit. */
     timeoutMs?: number;
@@ -305,7 +307,8 @@ export declare class Analytics {
    * reports the rest to onError: a request still out as "unknown_outcome" (it may arrive), the
    * rest as "unsent_at_shutdown". Calls made after it are refused ("closed"), also while the
    * module loads. Rejects only if the client did not start; calling it again returns the same
-   * promise. Throws RangeError for a bad timeoutMs.
+   * promise. Throws RangeError for a negative timeoutMs, TypeError for one that is no number
+   * (as flush() does).
    */
   close(options?: { timeoutMs?: number }): Promise<DeliveryOutcome>;
 
