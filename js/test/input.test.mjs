@@ -40,7 +40,8 @@ const refusals = [
   ['track', { userId: 'u', event: 'E', properties: { n: 10n } }, TypeError, /^track: properties\.n: is a BigInt/],
   ['track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', timestamp: new Date(NaN) }, TypeError, /^track: timestamp: /],
-  ['track', { userId: 'u', event: 'E', properties: { big: 'x'.repeat(40_000) } }, RangeError, /^track: .*32768/],
+  ['track', { userId: 'u', event: 'E', properties: { big: 'x'.repeat(40_000) } }, RangeError, /^track: properties\.big: makes the message \d+ bytes, over the limit of 32768/],
+  ['identify', { userId: 'u', traits: { cart: { notes: 'x'.repeat(40_000) } } }, RangeError, /^identify: traits\.cart\.notes: makes the message/],
   ['track', { userId: 'u', event: 'E', context: 'ctx' }, TypeError, /^track: context: /],
 ];
 

@@ -249,6 +249,10 @@ class Writer {
     measure(copied);
   }
   const char* largest_field() const { return largest_; }
+  /// The largest field's JSON as written (a view into the output).
+  std::string_view largest_value() const {
+    return std::string_view(out_).substr(largest_start_, largest_end_ - largest_start_);
+  }
   std::optional<FieldError>& problem() { return problem_; }
 
  private:
@@ -303,6 +307,8 @@ class Writer {
     if (size > largest_size_) {
       largest_size_ = size;
       largest_ = field_;
+      largest_start_ = start_;
+      largest_end_ = out_.size();
     }
   }
   std::string& out_;
@@ -310,8 +316,26 @@ class Writer {
   const char* field_ = "";
   const char* largest_ = "message";
   std::size_t largest_size_ = 0;
+  std::size_t largest_start_ = 0;
+  std::size_t largest_end_ = 0;
   std::optional<FieldError> problem_;
 };
+
+// Which part of an oversized caller's object to blame: from `path` (its JSON `text` as
+// written), down through the largest member while it is an object, so that the caller reads
+// "properties.blob" rather than "properties".
+std::string largest_member_path(std::string path, std::string_view text) {
+  std::vector<JsonTextMember> members;
+  for (int depth = 0; depth < 32 && json_text_members(text, members) && !members.empty(); ++depth) {
+    const auto largest = std::max_element(members.begin(), members.end(), [](const auto& a, const auto& b) {
+      return a.key.size() + a.value.size() < b.key.size() + b.value.size();
+    });
+    path.append(".").append(largest->key);
+    text = largest->value;
+    members.clear();
+  }
+  return path;
+}
 
 }  // namespace
 
@@ -422,7 +446,13 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
   }
   const std::size_t size = result.event.wire_size();
   if (size > settings.max_message_bytes) {
-    result.error = error(Kind::out_of_range, w.largest_field(),
+    // Inside a caller's object, the member that makes it large. (Not in context, which also
+    // holds what the client adds.)
+    const std::string_view largest = w.largest_field();
+    const bool callers_object = largest == "properties" || largest == "traits" || largest == "integrations";
+    result.error = error(Kind::out_of_range,
+                         callers_object ? largest_member_path(std::string(largest), w.largest_value())
+                                        : std::string(largest),
                          "makes the message " + std::to_string(size) +
                              " bytes, over the limit of " +
                              std::to_string(settings.max_message_bytes) +

@@ -734,8 +734,19 @@ TEST(MessageSize, AMessageOverTheLimitNamesItsLargestField) {
   track.properties = &big_props;
   FieldError e = error_of(track);
   EXPECT_EQ(e.kind, Kind::out_of_range);
-  EXPECT_EQ(e.field, "properties");
+  EXPECT_EQ(e.field, "properties.blob") << "the member that makes it large";
   EXPECT_NE(e.problem.find("max_message_bytes"), std::string::npos) << e.problem;
+
+  // Down through objects to the largest member; an array is named as a whole.
+  const json nested = {{"small", "x"}, {"order", {{"id", 7}, {"notes", big}}}};
+  track.properties = &nested;
+  EXPECT_EQ(error_of(track).field, "properties.order.notes");
+  const json listed = {{"items", json::array({big})}, {"n", 1}};
+  track.properties = &listed;
+  EXPECT_EQ(error_of(track).field, "properties.items");
+  const json spread = {{"a", std::string(20'000, 'a')}, {"b", std::string(21'000, 'b')}};
+  track.properties = &spread;
+  EXPECT_EQ(error_of(track).field, "properties.b") << "the larger of two";
 
   MessageFields named = valid(MessageType::track);
   named.event = big;
@@ -753,7 +764,7 @@ TEST(MessageSize, AMessageOverTheLimitNamesItsLargestField) {
   const json big_integrations = {{"Custom", big}};
   MessageFields with_integrations = valid(MessageType::screen);
   with_integrations.integrations = &big_integrations;
-  EXPECT_EQ(error_of(with_integrations).field, "integrations");
+  EXPECT_EQ(error_of(with_integrations).field, "integrations.Custom");
 }
 
 TEST(MessageSize, IdentifyWithLargeTraitsBlamesTraits) {
@@ -763,14 +774,14 @@ TEST(MessageSize, IdentifyWithLargeTraitsBlamesTraits) {
   f.traits = &big_traits;
   const FieldError e = error_of(f);
   EXPECT_EQ(e.kind, Kind::out_of_range);
-  EXPECT_EQ(e.field, "traits");
+  EXPECT_EQ(e.field, "traits.bio");
 }
 
 TEST(MessageSize, GroupWithLargeTraitsBlamesTraits) {
   const json big_traits = {{"bio", std::string(40'000, 'x')}};
   MessageFields f = valid(MessageType::group);
   f.traits = &big_traits;
-  EXPECT_EQ(error_of(f).field, "traits");
+  EXPECT_EQ(error_of(f).field, "traits.bio");
 }
 
 TEST(MessageSize, ExactlyAtTheLimitIsAcceptedAndOneByteOverIsNot) {
@@ -793,11 +804,11 @@ TEST(MessageSize, ExactlyAtTheLimitIsAcceptedAndOneByteOverIsNot) {
   const BuildSettings one_less(size - 1, "server", "rudder-cpp-test", "1.2.3");
   const FieldError e = error_of(f, one_less);
   EXPECT_EQ(e.kind, Kind::out_of_range);
-  EXPECT_EQ(e.field, "properties");
+  EXPECT_EQ(e.field, "properties.blob");
 
   const json one_more = {{"blob", std::string(1001, 'x')}};
   f.properties = &one_more;
-  EXPECT_EQ(error_of(f, exact).field, "properties");
+  EXPECT_EQ(error_of(f, exact).field, "properties.blob");
 }
 
 TEST(MessageSize, EscapesCountTowardsTheLimit) {
@@ -812,7 +823,7 @@ TEST(MessageSize, EscapesCountTowardsTheLimit) {
   f.properties = &escaped;
   EXPECT_EQ(build(f, roomy).event.wire_size(), plain_size + 1000);
   const BuildSettings limit(plain_size, "server", "rudder-cpp-test", "1.2.3");
-  EXPECT_EQ(error_of(f, limit).field, "properties");
+  EXPECT_EQ(error_of(f, limit).field, "properties.blob");
 }
 
 }  // namespace
