@@ -164,7 +164,8 @@ EMSCRIPTEN_KEEPALIVE void rudder_set_page(const char* context, unsigned context_
 }
 
 /// The page is being hidden or unloaded: what is queued goes to rudderHost.beacon().
-EMSCRIPTEN_KEEPALIVE void rudder_unload() { g_client->unload(g_beacon_url); }
+/// Page unload; `offline` 1 when the browser says it is (navigator.onLine false).
+EMSCRIPTEN_KEEPALIVE void rudder_unload(int offline) { g_client->unload(g_beacon_url, offline != 0); }
 
 /// rudderHost.armTimer()'s timer `timer` came due.
 EMSCRIPTEN_KEEPALIVE void rudder_timer_fired(void* timer) { static_cast<rudder::wasm::Timer*>(timer)->fired(); }

@@ -650,8 +650,10 @@ export class Analytics {
     }
     // The tab may be gone before a request could be answered: the core hands what is queued
     // to the browser's beacon queue, which outlives the page (see Driver::unload).
-    const onPageHide = () => this.#bridge.m._rudder_unload();
-    const onVisibility = () => { if (document.visibilityState === 'hidden') this.#bridge.m._rudder_unload(); };
+    // The core decides what goes by beacon; the browser's word that it is offline is an input.
+    const unload = () => this.#bridge.m._rudder_unload(navigator.onLine === false ? 1 : 0);
+    const onPageHide = unload;
+    const onVisibility = () => { if (document.visibilityState === 'hidden') unload(); };
     addEventListener('pagehide', onPageHide);
     document.addEventListener('visibilitychange', onVisibility);
     this.#removeUnloadHooks = () => {

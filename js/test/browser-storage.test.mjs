@@ -151,10 +151,13 @@ test('events a beacon took at page close are not sent again by the next page', {
   const first = await openPage();
   const ids = await first.page.evaluate(async (settings) => {
     window.analytics = await Analytics.create(settings);
-    return ['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
+    // The data plane has answered this page: a beacon is then trusted with what it takes.
+    const reached = window.analytics.track({ userId: 'u', event: 'reached' }).messageId;
+    await window.analytics.flush();
+    return [reached, ...['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId)];
   }, settingsFor({ uploadIntervalMs: 60_000 }));
   await closeTab(first.page);
-  await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the beacon');
+  await waitFor(async () => (await browser.plane.events()).length >= 4, 10_000, 'the beacon');
 
   const second = await openPage();
   const recovered = await second.page.evaluate(async (settings) => {
@@ -167,5 +170,60 @@ test('events a beacon took at page close are not sent again by the next page', {
   assert.equal(recovered, 0, 'forgotten from storage once beaconed');
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids, 'each once');
-  assert.ok((await browser.plane.requests()).every((r) => r.path === '/beacon/v1/batch'));
+  assert.deepEqual((await browser.plane.requests()).map((r) => r.path), ['/v1/batch', '/beacon/v1/batch']);
+});
+
+test('a page closed while the browser is offline keeps its events for the next load, even after deliveries', { timeout: 30_000 }, async () => {
+  const first = await openPage();
+  const ids = await first.page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    window.analytics.track({ userId: 'u', event: 'reached' });
+    await window.analytics.flush();  // the data plane has answered: beacons are trusted now
+    return null;
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  const context = first.page.context();  // the tabs' profile
+  await context.setOffline(true);
+  const offline = await first.page.evaluate(() => ({
+    onLine: navigator.onLine,
+    ids: ['a', 'b'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId),
+  }));
+  assert.equal(offline.onLine, false);
+  await closeTab(first.page);
+  await context.setOffline(false);
+  const second = await openPage();
+  const later = await second.page.evaluate(async (settings) => {
+    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
+    const analytics = await Analytics.create(settings);
+    await analytics.flush();
+    return analytics.stats().recovered;
+  }, settingsFor());
+  assert.equal(ids, null);
+  assert.equal(later, 2, `a beacon while offline is lost: they stayed stored ${second.problems.join('\n')}`);
+  const events = (await browser.plane.events()).map((e) => e.messageId);
+  for (const id of offline.ids) assert.equal(events.filter((e) => e === id).length, 1, `${id} once`);
+});
+
+test('a page closed before its first upload was answered, while the data plane is down, loses nothing', { timeout: 30_000 }, async () => {
+  // The beacon at close would go to a data plane that is down, and be lost without a word:
+  // before the data plane has answered a page, what the beacon carries stays stored as well.
+  await browser.plane.misbehave({ count: 100_000, status: 503 });  // beacons get 503 too
+  const first = await openPage();
+  const ids = await first.page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    return ['a', 'b', 'c'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  await closeTab(first.page);
+  await waitFor(async () => (await browser.plane.requests()).some((r) => r.path === '/beacon/v1/batch'), 10_000, 'the beacon');
+  assert.equal((await browser.plane.events()).length, 0, 'the beacon was refused');
+  await bringUp();
+  const second = await openPage();
+  const later = await second.page.evaluate(async (settings) => {
+    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
+    const analytics = await Analytics.create(settings);
+    const outcome = await analytics.flush();
+    return { recovered: analytics.stats().recovered, outcome };
+  }, settingsFor());
+  assert.equal(later.recovered, 3, second.problems.join('\n'));
+  assert.equal(later.outcome.delivered, 3);
+  assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids, 'each once, in order');
 });

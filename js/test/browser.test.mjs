@@ -120,7 +120,7 @@ test('a page that becomes hidden hands its queue to the beacon', { timeout: 15_0
     Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
     return { ids, stats: window.analytics.stats() };
-  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  }, settingsFor({ uploadIntervalMs: 60_000, storage: 'memory' }));  // the beacon is their only way (browser-storage.test.mjs: with storage)
   assert.equal(hidden.stats.beaconed, 3, problems.join('\n'));
   assert.equal(hidden.stats.pending, 0, 'nothing left in the core');
   await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the beacon');
@@ -150,7 +150,7 @@ test('what the beacon quota refuses goes out as ordinary requests while the page
     Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
     return { ids, stats: window.analytics.stats() };
-  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  }, settingsFor({ uploadIntervalMs: 60_000, storage: 'memory' }));
   // Chromium takes one ~64 KB piece (about 60 of these events), then refuses until it is sent.
   assert.ok(result.stats.beaconed > 0 && result.stats.beaconed < 200, `${JSON.stringify(result.stats)} ${problems.join('\n')}`);
   await waitFor(async () => (await browser.plane.events()).length >= 200, 15_000, 'all 200 events');
@@ -170,7 +170,7 @@ test('pagehide alone (a page closed while visible) hands the queue to the beacon
     // without any visibilitychange first.
     window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
     return { ids, visibility: document.visibilityState, stats: window.analytics.stats() };
-  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  }, settingsFor({ uploadIntervalMs: 60_000, storage: 'memory' }));
   assert.equal(result.visibility, 'visible');
   assert.equal(result.stats.beaconed, 2, problems.join('\n'));
   await waitFor(async () => (await browser.plane.events()).length >= 2, 10_000, 'the beacon');

@@ -75,8 +75,8 @@ std::uint64_t WasmClient::close(double timeout_ms) {
   return close_ticket_;
 }
 
-void WasmClient::unload(const std::string& beacon_url) {
-  driver_.unload([&beacon_url](std::string_view body) { return host::beacon(beacon_url, body); });
+void WasmClient::unload(const std::string& beacon_url, bool offline) {
+  driver_.unload([&beacon_url](std::string_view body) { return host::beacon(beacon_url, body); }, offline);
 }
 
 void WasmClient::send(HttpRequest request, Transport::Done done) {

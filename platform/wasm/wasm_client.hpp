@@ -49,7 +49,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   std::uint64_t close(double timeout_ms);
 
   /// Page unload: what is queued goes to the host's navigator.sendBeacon (see Driver::unload).
-  void unload(const std::string& beacon_url);
+  void unload(const std::string& beacon_url, bool offline);
 
   /// The host's answers, by the token it was given.
   void gzipped(std::uint32_t token, std::optional<std::string> bytes);

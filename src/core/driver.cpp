@@ -638,23 +638,42 @@ void Driver::give_up() {
   check_settled();
 }
 
-void Driver::unload(const std::function<bool(std::string_view body)>& beacon) {
-  std::size_t kept = 0;
+void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bool offline) {
+  std::uint64_t pending = 0;
+  bool keep = false;         // stored, and a beacon would surely be lost
+  bool unconfirmed = false;  // stored, and no answer from the data plane yet in this client
   {
     Guard guard(host_);
-    if (pipeline_.stored_while_unreachable()) kept = pipeline_.stats().pending;
+    const Stats now = pipeline_.stats();
+    pending = now.pending;
+    const bool stored = pipeline_.oldest_pending_stored();
+    keep = stored && (offline || pipeline_.stored_while_unreachable());
+    unconfirmed = stored && !keep && now.delivered == 0;
   }
-  if (kept > 0) {
+  if (keep) {
     // Once per situation: a closing page fires both visibilitychange and pagehide.
-    if (kept != unload_kept_logged_) {
-      host_.log(LogLevel::info, "the page is going while the data plane is unreachable: " +
-                                    count_of(kept, "event stays", "events stay") +
+    if (pending != unload_kept_logged_) {
+      host_.log(LogLevel::info, std::string("the page is going while ") +
+                                    (offline ? "the browser is offline: " : "the data plane is unreachable: ") +
+                                    count_of(pending, "event stays", "events stay") +
                                     " in storage for the next page load, not sent by beacon");
     }
-    unload_kept_logged_ = kept;
+    unload_kept_logged_ = pending;
     return;
   }
   unload_kept_logged_ = 0;
+  if (unconfirmed) {
+    // Nothing has reached the data plane from this client yet (the page is closed before its
+    // first upload was answered): it may be down, and a beacon to it is lost without a word.
+    // The beacon goes, but its events stay queued and stored, for this page should it live
+    // on or for the next page load; if the beacon arrived, they arrive twice, with the same
+    // messageIds, which the data plane deduplicates. Once per situation, as above.
+    if (pending == unload_unconfirmed_sent_) return;
+    unload_unconfirmed_sent_ = pending;
+    const std::string body = beacon_body(kBeaconBodyBytes);
+    if (!body.empty()) beacon(body);
+    return;
+  }
   for (;;) {
     const std::string body = beacon_body(kBeaconBodyBytes);
     if (body.empty()) return;  // everything went

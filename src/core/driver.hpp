@@ -218,11 +218,14 @@ class Driver {
   /// the page is gone. `beacon` returns whether the browser took the body; what it took leaves
   /// the queue (Stats::beaconed). Once it refuses one (Chromium takes 64 KiB in flight at most),
   /// the rest is flushed at once as ordinary requests, which complete if the page lives on.
-  /// With storage, while the data plane is unreachable (Pipeline::stored_while_unreachable),
-  /// nothing goes by beacon: the events stay queued and stored, for this page should it live
-  /// on, or for the next page load. A beacon to a data plane that is down is lost without a
-  /// word, and what it took would have left storage.
-  void unload(const std::function<bool(std::string_view body)>& beacon);
+  /// With storage, while the data plane is unreachable (Pipeline::stored_while_unreachable)
+  /// or the browser says it is `offline`, nothing goes by beacon: the events stay queued and
+  /// stored, for this page should it live on, or for the next page load. A beacon to a data
+  /// plane that is down is lost without a word, and what it took would have left storage.
+  /// Before the data plane has answered this client at all, the first piece goes by beacon
+  /// but its events stay stored too (sent again by the next load: a copy the data plane drops
+  /// by messageId, rather than a loss when it is down).
+  void unload(const std::function<bool(std::string_view body)>& beacon, bool offline = false);
   /// The two steps of unload(), for tests: the next body (empty when nothing is pending), and
   /// the word that the browser took it.
   std::string beacon_body(std::size_t max_body_bytes);
@@ -306,7 +309,8 @@ class Driver {
   std::size_t current_events_ = 0;
   int current_attempt_ = 0;
   bool stopped_ = false;  // give_up() ran
-  std::size_t unload_kept_logged_ = 0;  // what unload() last said it kept (logged once)
+  std::uint64_t unload_kept_logged_ = 0;  // what unload() last said it kept (logged once)
+  std::uint64_t unload_unconfirmed_sent_ = 0;  // pending when unload() last beaconed unconfirmed
   bool pumping_ = false;
   bool pump_again_ = false;
 };

@@ -329,10 +329,13 @@ void Pipeline::release(std::size_t events, std::size_t bytes) noexcept {
 
 bool Pipeline::idle() const noexcept { return queue_.empty() && outgoing_.empty(); }
 
-bool Pipeline::stored_while_unreachable() const noexcept {
-  if (!last_attempt_retryable_) return false;
+bool Pipeline::oldest_pending_stored() const noexcept {
   if (!outgoing_.empty()) return outgoing_.front().events.front().stored;
   return !queue_.empty() && queue_.front().stored;
+}
+
+bool Pipeline::stored_while_unreachable() const noexcept {
+  return last_attempt_retryable_ && oldest_pending_stored();
 }
 
 int Pipeline::stored_batch_overdue_attempts() const noexcept {

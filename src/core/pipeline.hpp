@@ -135,6 +135,8 @@ class Pipeline {
   /// would most likely be lost without a word, and what it took would leave storage; see
   /// Driver::unload.
   bool stored_while_unreachable() const noexcept;
+  /// True when the oldest pending event is in storage (so, nearly always, all of them are).
+  bool oldest_pending_stored() const noexcept;
   /// describe() of the last answer that did not deliver, empty once a batch was delivered
   /// since (see DeliveryError::last_attempt).
   const std::string& last_failed_answer() const noexcept { return last_failed_answer_; }

@@ -839,6 +839,48 @@ TEST(Driver, UnloadBeaconsStoredEventsWhileTheDataPlaneAnswers) {
   EXPECT_EQ(rig.driver.stats().pending, 0u);
 }
 
+TEST(Driver, UnloadBeforeTheDataPlaneAnsweredBeaconsButKeepsTheEventsStored) {
+  // The page closes before its first upload: the data plane may be down, and a beacon to it
+  // would be lost without a word. It goes, and the events stay stored all the same.
+  Rig rig(config_with(10), Naming::cpp, Storage::on);
+  rig.track_all(0, 3);  // waiting for upload_interval
+  std::vector<std::string> beaconed;
+  const auto beacon = [&beaconed](std::string_view body) {
+    const json parsed = json::parse(body);
+    for (const auto& e : parsed.at("batch")) beaconed.push_back(e.at("messageId").get<std::string>());
+    return true;
+  };
+  rig.driver.unload(beacon);
+  EXPECT_EQ(beaconed, ids(0, 3));
+  EXPECT_EQ(rig.driver.stats().beaconed, 0u) << "not counted as gone";
+  EXPECT_EQ(rig.driver.stats().pending, 3u);
+  EXPECT_EQ(rig.store.removed, 0) << "still in storage for the next page load";
+  rig.driver.unload(beacon);  // pagehide after visibilitychange
+  EXPECT_EQ(beaconed.size(), 3u) << "one beacon per situation";
+  // The page lived on: they go as usual (a copy of the beacon's, dropped by messageId).
+  rig.host.now = 60'000;
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.driver.stats().delivered, 3u);
+  // Now the data plane has answered: the next unload hands events over for good.
+  rig.track_all(3, 2);
+  rig.driver.unload(beacon);
+  EXPECT_EQ(rig.driver.stats().beaconed, 2u);
+  EXPECT_EQ(rig.driver.stats().pending, 0u);
+}
+
+TEST(Driver, UnloadKeepsStoredEventsWhileTheBrowserIsOffline) {
+  Rig rig(config_with(3), Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.track_all(3, 2);
+  int beacons = 0;
+  rig.driver.unload([&beacons](std::string_view) { return ++beacons > 0; }, /*offline=*/true);
+  EXPECT_EQ(beacons, 0) << "a beacon while offline is lost";
+  EXPECT_EQ(rig.driver.stats().pending, 2u);
+  EXPECT_TRUE(rig.host.logged("the page is going while the browser is offline: 2 events stay in storage"));
+}
+
 TEST(Driver, UnloadBeaconsWhatIsOnlyInMemoryEvenWhileTheDataPlaneIsUnreachable) {
   Rig rig(config_with(3));  // no storage: the beacon is these events' only chance
   rig.track_all(0, 3);
