@@ -384,9 +384,10 @@ std::vector<std::uint64_t> Driver::check_settled() {
     const std::uint64_t done = settled_events(now);
     // Stored events riding out an outage are retried until delivered, never given up on, so
     // a flush (and a sync_mode call) would wait for the data plane to come back: it returns
-    // instead, with them pending; they are safe in storage. Not while a request is out: its
-    // answer may end the outage.
-    const bool outage = stage_ != Stage::sending && pipeline_.stored_batch_overdue_attempts() > 0;
+    // instead, with them pending; they are safe in storage. Not while a request is out (the
+    // pipeline says 0 then): its answer may end the outage. (Only what the lock guards is read
+    // here: callers' threads run this too, from begin_flush.)
+    const bool outage = pipeline_.stored_batch_overdue_attempts() > 0;
     for (Ticket& t : tickets_) {
       if (!t.after && (done >= t.target || outage)) {
         t.after = now;
