@@ -470,6 +470,12 @@ export class Analytics {
       }
       if (next === null || next === false) return DROPPED;
       if (next === undefined) continue;
+      if (typeof next?.then === 'function') {  // an async plugin: its promise would be sent as {}
+        next.then(undefined, () => {});  // what it settles to is not awaited, nor is a rejection left unhandled
+        this.#countRefused(REFUSED.invalid);
+        throw refused(method, '', 'wrong_type',
+          `${method}: plugins[${i}] returned a Promise; plugins run on the call, so return the message (or null to drop it), not a Promise`);
+      }
       if (typeof next !== 'object' || Array.isArray(next)) {
         this.#countRefused(REFUSED.invalid);
         throw refused(method, '', 'wrong_type',

@@ -128,6 +128,14 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
     { name: 'TypeError', message: 'track: plugins[0] returned number, not the message object (or null to drop it)' });
   assert.equal(odd.stats().dropped.invalid, 1);
   await odd.close();
+  // An async plugin (Segment's are): its promise would have been sent as {}, so it is refused.
+  const later = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [async (m) => m], logger });
+  assert.throws(() => later.identify({ userId: 'u3' }), {
+    name: 'TypeError', code: 'wrong_type',
+    message: 'identify: plugins[0] returned a Promise; plugins run on the call, so return the message (or null to drop it), not a Promise',
+  });
+  assert.equal(later.stats().dropped.invalid, 1);
+  await later.close();
   await analytics.close();
   const stats = analytics.stats();
   assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 1]);
