@@ -423,15 +423,15 @@ export class Analytics {
 
   // Tells the core the page calls are made on, when it changed (a single-page app navigates
   // without reloading): context.page and the rest, and page()'s default properties.
-  #notePage() {
-    if (typeof document === 'undefined' || typeof location === 'undefined') return;
+  // `at`: the page as a held call saw it when it was made (#pageNow), rather than as it is now.
+  #notePage(at = this.#pageNow()) {
+    if (at === null) return;
     // Compared field by field: a call then builds no string (the referrer is fixed for a
     // document, so a new one means a new page and a new client).
-    const href = location.href;
-    const title = document.title;
+    const { href, title } = at;
     if (href === this.#pageSeen.href && title === this.#pageSeen.title) return;
     this.#pageSeen = { href, title };
-    const page = { path: location.pathname, referrer: document.referrer, search: location.search, title, url: href };
+    const page = { path: at.path, referrer: document.referrer, search: at.search, title, url: href };
     const context = { page, userAgent: navigator.userAgent, locale: navigator.language };
     if (typeof screen === 'object') context.screen = { width: screen.width, height: screen.height, density: globalThis.devicePixelRatio ?? 1 };
     try {
@@ -442,6 +442,12 @@ export class Analytics {
     const bridge = this.#bridge;
     const contextLength = bridge.write(JSON.stringify(context));
     bridge.withBytes(ENCODER.encode(JSON.stringify(page)), (p, n) => bridge.m._rudder_set_page(bridge.buffer, contextLength, p, n));
+  }
+
+  // The page a call is made on; null outside a document.
+  #pageNow() {
+    if (typeof document === 'undefined' || typeof location === 'undefined') return null;
+    return { href: location.href, title: document.title, path: location.pathname, search: location.search };
   }
 
   /**
@@ -546,8 +552,10 @@ export class Analytics {
     }
     const json = encodeInput(method, message, () => this.#countRefused(REFUSED.invalid));
     const call = { type, json, at: Date.now() };
+    // The page now: a single-page app may navigate before the module is ready.
+    const page = this.#browser ? this.#pageNow() : null;
     const run = (bridge) => {
-      if (this.#browser) this.#notePage();
+      if (this.#browser) this.#notePage(page);
       const outcome = bridge.read(bridge.withText(json, (p, n) => bridge.m._rudder_call(type, p, n, call.at)));
       if (outcome[0] === 'A') return;
       // 'Q' (the core's queue is full: it counted and logged that) or 'T' / 'R' (refused)

@@ -252,6 +252,8 @@ test('calls made before the module is ready are held and sent once it is, with t
       analytics.track({ event: 'Early' }),
       analytics.page({ name: 'Home' }),
     ];
+    history.pushState({}, '', '/app/second?tab=2');  // a router moves on before the module is ready
+    early.push(analytics.page({ name: 'Second' }));
     let stats = '';
     try { analytics.stats(); } catch (e) { stats = e.code; }
     await analytics.ready;
@@ -259,7 +261,7 @@ test('calls made before the module is ready are held and sent once it is, with t
     await analytics.close();
     return { early, late: late.status, stats, anonymousId: analytics.getAnonymousId() };
   }, settingsFor());
-  assert.deepEqual(result.early, [{ status: 'buffered' }, { status: 'buffered' }, { status: 'buffered' }], problems.join('\n'));
+  assert.deepEqual(result.early, [{ status: 'buffered' }, { status: 'buffered' }, { status: 'buffered' }, { status: 'buffered' }], problems.join('\n'));
   assert.equal(result.stats, 'not_ready');
   assert.equal(result.late, 'accepted');
   const events = await browser.plane.events();
@@ -267,8 +269,12 @@ test('calls made before the module is ready are held and sent once it is, with t
     ['identify', 'u-7', result.anonymousId],
     ['Early', 'u-7', result.anonymousId],
     ['page', 'u-7', result.anonymousId],
+    ['page', 'u-7', result.anonymousId],
     ['Late', 'u-7', result.anonymousId],
   ], 'in order, the held identify remembered for the calls after it');
+  // Each held call carries the page it was made on, not the one the module found when ready.
+  assert.deepEqual(events.map((e) => e.context.page.path), ['/test.html', '/test.html', '/test.html', '/app/second', '/app/second']);
+  assert.deepEqual([events[2].properties.path, events[3].properties.path, events[3].properties.search], ['/test.html', '/app/second', '?tab=2']);
   assert.deepEqual(events[1].context.traits, { plan: 'pro' });
   assert.equal(events[2].properties.path, '/test.html', 'page() fills its properties');
   assert.equal(events[1].context.page.url, `${browser.siteUrl}/test.html`);
