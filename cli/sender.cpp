@@ -3,6 +3,7 @@
 #include "sender.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace rudder::cli {
@@ -21,11 +22,9 @@ Sender::Sender(Config config, std::function<bool()> interrupted)
     : failures_(std::make_shared<Failures>()), interrupted_(std::move(interrupted)) {
   config.on_error = [failures = failures_](const DeliveryError& error, const std::vector<json>&) {
     // The remainder abandoned at shutdown is counted by Stats; keep the last real refusal
-    // (status and body) as the reason to show, and what the last attempt got before the
-    // flush timed out (a data plane that is down says so nowhere else).
-    std::lock_guard<std::mutex> lock(failures->mu);
-    if (!error.last_attempt.empty()) failures->last_attempt = error.last_attempt;
+    // (status and body) as the reason to show.
     if (error.kind == DeliveryError::Kind::unsent_at_shutdown) return;
+    std::lock_guard<std::mutex> lock(failures->mu);
     failures->last = error;
   };
   client_ = std::make_unique<Client>(std::move(config));
@@ -35,9 +34,19 @@ Result Sender::send(const nlohmann::json& call) {
   Result result = client_->submit(call);
   while (result.status == Status::queue_full && !interrupted_()) {
     ++requeued_;
-    client_->flush(kQueueFullWait);
+    wait_for_delivery(kQueueFullWait);
     result = client_->submit(call);
   }
+  return result;
+}
+
+FlushResult Sender::wait_for_delivery(std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  const FlushResult result = client_->flush(wait);
+  // A flush returns at once while stored events ride out an outage (the library does not wait
+  // for the data plane to come back): the rest of the wait is slept, or the loops calling this
+  // would spin a core until the flush timeout.
+  if (result.pending > 0) std::this_thread::sleep_until(until);
   return result;
 }
 
@@ -53,18 +62,18 @@ Outcome Sender::finish(std::chrono::milliseconds flush_timeout) {
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left <= std::chrono::milliseconds(0)) break;
-    if (client_->flush(std::min(left, kWaitSlice)).pending == 0) break;  // all settled
+    if (wait_for_delivery(std::min(left, kWaitSlice)).pending == 0) break;  // all settled
   }
   // flush() above already waited as long as the user allowed: shut down without waiting
   // again, so the run ends within --flush-timeout and the remainder is counted as unsent.
-  client_->shutdown(std::chrono::milliseconds(0));
+  const FlushResult closed = client_->shutdown(std::chrono::milliseconds(0));
   Outcome outcome;
+  outcome.last_attempt = closed.last_attempt;  // why the flush timeout left what it left
   outcome.stats = client_->stats();
   outcome.requeued = requeued_;
   outcome.flush_cut = cut;
   std::lock_guard<std::mutex> lock(failures_->mu);
   outcome.last_failure = failures_->last;
-  outcome.last_attempt = failures_->last_attempt;
   return outcome;
 }
 

@@ -27,7 +27,7 @@ struct Outcome {
   /// A signal cut the flush short (to kInterruptedFlush): what it left was not left by the
   /// flush timeout running out.
   bool flush_cut = false;
-  /// What the last attempt got before shutdown cut delivery short (DeliveryError::last_attempt),
+  /// What the last attempt got before shutdown cut delivery short (FlushResult::last_attempt),
   /// e.g. "network error: Failed to connect ...": why the flush timeout ran out.
   std::string last_attempt;
 };
@@ -52,12 +52,15 @@ class Sender {
   static constexpr std::chrono::milliseconds kInterruptedFlush{5'000};
 
  private:
+  /// client_->flush(wait), taking the whole wait even when the flush returns early with events
+  /// pending (stored events riding out an outage), so that loops over it do not spin.
+  FlushResult wait_for_delivery(std::chrono::milliseconds wait);
+
   // Written by on_error on the worker thread, read by finish(); shared with the callback so
   // it stays valid whatever order members are destroyed in.
   struct Failures {
     std::mutex mu;
     std::optional<DeliveryError> last;
-    std::string last_attempt;
   };
   std::shared_ptr<Failures> failures_;
   std::function<bool()> interrupted_;

@@ -492,6 +492,31 @@ test('--storage-dir: the CLI killed with SIGKILL while reading loses none of the
   assert.deepEqual([...ids].sort(), expected.sort());
 });
 
+test('--storage-dir: an outage past --max-retries is waited out until --flush-timeout, asleep, not spinning', async () => {
+  // The library's flush returns at once while stored events ride out an outage; the CLI's wait
+  // for --flush-timeout must sleep through it. Measured as the run's CPU time (bash's `times`).
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
+  const args = ['track', '--user-id', '1', '--event', 'Kept', ...target(), '--storage-dir', dir,
+    '--flush-timeout', '3', '--max-retries', '0'];
+  const started = Date.now();
+  const timed = await new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', '"$@" > /dev/null 2>&1; echo "exit $?"; times', 'bash', CLI, ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+  });
+  const waited = Date.now() - started;
+  assert.match(timed, /^exit 1$/m, timed);
+  assert.ok(waited >= 2_900, `waited ${waited} ms for the 3 s flush timeout`);
+  // `times` prints the shell's user and system time, then its children's: the CLI's.
+  const [user, system] = [...timed.trim().split('\n').at(-1).matchAll(/(\d+)m([\d.]+)s/g)]
+    .map((m) => Number(m[1]) * 60 + Number(m[2]));
+  assert.ok(user + system < 1.5, `the CLI used ${user + system} s of CPU in ${waited} ms: ${timed}`);
+});
+
 test('--storage-dir: what the flush timeout keeps comes with what the last attempt got', async () => {
   const dir = mkdtempSync(path.join(scratch, 'store-'));
   await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
