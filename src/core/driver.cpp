@@ -387,7 +387,7 @@ std::vector<std::uint64_t> Driver::check_settled() {
     // instead, with them pending; they are safe in storage. Not while a request is out (the
     // pipeline says 0 then): its answer may end the outage. (Only what the lock guards is read
     // here: callers' threads run this too, from begin_flush.)
-    const bool outage = pipeline_.stored_batch_overdue_attempts() > 0;
+    const bool outage = retrying_stored_events_only();
     for (Ticket& t : tickets_) {
       if (!t.after && (done >= t.target || outage)) {
         t.after = now;
@@ -632,8 +632,7 @@ void Driver::give_up() {
   // the outage warning said it already).
   if (kept > 0 && !last_attempt.empty() && !outage_warned_) {
     host_.log(LogLevel::warning, count_of(kept, "event stays", "events stay") +
-                                     " in storage for a later run (the last attempt got " +
-                                     last_attempt + ")");
+                                     " in storage for a later run" + last_attempt_note(last_attempt));
   }
   for (const Failure& failure : rest) report(failure);
   check_settled();

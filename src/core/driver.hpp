@@ -206,7 +206,8 @@ class Driver {
   /// and are retried at the back-off cap until delivered; see check_settled). The wake armed
   /// then only retries events safe in storage, which need not keep a process alive: in Node
   /// its timer does not hold the event loop, so a script may end (the next process with the
-  /// same storageDir delivers them). Called from the driving context (wake_at).
+  /// same storageDir delivers them). Reads the pipeline: call it under the lock, or from the
+  /// driving context (wake_at).
   bool retrying_stored_events_only() const noexcept {
     return pipeline_.stored_batch_overdue_attempts() > 0;
   }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace rudder::core {
 
 namespace {
@@ -356,10 +358,8 @@ std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
       "and may have been stored";
   // Why they were still here: a flush that timed out against a data plane that is down says so.
   unsent.error.last_attempt = unknown.error.last_attempt = last_failed_answer_;
-  if (!last_failed_answer_.empty()) {
-    unsent.error.message += " (the last attempt got " + last_failed_answer_ + ")";
-    unknown.error.message += " (the last attempt got " + last_failed_answer_ + ")";
-  }
+  unsent.error.message += last_attempt_note(last_failed_answer_);
+  unknown.error.message += last_attempt_note(last_failed_answer_);
   std::uint64_t kept = 0;
   for (std::size_t i = 0; i < outgoing_.size(); ++i) {
     const Batch& batch = outgoing_[i];

@@ -194,6 +194,11 @@ bool append_json_string_checked(std::string& out, std::string_view s) {
   return true;
 }
 
+std::string last_attempt_note(std::string_view answer) {
+  if (answer.empty()) return {};
+  return " (the last attempt got " + std::string(answer) + ")";
+}
+
 std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural) {
   std::string out = std::to_string(n);
   out.push_back(' ');

@@ -35,4 +35,8 @@ std::string quoted_url_for_message(std::string_view url, std::string_view secret
 /// "1 event", "2 events": a count and its noun, for messages.
 std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural);
 
+/// " (the last attempt got HTTP 503: ...)" for a message about what was left undelivered;
+/// empty when no attempt failed (`answer`, Pipeline::last_failed_answer(), is empty).
+std::string last_attempt_note(std::string_view answer);
+
 }  // namespace rudder::core
