@@ -42,13 +42,25 @@ export class DeliveryError extends Error {
   }
 }
 
-// JSON.stringify writes a number that is not finite, and an invalid Date, as null: the event
-// would arrive with a value the caller never gave. A BigInt makes it throw. Such values are
-// refused, naming the field. Functions and symbols are left out, as JSON.stringify does.
-// Finding them walks the whole value, so it only runs when the fast text shows a null.
+// JSON.stringify writes a number that is not finite, and an invalid Date, as null, and a Map
+// or a Set as {}: the event would arrive with a value the caller never gave, or without the
+// entries the caller gave. A BigInt makes it throw. Such values are refused, naming the
+// field. Functions and symbols are left out, as JSON.stringify does. Finding them walks the
+// whole value, so it only runs when the fast text shows a null or an empty object.
+const COLLECTIONS = [
+  [Map, 'is a Map, which JSON writes as {} (pass Object.fromEntries(map))'],
+  [Set, 'is a Set, which JSON writes as {} (pass [...set])'],
+  [WeakMap, 'is a WeakMap, which JSON cannot carry'],
+  [WeakSet, 'is a WeakSet, which JSON cannot carry'],
+];
+
 function unrepresentable(value, path, seen = new Set()) {
   if (value instanceof Date && Number.isNaN(value.getTime())) {
     return { path, code: 'invalid_value', problem: 'is an invalid Date' };
+  }
+  if (value !== null && typeof value === 'object' && typeof value.toJSON !== 'function') {
+    const collection = COLLECTIONS.find(([type]) => value instanceof type);
+    if (collection) return { path, code: 'wrong_type', problem: collection[1] };
   }
   if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
     value = value.toJSON();
@@ -102,7 +114,7 @@ function encodeInput(method, input, count = () => {}, call = method) {
   } catch (e) {
     failure = e;  // a BigInt, a cycle, or a toJSON that threw
   }
-  if (failure === undefined && !text.includes('null')) return text;
+  if (failure === undefined && !text.includes('null') && !text.includes('{}')) return text;
   const found = unrepresentable(input, '');
   if (!found && failure === undefined) return text;
   count();

@@ -38,6 +38,9 @@ const refusals = [
   ['track', { userId: 'u', event: 'E', properties: { price: NaN } }, RangeError, /^track: properties\.price: number is not finite$/],
   ['track', { userId: 'u', event: 'E', properties: { a: [1, { b: Infinity }] } }, RangeError, /^track: properties\.a\[1\]\.b: number is not finite$/],
   ['track', { userId: 'u', event: 'E', properties: { n: 10n } }, TypeError, /^track: properties\.n: is a BigInt/],
+  ['track', { userId: 'u', event: 'E', properties: { tags: new Map([['a', 1]]) } }, TypeError, /^track: properties\.tags: is a Map, which JSON writes as \{\} \(pass Object\.fromEntries\(map\)\)$/],
+  ['identify', { userId: 'u', traits: { list: [1, { seen: new Set(['x']) }] } }, TypeError, /^identify: traits\.list\[1\]\.seen: is a Set, which JSON writes as \{\}/],
+  ['track', { userId: 'u', event: 'E', properties: { empty: {}, tags: new Map() } }, TypeError, /^track: properties\.tags: is a Map/],
   ['track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', timestamp: new Date(NaN) }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', properties: { big: 'x'.repeat(40_000) } }, RangeError, /^track: properties\.big: makes the message \d+ bytes, over the limit of 32768/],
@@ -89,6 +92,18 @@ test('a value that is not finite is refused even where a legitimate null sits be
     /^TypeError: track: properties\.when: is an invalid Date$/);
   assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: { list: [null, -Infinity] } }),
     /^RangeError: track: properties\.list\[1\]: number is not finite$/);
+});
+
+test('empty objects, "{}" in text and a Map with its own toJSON are sent as given', async () => {
+  class Tags extends Map {
+    toJSON() { return Object.fromEntries(this); }
+  }
+  const { messageId } = analytics.track({
+    userId: 'u', event: 'E', properties: { none: {}, code: 'f() {}', tags: new Tags([['a', 1]]) },
+  });
+  await analytics.flush();
+  const stored = (await plane.events()).find((e) => e.messageId === messageId);
+  assert.deepEqual(stored.properties, { none: {}, code: 'f() {}', tags: { a: 1 } });
 });
 
 test('functions, symbols and undefined are left out, as JSON.stringify leaves them out', async () => {
@@ -150,7 +165,12 @@ const badSettings = [
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', maxRetries: '3' }, TypeError, /^maxRetries: must be a number/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', gzip: 'yes' }, TypeError, /^gzip: must be true or false/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', maxMessageBytes: 600_000 }, RangeError, /^maxMessageBytes: must leave room/],
-  [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadsize: 10 }, TypeError, /^uploadsize: is not a setting \(check its spelling\)$/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadsize: 10 }, TypeError, /^uploadsize: is not a setting \(here it is spelled uploadSize\)$/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', uploadSise: 10 }, TypeError, /^uploadSise: is not a setting \(check its spelling\)$/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', flushAt: 10 }, TypeError, /^flushAt: is not a setting \(another SDK's name: here it is uploadSize\)$/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', flushInterval: 10 }, TypeError, /^flushInterval: is not a setting \(another SDK's name: here it is uploadIntervalMs\)$/],
+  [{ writeKey: 'k', host: 'http://x' }, TypeError, /^host: is not a setting \(another SDK's name: here it is dataPlaneUrl\)$/],
+  [{ writeKey: 'k', dataPlaneUrl: 'http://x', disable: true }, TypeError, /^disable: is not a setting \(another SDK's name: here it is send: false\)$/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', upload_size: 10 }, TypeError, /^upload_size: is not a setting \(here it is spelled uploadSize\)$/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', ca_file: '/ca.pem' }, TypeError, /^ca_file: is not a setting \(check its spelling\)$/],
   [{ writeKey: 'k', dataPlaneUrl: 'http://x', onError: 'log' }, TypeError, /^onError: must be a function/],

@@ -36,7 +36,46 @@ constexpr Names kNames[] = {
     {"sync_mode", "syncMode"},
 };
 
+// The names users bring from the SDKs they move from (Segment's analytics-node and
+// analytics-next, RudderStack's rudder-sdk-node and analytics-js), for settings this API has
+// under another name.
+struct PeerName {
+  std::string_view peer;
+  std::string_view here;
+};
+constexpr PeerName kPeerNames[] = {
+    {"flushAt", "uploadSize"},
+    {"maxEventsInBatch", "uploadSize"},
+    {"flushInterval", "uploadIntervalMs"},
+    {"host", "dataPlaneUrl"},
+    {"httpRequestTimeout", "timeoutMs"},
+    {"maxInternalQueueSize", "maxQueueSize"},
+    {"enable", "send"},
+    {"disable", "send: false"},
+};
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string suggest_setting(std::string_view name) {
+  for (const PeerName& p : kPeerNames) {
+    if (p.peer == name) return std::string("another SDK's name: here it is ") + std::string(p.here);
+  }
+  for (const Names& n : kNames) {
+    if (n.js != name && equal_ignoring_case(n.js, name)) {
+      return std::string("here it is spelled ") + std::string(n.js);
+    }
+  }
+  return {};
+}
 
 std::string_view setting_name(std::string_view cpp_name, Naming naming) noexcept {
   if (naming == Naming::cpp) return cpp_name;

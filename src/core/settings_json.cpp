@@ -112,7 +112,9 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
         return SettingError{Kind::invalid_value,
                             key + ": is not a setting (here it is spelled " + std::string(spelled) + ")"};
       }
-      return SettingError{Kind::invalid_value, key + ": is not a setting (check its spelling)"};
+      const std::string suggestion = suggest_setting(key);
+      return SettingError{Kind::invalid_value,
+                          key + ": is not a setting (" + (suggestion.empty() ? "check its spelling" : suggestion) + ")"};
     }
   }
   if (std::string problem = c.validate(); !problem.empty()) {
