@@ -26,25 +26,26 @@ std::string EncodedEvent::complete_json(std::int64_t sent_at_unix_ms) const {
 }
 
 BatchBodyWriter::BatchBodyWriter(std::size_t event_count, std::size_t event_bytes,
-                                 std::int64_t sent_at_unix_ms) {
+                                 std::int64_t sent_at_unix_ms)
+    : out_(body_, batch_body_size(event_count, event_bytes)) {
   format_iso_time(sent_at_unix_ms, iso_);
-  body_.reserve(batch_body_size(event_count, event_bytes));
-  body_.append("{\"batch\":[");
+  out_.put("{\"batch\":[");
 }
 
 void BatchBodyWriter::add(std::string_view json_open) {
-  if (!first_) body_.push_back(',');
+  if (!first_) out_.put(',');
   first_ = false;
-  body_.append(json_open);
-  body_.append(",\"sentAt\":\"");
-  body_.append(iso_, kIsoTimeLength);
-  body_.append("\"}");
+  out_.put(json_open);
+  out_.put(",\"sentAt\":\"");
+  out_.put(std::string_view(iso_, kIsoTimeLength));
+  out_.put("\"}");
 }
 
 std::string BatchBodyWriter::finish() && {
-  body_.append("],\"sentAt\":\"");
-  body_.append(iso_, kIsoTimeLength);
-  body_.append("\"}");
+  out_.put("],\"sentAt\":\"");
+  out_.put(std::string_view(iso_, kIsoTimeLength));
+  out_.put("\"}");
+  out_.finish();
   return std::move(body_);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/iso_time.hpp"
+#include "core/json_out.hpp"
 
 namespace rudder::core {
 
@@ -43,15 +44,18 @@ void append_sent_at_suffix(std::string& out, std::int64_t sent_at_unix_ms);
 std::string complete_event_json(std::string_view json_open, std::int64_t sent_at_unix_ms);
 
 /// Writes `{"batch":[e1,e2,...],"sentAt":"T"}` one event at a time, with every event's sentAt
-/// set to the same time; reserves the exact size up front.
+/// set to the same time; makes room for the exact size up front.
 class BatchBodyWriter {
  public:
   BatchBodyWriter(std::size_t event_count, std::size_t event_bytes, std::int64_t sent_at_unix_ms);
+  BatchBodyWriter(const BatchBodyWriter&) = delete;  // out_ writes into this body_
+  BatchBodyWriter& operator=(const BatchBodyWriter&) = delete;
   void add(std::string_view json_open);
   std::string finish() &&;
 
  private:
   std::string body_;
+  JsonOut out_;
   char iso_[kIsoTimeLength];
   bool first_ = true;
 };

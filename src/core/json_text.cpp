@@ -113,7 +113,7 @@ bool finite_number(const char* begin, const char* end) {
 // runs without a path; only a value that fails is walked again with one.
 class Scanner {
  public:
-  Scanner(std::string_view text, std::string* out, std::string* path)
+  Scanner(std::string_view text, JsonOut* out, std::string* path)
       : p_(text.data()), end_(text.data() + text.size()), copied_(p_), out_(out), path_(path) {}
 
   // The whole text: one value and nothing after it but white space.
@@ -132,12 +132,12 @@ class Scanner {
   // from `copied_` up to the next white space goes out in one append.
   void skip_space() {
     if (p_ == end_ || !is_space(*p_)) return;
-    if (out_ != nullptr) out_->append(copied_, static_cast<std::size_t>(p_ - copied_));
+    if (out_ != nullptr) out_->put(std::string_view(copied_, static_cast<std::size_t>(p_ - copied_)));
     while (p_ < end_ && is_space(*p_)) ++p_;
     copied_ = p_;
   }
   void flush() {
-    if (out_ != nullptr) out_->append(copied_, static_cast<std::size_t>(p_ - copied_));
+    if (out_ != nullptr) out_->put(std::string_view(copied_, static_cast<std::size_t>(p_ - copied_)));
     copied_ = p_;
   }
   bool fail(Kind kind, const char* problem, std::size_t path_end = kNotYet) {
@@ -320,7 +320,7 @@ class Scanner {
   const char* p_;
   const char* end_;
   const char* copied_;  // start of what is still to be appended to out_
-  std::string* out_;
+  JsonOut* out_;
   std::string* path_;
 };
 
@@ -394,8 +394,13 @@ const char* json_kind_name(JsonKind kind) noexcept {
   return "invalid JSON";
 }
 
-bool write_checked_json_text(std::string_view text, std::string& out, std::size_t depth) {
+bool write_checked_json_text(std::string_view text, JsonOut& out, std::size_t depth) {
   return Scanner(text, &out, nullptr).document(depth);
+}
+
+bool write_checked_json_text(std::string_view text, std::string& out, std::size_t depth) {
+  JsonOut writer(out, text.size());
+  return write_checked_json_text(text, writer, depth);
 }
 
 std::optional<FieldError> check_json_text(std::string_view text, const std::string& field,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/field_error.hpp"
+#include "core/json_out.hpp"
 
 namespace rudder::core {
 
@@ -29,6 +30,7 @@ const char* json_kind_name(JsonKind kind) noexcept;
 /// infinity); arrays and objects nested at most kMaxJsonDepth levels, `depth` being the level
 /// of `text` itself. Returns false at the first problem (with `out` partly written);
 /// check_json_text() then names it. Escapes and number spellings are copied as they are.
+bool write_checked_json_text(std::string_view text, JsonOut& out, std::size_t depth = 1);
 bool write_checked_json_text(std::string_view text, std::string& out, std::size_t depth = 1);
 
 /// The first problem write_checked_json_text() would stop at, named by its path below `field`

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_out.hpp"
+
 namespace rudder::core {
 
 /// Appends `value` to `out` as compact JSON, byte for byte what nlohmann's dump() writes,
@@ -16,6 +18,7 @@ namespace rudder::core {
 /// check_json_values() then names the culprit; this pass only has to be fast, since it runs
 /// on the caller's thread for every event.
 /// `depth` is the nesting level of `value` itself, as for check_json_values().
+bool write_checked_json(const nlohmann::json& value, JsonOut& out, std::size_t depth = 1);
 bool write_checked_json(const nlohmann::json& value, std::string& out, std::size_t depth = 1);
 
 }  // namespace rudder::core

@@ -150,11 +150,13 @@ std::optional<FieldError> validate(const MessageFields& f) {
 // a caller's JSON is kept as `problem`.
 class Writer {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
+  explicit Writer(JsonOut& out) : out_(out) {}
 
   // `name` is one of this file's own ASCII literals: nothing in it needs escaping.
   void key(const char* name) {
-    out_.append(",\"").append(name).append("\":");
+    out_.put(",\"");
+    out_.put(name);
+    out_.put("\":");
     start_ = out_.size();
     field_ = name;
   }
@@ -165,7 +167,15 @@ class Writer {
   }
   void raw(const char* name, std::string_view value) {
     key(name);
-    out_.append(value);
+    out_.put(value);
+    measure();
+  }
+  /// Text of ours that needs no escaping (a UUID, a time), quoted.
+  void ascii(const char* name, std::string_view value) {
+    key(name);
+    out_.put('"');
+    out_.put(value);
+    out_.put('"');
     measure();
   }
   /// A caller's object (null: `{}`); `path` names it in errors.
@@ -174,7 +184,7 @@ class Writer {
     if (given(value)) {
       this->value(value, name);
     } else {
-      out_.append("{}");
+      out_.put("{}");
     }
     measure();
   }
@@ -186,7 +196,7 @@ class Writer {
     if (given(over)) {
       merged(CallerJson::of_text(base), name, over, name);
     } else {
-      out_.append(base);
+      out_.put(base);
     }
     measure();
   }
@@ -195,7 +205,7 @@ class Writer {
   void context(const CallerJson& caller, const CallerJson* identify_traits,
                std::string_view library, const Ambient* ambient) {
     key("context");
-    out_.push_back('{');
+    out_.put('{');
     std::optional<CallerJson> caller_traits;
     bool caller_has_traits = false;
     const std::string_view ambient_context = ambient != nullptr ? ambient->context : std::string_view();
@@ -213,7 +223,7 @@ class Writer {
         }
         if (k == "library") return;
         member("context", k, v);
-        out_.push_back(',');
+        out_.put(',');
       });
       if (!well_formed) problem_ = error(Kind::invalid_value, "context", "is not valid JSON");
       if (problem_) return;
@@ -224,14 +234,15 @@ class Writer {
       for_each_member(CallerJson::of_text(ambient_context), [&](const std::string& k, const CallerJson& v) {
         if (k == "library" || k == "traits" || (given(caller) && callers.contains(k))) return;
         member("context", k, v);
-        out_.push_back(',');
+        out_.put(',');
       });
       copied += out_.size() - copy_start;
     }
-    out_.append("\"library\":").append(library);
+    out_.put("\"library\":");
+    out_.put(library);
     const std::size_t traits_start = out_.size();
     if (identify_traits != nullptr) {
-      out_.append(",\"traits\":");
+      out_.put(",\"traits\":");
       if (caller_traits) {
         merged(*caller_traits, "context.traits", *identify_traits, "traits");
       } else if (!ambient_traits.empty()) {
@@ -242,16 +253,17 @@ class Writer {
         copied += out_.size() - traits_start;
       }
     } else if (!ambient_traits.empty() && !caller_has_traits) {
-      out_.append(",\"traits\":").append(ambient_traits);
+      out_.put(",\"traits\":");
+      out_.put(ambient_traits);
       copied += out_.size() - traits_start;
     }
-    out_.push_back('}');
+    out_.put('}');
     measure(copied);
   }
   const char* largest_field() const { return largest_; }
   /// The largest field's JSON as written (a view into the output).
   std::string_view largest_value() const {
-    return std::string_view(out_).substr(largest_start_, largest_end_ - largest_start_);
+    return out_.text().substr(largest_start_, largest_end_ - largest_start_);
   }
   std::optional<FieldError>& problem() { return problem_; }
 
@@ -278,7 +290,7 @@ class Writer {
       problem_ = error(Kind::invalid_value, std::string(parent), "object key is not valid UTF-8");
       return;
     }
-    out_.push_back(':');
+    out_.put(':');
     value(v, parent, &key);
   }
   // Writes the object `base` with the keys of `over` written over it (over's value wins),
@@ -286,10 +298,10 @@ class Writer {
   void merged(const CallerJson& base, const std::string& base_path, const CallerJson& over,
               const std::string& over_path) {
     const KeySet overridden(over);
-    out_.push_back('{');
+    out_.put('{');
     bool first = true;
     auto next = [&](std::string_view parent, const std::string& k, const CallerJson& v) {
-      if (!first) out_.push_back(',');
+      if (!first) out_.put(',');
       first = false;
       member(parent, k, v);
     };
@@ -300,7 +312,7 @@ class Writer {
         }) &&
         for_each_member(over, [&](const std::string& k, const CallerJson& v) { next(over_path, k, v); });
     if (!well_formed && !problem_) problem_ = error(Kind::invalid_value, over_path, "is not valid JSON");
-    out_.push_back('}');
+    out_.put('}');
   }
   void measure(std::size_t excluded = 0) {
     const std::size_t size = out_.size() - start_ - excluded;
@@ -311,7 +323,7 @@ class Writer {
       largest_end_ = out_.size();
     }
   }
-  std::string& out_;
+  JsonOut& out_;
   std::size_t start_ = 0;
   const char* field_ = "";
   const char* largest_ = "message";
@@ -346,6 +358,7 @@ std::optional<FieldError> check_required_field(std::string_view value, const cha
 BuildSettings::BuildSettings(std::size_t max_bytes, std::string channel_name,
                              std::string_view library_name, std::string_view library_version)
     : max_message_bytes(max_bytes), channel(std::move(channel_name)) {
+  append_json_string(channel_json, channel);
   library_json = "{\"name\":";
   append_json_string(library_json, library_name);
   library_json.append(",\"version\":");
@@ -381,17 +394,22 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
     return result;
   }
 
-  std::string& out = result.event.json_open;
-  out.reserve(384);
-  out.append("{\"type\":\"").append(type_name(f.type)).append("\",\"messageId\":");
+  // Room for a typical message at once (the benchmark's track is 330 bytes); more as needed.
+  JsonOut out(result.event.json_open, 512);
+  out.put("{\"type\":\"");
+  out.put(type_name(f.type));
+  out.put("\",\"messageId\":");
   if (f.message_id.empty()) {
     char uuid[kUuidLength];
     write_uuid_v4(rng, uuid);
     result.message_id.assign(uuid, kUuidLength);
+    out.put('"');
+    out.put(result.message_id);
+    out.put('"');
   } else {
     result.message_id.assign(f.message_id);
+    append_json_string(out, result.message_id);
   }
-  append_json_string(out, result.message_id);
 
   Writer w(out);
   if (!f.user_id.empty()) w.text("userId", f.user_id);
@@ -429,14 +447,15 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
     w.raw("integrations", "{\"All\":true}");
   }
 
-  w.text("channel", settings.channel);
+  w.raw("channel", settings.channel_json);
   char iso[kIsoTimeLength];
   format_iso_time(now_unix_ms, iso);
-  w.text("originalTimestamp", std::string_view(iso, kIsoTimeLength));
+  w.ascii("originalTimestamp", std::string_view(iso, kIsoTimeLength));
   if (f.timestamp_unix_ms) {
     format_iso_time(*f.timestamp_unix_ms, iso);
-    w.text("timestamp", std::string_view(iso, kIsoTimeLength));
+    w.ascii("timestamp", std::string_view(iso, kIsoTimeLength));
   }
+  out.finish();
 
   if (w.problem()) {
     result.error = std::move(w.problem());

@@ -92,6 +92,7 @@ struct BuildSettings {
 
   std::size_t max_message_bytes;
   std::string channel;
+  std::string channel_json;  ///< `channel` as a JSON string, written once
   std::string library_json;  ///< context.library, serialized once: {"name":...,"version":...}
 };
 

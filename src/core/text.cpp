@@ -57,6 +57,26 @@ bool is_space(char32_t c) noexcept {
 
 }  // namespace
 
+namespace {
+
+// The last `n` (1 to 7) bytes at `p` as one word for the "is any byte ..." tests below, the
+// bytes repeated or padded with 'a' (plain ASCII, never a match) to fill it: most ids, keys
+// and names are shorter than eight bytes or end in a partial word, and testing that tail a
+// byte at a time cost more than the rest of the string.
+std::uint64_t tail_word(const char* p, std::size_t n) noexcept {
+  if (n >= 4) {  // two loads of four that overlap in the middle
+    std::uint32_t head;
+    std::uint32_t tail;
+    __builtin_memcpy(&head, p, 4);
+    __builtin_memcpy(&tail, p + n - 4, 4);
+    return head | (std::uint64_t{tail} << 32);
+  }
+  const auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+  return (0x6161616161000000ULL) | byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+}
+
+}  // namespace
+
 bool is_valid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
   const std::size_t n = s.size();
@@ -69,6 +89,7 @@ bool is_valid_utf8(std::string_view s) noexcept {
       i += 8;
     }
     if (i >= n) break;
+    if (n - i < 8 && (tail_word(s.data() + i, n - i) & 0x8080808080808080ULL) == 0) break;
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
@@ -95,20 +116,20 @@ bool is_blank(std::string_view s) noexcept {
 namespace {
 
 // Appends the escape sequence of an ASCII byte that JSON does not allow bare.
-void append_escape(std::string& out, unsigned char c) {
+void append_escape(JsonOut& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
+      case '"': out.put("\\\""); break;
+      case '\\': out.put("\\\\"); break;
+      case '\b': out.put("\\b"); break;
+      case '\f': out.put("\\f"); break;
+      case '\n': out.put("\\n"); break;
+      case '\r': out.put("\\r"); break;
+      case '\t': out.put("\\t"); break;
       default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
+        out.put("\\u00");
+        out.put(kHex[c >> 4]);
+        out.put(kHex[c & 0xF]);
   }
 }
 
@@ -131,25 +152,29 @@ bool needs_escape(unsigned char c) { return kNeedsEscape[c]; }
 std::size_t plain_words(std::string_view s, std::size_t from) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  std::size_t i = from;
-  while (i + 8 <= s.size()) {
-    std::uint64_t w;
-    __builtin_memcpy(&w, s.data() + i, 8);
+  const auto plain = [](std::uint64_t w) {
     const std::uint64_t quote = w ^ (kOnes * '"');
     const std::uint64_t backslash = w ^ (kOnes * '\\');
     const std::uint64_t below_space = (w - kOnes * 0x20) & ~w;
     const std::uint64_t is_quote = (quote - kOnes) & ~quote;
     const std::uint64_t is_backslash = (backslash - kOnes) & ~backslash;
-    if (((below_space | is_quote | is_backslash | w) & kHighs) != 0) break;
+    return ((below_space | is_quote | is_backslash | w) & kHighs) == 0;
+  };
+  std::size_t i = from;
+  while (i + 8 <= s.size()) {
+    std::uint64_t w;
+    __builtin_memcpy(&w, s.data() + i, 8);
+    if (!plain(w)) return i - from;
     i += 8;
   }
+  if (i < s.size() && plain(tail_word(s.data() + i, s.size() - i))) i = s.size();
   return i - from;
 }
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
+void append_json_string(JsonOut& out, std::string_view s) {
+  out.put('"');
   std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -157,18 +182,18 @@ void append_json_string(std::string& out, std::string_view s) {
     if (i >= s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (needs_escape(c)) {
-      out.append(s.data() + run_start, i - run_start);
+      out.put(s.substr(run_start, i - run_start));
       run_start = i + 1;
       append_escape(out, c);
     }
     ++i;
   }
-  out.append(s.data() + run_start, s.size() - run_start);
-  out.push_back('"');
+  out.put(s.substr(run_start));
+  out.put('"');
 }
 
-bool append_json_string_checked(std::string& out, std::string_view s) {
-  out.push_back('"');
+bool append_json_string_checked(JsonOut& out, std::string_view s) {
+  out.put('"');
   std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -183,15 +208,25 @@ bool append_json_string_checked(std::string& out, std::string_view s) {
       continue;
     }
     if (needs_escape(c)) {
-      out.append(s.data() + run_start, i - run_start);
+      out.put(s.substr(run_start, i - run_start));
       run_start = i + 1;
       append_escape(out, c);
     }
     ++i;
   }
-  out.append(s.data() + run_start, s.size() - run_start);
-  out.push_back('"');
+  out.put(s.substr(run_start));
+  out.put('"');
   return true;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  JsonOut writer(out, s.size() + 2);
+  append_json_string(writer, s);
+}
+
+bool append_json_string_checked(std::string& out, std::string_view s) {
+  JsonOut writer(out, s.size() + 2);
+  return append_json_string_checked(writer, s);
 }
 
 std::string last_attempt_note(std::string_view answer) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_out.hpp"
+
 namespace rudder::core {
 
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
@@ -19,10 +21,12 @@ bool is_blank(std::string_view s) noexcept;
 
 /// Appends `s` to `out` as a JSON string literal (quotes included). Bytes at or above 0x80
 /// are copied as they are, so `s` must already be valid UTF-8.
+void append_json_string(JsonOut& out, std::string_view s);
 void append_json_string(std::string& out, std::string_view s);
 
 /// As append_json_string, checking the UTF-8 on the way (one pass instead of two). Returns
 /// false, leaving `out` partly written, when `s` is not valid UTF-8.
+bool append_json_string_checked(JsonOut& out, std::string_view s);
 bool append_json_string_checked(std::string& out, std::string_view s);
 
 /// `url` as a message may show it, in double quotes: the password of any user info replaced
