@@ -149,7 +149,7 @@ bool needs_escape(unsigned char c) { return kNeedsEscape[c]; }
 // nothing to escape (no control byte, quote, backslash or byte >= 0x80). Most text in events
 // is such, and checking a word at a time (the "has a zero byte" bit trick, exact for "any")
 // is several times faster than looking up each byte.
-std::size_t plain_words(std::string_view s, std::size_t from) noexcept {
+inline __attribute__((always_inline)) std::size_t plain_words(std::string_view s, std::size_t from) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
   const auto plain = [](std::uint64_t w) {
