@@ -59,6 +59,14 @@ bool is_space(char32_t c) noexcept {
 
 namespace {
 
+// Inlined where speed is asked for; kept as one copy where size is (the browser's build,
+// -Oz), since each copy costs download bytes.
+#if defined(__OPTIMIZE_SIZE__)
+#define RUDDER_HOT_INLINE __attribute__((noinline))
+#else
+#define RUDDER_HOT_INLINE inline __attribute__((always_inline))
+#endif
+
 // The last `n` (1 to 7) bytes at `p` as one word for the "is any byte ..." tests below, the
 // bytes repeated or padded with 'a' (plain ASCII, never a match) to fill it: most ids, keys
 // and names are shorter than eight bytes or end in a partial word, and testing that tail a
@@ -149,7 +157,7 @@ bool needs_escape(unsigned char c) { return kNeedsEscape[c]; }
 // nothing to escape (no control byte, quote, backslash or byte >= 0x80). Most text in events
 // is such, and checking a word at a time (the "has a zero byte" bit trick, exact for "any")
 // is several times faster than looking up each byte.
-inline __attribute__((always_inline)) std::size_t plain_words(std::string_view s, std::size_t from) noexcept {
+RUDDER_HOT_INLINE std::size_t plain_words(std::string_view s, std::size_t from) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
   const auto plain = [](std::uint64_t w) {
