@@ -78,3 +78,67 @@ function placeFor(writeKey) {
     },
   };
 }
+
+/**
+ * The user an earlier SDK kept in this browser, as the JSON the core restores
+ * ({"anonymousId":...,"userId":...,"traits":{...}}), or null. A site that moves to this
+ * package from RudderStack's analytics-js or Segment's analytics.js keeps its visitors: where
+ * this package has kept no user yet, theirs is taken up. analytics-js (v3) keeps each value
+ * in a cookie (rl_anonymous_id, rl_user_id, rl_trait) as "RS_ENC_v3_" and the base64 of its
+ * JSON; analytics.js keeps JSON in cookies and localStorage (ajs_anonymous_id, ajs_user_id,
+ * ajs_user_traits). analytics-js's older AES form ("RudderEncrypt:") cannot be read here.
+ */
+export function userOfEarlierSdk() {
+  const cookies = new Map();
+  if (typeof document !== 'undefined' && typeof document.cookie === 'string') {
+    for (const c of document.cookie.split('; ')) {
+      const at = c.indexOf('=');
+      if (at > 0) cookies.set(c.slice(0, at), c.slice(at + 1));
+    }
+  }
+  const read = (name) => decodeKept(cookies.get(name) ?? localItem(name));
+  const rudder = { anonymousId: read('rl_anonymous_id'), userId: read('rl_user_id'), traits: read('rl_trait') };
+  const segment = { anonymousId: read('ajs_anonymous_id'), userId: read('ajs_user_id'), traits: read('ajs_user_traits') };
+  const isId = (v) => (typeof v === 'string' && v !== '') || Number.isFinite(v);
+  const user = isId(rudder.anonymousId) || isId(rudder.userId) ? rudder : segment;
+  const found = {};
+  if (isId(user.anonymousId)) found.anonymousId = String(user.anonymousId);
+  if (isId(user.userId)) found.userId = String(user.userId);
+  if (user.traits !== null && typeof user.traits === 'object' && !Array.isArray(user.traits)) {
+    found.traits = user.traits;
+  }
+  return found.anonymousId || found.userId ? JSON.stringify(found) : null;
+}
+
+function localItem(name) {
+  try {
+    return localStorage.getItem(name);
+  } catch {
+    return null;
+  }
+}
+
+// A kept value: URL-decoded, unwrapped from analytics-js's "RS_ENC_v3_" base64, then read as
+// JSON; a bare id (a cookie written without JSON) as it is. Unreadable: undefined.
+function decodeKept(raw) {
+  if (raw == null || raw === '') return undefined;
+  let text = raw;
+  try {
+    text = decodeURIComponent(raw);
+  } catch {
+    // not URL-encoded
+  }
+  if (text.startsWith('RudderEncrypt:')) return undefined;
+  if (text.startsWith('RS_ENC_v3_')) {
+    try {
+      text = new TextDecoder().decode(Uint8Array.from(atob(text.slice(10)), (c) => c.charCodeAt(0)));
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

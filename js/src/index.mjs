@@ -7,7 +7,7 @@
 import { loadGzip } from './gzip.mjs';
 import { Bridge, compiledModule, isNode, nodeImport } from './module.mjs';
 import { openBrowserStorage } from './browser-storage.mjs';
-import { identityStore } from './identity-store.mjs';
+import { identityStore, userOfEarlierSdk } from './identity-store.mjs';
 import { openStorage } from './storage.mjs';
 import { post as postWithFetch } from './transport.mjs';
 import { post as postWithNodeHttp } from './transport-node.mjs';
@@ -428,7 +428,12 @@ export class Analytics {
     };
     this.#identity = identityStore(writeKey, restore);
     if (!this.#identity) return;
-    const kept = this.#identity.read();
+    let kept = this.#identity.read();
+    if (!kept) {
+      // First time here: the visitor an earlier SDK knew goes on as the same one.
+      kept = userOfEarlierSdk();
+      if (kept) this.#identity.write(kept);
+    }
     if (kept) restore(kept);
     this.#stopWatchingIdentity = () => this.#identity.close();
   }

@@ -243,6 +243,53 @@ test('the anonymousId survives a reload, identify is remembered, reset forgets',
   assert.equal(events[4].context.traits, undefined);
 });
 
+test('a visitor analytics-js or analytics.js knew goes on as the same one, and is kept once taken up', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const first = await page.evaluate(async (settings) => {
+    // What RudderStack's analytics-js (v3) leaves: each value "RS_ENC_v3_" + base64 of its JSON.
+    const v3 = (value) => encodeURIComponent(`RS_ENC_v3_${btoa(JSON.stringify(value))}`);
+    document.cookie = `rl_anonymous_id=${v3('anon-from-analytics-js')}; path=/`;
+    document.cookie = `rl_user_id=${v3('user-7')}; path=/`;
+    document.cookie = `rl_trait=${v3({ plan: 'team', seats: 3 })}; path=/`;
+    const analytics = await Analytics.create(settings);
+    analytics.track({ event: 'Came Over' });
+    await analytics.close();
+    // The old SDK removed: what was taken up stays.
+    for (const name of ['rl_anonymous_id', 'rl_user_id', 'rl_trait']) document.cookie = `${name}=; path=/; max-age=0`;
+    return { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId(), traits: analytics.getUserTraits() };
+  }, settingsFor());
+  assert.deepEqual(first, { anonymousId: 'anon-from-analytics-js', userId: 'user-7', traits: { plan: 'team', seats: 3 } },
+    problems.join('\n'));
+  await page.reload();
+  await page.waitForFunction(() => typeof window.Analytics === 'function');
+  const second = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    analytics.track({ event: 'Came Back' });
+    await analytics.close();
+    return analytics.getAnonymousId();
+  }, settingsFor());
+  assert.equal(second, 'anon-from-analytics-js', 'kept by this package after the old cookies went');
+
+  // Segment's analytics.js keeps JSON in localStorage (and cookies); a browser with nothing of
+  // RudderStack's takes that visitor. Another write key's client is a first visit of its own.
+  const segment = await page.evaluate(async (settings) => {
+    localStorage.setItem('ajs_anonymous_id', JSON.stringify('anon-from-segment'));
+    localStorage.setItem('ajs_user_traits', JSON.stringify({ role: 'admin' }));
+    const analytics = await Analytics.create({ ...settings, writeKey: 'another-write-key' });
+    const user = { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId(), traits: analytics.getUserTraits() };
+    await analytics.close({ timeoutMs: 0 });
+    return user;
+  }, settingsFor());
+  assert.deepEqual(segment, { anonymousId: 'anon-from-segment', userId: null, traits: { role: 'admin' } });
+
+  const events = await browser.plane.events();
+  assert.deepEqual(events.map((e) => [e.event, e.anonymousId, e.userId]), [
+    ['Came Over', 'anon-from-analytics-js', 'user-7'],
+    ['Came Back', 'anon-from-analytics-js', 'user-7'],
+  ]);
+  assert.deepEqual(events[0].context.traits, { plan: 'team', seats: 3 });
+});
+
 test('calls made before the module is ready are held and sent once it is, with the user and the page', { timeout: 20_000 }, async () => {
   const { page, problems } = await openPage();
   const result = await page.evaluate(async (settings) => {
