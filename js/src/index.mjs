@@ -87,6 +87,18 @@ function unrepresentable(value, path, seen = new Set()) {
   }
 }
 
+// The page's UTM parameters as analytics-js sends them in context.campaign: utm_campaign is
+// its `name`; utm_source, utm_medium, utm_term, utm_content and any other utm_ keep their
+// names. Null when the address has none.
+function campaignOf(search) {
+  let campaign = null;
+  for (const [key, value] of new URLSearchParams(search)) {
+    if (!key.startsWith('utm_') || key.length === 4) continue;
+    (campaign ??= {})[key === 'utm_campaign' ? 'name' : key.slice(4)] = value;
+  }
+  return campaign;
+}
+
 // The core's letters for what is wrong with a field (wasm/exports.cpp), as error codes.
 const CODES = { m: 'missing', w: 'wrong_type', i: 'invalid_value', o: 'out_of_range' };
 
@@ -450,6 +462,8 @@ export class Analytics {
     this.#pageSeen = { href, title };
     const page = { path: at.path, referrer: document.referrer, search: at.search, title, url: href };
     const context = { page, userAgent: navigator.userAgent, locale: navigator.language };
+    const campaign = campaignOf(at.search);
+    if (campaign) context.campaign = campaign;
     if (typeof screen === 'object') context.screen = { width: screen.width, height: screen.height, density: globalThis.devicePixelRatio ?? 1 };
     try {
       context.timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -380,9 +380,9 @@ test('page() with no name, or no argument, is this page; a call given no object 
   assert.equal(docs.category, 'Docs');
 });
 
-test('events carry the page, user agent, locale, screen and time zone; page() fills its properties', { timeout: 20_000 }, async () => {
+test('events carry the page, campaign, user agent, locale, screen and time zone; page() fills its properties', { timeout: 20_000 }, async () => {
   const { page, problems } = await openPage();
-  await page.goto(`${browser.siteUrl}/test.html?utm_source=news#top`, { referer: 'https://referrer.example/post' });
+  await page.goto(`${browser.siteUrl}/test.html?utm_source=news&utm_campaign=spring%20sale&utm_medium=email&utm_id=42#top`, { referer: 'https://referrer.example/post' });
   await page.waitForFunction(() => typeof window.Analytics === 'function');
   const seen = await page.evaluate(async (settings) => {
     document.title = 'Pricing';
@@ -398,10 +398,12 @@ test('events carry the page, user agent, locale, screen and time zone; page() fi
   }, settingsFor());
   const [pageEvent, track, badge] = await browser.plane.events();
   assert.ok(pageEvent, problems.join('\n'));
-  const url = `${browser.siteUrl}/test.html?utm_source=news#top`;
-  assert.deepEqual(pageEvent.properties, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news', title: 'Own title', url },
+  const url = `${browser.siteUrl}/test.html?utm_source=news&utm_campaign=spring%20sale&utm_medium=email&utm_id=42#top`;
+  assert.deepEqual(pageEvent.properties, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news&utm_campaign=spring%20sale&utm_medium=email&utm_id=42', title: 'Own title', url },
     'the caller\'s title wins; the rest from the page');
-  assert.deepEqual(pageEvent.context.page, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news', title: 'Pricing', url });
+  assert.deepEqual(pageEvent.context.page, { path: '/test.html', referrer: 'https://referrer.example/post', search: '?utm_source=news&utm_campaign=spring%20sale&utm_medium=email&utm_id=42', title: 'Pricing', url });
+  assert.deepEqual(pageEvent.context.campaign, { source: 'news', name: 'spring sale', medium: 'email', id: '42' },
+    'UTM parameters, named as analytics-js names them');
   assert.equal(pageEvent.context.userAgent, seen.userAgent);
   assert.equal(pageEvent.context.locale, seen.language);
   assert.equal(pageEvent.context.screen.width, seen.width);
@@ -409,6 +411,7 @@ test('events carry the page, user agent, locale, screen and time zone; page() fi
   assert.equal(pageEvent.context.timezone, seen.zone);
   assert.equal(pageEvent.context.library.name, 'rudder-analytics-wasm');
   assert.deepEqual([track.context.page.path, track.context.page.title, track.context.page.search], ['/plans', 'Plans', '?x=1'], 'the page as it is now');
+  assert.equal(track.context.campaign, undefined, 'no UTM parameters on this address');
   assert.equal(track.context.locale, 'fr-FR', 'the caller\'s context wins');
   assert.deepEqual([badge.context.page.path, badge.context.page.title], ['/plans', 'Plans (2 new)'], 'a new title alone is seen');
 });
