@@ -154,8 +154,13 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_identity_set_anonymous_id(const char* id
   if (!problem) return out("");
   return out(std::string{'T', kind_letter(problem->kind)} + problem->to_string());
 }
-/// Forgets the user: userId, traits and anonymousId.
+/// Forgets the user: userId, traits, anonymousId and session.
 EMSCRIPTEN_KEEPALIVE void rudder_identity_reset() { g_client->driver().reset_identity(); }
+/// Calls more than `timeout_ms` apart are in different sessions; 0: no sessions. (The glue
+/// checks the setting, sessionTimeoutMs.)
+EMSCRIPTEN_KEEPALIVE void rudder_identity_session_timeout(double timeout_ms) {
+  g_client->driver().set_session_timeout(static_cast<std::int64_t>(timeout_ms));
+}
 /// The page calls are made on: context members and page()'s default properties, each a JSON
 /// object's text (or empty).
 EMSCRIPTEN_KEEPALIVE void rudder_set_page(const char* context, unsigned context_length,

@@ -13,7 +13,9 @@ import { post as postWithFetch } from './transport.mjs';
 import { post as postWithNodeHttp } from './transport-node.mjs';
 
 const CALLS = ['identify', 'track', 'page', 'screen', 'group', 'alias'];  // the core's order
-const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir', 'storage', 'plugins'];
+const GLUE_OPTIONS = ['onError', 'logger', 'locateFile', 'wasmBinary', 'wasmModule', 'beaconOnUnload', 'storageDir', 'storage', 'plugins', 'sessionTimeoutMs'];
+const DEFAULT_SESSION_TIMEOUT_MS = 30 * 60 * 1000;  // analytics-js's
+const MIN_SESSION_TIMEOUT_MS = 10_000;               // analytics-js's least
 const STORAGE_KINDS = ['indexedDB', 'memory'];
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const MAX_TIMER_MS = 2_147_483_647;  // setTimeout's longest delay
@@ -173,6 +175,15 @@ function checkSettings(settings) {
     if (!openNodeStorage) throw wrong('storageDir', "needs the package's Node build (its \"node\" export condition)");
     if (settings.storage !== undefined) throw wrong('storage', 'leave it out with storageDir, which keeps events in files');
   }
+  const { sessionTimeoutMs = isNode ? 0 : DEFAULT_SESSION_TIMEOUT_MS } = settings;
+  if (typeof sessionTimeoutMs !== 'number') throw wrong('sessionTimeoutMs', 'must be a number of milliseconds');
+  if (sessionTimeoutMs !== 0 && !(Number.isInteger(sessionTimeoutMs) && sessionTimeoutMs >= MIN_SESSION_TIMEOUT_MS)) {
+    throw refused('create', 'sessionTimeoutMs', 'out_of_range',
+      `sessionTimeoutMs: must be 0 (no sessions) or a whole number of milliseconds from ${MIN_SESSION_TIMEOUT_MS}`);
+  }
+  if (isNode && sessionTimeoutMs !== 0) {
+    throw refused('create', 'sessionTimeoutMs', 'invalid_value', 'sessionTimeoutMs: is for browsers; in Node each call gives its ids, and there are no sessions');
+  }
   if (!STORAGE_KINDS.includes(storage)) throw refused('create', 'storage', 'invalid_value', "storage: must be 'indexedDB' or 'memory'");
   if (storage === 'indexedDB' && !openIndexedDb) {
     throw refused('create', 'storage', 'invalid_value', "storage: 'indexedDB' is for browsers; in Node, storageDir keeps events in files");
@@ -184,7 +195,7 @@ function checkSettings(settings) {
   // The payload's channel says where events come from, unless the caller says otherwise.
   if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
   const settingsJson = encodeInput('settings', coreSettings, undefined, 'create');
-  return { onError, logger, beaconOnUnload, storageDir, storage, plugins, settingsJson };
+  return { onError, logger, beaconOnUnload, storageDir, storage, plugins, sessionTimeoutMs, settingsJson };
 }
 
 // What a method that needs the module throws before it is ready.
@@ -248,7 +259,7 @@ export class Analytics {
     return new Analytics(settings).ready;
   }
 
-  async #start(settings, { beaconOnUnload, storageDir, storage, settingsJson }) {
+  async #start(settings, { beaconOnUnload, storageDir, storage, sessionTimeoutMs, settingsJson }) {
     const seed = await randomSeed();
     this.#gzip = await loadGzip();
     const bridge = await Bridge.start(await compiledModule(settings), this.#host());
@@ -287,6 +298,7 @@ export class Analytics {
     // From here on, in one go: nothing else runs between the module taking over and the held
     // calls reaching it, so they stay in order with later calls.
     this.#isReady = true;
+    if (browser) bridge.m._rudder_identity_session_timeout(sessionTimeoutMs);
     if (browser && storage !== 'memory') this.#rememberUser(writeKey);
     if (beaconOnUnload) this.#hookUnload();
     const held = this.#held;
@@ -393,6 +405,14 @@ export class Analytics {
   getUserId() { return this.#user('getUserId').userId ?? null; }
   /** The traits identify calls gave, merged, or {}. Browsers only. */
   getUserTraits() { return this.#user('getUserTraits').traits ?? {}; }
+  /**
+   * The session's id (when it started, in ms), or null when there is none: before the first
+   * call, after reset(), once it has expired, or with sessionTimeoutMs 0. Browsers only.
+   */
+  getSessionId() {
+    const { session } = this.#user('getSessionId');
+    return session && session.expiresAt > Date.now() ? session.id : null;
+  }
 
   /** Another anonymousId for later calls (e.g. one a server session made). Browsers only. */
   setAnonymousId(anonymousId) {

@@ -243,6 +243,41 @@ test('the anonymousId survives a reload, identify is remembered, reset forgets',
   assert.equal(events[4].context.traits, undefined);
 });
 
+test('events carry the session, which a reload keeps and reset() ends', { timeout: 20_000 }, async () => {
+  const { page, problems } = await openPage();
+  const first = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const before = analytics.getSessionId();
+    const startedAfter = Date.now();
+    analytics.track({ event: 'One' });
+    analytics.track({ event: 'Two' });
+    await analytics.close();
+    return { before, startedAfter, session: analytics.getSessionId() };
+  }, settingsFor());
+  assert.equal(first.before, null, problems.join('\n'));
+  assert.ok(first.session >= first.startedAfter, 'its id is the time it started');
+  await page.reload();
+  await page.waitForFunction(() => typeof window.Analytics === 'function');
+  const second = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    analytics.track({ event: 'Three' });
+    const kept = analytics.getSessionId();
+    analytics.reset();
+    analytics.track({ event: 'Four' });
+    await analytics.close();
+    return { kept, after: analytics.getSessionId() };
+  }, settingsFor());
+  assert.equal(second.kept, first.session, 'a reload is the same session');
+  assert.ok(second.after > first.session, 'reset() starts another');
+  const events = await browser.plane.events();
+  assert.deepEqual(events.map((e) => [e.event, e.context.sessionId, e.context.sessionStart ?? false]), [
+    ['One', first.session, true],
+    ['Two', first.session, false],
+    ['Three', first.session, false],
+    ['Four', second.after, true],
+  ]);
+});
+
 test('a visitor analytics-js or analytics.js knew goes on as the same one, and is kept once taken up', { timeout: 20_000 }, async () => {
   const { page, problems } = await openPage();
   const first = await page.evaluate(async (settings) => {

@@ -112,6 +112,12 @@ export interface Settings {
   storage?: 'indexedDB' | 'memory';
   /** Run in order on each call before it is checked (see Plugin and addPlugin). */
   plugins?: Plugin[];
+  /**
+   * Browsers: calls further apart than this are in different sessions (context.sessionId, the
+   * time the session started in ms, and context.sessionStart on its first event), as
+   * analytics-js's. Default 1,800,000 (30 minutes); at least 10,000; 0: no sessions. Not in Node.
+   */
+  sessionTimeoutMs?: number;
   /** Where the .wasm is: gets "rudder_analytics.wasm" and the default URL, returns a URL or path. */
   locateFile?: (file: string, defaultUrl: string) => string | URL;
   /** The .wasm's bytes, instead of loading them. */
@@ -219,7 +225,7 @@ export interface Stats {
  */
 export type InputError = (TypeError | RangeError) & {
   call: 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias' | 'create' | 'close' | 'flush'
-    | 'setAnonymousId' | 'getAnonymousId' | 'getUserId' | 'getUserTraits' | 'reset' | 'addPlugin';
+    | 'setAnonymousId' | 'getAnonymousId' | 'getUserId' | 'getUserTraits' | 'getSessionId' | 'reset' | 'addPlugin';
   field: string;
   code: 'missing' | 'wrong_type' | 'invalid_value' | 'out_of_range';
 };
@@ -287,9 +293,11 @@ export declare class Analytics {
   getUserId(): string | null;
   /** The remembered traits, or {}. */
   getUserTraits(): JsonObject;
+  /** The session's id (when it started, in ms), or null: none yet, after reset(), expired. */
+  getSessionId(): number | null;
   /** Another anonymousId for later calls; throws an InputError for a blank one. */
   setAnonymousId(anonymousId: string): void;
-  /** Forgets the user: userId, traits and anonymousId (a new one is made on next use). */
+  /** Forgets the user: userId, traits, anonymousId and session (new ones on next use). */
   reset(): void;
 
   /** Sends what is queued without waiting for uploadIntervalMs; resolves once everything

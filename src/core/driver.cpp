@@ -117,15 +117,16 @@ void Driver::hook_threw(std::string_view what) {
 CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   if (!settings_.remember_identity) return deliver(fields, rng);
   MessageFields with = fields;
+  // When the call was made: the session's activity, and (deliver) its originalTimestamp.
+  with.called_at_unix_ms = fields.called_at_unix_ms.value_or(host_.unix_ms());
   Ambient ambient;
-  bool made = false;
+  bool changed = false;
   {
     Guard guard(host_);
-    ambient = identity_.ambient(rng, made, fields);
+    ambient = identity_.ambient(rng, *with.called_at_unix_ms, changed, fields);
   }
   with.ambient = &ambient;  // views into identity_, which nothing changes until deliver returns
   CallOutcome outcome = deliver(with, rng);
-  bool changed = made;
   if (outcome.status == Status::accepted) changed = remember(fields) || changed;
   if (changed) identity_changed();
   return outcome;
@@ -166,7 +167,8 @@ std::string Driver::anonymous_id(Rng& rng) {
   std::string id;
   {
     Guard guard(host_);
-    id = std::string(identity_.ambient(rng, made, MessageFields{}).anonymous_id);
+    made = identity_.make_anonymous_id(rng);
+    id = identity_.anonymous_id();
   }
   if (made) identity_changed();
   return id;
@@ -188,6 +190,11 @@ void Driver::reset_identity() {
     identity_.reset();
   }
   identity_changed();
+}
+
+void Driver::set_session_timeout(std::int64_t timeout_ms) {
+  Guard guard(host_);
+  identity_.set_session_timeout(timeout_ms);
 }
 
 void Driver::set_page(std::string context_json, std::string page_properties_json) {

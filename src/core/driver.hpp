@@ -180,6 +180,8 @@ class Driver {
   std::string identity_json();
   /// Forgets the user (userId, traits, anonymousId), as when another person logs in.
   void reset_identity();
+  /// Calls more than this apart are in different sessions; 0: none (Identity).
+  void set_session_timeout(std::int64_t timeout_ms);
   /// The page calls are made on now (see Identity::set_page).
   void set_page(std::string context_json, std::string page_properties_json);
 

@@ -3,6 +3,7 @@
 #include "core/identity.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 #include "core/json_text.hpp"
@@ -27,6 +28,25 @@ bool read_traits(std::string_view token, std::string& out) {
   return true;
 }
 
+// A kept whole number of milliseconds (JSON number text); false for anything else.
+bool read_ms(std::string_view token, std::int64_t& out) {
+  const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), out);
+  return error == std::errc() && end == token.data() + token.size() && out > 0;
+}
+
+// The kept session, {"id":N,"expiresAt":M}.
+bool read_session(std::string_view token, std::int64_t& id, std::int64_t& expires_at) {
+  std::vector<JsonTextMember> members;
+  if (!json_text_members(token, members)) return false;
+  bool has_id = false;
+  bool has_expiry = false;
+  for (const JsonTextMember& m : members) {
+    if (m.key == "id") has_id = read_ms(m.value, id);
+    if (m.key == "expiresAt") has_expiry = read_ms(m.value, expires_at);
+  }
+  return has_id && has_expiry;
+}
+
 }  // namespace
 
 bool Identity::restore(std::string_view json_text) {
@@ -48,6 +68,15 @@ bool Identity::restore(std::string_view json_text) {
         continue;
       }
       traits_ = std::move(value);
+    } else if (m.key == "session") {
+      std::int64_t id = 0;
+      std::int64_t expires_at = 0;
+      if (!read_session(m.value, id, expires_at)) {
+        whole = false;
+        continue;
+      }
+      session_id_ = id;
+      session_expires_at_ = expires_at;
     }
   }
   return whole;
@@ -64,21 +93,48 @@ std::string Identity::json() const {
   add("anonymousId", anonymous_id_);
   add("userId", user_id_);
   if (!traits_.empty()) out.append(out.size() > 1 ? "," : "").append("\"traits\":").append(traits_);
+  if (session_id_ != 0) {
+    out.append(out.size() > 1 ? "," : "").append("\"session\":{\"id\":");
+    out.append(std::to_string(session_id_)).append(",\"expiresAt\":");
+    out.append(std::to_string(session_expires_at_)).append("}");
+  }
   out.push_back('}');
   return out;
 }
 
-Ambient Identity::ambient(Rng& rng, bool& made, const MessageFields& call) {
-  made = false;
-  if (anonymous_id_.empty()) {
-    char uuid[kUuidLength];
-    write_uuid_v4(rng, uuid);
-    anonymous_id_.assign(uuid, kUuidLength);
-    made = true;
+bool Identity::make_anonymous_id(Rng& rng) {
+  if (!anonymous_id_.empty()) return false;
+  char uuid[kUuidLength];
+  write_uuid_v4(rng, uuid);
+  anonymous_id_.assign(uuid, kUuidLength);
+  return true;
+}
+
+Ambient Identity::ambient(Rng& rng, std::int64_t now_unix_ms, bool& changed, const MessageFields& call) {
+  changed = make_anonymous_id(rng);
+  session_context_.clear();
+  if (session_timeout_ms_ > 0) {
+    // The kept expiry is never earlier than the last call plus the timeout, and moves on in
+    // steps, so the kept text changes once a step while calls go on: a session ends between
+    // the timeout and the timeout plus a step after its last call.
+    const std::int64_t step = std::min(kSessionExpiryStepMs, session_timeout_ms_ / 10);
+    const bool start = session_id_ == 0 || now_unix_ms >= session_expires_at_;
+    if (start) {
+      // Its id is when it started, as analytics-js's; always a new one, even within a ms.
+      session_id_ = std::max(now_unix_ms, last_session_id_ + 1);
+      last_session_id_ = session_id_;
+    }
+    if (start || session_expires_at_ < now_unix_ms + session_timeout_ms_) {
+      session_expires_at_ = now_unix_ms + session_timeout_ms_ + step;
+      changed = true;
+    }
+    session_context_.append("{\"sessionId\":").append(std::to_string(session_id_));
+    session_context_.append(start ? ",\"sessionStart\":true}" : "}");
   }
   const bool another_user = call.type != MessageType::alias && !call.user_id.empty() &&
                             !user_id_.empty() && call.user_id != user_id_;
-  return Ambient{user_id_, anonymous_id_, another_user ? std::string_view() : traits_, context_, page_};
+  return Ambient{user_id_, anonymous_id_, another_user ? std::string_view() : traits_, context_, page_,
+                 session_context_};
 }
 
 void Identity::identified(std::string_view user_id, std::string_view traits_json) {
@@ -113,6 +169,7 @@ void Identity::reset() {
   user_id_.clear();
   anonymous_id_.clear();
   traits_.clear();
+  session_id_ = 0;
 }
 
 void Identity::set_page(std::string context_json, std::string page_properties_json) {

@@ -228,14 +228,17 @@ class Writer {
       if (!well_formed) problem_ = error(Kind::invalid_value, "context", "is not valid JSON");
       if (problem_) return;
     }
-    if (!ambient_context.empty()) {
+    const std::string_view ambient_session = ambient != nullptr ? ambient->session : std::string_view();
+    if (!ambient_context.empty() || !ambient_session.empty()) {
       const std::size_t copy_start = out_.size();
       const KeySet callers(caller);
-      for_each_member(CallerJson::of_text(ambient_context), [&](const std::string& k, const CallerJson& v) {
-        if (k == "library" || k == "traits" || (given(caller) && callers.contains(k))) return;
-        member("context", k, v);
-        out_.put(',');
-      });
+      for (const std::string_view added : {ambient_context, ambient_session}) {
+        for_each_member(CallerJson::of_text(added), [&](const std::string& k, const CallerJson& v) {
+          if (k == "library" || k == "traits" || (given(caller) && callers.contains(k))) return;
+          member("context", k, v);
+          out_.put(',');
+        });
+      }
       copied += out_.size() - copy_start;
     }
     out_.put("\"library\":");

@@ -60,6 +60,7 @@ struct Ambient {
                                   ///< identify's traits are written over them
   std::string_view context;       ///< context keys the call's context lacks (page, userAgent...)
   std::string_view page;          ///< page(): properties the call's lack (path, url, title...)
+  std::string_view session;       ///< context keys of the session (sessionId, sessionStart)
 };
 
 /// One call's input. Views and pointers borrow from the caller for the duration of

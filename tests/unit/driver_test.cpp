@@ -952,7 +952,7 @@ TEST(Driver, ABrowserClientFillsTheIdsACallLeavesOutAndTheCallersWin) {
   EXPECT_EQ(events[1].at("userId"), "u9");
   EXPECT_EQ(events[2].at("anonymousId"), anonymous) << "the same visitor";
   ASSERT_EQ(rig.host.identities.size(), 1u) << "told once, when it was made";
-  EXPECT_EQ(json::parse(rig.host.identities[0]), (json{{"anonymousId", anonymous}}));
+  EXPECT_EQ(json::parse(rig.host.identities[0]).at("anonymousId"), anonymous);
 }
 
 TEST(Driver, IdentifyIsRememberedAndItsTraitsGoWithLaterEvents) {
@@ -978,10 +978,82 @@ TEST(Driver, IdentifyIsRememberedAndItsTraitsGoWithLaterEvents) {
   EXPECT_EQ(e[5].at("userId"), "u2");
   EXPECT_EQ(e[5].at("context").at("traits"), (json{{"plan", "free"}})) << "another user: u1's traits dropped";
   EXPECT_EQ(e[5].at("anonymousId"), e[0].at("anonymousId"));
-  EXPECT_EQ(json::parse(rig.host.identities.back()),
-            (json{{"anonymousId", e[0].at("anonymousId")}, {"userId", "u2"}, {"traits", {{"plan", "free"}}}}));
+  json kept = json::parse(rig.host.identities.back());
+  kept.erase("session");
+  EXPECT_EQ(kept, (json{{"anonymousId", e[0].at("anonymousId")}, {"userId", "u2"}, {"traits", {{"plan", "free"}}}}));
   EXPECT_EQ(e[6].at("userId"), "u3");
   EXPECT_FALSE(e[6].at("context").contains("traits")) << "a call for another user: u2's traits are not u3's";
+}
+
+// Sessions as analytics-js keeps them: an id (the ms it started) on every event's context,
+// sessionStart on its first event, a new one after the timeout without calls or a reset.
+TEST(Driver, ABrowsersEventsCarryTheSessionWhichEndsAfterTheTimeoutWithoutCalls) {
+  BrowserRig rig;
+  constexpr std::int64_t kMinute = 60'000;
+  auto track_at = [&rig](std::int64_t at, const char* text = R"({"event":"E"})") {
+    rig.host.now = at;
+    ASSERT_EQ(rig.call(MessageType::track, text), "");
+  };
+  track_at(1'000);
+  track_at(2'000);
+  track_at(2'000 + 29 * kMinute);                  // 29 minutes quiet: the same session
+  track_at(2'000 + 29 * kMinute + 31 * kMinute);   // 31 minutes quiet: a new one
+  rig.driver.reset_identity();
+  track_at(2'000 + 60 * kMinute);  // the ms the last one started in: still a new id
+  track_at(2'000 + 60 * kMinute + 1'000, R"({"event":"E","context":{"sessionId":7}})");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 6u);
+  const std::int64_t first = kUnixBase + 1'000;
+  const std::int64_t second = kUnixBase + 2'000 + 60 * kMinute;
+  const auto session = [](const json& event) {
+    const json& c = event.at("context");
+    return std::pair(c.value("sessionId", json()), c.value("sessionStart", json()));
+  };
+  EXPECT_EQ(session(e[0]), std::pair(json(first), json(true))) << "its id: when it started";
+  EXPECT_EQ(session(e[1]), std::pair(json(first), json()));
+  EXPECT_EQ(session(e[2]), std::pair(json(first), json()));
+  EXPECT_EQ(session(e[3]), std::pair(json(second), json(true)));
+  EXPECT_EQ(session(e[4]), std::pair(json(second + 1), json(true))) << "reset starts another";
+  EXPECT_EQ(session(e[5]), std::pair(json(7), json())) << "the caller's context wins";
+}
+
+TEST(Driver, TheSessionIsKeptOnceAMinuteWhileCallsGoOnAndTakenUpByTheNextPage) {
+  BrowserRig rig;
+  for (int second = 0; second < 59; ++second) {
+    rig.host.now = 1'000 + second * 1'000;
+    ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  }
+  EXPECT_EQ(rig.host.identities.size(), 1u) << "not a write to localStorage per call";
+  rig.host.now = 1'000 + 61 * 1'000;
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  ASSERT_EQ(rig.host.identities.size(), 2u) << "the expiry moved on by a step";
+  const json kept = json::parse(rig.host.identities.back()).at("session");
+  EXPECT_EQ(kept.at("id"), kUnixBase + 1'000);
+  EXPECT_GE(kept.at("expiresAt").get<std::int64_t>(), kUnixBase + rig.host.now + 30 * 60'000)
+      << "never earlier than the last call and the timeout";
+
+  BrowserRig next_page;  // takes up what the last one kept
+  next_page.host.now = rig.host.now + 10 * 60'000;
+  ASSERT_TRUE(next_page.driver.restore_identity(rig.host.identities.back()));
+  ASSERT_EQ(next_page.call(MessageType::track, R"({"event":"Back"})"), "");
+  next_page.host.now += 45 * 60'000;  // gone too long: over
+  ASSERT_EQ(next_page.call(MessageType::track, R"({"event":"Later"})"), "");
+  const std::vector<json> e = next_page.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].at("context").at("sessionId"), kUnixBase + 1'000) << "the same session";
+  EXPECT_FALSE(e[0].at("context").contains("sessionStart"));
+  EXPECT_EQ(e[1].at("context").at("sessionId"), kUnixBase + next_page.host.now);
+  EXPECT_EQ(e[1].at("context").at("sessionStart"), true);
+}
+
+TEST(Driver, ASessionTimeoutOfZeroMeansNoSessions) {
+  BrowserRig rig;
+  rig.driver.set_session_timeout(0);
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_FALSE(e[0].at("context").contains("sessionId"));
+  EXPECT_FALSE(json::parse(rig.host.identities.back()).contains("session"));
 }
 
 TEST(Driver, ABrowsersPageMayLeaveTheNameOutAScreenMayNot) {
