@@ -234,6 +234,7 @@ export class Analytics {
   #heldCalls = 0;         // how many of those are calls
   #heldRefusals = [0, 0, 0];  // calls refused meanwhile, by REFUSED reason, to count once ready
   #failed = null;         // the error `ready` rejected with
+  #logStartFailure = true;  // false under create(), whose caller hears it from the rejection
 
   /**
    * Starts a client and returns at once: calls made before the module is ready are held in
@@ -256,7 +257,11 @@ export class Analytics {
 
   /** `new Analytics(settings)`, resolved once ready. */
   static async create(settings) {
-    return new Analytics(settings).ready;
+    const analytics = new Analytics(settings);
+    // Its caller awaits the start, so a failure is theirs to see, not the log's: no call can
+    // have been made on a client they never got.
+    analytics.#logStartFailure = false;
+    return analytics.ready;
   }
 
   async #start(settings, { beaconOnUnload, storageDir, storage, sessionTimeoutMs, settingsJson }) {
@@ -316,8 +321,10 @@ export class Analytics {
     this.#failed = error;
     const calls = this.#held.filter((run) => run.call).map((run) => run.call);
     this.#held = [];
-    this.#logger.error(`[rudder-analytics] the client did not start: ${error?.message ?? error}` +
-      (calls.length > 0 ? `; ${calls.length} call(s) made before were dropped` : ''));
+    if (this.#logStartFailure || calls.length > 0) {
+      this.#logger.error(`[rudder-analytics] the client did not start: ${error?.message ?? error}` +
+        (calls.length > 0 ? `; ${calls.length} call(s) made before were dropped` : ''));
+    }
     if (calls.length > 0) {
       this.#report(new DeliveryError({ kind: 'not_started', status: 0, body: '', message: String(error?.message ?? error), attempts: 0 }),
         calls.map(({ type, json }) => ({ type: CALLS[type], ...JSON.parse(json) })));

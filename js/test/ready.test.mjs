@@ -142,7 +142,10 @@ test('a setting the core refuses rejects ready; the held calls go to onError and
   const later = analytics.track({ userId: 'u', event: 'After' });
   assert.equal(later.status, 'closed');
   assert.match(later.error, /did not start \(uploadSize: /);
+  const logged = lines.error.length;
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 0, logger }), RangeError);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(lines.error.length, logged, 'create() rejects, and that is all: its caller has the error, the log does not repeat it');
 });
 
 test('a wrong option of the glue throws from the constructor at once', () => {
