@@ -159,7 +159,10 @@ EMSCRIPTEN_KEEPALIVE void rudder_identity_reset() { g_client->driver().reset_ide
 /// Calls more than `timeout_ms` apart are in different sessions; 0: no sessions. (The glue
 /// checks the setting, sessionTimeoutMs.)
 EMSCRIPTEN_KEEPALIVE void rudder_identity_session_timeout(double timeout_ms) {
-  g_client->driver().set_session_timeout(static_cast<std::int64_t>(timeout_ms));
+  // At most 2^53 (Number.MAX_SAFE_INTEGER, the glue's bound): a larger double would not fit
+  // the integer, and it is 285,000 years anyway.
+  constexpr double kMaxMs = 9'007'199'254'740'991.0;
+  g_client->driver().set_session_timeout(static_cast<std::int64_t>(timeout_ms < kMaxMs ? timeout_ms : kMaxMs));
 }
 /// The page calls are made on: context members and page()'s default properties, each a JSON
 /// object's text (or empty).

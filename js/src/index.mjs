@@ -44,25 +44,31 @@ export class DeliveryError extends Error {
   }
 }
 
-// JSON.stringify writes a number that is not finite, and an invalid Date, as null, and a Map
-// or a Set as {}: the event would arrive with a value the caller never gave, or without the
-// entries the caller gave. A BigInt makes it throw. Such values are refused, naming the
-// field. Functions and symbols are left out, as JSON.stringify does. Finding them walks the
-// whole value, so it only runs when the fast text shows a null or an empty object.
+// JSON.stringify writes a number that is not finite, and an invalid Date, as null, a Map or a
+// Set as {}, and a typed array as an object of its indexes: the event would arrive with a
+// value the caller never gave, or without the entries the caller gave. A BigInt or a cycle
+// makes it throw. Such values are refused, naming the field. Functions and symbols are left
+// out, as JSON.stringify does. Finding them walks the whole value, so it only runs when the
+// fast text shows a null, an empty object or an object of indexes, or stringify threw.
 const COLLECTIONS = [
   [Map, 'is a Map, which JSON writes as {} (pass Object.fromEntries(map))'],
   [Set, 'is a Set, which JSON writes as {} (pass [...set])'],
   [WeakMap, 'is a WeakMap, which JSON cannot carry'],
   [WeakSet, 'is a WeakSet, which JSON cannot carry'],
+  [ArrayBuffer, 'is an ArrayBuffer, which JSON writes as {} (pass an array or a base64 string)'],
 ];
 
-function unrepresentable(value, path, seen = new Set()) {
+// `ancestors`: the objects `value` is inside, to tell a cycle from an object met twice.
+function unrepresentable(value, path, ancestors = new Set()) {
   if (value instanceof Date && Number.isNaN(value.getTime())) {
     return { path, code: 'invalid_value', problem: 'is an invalid Date' };
   }
   if (value !== null && typeof value === 'object' && typeof value.toJSON !== 'function') {
     const collection = COLLECTIONS.find(([type]) => value instanceof type);
     if (collection) return { path, code: 'wrong_type', problem: collection[1] };
+    if (ArrayBuffer.isView(value)) {
+      return { path, code: 'wrong_type', problem: `is a ${value.constructor.name}, which JSON writes as an object of its indexes (pass Array.from(...))` };
+    }
   }
   if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
     value = value.toJSON();
@@ -73,15 +79,17 @@ function unrepresentable(value, path, seen = new Set()) {
     case 'bigint':
       return { path, code: 'wrong_type', problem: 'is a BigInt, which JSON cannot carry (pass a number or a string)' };
     case 'object': {
-      if (value === null || seen.has(value)) return null;
-      seen.add(value);
+      if (value === null) return null;
+      if (ancestors.has(value)) return { path, code: 'invalid_value', problem: 'refers to an object it is inside (a cycle), which JSON cannot carry' };
+      ancestors.add(value);
       const entries = Array.isArray(value)
         ? value.map((v, i) => [`${path}[${i}]`, v])
         : Object.keys(value).map((k) => [path ? `${path}.${k}` : k, value[k]]);
       for (const [p, v] of entries) {
-        const found = unrepresentable(v, p, seen);
+        const found = unrepresentable(v, p, ancestors);
         if (found) return found;
       }
+      ancestors.delete(value);
       return null;
     }
     default:
@@ -128,7 +136,7 @@ function encodeInput(method, input, count = () => {}, call = method) {
   } catch (e) {
     failure = e;  // a BigInt, a cycle, or a toJSON that threw
   }
-  if (failure === undefined && !text.includes('null') && !text.includes('{}')) return text;
+  if (failure === undefined && !text.includes('null') && !text.includes('{}') && !text.includes('{"0":')) return text;
   const found = unrepresentable(input, '');
   if (!found && failure === undefined) return text;
   count();
@@ -176,13 +184,13 @@ function checkSettings(settings) {
     if (settings.storage !== undefined) throw wrong('storage', 'leave it out with storageDir, which keeps events in files');
   }
   const { sessionTimeoutMs = isNode ? 0 : DEFAULT_SESSION_TIMEOUT_MS } = settings;
-  if (typeof sessionTimeoutMs !== 'number') throw wrong('sessionTimeoutMs', 'must be a number of milliseconds');
-  if (sessionTimeoutMs !== 0 && !(Number.isInteger(sessionTimeoutMs) && sessionTimeoutMs >= MIN_SESSION_TIMEOUT_MS)) {
-    throw refused('create', 'sessionTimeoutMs', 'out_of_range',
-      `sessionTimeoutMs: must be 0 (no sessions) or a whole number of milliseconds from ${MIN_SESSION_TIMEOUT_MS}`);
+  if (isNode && settings.sessionTimeoutMs !== undefined && sessionTimeoutMs !== 0) {
+    throw refused('create', 'sessionTimeoutMs', 'invalid_value', 'sessionTimeoutMs: is for browsers; in Node each call gives its ids, and there are no sessions (leave it out, or 0)');
   }
-  if (isNode && sessionTimeoutMs !== 0) {
-    throw refused('create', 'sessionTimeoutMs', 'invalid_value', 'sessionTimeoutMs: is for browsers; in Node each call gives its ids, and there are no sessions');
+  if (typeof sessionTimeoutMs !== 'number') throw wrong('sessionTimeoutMs', 'must be a number of milliseconds');
+  if (sessionTimeoutMs !== 0 && !(Number.isSafeInteger(sessionTimeoutMs) && sessionTimeoutMs >= MIN_SESSION_TIMEOUT_MS)) {
+    throw refused('create', 'sessionTimeoutMs', 'out_of_range',
+      `sessionTimeoutMs: must be 0 (no sessions) or a whole number of milliseconds from ${MIN_SESSION_TIMEOUT_MS} to ${Number.MAX_SAFE_INTEGER}`);
   }
   if (!STORAGE_KINDS.includes(storage)) throw refused('create', 'storage', 'invalid_value', "storage: must be 'indexedDB' or 'memory'");
   if (storage === 'indexedDB' && !openIndexedDb) {
@@ -190,7 +198,11 @@ function checkSettings(settings) {
   }
   const coreSettings = {};
   for (const [key, value] of Object.entries(settings)) {
-    if (!GLUE_OPTIONS.includes(key) && value !== undefined) coreSettings[key] = value;
+    // A function (or symbol) would vanish from the JSON, and a mistyped `onerror` with it,
+    // silently: the core sees an object instead, and names the setting as it names any other.
+    if (!GLUE_OPTIONS.includes(key) && value !== undefined) {
+      coreSettings[key] = typeof value === 'function' || typeof value === 'symbol' ? {} : value;
+    }
   }
   // The payload's channel says where events come from, unless the caller says otherwise.
   if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
@@ -424,8 +436,10 @@ export class Analytics {
   /** Another anonymousId for later calls (e.g. one a server session made). Browsers only. */
   setAnonymousId(anonymousId) {
     this.#browserOnly('setAnonymousId');
+    // A whole number is its decimal text, as a call's numeric ids are.
+    if (Number.isSafeInteger(anonymousId)) anonymousId = String(anonymousId);
     if (typeof anonymousId !== 'string') {
-      throw refused('setAnonymousId', 'anonymousId', 'wrong_type', 'setAnonymousId: anonymousId: must be a string');
+      throw refused('setAnonymousId', 'anonymousId', 'wrong_type', 'setAnonymousId: anonymousId: must be a string (or a whole number)');
     }
     const set = (bridge) => bridge.read(bridge.withText(anonymousId, (p, n) => bridge.m._rudder_identity_set_anonymous_id(p, n)));
     if (!this.#isReady) {

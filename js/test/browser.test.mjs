@@ -278,6 +278,41 @@ test('events carry the session, which a reload keeps and reset() ends', { timeou
   ]);
 });
 
+test('a page\'s session and id settings are checked: the timeout\'s range, mistyped names, numeric ids', { timeout: 15_000 }, async () => {
+  const { page, problems } = await openPage();
+  const seen = await page.evaluate(async (settings) => {
+    const outcome = async (extra) => {
+      try {
+        const analytics = await Analytics.create({ ...settings, ...extra });
+        await analytics.close({ timeoutMs: 0 });
+        return 'created';
+      } catch (e) {
+        return `${e.constructor.name} ${e.field} ${e.message}`;
+      }
+    };
+    const analytics = await Analytics.create(settings);
+    analytics.setAnonymousId(42);
+    const id = analytics.getAnonymousId();
+    await analytics.close({ timeoutMs: 0 });
+    return {
+      id,
+      short: await outcome({ sessionTimeoutMs: 5_000 }),
+      huge: await outcome({ sessionTimeoutMs: 1e19 }),
+      text: await outcome({ sessionTimeoutMs: '30m' }),
+      longest: await outcome({ sessionTimeoutMs: Number.MAX_SAFE_INTEGER }),
+      lowerCase: await outcome({ sessiontimeoutms: 60_000 }),
+      handler: await outcome({ onerror: () => {} }),
+    };
+  }, settingsFor());
+  assert.equal(seen.id, '42', problems.join('\n'));
+  assert.equal(seen.short, 'RangeError sessionTimeoutMs sessionTimeoutMs: must be 0 (no sessions) or a whole number of milliseconds from 10000 to 9007199254740991');
+  assert.match(seen.huge, /^RangeError sessionTimeoutMs /, 'not an overflow that turns sessions off');
+  assert.match(seen.text, /^TypeError sessionTimeoutMs sessionTimeoutMs: must be a number/);
+  assert.equal(seen.longest, 'created');
+  assert.equal(seen.lowerCase, 'TypeError sessiontimeoutms sessiontimeoutms: is not a setting (here it is spelled sessionTimeoutMs)');
+  assert.equal(seen.handler, 'TypeError onerror onerror: is not a setting (here it is spelled onError)');
+});
+
 test('a visitor analytics-js or analytics.js knew goes on as the same one, and is kept once taken up', { timeout: 20_000 }, async () => {
   const { page, problems } = await openPage();
   const first = await page.evaluate(async (settings) => {

@@ -43,6 +43,13 @@ struct PeerName {
   std::string_view peer;
   std::string_view here;
 };
+// Settings the JavaScript package reads itself (js/src/index.mjs), before the core sees the
+// rest: known here only to say how they are spelled.
+constexpr std::string_view kPackageOptions[] = {
+    "onError", "logger", "locateFile", "wasmBinary", "wasmModule", "beaconOnUnload", "storage",
+    "sessionTimeoutMs",
+};
+
 constexpr PeerName kPeerNames[] = {
     {"flushAt", "uploadSize"},
     {"maxEventsInBatch", "uploadSize"},
@@ -52,6 +59,7 @@ constexpr PeerName kPeerNames[] = {
     {"maxInternalQueueSize", "maxQueueSize"},
     {"enable", "send"},
     {"disable", "send: false"},
+    {"beforeSend", "plugins"},
 };
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
@@ -65,13 +73,20 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string suggest_setting(std::string_view name) {
+std::string suggest_setting(std::string_view name, bool package_options) {
   for (const PeerName& p : kPeerNames) {
     if (p.peer == name) return std::string("another SDK's name: here it is ") + std::string(p.here);
   }
+  const auto spelled = [name](std::string_view ours) {
+    return ours != name && equal_ignoring_case(ours, name) ? "here it is spelled " + std::string(ours)
+                                                          : std::string();
+  };
   for (const Names& n : kNames) {
-    if (n.js != name && equal_ignoring_case(n.js, name)) {
-      return std::string("here it is spelled ") + std::string(n.js);
+    if (std::string found = spelled(n.js); !found.empty()) return found;
+  }
+  if (package_options) {
+    for (const std::string_view option : kPackageOptions) {
+      if (std::string found = spelled(option); !found.empty()) return found;
     }
   }
   return {};

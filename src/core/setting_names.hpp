@@ -15,8 +15,9 @@ std::string_view setting_name(std::string_view cpp_name, Naming naming) noexcept
 
 /// For a name that is not a setting of the JavaScript API but is one of a peer SDK's (flushAt)
 /// or a setting spelled in another case (dataPlaneURL): what this API calls it, as the tail of
-/// "is not a setting (...)". Empty when there is nothing to suggest.
-std::string suggest_setting(std::string_view name);
+/// "is not a setting (...)". Empty when there is nothing to suggest. `package_options`: the
+/// npm package's own options (onError, logger...) count as settings too.
+std::string suggest_setting(std::string_view name, bool package_options);
 
 /// A "setting: problem" message (Config::validate's) with its leading setting name spelled
 /// for `naming`.

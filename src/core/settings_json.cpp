@@ -112,7 +112,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
         return SettingError{Kind::invalid_value,
                             key + ": is not a setting (here it is spelled " + std::string(spelled) + ")"};
       }
-      const std::string suggestion = suggest_setting(key);
+      const std::string suggestion = suggest_setting(key, reader == SettingsFor::wasm);
       return SettingError{Kind::invalid_value,
                           key + ": is not a setting (" + (suggestion.empty() ? "check its spelling" : suggestion) + ")"};
     }
