@@ -295,8 +295,9 @@ export declare class Analytics {
   getUserTraits(): JsonObject;
   /** The session's id (when it started, in ms), or null: none yet, after reset(), expired. */
   getSessionId(): number | null;
-  /** Another anonymousId for later calls; throws an InputError for a blank one. */
-  setAnonymousId(anonymousId: string): void;
+  /** Another anonymousId for later calls (a whole number: its decimal text); throws an
+   * InputError for a blank one. */
+  setAnonymousId(anonymousId: string | number): void;
   /** Forgets the user: userId, traits, anonymousId and session (new ones on next use). */
   reset(): void;
 
