@@ -127,7 +127,13 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   }
   with.ambient = &ambient;  // views into identity_, which nothing changes until deliver returns
   CallOutcome outcome = deliver(with, rng);
-  if (outcome.status == Status::accepted) changed = remember(fields) || changed;
+  if (outcome.status == Status::accepted) {
+    {
+      Guard guard(host_);
+      changed = identity_.session_used(*with.called_at_unix_ms) || changed;
+    }
+    changed = remember(fields) || changed;
+  }
   if (changed) identity_changed();
   return outcome;
 }

@@ -113,28 +113,35 @@ bool Identity::make_anonymous_id(Rng& rng) {
 Ambient Identity::ambient(Rng& rng, std::int64_t now_unix_ms, bool& changed, const MessageFields& call) {
   changed = make_anonymous_id(rng);
   session_context_.clear();
+  pending_session_id_ = 0;
   if (session_timeout_ms_ > 0) {
-    // The kept expiry is never earlier than the last call plus the timeout, and moves on in
-    // steps, so the kept text changes once a step while calls go on: a session ends between
-    // the timeout and the timeout plus a step after its last call.
-    const std::int64_t step = std::min(kSessionExpiryStepMs, session_timeout_ms_ / 10);
     const bool start = session_id_ == 0 || now_unix_ms >= session_expires_at_;
-    if (start) {
-      // Its id is when it started, as analytics-js's; always a new one, even within a ms.
-      session_id_ = std::max(now_unix_ms, last_session_id_ + 1);
-      last_session_id_ = session_id_;
-    }
-    if (start || session_expires_at_ < now_unix_ms + session_timeout_ms_) {
-      session_expires_at_ = now_unix_ms + session_timeout_ms_ + step;
-      changed = true;
-    }
-    session_context_.append("{\"sessionId\":").append(std::to_string(session_id_));
+    // A new session's id is when it started, as analytics-js's; always a new one, even
+    // within a millisecond. Taken only once the call is accepted (session_used).
+    if (start) pending_session_id_ = std::max(now_unix_ms, last_session_id_ + 1);
+    session_context_.append("{\"sessionId\":").append(std::to_string(start ? pending_session_id_ : session_id_));
     session_context_.append(start ? ",\"sessionStart\":true}" : "}");
   }
   const bool another_user = call.type != MessageType::alias && !call.user_id.empty() &&
                             !user_id_.empty() && call.user_id != user_id_;
   return Ambient{user_id_, anonymous_id_, another_user ? std::string_view() : traits_, context_, page_,
                  session_context_};
+}
+
+bool Identity::session_used(std::int64_t now_unix_ms) {
+  if (session_timeout_ms_ <= 0) return false;
+  if (pending_session_id_ != 0) {
+    session_id_ = last_session_id_ = pending_session_id_;
+    pending_session_id_ = 0;
+    session_expires_at_ = 0;  // set below
+  }
+  // The kept expiry is never earlier than the last call plus the timeout, and moves on in
+  // steps, so the kept text changes once a step while calls go on: a session ends between
+  // the timeout and the timeout plus a step after its last call.
+  if (session_expires_at_ >= now_unix_ms + session_timeout_ms_) return false;
+  const std::int64_t step = std::min(kSessionExpiryStepMs, session_timeout_ms_ / 10);
+  session_expires_at_ = now_unix_ms + session_timeout_ms_ + step;
+  return true;
 }
 
 void Identity::identified(std::string_view user_id, std::string_view traits_json) {

@@ -30,15 +30,19 @@ class Identity {
   std::string json() const;
 
   /// Ids and traits for the next call, made at `now_unix_ms`, the context and page
-  /// properties of the page it is made on, and its session. Makes the anonymousId when there
-  /// is none (a UUID v4 from `rng`), and starts a session when there is none or the last call
-  /// was longer ago than the session timeout (its id: the time it started, in ms, as
-  /// analytics-js's); sets `changed` when json() changed, so the platform keeps it again.
-  /// `call` is the call's own fields: when it names another user than the one kept (an
-  /// identify switching users, a track for someone else), the kept traits are not that
-  /// user's and are left out; an alias's userId is the same person's new id. The views stay
-  /// valid until the next change to this object.
+  /// properties of the page it is made on, and its session: a new one when there is none or
+  /// the last accepted call was longer ago than the session timeout (its id: the time it
+  /// started, in ms, as analytics-js's). Makes the anonymousId when there is none (a UUID v4
+  /// from `rng`) and sets `changed` then, so the platform keeps json() again. `call` is the
+  /// call's own fields: when it names another user than the one kept (an identify switching
+  /// users, a track for someone else), the kept traits are not that user's and are left
+  /// out; an alias's userId is the same person's new id. The views stay valid until the next
+  /// change to this object.
   Ambient ambient(Rng& rng, std::int64_t now_unix_ms, bool& changed, const MessageFields& call);
+  /// The call ambient() was for was accepted: its session (a new one, with sessionStart) is
+  /// the session now, and lasts from this call. A refused call leaves the session as it was,
+  /// so the next accepted event is the one that says it started. True when json() changed.
+  bool session_used(std::int64_t now_unix_ms);
 
   /// Makes the anonymousId if there is none (a UUID v4 from `rng`); true when it did.
   bool make_anonymous_id(Rng& rng);
@@ -79,6 +83,7 @@ class Identity {
   std::int64_t session_timeout_ms_ = kDefaultSessionTimeoutMs;
   std::int64_t session_id_ = 0;          // 0: none
   std::int64_t last_session_id_ = 0;     // the latest id this object made (ids only grow)
+  std::int64_t pending_session_id_ = 0;  // ambient()'s new session, until session_used()
   std::int64_t session_expires_at_ = 0;  // unix ms, kept to kSessionExpiryStepMs (see json())
   std::string session_context_;          // {"sessionId":N} or with "sessionStart":true
 };

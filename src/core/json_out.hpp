@@ -41,6 +41,7 @@ class JsonOut {
   }
   /// `piece` must not point into the target string (growing it may move it).
   void put(std::string_view piece) {
+    if (piece.empty()) return;  // (an empty view's data() may be null, which memcpy must not get)
     if (piece.size() > s_.size() - used_) grow(piece.size());
     std::memcpy(&s_[used_], piece.data(), piece.size());
     used_ += piece.size();

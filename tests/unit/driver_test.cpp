@@ -1046,6 +1046,24 @@ TEST(Driver, TheSessionIsKeptOnceAMinuteWhileCallsGoOnAndTakenUpByTheNextPage) {
   EXPECT_EQ(e[1].at("context").at("sessionStart"), true);
 }
 
+TEST(Driver, ARefusedCallNeitherStartsNorExtendsASession) {
+  BrowserRig rig;
+  rig.host.now = 1'000;
+  ASSERT_EQ(rig.call(MessageType::track, R"({"properties":[]})"), "event: is required");
+  rig.host.now = 2'000;
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"First"})"), "");
+  rig.host.now = 2'000 + 29 * 60'000;
+  ASSERT_EQ(rig.call(MessageType::track, R"({"properties":[]})"), "event: is required");
+  rig.host.now = 2'000 + 31 * 60'000 + 61'000;  // past the timeout (and its step) since First
+  ASSERT_EQ(rig.call(MessageType::track, R"({"event":"Later"})"), "");
+  const std::vector<json> e = rig.events();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].at("context").at("sessionStart"), true) << "the first event that went is the session's first";
+  EXPECT_EQ(e[0].at("context").at("sessionId"), kUnixBase + 2'000);
+  EXPECT_EQ(e[1].at("context").at("sessionStart"), true) << "a refused call is no activity";
+  EXPECT_EQ(e[1].at("context").at("sessionId"), kUnixBase + 2'000 + 31 * 60'000 + 61'000);
+}
+
 TEST(Driver, ASessionTimeoutOfZeroMeansNoSessions) {
   BrowserRig rig;
   rig.driver.set_session_timeout(0);
