@@ -127,24 +127,19 @@ CallOutcome Driver::call(const MessageFields& fields, Rng& rng) {
   }
   with.ambient = &ambient;  // views into identity_, which nothing changes until deliver returns
   CallOutcome outcome = deliver(with, rng);
-  if (outcome.status == Status::accepted) {
-    {
-      Guard guard(host_);
-      changed = identity_.session_used(*with.called_at_unix_ms) || changed;
-    }
-    changed = remember(fields) || changed;
-  }
+  if (outcome.status == Status::accepted) changed = remember(fields, *with.called_at_unix_ms) || changed;
   if (changed) identity_changed();
   return outcome;
 }
 
-bool Driver::remember(const MessageFields& fields) {
+bool Driver::remember(const MessageFields& fields, std::int64_t called_at_unix_ms) {
   Guard guard(host_);
+  const bool session_changed = identity_.session_used(called_at_unix_ms);
   if (fields.type == MessageType::alias) {
     identity_.aliased(fields.user_id);
     return true;
   }
-  if (fields.type != MessageType::identify) return false;
+  if (fields.type != MessageType::identify) return session_changed;
   std::string traits;
   if (fields.traits.tree != nullptr && fields.traits.tree->is_object()) {
     // (Not json::dump(): its serializer would add 9 KiB gzipped to the browser's .wasm.)

@@ -259,8 +259,9 @@ class Driver {
   };
 
   CallOutcome deliver(const MessageFields& fields, Rng& rng);
-  // After an accepted identify or alias: what the Identity keeps. True when it changed.
-  bool remember(const MessageFields& fields);
+  // After an accepted call, made at `called_at_unix_ms`: what the Identity keeps (the
+  // session's activity; an identify's or alias's ids). True when it changed.
+  bool remember(const MessageFields& fields, std::int64_t called_at_unix_ms);
   void identity_changed();
   CallOutcome refuse_closed();
   CallOutcome refuse_invalid(MessageType type, const FieldError& error);
