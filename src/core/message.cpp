@@ -358,10 +358,10 @@ std::optional<FieldError> check_required_field(std::string_view value, const cha
   return check_required_text(value, field);
 }
 
-BuildSettings::BuildSettings(std::size_t max_bytes, std::string channel_name,
+BuildSettings::BuildSettings(std::size_t max_bytes, std::string_view channel_name,
                              std::string_view library_name, std::string_view library_version)
-    : max_message_bytes(max_bytes), channel(std::move(channel_name)) {
-  append_json_string(channel_json, channel);
+    : max_message_bytes(max_bytes) {
+  append_json_string(channel_json, channel_name);
   library_json = "{\"name\":";
   append_json_string(library_json, library_name);
   library_json.append(",\"version\":");

@@ -88,12 +88,11 @@ struct MessageFields {
 
 /// What every message carries besides the call's fields.
 struct BuildSettings {
-  BuildSettings(std::size_t max_message_bytes, std::string channel, std::string_view library_name,
+  BuildSettings(std::size_t max_message_bytes, std::string_view channel, std::string_view library_name,
                 std::string_view library_version);
 
   std::size_t max_message_bytes;
-  std::string channel;
-  std::string channel_json;  ///< `channel` as a JSON string, written once
+  std::string channel_json;  ///< the channel as a JSON string, written once
   std::string library_json;  ///< context.library, serialized once: {"name":...,"version":...}
 };
 
