@@ -61,12 +61,7 @@ bool is_encoded_path(std::string_view path) {
 }
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    const char c = text[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != prefix[i]) return false;
-  }
-  return true;
+  return core::equal_ignoring_ascii_case(text.substr(0, prefix.size()), prefix);
 }
 
 // The data plane URL's problem, or empty. The batch endpoint is derived from it

@@ -489,34 +489,26 @@ bool decode_json_string(std::string_view token, std::string& out) {
     if (p == end) break;
     if (*p != '\\') return false;  // a bare quote or control character
     if (end - p < 2) return false;
-    switch (p[1]) {
-      case '"': out.push_back('"'); break;
-      case '\\': out.push_back('\\'); break;
-      case '/': out.push_back('/'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'u': {
-        if (end - p < 6) return false;
-        const int unit = hex4(p + 2);
-        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
-        if (unit >= 0xD800 && unit <= 0xDBFF) {
-          if (end - p < 12 || p[6] != '\\' || p[7] != 'u') return false;
-          const int low = hex4(p + 8);
-          if (low < 0xDC00 || low > 0xDFFF) return false;
-          put(0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
-              (static_cast<std::uint32_t>(low) - 0xDC00));
-          p += 12;
-        } else {
-          put(static_cast<std::uint32_t>(unit));
-          p += 6;
-        }
-        continue;
+    if (p[1] == 'u') {
+      if (end - p < 6) return false;
+      const int unit = hex4(p + 2);
+      if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
+      if (unit >= 0xD800 && unit <= 0xDBFF) {
+        if (end - p < 12 || p[6] != '\\' || p[7] != 'u') return false;
+        const int low = hex4(p + 8);
+        if (low < 0xDC00 || low > 0xDFFF) return false;
+        put(0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
+            (static_cast<std::uint32_t>(low) - 0xDC00));
+        p += 12;
+      } else {
+        put(static_cast<std::uint32_t>(unit));
+        p += 6;
       }
-      default: return false;
+      continue;
     }
+    const char byte = p[1] == '/' ? '/' : escaped_byte(p[1]);
+    if (byte == 0) return false;
+    out.push_back(byte);
     p += 2;
   }
   return true;

@@ -2,6 +2,8 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/setting_names.hpp"
 
+#include "core/text.hpp"
+
 namespace rudder::core {
 namespace {
 
@@ -36,13 +38,6 @@ constexpr Names kNames[] = {
     {"sync_mode", "syncMode"},
 };
 
-// The names users bring from the SDKs they move from (Segment's analytics-node and
-// analytics-next, RudderStack's rudder-sdk-node and analytics-js), for settings this API has
-// under another name.
-struct PeerName {
-  std::string_view peer;
-  std::string_view here;
-};
 // Settings the JavaScript package reads itself (js/src/index.mjs), before the core sees the
 // rest: known here only to say how they are spelled.
 constexpr std::string_view kPackageOptions[] = {
@@ -50,6 +45,13 @@ constexpr std::string_view kPackageOptions[] = {
     "sessionTimeoutMs",
 };
 
+// The names users bring from the SDKs they move from (Segment's analytics-node and
+// analytics-next, RudderStack's rudder-sdk-node and analytics-js), for settings this API has
+// under another name.
+struct PeerName {
+  std::string_view peer;
+  std::string_view here;
+};
 constexpr PeerName kPeerNames[] = {
     {"flushAt", "uploadSize"},
     {"maxEventsInBatch", "uploadSize"},
@@ -62,15 +64,6 @@ constexpr PeerName kPeerNames[] = {
     {"beforeSend", "plugins"},
 };
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string suggest_setting(std::string_view name, bool package_options) {
@@ -78,7 +71,7 @@ std::string suggest_setting(std::string_view name, bool package_options) {
     if (p.peer == name) return std::string("another SDK's name: here it is ") + std::string(p.here);
   }
   const auto spelled = [name](std::string_view ours) {
-    return ours != name && equal_ignoring_case(ours, name) ? "here it is spelled " + std::string(ours)
+    return ours != name && equal_ignoring_ascii_case(ours, name) ? "here it is spelled " + std::string(ours)
                                                           : std::string();
   };
   for (const Names& n : kNames) {

@@ -2,6 +2,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -123,22 +124,24 @@ bool is_blank(std::string_view s) noexcept {
 
 namespace {
 
+struct ShortEscape {
+  char byte;
+  char letter;
+};
+constexpr ShortEscape kShortEscapes[] = {{'"', '"'},  {'\\', '\\'}, {'\b', 'b'}, {'\f', 'f'},
+                                         {'\n', 'n'}, {'\r', 'r'},   {'\t', 't'}};
+
 // Appends the escape sequence of an ASCII byte that JSON does not allow bare.
 void append_escape(JsonOut& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
-  switch (c) {
-      case '"': out.put("\\\""); break;
-      case '\\': out.put("\\\\"); break;
-      case '\b': out.put("\\b"); break;
-      case '\f': out.put("\\f"); break;
-      case '\n': out.put("\\n"); break;
-      case '\r': out.put("\\r"); break;
-      case '\t': out.put("\\t"); break;
-      default:
-        out.put("\\u00");
-        out.put(kHex[c >> 4]);
-        out.put(kHex[c & 0xF]);
+  out.put('\\');
+  if (const char letter = escape_letter(static_cast<char>(c))) {
+    out.put(letter);
+    return;
   }
+  out.put("u00");
+  out.put(kHex[c >> 4]);
+  out.put(kHex[c & 0xF]);
 }
 
 // A table rather than three comparisons: this runs for every byte of every string of every
@@ -235,6 +238,26 @@ void append_json_string(std::string& out, std::string_view s) {
 bool append_json_string_checked(std::string& out, std::string_view s) {
   JsonOut writer(out, s.size() + 2);
   return append_json_string_checked(writer, s);
+}
+
+char escape_letter(char byte) noexcept {
+  for (const ShortEscape& e : kShortEscapes) {
+    if (e.byte == byte) return e.letter;
+  }
+  return 0;
+}
+
+char escaped_byte(char letter) noexcept {
+  for (const ShortEscape& e : kShortEscapes) {
+    if (e.letter == letter) return e.byte;
+  }
+  return 0;
+}
+
+bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string last_attempt_note(std::string_view answer) {

@@ -19,6 +19,15 @@ bool is_valid_utf8(std::string_view s) noexcept;
 /// `s` must be valid UTF-8.
 bool is_blank(std::string_view s) noexcept;
 
+/// JSON's two-character escapes, one table both ways: the letter after the backslash for
+/// `byte` ('n' for a newline, '"' for a quote), and the byte `letter` stands for; 0 when there
+/// is none ("\/" is read as '/' but never written, so it is the reader's own).
+char escape_letter(char byte) noexcept;
+char escaped_byte(char letter) noexcept;
+
+/// True when `a` and `b` are the same text but for the case of ASCII letters.
+bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept;
+
 /// Appends `s` to `out` as a JSON string literal (quotes included). Bytes at or above 0x80
 /// are copied as they are, so `s` must already be valid UTF-8.
 void append_json_string(JsonOut& out, std::string_view s);
