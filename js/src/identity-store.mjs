@@ -63,8 +63,8 @@ function placeFor(writeKey) {
     place: name,
     local: false,
     read() {
-      const found = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
-      return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+      const value = cookie(name);
+      return value === null ? null : decodeURIComponent(value);
     },
     write(json) {
       let value = encodeURIComponent(json);
@@ -89,14 +89,7 @@ function placeFor(writeKey) {
  * ajs_user_traits). analytics-js's older AES form ("RudderEncrypt:") cannot be read here.
  */
 export function userOfEarlierSdk() {
-  const cookies = new Map();
-  if (typeof document !== 'undefined' && typeof document.cookie === 'string') {
-    for (const c of document.cookie.split('; ')) {
-      const at = c.indexOf('=');
-      if (at > 0) cookies.set(c.slice(0, at), c.slice(at + 1));
-    }
-  }
-  const read = (name) => decodeKept(cookies.get(name) ?? localItem(name));
+  const read = (name) => decodeKept(cookie(name) ?? localItem(name));
   const rudder = { anonymousId: read('rl_anonymous_id'), userId: read('rl_user_id'), traits: read('rl_trait') };
   const segment = { anonymousId: read('ajs_anonymous_id'), userId: read('ajs_user_id'), traits: read('ajs_user_traits') };
   const isId = (v) => (typeof v === 'string' && v !== '') || Number.isFinite(v);
@@ -108,6 +101,13 @@ export function userOfEarlierSdk() {
     found.traits = user.traits;
   }
   return found.anonymousId || found.userId ? JSON.stringify(found) : null;
+}
+
+// The raw value of the page's cookie `name`, or null (also where there are no cookies).
+function cookie(name) {
+  if (typeof document === 'undefined' || typeof document.cookie !== 'string') return null;
+  const found = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
+  return found ? found.slice(name.length + 1) : null;
 }
 
 function localItem(name) {
