@@ -29,6 +29,19 @@ async function trackWhileDown(page, settings, count, prefix) {
   }, { settings, count, prefix });
 }
 
+// The site's next page load, once the closed tab's lock (and with it the tab) is gone: its
+// client takes over in create() what that tab left, and flushes.
+async function nextPageLoad() {
+  const { page, problems } = await openPage();
+  const seen = await page.evaluate(async (settings) => {
+    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
+    const analytics = await Analytics.create(settings);
+    const outcome = await analytics.flush();
+    return { recovered: analytics.stats().recovered, outcome };
+  }, settingsFor());
+  return { ...seen, problems };
+}
+
 test('a page closed while the data plane is down delivers on the next page load, each event once', { timeout: 30_000 }, async () => {
   await takeDown();
   const first = await openPage();
@@ -159,14 +172,7 @@ test('events a beacon took at page close are not sent again by the next page', {
   await closeTab(first.page);
   await waitFor(async () => (await browser.plane.events()).length >= 4, 10_000, 'the beacon');
 
-  const second = await openPage();
-  const recovered = await second.page.evaluate(async (settings) => {
-    // Once the closed page's lock is gone, create() looks at what it left at once.
-    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
-    const analytics = await Analytics.create(settings);
-    await analytics.flush();
-    return analytics.stats().recovered;
-  }, settingsFor());
+  const { recovered } = await nextPageLoad();
   assert.equal(recovered, 0, 'forgotten from storage once beaconed');
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids, 'each once');
@@ -190,15 +196,9 @@ test('a page closed while the browser is offline keeps its events for the next l
   assert.equal(offline.onLine, false);
   await closeTab(first.page);
   await context.setOffline(false);
-  const second = await openPage();
-  const later = await second.page.evaluate(async (settings) => {
-    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
-    const analytics = await Analytics.create(settings);
-    await analytics.flush();
-    return analytics.stats().recovered;
-  }, settingsFor());
+  const later = await nextPageLoad();
   assert.equal(ids, null);
-  assert.equal(later, 2, `a beacon while offline is lost: they stayed stored ${second.problems.join('\n')}`);
+  assert.equal(later.recovered, 2, `a beacon while offline is lost: they stayed stored ${later.problems.join('\n')}`);
   const events = (await browser.plane.events()).map((e) => e.messageId);
   for (const id of offline.ids) assert.equal(events.filter((e) => e === id).length, 1, `${id} once`);
 });
@@ -216,14 +216,8 @@ test('a page closed before its first upload was answered, while the data plane i
   await waitFor(async () => (await browser.plane.requests()).some((r) => r.path === '/beacon/v1/batch'), 10_000, 'the beacon');
   assert.equal((await browser.plane.events()).length, 0, 'the beacon was refused');
   await bringUp();
-  const second = await openPage();
-  const later = await second.page.evaluate(async (settings) => {
-    while ((await navigator.locks.query()).held.length > 0) await new Promise((r) => setTimeout(r, 20));
-    const analytics = await Analytics.create(settings);
-    const outcome = await analytics.flush();
-    return { recovered: analytics.stats().recovered, outcome };
-  }, settingsFor());
-  assert.equal(later.recovered, 3, second.problems.join('\n'));
+  const later = await nextPageLoad();
+  assert.equal(later.recovered, 3, later.problems.join('\n'));
   assert.equal(later.outcome.delivered, 3);
   assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids, 'each once, in order');
 });
