@@ -15,6 +15,7 @@
 
 #include "core/driver.hpp"
 #include "core/message.hpp"
+#include "native/adaptive_mutex.hpp"
 #include "native/fork_guard.hpp"
 #include "native/huge_page_memory.hpp"
 #include "native/log.hpp"
@@ -80,7 +81,7 @@ class __attribute__((visibility("hidden"))) Client::Impl final : public native::
   const Config config_;
   const native::Log log_;
 
-  std::mutex mu_;  // the driver's lock
+  native::AdaptiveMutex mu_;  // the driver's lock
   std::mutex wait_mu_;
   std::condition_variable worker_cv_;     // wakes the worker: work arrived, flush, shutdown
   std::condition_variable settled_cv_;    // wakes flush(): a ticket settled
