@@ -4,7 +4,8 @@
 //   node scripts/build.mjs [size-build-dir] [speed-build-dir]
 //     (defaults: ../build-wasm/wasm and ../build-wasm-node/wasm)
 //
-// Bundles src/index.mjs with each Emscripten module into minified files:
+// Bundles src/index.mjs into minified files, each beside its build of the .wasm (the glue loads
+// the .wasm itself; Emscripten's JavaScript output is not used):
 //   index.mjs, index.cjs  + rudder_analytics.wasm       the size build (browsers, bundlers)
 //   node.mjs, node.cjs    + rudder_analytics_node.wasm  the speed build (Node)
 // package.json's exports send Node to node.*, everything else to index.*. The hand-written
@@ -23,11 +24,10 @@ const flavours = [
   { dir: resolve(process.argv[3] ?? join(pkg, '..', 'build-wasm-node', 'wasm')), name: 'rudder_analytics_node', out: 'node' },
 ];
 for (const { dir, name } of flavours) {
-  for (const file of [join(dir, `${name}.mjs`), join(dir, `${name}.wasm`)]) {
-    if (!existsSync(file)) {
-      console.error(`build: ${file} is missing; build the wasm target first (./scripts/build-wasm.sh)`);
-      process.exit(1);
-    }
+  const file = join(dir, `${name}.wasm`);
+  if (!existsSync(file)) {
+    console.error(`build: ${file} is missing; build the wasm target first (./scripts/build-wasm.sh)`);
+    process.exit(1);
   }
 }
 
@@ -36,22 +36,14 @@ await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 
 for (const { dir, name, out } of flavours) {
-  // src/module.mjs imports the Emscripten output by this name, and names its .wasm file by
-  // RUDDER_WASM_FILE.
-  const emscriptenModule = {
-    name: 'rudder-emscripten-module',
-    setup(build) {
-      build.onResolve({ filter: /^rudder-emscripten-module$/ }, () => ({ path: join(dir, `${name}.mjs`) }));
-    },
-  };
   const common = {
     entryPoints: [join(pkg, 'src', 'index.mjs')],
     bundle: true,
     minify: true,
     target: ['es2022', 'node18'],
     platform: 'neutral',
-    plugins: [emscriptenModule],
-    // RUDDER_NODE_BUILD: only the Node build carries what needs node:fs (storageDir).
+    // RUDDER_WASM_FILE names the .wasm src/module.mjs loads; RUDDER_NODE_BUILD: only the Node
+    // build carries what needs node:fs (storageDir).
     define: { RUDDER_WASM_FILE: JSON.stringify(`${name}.wasm`), RUDDER_NODE_BUILD: String(out === 'node') },
     legalComments: 'none',
     // The Node build in lines of at most 500 characters: Node prints the whole source line of

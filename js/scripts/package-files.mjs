@@ -21,19 +21,19 @@ export const TARBALL_FILES = ['LICENSE', 'README.md', 'package.json', ...DIST_FI
 /** Where the build records what dist/ was built from (not in the tarball). */
 export const INPUTS_RECORD = join(PKG, '.dist-inputs');
 
-/** The Emscripten outputs a build bundles, by default. */
+/** Where the two builds of the .wasm are, by default. */
 export const DEFAULT_WASM_DIRS = [join(REPO, 'build-wasm', 'wasm'), join(REPO, 'build-wasm-node', 'wasm')];
 
 /**
  * A digest of everything dist/ is made of: the glue's sources, the types, the build script,
- * package.json, the licence and the two Emscripten builds. Equal digests: dist/ is what a
+ * package.json, the licence and the two builds of the .wasm. Equal digests: dist/ is what a
  * build would make now.
  */
 export async function inputsDigest(wasmDirs = DEFAULT_WASM_DIRS) {
   const files = [
     ...(await readdir(join(PKG, 'src'))).filter((f) => f.endsWith('.mjs')).sort().map((f) => join(PKG, 'src', f)),
     join(PKG, 'types', 'index.d.ts'), join(PKG, 'scripts', 'build.mjs'), join(PKG, 'package.json'), join(REPO, 'LICENSE'),
-    ...wasmDirs.flatMap((dir, i) => ['.mjs', '.wasm'].map((ext) => join(dir, `${i === 0 ? 'rudder_analytics' : 'rudder_analytics_node'}${ext}`))),
+    ...wasmDirs.map((dir, i) => join(dir, `${i === 0 ? 'rudder_analytics' : 'rudder_analytics_node'}.wasm`)),
   ];
   const hash = createHash('sha256');
   for (const file of files) {

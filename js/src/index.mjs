@@ -659,9 +659,12 @@ export class Analytics {
     });
   }
 
-  // What the core calls (platform/wasm/host.hpp). Decoding happens at once, while the
-  // pointers are valid; user code (onError, promise callbacks) runs later, on a microtask.
+  // What the core calls: the module's "rudder" imports, by the names platform/wasm/host.cpp
+  // declares them with. Numbers and (pointer, length) pairs come in; what returns a bool gives
+  // the module 1 or 0. Decoding and copying happen at once, while the pointers are valid; user
+  // code (onError, promise callbacks) runs later, on a microtask.
   #host() {
+    const bytes = (pointer, length) => this.#bridge.m.HEAPU8.subarray(pointer, pointer + length);
     const timers = new Map();  // the core's Timer (its address) -> the event loop's timer
     return {
       // keepAlive false (Node): a retry of stored events during an outage, which must not keep
@@ -681,18 +684,19 @@ export class Analytics {
       },
       canGzip: () => this.#gzip !== null,
       hasOnError: () => typeof this.#onError === 'function',
-      gzip: (token, bytes) => {
-        this.#gzip(bytes).then(
+      gzip: (token, pointer, length) => {
+        this.#gzip(bytes(pointer, length).slice()).then(
           (compressed) => this.#bridge.withBytes(compressed, (p, n) => this.#bridge.m._rudder_gzip_done(token, 1, p, n)),
           () => this.#bridge.m._rudder_gzip_done(token, 0, 0, 0),
         );
       },
-      send: (token, urlPointer, urlLength, authPointer, authLength, body, gzipped, timeoutMs, maxAnswerBytes) => {
+      send: (token, urlPointer, urlLength, authPointer, authLength, bodyPointer, bodyLength, gzipped, timeoutMs, maxAnswerBytes) => {
         const bridge = this.#bridge;
         post({
           url: bridge.readLength(urlPointer, urlLength),
           authorization: bridge.readLength(authPointer, authLength),
-          body, gzipped, timeoutMs, maxAnswerBytes,
+          body: bytes(bodyPointer, bodyLength).slice(),
+          gzipped: gzipped !== 0, timeoutMs, maxAnswerBytes,
         }).then((a) => {
           const parts = [a.body, a.retryAfter, a.location, a.error].map((text) => ENCODER.encode(text));
           const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -719,8 +723,8 @@ export class Analytics {
         });
       },
       identity: (pointer, length) => this.#identity?.write(this.#bridge.readLength(pointer, length)),
-      storageCreate: (id, header) => this.#storage.create(id, header),
-      storageWrite: (id, offset, bytes) => this.#storage.write(id, offset, bytes),
+      storageCreate: (id, pointer, length) => this.#storage.create(id, bytes(pointer, length)),
+      storageWrite: (id, offset, pointer, length) => this.#storage.write(id, offset, bytes(pointer, length)),
       storageRemove: (id) => this.#storage.remove(id),
       storageClose: (id) => this.#storage.close(id),
       log: (level, pointer, length) => {

@@ -3,7 +3,8 @@
 //
 // Nothing here knows about events, batches or retries: that is all in the C++ core. This file
 // finds and compiles the .wasm, starts one module instance per client, and passes text across.
-import createRudderModule from 'rudder-emscripten-module';  // the Emscripten output (see scripts/build.mjs)
+// It is the module's whole loader: Emscripten's JavaScript runtime is not used (see
+// wasm/CMakeLists.txt).
 
 // The build defines RUDDER_WASM_FILE: the size build's file for browsers, the speed build's
 // for Node (see scripts/build.mjs).
@@ -130,26 +131,65 @@ function nodeHeap(bridge) {
   return bridge.nodeView;
 }
 
+// The most memory a wasm32 module of Emscripten's can have, and the page size.
+const MAX_MEMORY = 2 ** 31;
+const PAGE = 65536;
+
 /** One module instance: its exports, and text in and out of its memory. */
 export class Bridge {
+  /**
+   * Instantiates `compiled` with `host` as its "rudder" imports (the functions
+   * platform/wasm/host.cpp declares, under the same names) and what Emscripten's libc asks of
+   * the page ("env"; the size build asks for all but emscripten_memcpy_big), and runs its
+   * static constructors. Rejects with the instantiation's error.
+   */
   static async start(compiled, host) {
-    let failed;
-    const instantiateFailed = new Promise((_, reject) => { failed = reject; });
-    const started = createRudderModule({
-      rudderHost: host,
-      instantiateWasm(imports, receive) {
-        WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled), failed);
-        return {};
-      },
-    });
-    return new Bridge(await Promise.race([started, instantiateFailed]));
+    const bridge = new Bridge();
+    const env = {
+      abort: () => { throw new WebAssembly.RuntimeError('rudder-analytics: the WebAssembly module aborted'); },
+      emscripten_date_now: () => Date.now(),
+      emscripten_get_now: () => performance.now(),
+      emscripten_resize_heap: (bytes) => bridge.#grow(bytes >>> 0),
+      // The speed build's memcpy hands copies of 512 bytes and more to the engine.
+      emscripten_memcpy_big: (to, from, length) => { bridge.m.HEAPU8.copyWithin(to, from, from + length); },
+      // JavaScript's Number() reads a checked JSON number's text correctly rounded (see
+      // json_text_number in src/core/json_text.cpp).
+      rudder_js_number: (pointer, length) => Number(bridge.readLength(pointer, length)),
+    };
+    const { exports } = await WebAssembly.instantiate(compiled, { env, rudder: host });
+    bridge.memory = exports.memory;
+    // The exports under the names the glue calls them by (_rudder_call, _malloc, ...).
+    for (const [name, value] of Object.entries(exports)) bridge.m[`_${name}`] = value;
+    bridge.m.HEAPU8 = new Uint8Array(exports.memory.buffer);
+    exports.__wasm_call_ctors();
+    return bridge;
   }
 
-  constructor(module) {
-    this.m = module;
-    this.buffer = 0;    // a reusable input buffer in the module's memory
+  constructor() {
+    this.m = {};          // the module's exports, and HEAPU8: its memory as bytes
+    this.memory = null;
+    this.buffer = 0;      // a reusable input buffer in the module's memory
     this.capacity = 0;
     this.nodeView = null;  // (Node) a Buffer over the module's memory, remade when it grows
+  }
+
+  // malloc found the memory too small: grows it to at least `bytes` (a fifth more, when it
+  // can, so that a growing queue does not grow it at every block) and renews the views of it.
+  // 1 when it grew, 0 when it cannot (malloc then fails, and the core reports the event).
+  #grow(bytes) {
+    const now = this.memory.buffer.byteLength;
+    for (const wanted of [Math.max(bytes, now * 1.2), bytes]) {
+      const size = Math.min(MAX_MEMORY, Math.ceil(wanted / PAGE) * PAGE);
+      if (size < bytes) return 0;
+      try {
+        this.memory.grow((size - now) / PAGE);
+      } catch {
+        continue;  // the browser would not give that much; try what was asked alone
+      }
+      this.m.HEAPU8 = new Uint8Array(this.memory.buffer);
+      return 1;
+    }
+    return 0;
   }
 
   /** Writes `text` as UTF-8 into the input buffer; returns its length in bytes. */

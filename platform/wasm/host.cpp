@@ -2,55 +2,37 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "wasm/host.hpp"
 
-#include <emscripten/emscripten.h>
+// The module's imports from the "rudder" namespace, named as the glue's host object names
+// its methods (js/src/index.mjs, #host()); js/src/module.mjs instantiates the module with that
+// object and nothing of Emscripten's JavaScript. They are left undefined at link time
+// (wasm/CMakeLists.txt), so a missing one is an instantiation error, which every npm test
+// would meet. Strings and bytes cross as (pointer, length) into the module's memory; the glue
+// copies or decodes them before it returns.
+#define RUDDER_HOST_IMPORT(name) __attribute__((import_module("rudder"), import_name(#name)))
 
-namespace {
-
-// Strings cross as (pointer, length) into the module's memory; the glue decodes them at once.
-EM_JS(int, js_can_gzip, (), { return Module['rudderHost'].canGzip() ? 1 : 0; });
-EM_JS(void, js_arm_timer, (void* timer, double delay_ms, int keep_alive), {
-  Module['rudderHost'].armTimer(timer, delay_ms, keep_alive !== 0);
-});
-EM_JS(void, js_cancel_timer, (void* timer), { Module['rudderHost'].cancelTimer(timer); });
-EM_JS(void, js_gzip, (unsigned token, const char* data, unsigned length), {
-  Module['rudderHost'].gzip(token, HEAPU8.slice(data, data + length));
-});
-EM_JS(void, js_send, (unsigned token, const char* url, unsigned url_length,
-                      const char* authorization, unsigned authorization_length,
-                      const char* body, unsigned body_length, int gzipped, double timeout_ms,
-                      double max_answer_bytes), {
-  Module['rudderHost'].send(token, url, url_length, authorization, authorization_length,
-                            HEAPU8.slice(body, body + body_length), gzipped !== 0, timeout_ms,
-                            max_answer_bytes);
-});
-EM_JS(int, js_beacon, (const char* url, unsigned url_length, const char* body, unsigned body_length), {
-  return Module['rudderHost'].beacon(url, url_length, body, body_length) ? 1 : 0;
-});
-EM_JS(int, js_has_error_handler, (), { return Module['rudderHost'].hasOnError() ? 1 : 0; });
-EM_JS(void, js_report, (const char* error, unsigned error_length, const char* events,
-                        unsigned events_length), {
-  Module['rudderHost'].report(error, error_length, events, events_length);
-});
-EM_JS(void, js_settled, (unsigned ticket, const char* result, unsigned length), {
-  Module['rudderHost'].settled(ticket, result, length);
-});
-EM_JS(void, js_log, (int level, const char* message, unsigned length), {
-  Module['rudderHost'].log(level, message, length);
-});
-
-EM_JS(int, js_storage_create, (unsigned id, const char* header, unsigned length), {
-  return Module['rudderHost'].storageCreate(id, HEAPU8.subarray(header, header + length)) ? 1 : 0;
-});
-EM_JS(void, js_storage_write, (unsigned id, double offset, const char* bytes, unsigned length), {
-  Module['rudderHost'].storageWrite(id, offset, HEAPU8.subarray(bytes, bytes + length));
-});
-EM_JS(void, js_storage_remove, (unsigned id), { Module['rudderHost'].storageRemove(id); });
-EM_JS(void, js_storage_close, (unsigned id), { Module['rudderHost'].storageClose(id); });
-EM_JS(void, js_identity, (const char* json, unsigned length), {
-  Module['rudderHost'].identity(json, length);
-});
-
-}  // namespace
+extern "C" {
+RUDDER_HOST_IMPORT(canGzip) int js_can_gzip();
+RUDDER_HOST_IMPORT(armTimer) void js_arm_timer(void* timer, double delay_ms, int keep_alive);
+RUDDER_HOST_IMPORT(cancelTimer) void js_cancel_timer(void* timer);
+RUDDER_HOST_IMPORT(gzip) void js_gzip(unsigned token, const char* data, unsigned length);
+RUDDER_HOST_IMPORT(send)
+void js_send(unsigned token, const char* url, unsigned url_length, const char* authorization,
+             unsigned authorization_length, const char* body, unsigned body_length, int gzipped,
+             double timeout_ms, double max_answer_bytes);
+RUDDER_HOST_IMPORT(beacon)
+int js_beacon(const char* url, unsigned url_length, const char* body, unsigned body_length);
+RUDDER_HOST_IMPORT(hasOnError) int js_has_error_handler();
+RUDDER_HOST_IMPORT(report)
+void js_report(const char* error, unsigned error_length, const char* events, unsigned events_length);
+RUDDER_HOST_IMPORT(settled) void js_settled(unsigned ticket, const char* result, unsigned length);
+RUDDER_HOST_IMPORT(log) void js_log(int level, const char* message, unsigned length);
+RUDDER_HOST_IMPORT(storageCreate) int js_storage_create(unsigned id, const char* header, unsigned length);
+RUDDER_HOST_IMPORT(storageWrite)
+void js_storage_write(unsigned id, double offset, const char* bytes, unsigned length);
+RUDDER_HOST_IMPORT(storageRemove) void js_storage_remove(unsigned id);
+RUDDER_HOST_IMPORT(storageClose) void js_storage_close(unsigned id);
+RUDDER_HOST_IMPORT(identity) void js_identity(const char* json, unsigned length);
+}
 
 namespace rudder::wasm::host {
 
