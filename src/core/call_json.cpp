@@ -7,6 +7,7 @@
 #include "core/iso_time.hpp"
 #include "core/json_text.hpp"
 #include "core/message.hpp"
+#include "core/per_thread.hpp"
 
 namespace rudder::core {
 namespace {
@@ -243,7 +244,7 @@ class MemberList {
 
  private:
   static std::vector<JsonTextMember>& spare() {
-    thread_local std::vector<JsonTextMember> kept;
+    RUDDER_PER_THREAD std::vector<JsonTextMember> kept;
     return kept;
   }
   std::vector<JsonTextMember> items_;

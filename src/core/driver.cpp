@@ -8,6 +8,7 @@
 #include "core/endpoint.hpp"
 #include "core/json_text.hpp"
 #include "core/json_writer.hpp"
+#include "core/per_thread.hpp"
 #include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
@@ -207,7 +208,7 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
   if (closed()) return refuse_closed();
   // The event is built in this thread's scratch string and copied into the queue's log, so
   // a call allocates nothing for the event's text once the scratch has grown to fit.
-  thread_local std::string scratch;
+  RUDDER_PER_THREAD std::string scratch;
   const std::int64_t called_at = fields.called_at_unix_ms.value_or(host_.unix_ms());
   BuildResult built = build_message(fields, settings_.build, called_at, rng, std::move(scratch));
   // Given back on every path out, with its capacity.
