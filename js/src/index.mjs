@@ -224,7 +224,7 @@ const REFUSED = { invalid: 0, queue_full: 1, shut_down: 2 };  // rudder_count_re
 // The core's texts for a plugin's drop and a closed client, for what it cannot answer yet.
 const DROPPED_BY_PLUGIN = 'plugins: dropped the event';
 const DROPPED = Symbol('dropped by a plugin');  // what #throughPlugins returns for a dropped event
-const CLOSED = 'client: is shut down (shutdown() or close() was called)';
+const CLOSED = 'client: is closed (close() was called)';  // the core's words (closed_message in core/driver.cpp)
 
 export class Analytics {
   #bridge = null;         // the module, once loaded (the host's callbacks use it from then)

@@ -218,7 +218,7 @@ test('close delivers everything queued, then refuses calls and counts them', asy
   const outcome = await analytics.close();
   assert.deepEqual(outcome, { delivered: 30, failed: 0, unknown: 0, unsent: 0, beaconed: 0, pending: 0, kept: 0, lastAttempt: '' });
   assert.deepEqual(await storedIds(), ids);
-  assert.deepEqual(analytics.track({ userId: 'u', event: 'late' }), { status: 'closed', error: 'client: is shut down (shutdown() or close() was called)' });
+  assert.deepEqual(analytics.track({ userId: 'u', event: 'late' }), { status: 'closed', error: 'client: is closed (close() was called)' });
   assert.equal(analytics.stats().dropped.shut_down, 1);
   assert.equal(analytics.close(), analytics.close(), 'close is idempotent');
 });

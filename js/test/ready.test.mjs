@@ -162,7 +162,10 @@ test('close() before ready delivers what was held, then refuses and counts later
   assert.equal(after.status, 'closed');
   const outcome = await closed;
   assert.equal(outcome.delivered, 1);
-  assert.equal(analytics.stats().dropped.shut_down, 1);
+  // Refused before the module ran it and after: in the same words, which name close().
+  assert.deepEqual(analytics.track({ userId: 'u', event: 'After ready' }), after);
+  assert.equal(after.error, 'client: is closed (close() was called)');
+  assert.equal(analytics.stats().dropped.shut_down, 2);
   assert.deepEqual((await plane.events()).filter((e) => e.event === 'Held' || e.event === 'After close').map((e) => e.event), ['Held']);
 });
 

@@ -35,7 +35,12 @@ std::uint64_t settled_events(const Stats& s) {
          s.dropped_for(DropReason::unsent_at_shutdown);
 }
 
-const char* const kClosedMessage = "client: is shut down (shutdown() or close() was called)";
+// What a call after the end hears, naming the method the caller's API has: shutdown() in C++
+// (rudder_shutdown() in C), close() in the npm package, which has no shutdown().
+const char* closed_message(Naming naming) {
+  return naming == Naming::js ? "client: is closed (close() was called)"
+                              : "client: is shut down (shutdown() was called)";
+}
 
 }  // namespace
 
@@ -86,7 +91,7 @@ std::string Driver::setting(std::string_view cpp_name) const {
 CallOutcome Driver::refuse_closed() {
   Guard guard(host_);
   pipeline_.count_refused(DropReason::shut_down);
-  return {Status::shut_down, kClosedMessage};
+  return {Status::shut_down, closed_message(settings_.naming)};
 }
 
 CallOutcome Driver::refuse_invalid(MessageType type, const FieldError& error) {
@@ -231,7 +236,7 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
     Guard guard(host_);
     if (closed()) {  // closed while this call was building
       pipeline_.count_refused(DropReason::shut_down);
-      return {Status::shut_down, kClosedMessage};
+      return {Status::shut_down, closed_message(settings_.naming)};
     }
     outcome = pipeline_.enqueue(built.event);
     if (is_full(outcome)) {

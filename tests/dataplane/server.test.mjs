@@ -606,3 +606,16 @@ test('CLI: --exit-on-stdin-close exits when its stdin closes; bad flags exit 2',
   const bad = spawn(process.execPath, [SERVER, '--bogus'], { stdio: 'ignore' });
   assert.deepEqual(await once(bad, 'exit'), [2, null]);
 });
+
+test('CLI: --help prints every flag and exits 0 without listening', async () => {
+  const help = spawn(process.execPath, [SERVER, '--help'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  help.stdout.on('data', (chunk) => { out += chunk; });
+  assert.deepEqual(await once(help, 'exit'), [0, null]);
+  assert.match(out, /^Usage: /);
+  for (const flag of ['--host', '--port', '--max-bytes', '--write-key', '--disabled-key', '--count-only',
+    '--print-events', '--exit-on-stdin-close', '--tls-cert', '--tls-key']) {
+    assert.ok(out.includes(flag), `--help names ${flag}`);
+  }
+  assert.doesNotMatch(out, /listening on http/);
+});

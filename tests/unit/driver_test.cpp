@@ -324,7 +324,7 @@ TEST(Driver, AfterCloseCallsAreRefusedAndCounted) {
   rig.driver.close();
   const CallOutcome r = rig.track("late");
   EXPECT_EQ(r.status, Status::shut_down);
-  EXPECT_EQ(r.text, "client: is shut down (shutdown() or close() was called)");
+  EXPECT_EQ(r.text, "client: is shut down (shutdown() was called)");
   EXPECT_EQ(rig.driver.call_text(MessageType::track, "not json", rig.rng).status,
             Status::shut_down);
   EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::shut_down), 2u);
