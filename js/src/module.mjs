@@ -156,7 +156,17 @@ export class Bridge {
       // json_text_number in src/core/json_text.cpp).
       rudder_js_number: (pointer, length) => Number(bridge.readLength(pointer, length)),
     };
-    const { exports } = await WebAssembly.instantiate(compiled, { env, rudder: host });
+    // A module of another build (given as wasmBinary or wasmModule, or an earlier version's
+    // file left on a server) asks for other imports, or lacks the exports.
+    const notOurs = (why) => new Error(`rudder-analytics: the WebAssembly module is not the one this version of ${PACKAGE} ` +
+      `was built with (${why}); load its own ${WASM_FILE}, from the same installed version`);
+    const imports = { env, rudder: host };
+    const foreign = WebAssembly.Module.imports(compiled).find(({ module, name }) => typeof imports[module]?.[name] !== 'function');
+    if (foreign) throw notOurs(`it imports ${foreign.module}.${foreign.name}, which this version does not give`);
+    const { exports } = await WebAssembly.instantiate(compiled, imports);
+    if (typeof exports.rudder_create !== 'function' || !(exports.memory instanceof WebAssembly.Memory)) {
+      throw notOurs('it has no rudder_create or no memory');
+    }
     bridge.memory = exports.memory;
     // The exports under the names the glue calls them by (_rudder_call, _malloc, ...).
     for (const [name, value] of Object.entries(exports)) bridge.m[`_${name}`] = value;

@@ -72,6 +72,17 @@ test('a .wasm that cannot be found or compiled rejects create()', async () => {
   }), /wasmModule: must be a WebAssembly.Module/);
 });
 
+test("a .wasm that is not this package's build rejects create() saying so", async () => {
+  const fits = /the WebAssembly module is not the one this version of rudder-analytics-wasm was built with \(.+\); load its own rudder_analytics_node\.wasm/;
+  // One that imports what the glue does not give (as an earlier version's, whose imports had
+  // other names): ["a"]["a"], a function.
+  const foreignImport = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 7, 1, 1, 97, 1, 97, 0, 0]);
+  await assert.rejects(esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: foreignImport }), fits);
+  // One that instantiates but is no build of the package at all: the empty module.
+  const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+  await assert.rejects(esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: empty }), fits);
+});
+
 test('clients are independent: each has its own queue and settings', async () => {
   const a = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, channel: 'a' });
   const b = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, channel: 'b' });
