@@ -585,9 +585,22 @@ export class Analytics {
     const message = this.#plugged(method, input);
     if (message === DROPPED) return { status: 'dropped', error: bridge.read(bridge.m._rudder_drop_by_plugin()) };
     if (this.#browser) this.#notePage();
-    const json = encodeInput(method, message, () => bridge.m._rudder_count_refused(REFUSED.invalid));
-    const length = bridge.write(json);  // before reading bridge.buffer, which it may move
-    return this.#outcome(method, bridge.read(bridge.m._rudder_call(type, bridge.buffer, length, 0)));
+    try {
+      const json = encodeInput(method, message, () => bridge.m._rudder_count_refused(REFUSED.invalid));
+      const length = bridge.write(json);  // before reading bridge.buffer, which it may move
+      return this.#outcome(method, bridge.read(bridge.m._rudder_call(type, bridge.buffer, length, 0)));
+    } catch (e) {
+      throw this.#pluginsSaid(e, message);
+    }
+  }
+
+  // A refusal of what plugins returned says so: the caller's own object may have been fine,
+  // and a plugin's edit the cause. (Input that is no object never reaches the plugins.)
+  #pluginsSaid(error, message) {
+    if (this.#plugins.length > 0 && typeof message === 'object' && message !== null && typeof error?.field === 'string') {
+      error.message += ' (in the message the plugins returned)';
+    }
+    return error;
   }
 
   #outcome(method, outcome) {
@@ -622,7 +635,12 @@ export class Analytics {
       this.#whenReady((bridge) => bridge.m._rudder_drop_by_plugin());
       return { status: 'dropped', error: DROPPED_BY_PLUGIN };
     }
-    const json = encodeInput(method, message, () => this.#countRefused(REFUSED.invalid));
+    let json;
+    try {
+      json = encodeInput(method, message, () => this.#countRefused(REFUSED.invalid));
+    } catch (e) {
+      throw this.#pluginsSaid(e, message);
+    }
     const call = { type, json, at: Date.now() };
     // The page now: a single-page app may navigate before the module is ready.
     const page = this.#browser ? this.#pageNow() : null;
@@ -632,12 +650,13 @@ export class Analytics {
       if (outcome[0] === 'A') return;
       // 'Q' (the core's queue is full: it counted and logged that) or 'T' / 'R' (refused)
       const full = outcome[0] === 'Q';
-      const message = `${method}: ${outcome.slice(full ? 1 : 2)}`;
-      const error = new DeliveryError({ kind: full ? 'queue_full' : 'invalid', status: 0, body: '', message, attempts: 0 });
+      const text = `${method}: ${outcome.slice(full ? 1 : 2)}`;
+      const error = new DeliveryError({ kind: full ? 'queue_full' : 'invalid', status: 0, body: '', message: text, attempts: 0 });
       if (!full) {
         Object.assign(error, { call: method, field: bridge.read(bridge.m._rudder_refused_field()), code: CODES[outcome[1]] });
+        this.#pluginsSaid(error, message);
         // Logged only when no onError takes it, as the core does with delivery failures.
-        if (!this.#onError) this.#logger.error(`[rudder-analytics] a call made before the module was ready was refused: ${message}`);
+        if (!this.#onError) this.#logger.error(`[rudder-analytics] a call made before the module was ready was refused: ${error.message}`);
       }
       this.#report(error, [{ type: method, ...JSON.parse(json) }]);
     };

@@ -113,13 +113,21 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   analytics.addPlugin((message, call) => {
     if (message.event === 'Boom') throw new Error('plugin failed');
     if (message.event === 'Bad') return { ...message, properties: 'not an object' };
+    if (message.event === 'Huge') message.properties = { count: 10n };  // edited in place
     return { ...message, context: { app: { name: 'shop' } }, properties: call === 'track' ? { ...message.properties, seen: true } : undefined };
   });
   const kept = analytics.track({ userId: 'u', event: 'Bought', properties: { total: 9 } });
   assert.deepEqual(analytics.track({ userId: 'u', event: 'Secret' }), { status: 'dropped', error: 'plugins: dropped the event' });
   const boom = analytics.track({ userId: 'u', event: 'Boom' });
+  // Refused in what the plugins returned (by the core, or by the glue's own checks): the
+  // message says so, since the caller's object was fine.
   assert.throws(() => analytics.track({ userId: 'u', event: 'Bad' }),
-    (e) => e instanceof TypeError && e.field === 'properties' && e.code === 'wrong_type');
+    (e) => e instanceof TypeError && e.field === 'properties' && e.code === 'wrong_type' &&
+      e.message === 'track: properties: must be an object, not string (in the message the plugins returned)');
+  assert.throws(() => analytics.track({ userId: 'u', event: 'Huge' }),
+    (e) => e.field === 'properties.count' && / \(in the message the plugins returned\)$/.test(e.message));
+  // Input that is no object never reaches the plugins: its refusal is the caller's alone.
+  assert.throws(() => analytics.track(null), { message: 'track: expects one object argument, e.g. track({ userId, ... })' });
   const identify = analytics.identify({ userId: 'u2' });
   assert.throws(() => analytics.addPlugin('nope'), { name: 'TypeError', field: 'plugin', call: 'addPlugin' });
   // A plugin that returns something other than a message is blamed, not the caller.
@@ -138,7 +146,7 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   await later.close();
   await analytics.close();
   const stats = analytics.stats();
-  assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 1]);
+  assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 3]);
   assert.deepEqual(errors, ['[rudder-analytics] plugins threw (plugins[1]: plugin failed); the event goes on without its change']);
   const events = await plane.events();
   const byId = (id) => events.find((e) => e.messageId === id);

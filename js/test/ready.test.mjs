@@ -181,17 +181,31 @@ test('flush({ timeoutMs }) before ready counts the wait for the module in its ti
 
 test('plugins run on held calls as they are made; a drop is counted once ready', async () => {
   const seen = [];
+  const reported = [];
   const analytics = new Analytics({
     writeKey: WRITE_KEY, dataPlaneUrl: plane.url, locateFile: slowly,
-    plugins: [(message, call) => { seen.push(call); return message.event === 'Secret' ? null : { ...message, properties: { tagged: true } }; }],
+    onError: (error) => reported.push(error),
+    plugins: [(message, call) => {
+      seen.push(call);
+      if (message.event === 'Secret') return null;
+      if (message.event === 'Spoilt') return { ...message, properties: 'not an object' };  // the core refuses it once ready
+      if (message.event === 'Huge') return { ...message, properties: { count: 10n } };  // the glue refuses it now
+      return { ...message, properties: { tagged: true } };
+    }],
   });
   const message = { userId: 'u', event: 'Tagged' };
   assert.deepEqual(analytics.track(message), { status: 'buffered' });
   message.event = 'Changed after the call';  // the call is taken as it was when made
   assert.deepEqual(analytics.track({ userId: 'u', event: 'Secret' }), { status: 'dropped', error: 'plugins: dropped the event' });
-  assert.deepEqual(seen, ['track', 'track'], 'plugins ran during the calls');
+  assert.deepEqual(analytics.track({ userId: 'u', event: 'Spoilt' }), { status: 'buffered' });
+  assert.throws(() => analytics.track({ userId: 'u', event: 'Huge' }),
+    (e) => e.field === 'properties.count' && e.message.endsWith(' (in the message the plugins returned)'));
+  assert.deepEqual(seen, ['track', 'track', 'track', 'track'], 'plugins ran during the calls');
   await analytics.close();
   assert.equal(analytics.stats().dropped.by_plugin, 1);
+  // What the core refused once ready went to onError, saying where the message came from.
+  assert.deepEqual(reported.map((e) => [e.kind, e.field, e.message]),
+    [['invalid', 'properties', 'track: properties: must be an object, not string (in the message the plugins returned)']]);
   const events = (await plane.events()).filter((e) => e.event === 'Tagged' || e.event === 'Secret' || e.event === 'Changed after the call');
   assert.deepEqual(events.map((e) => [e.event, e.properties]), [['Tagged', { tagged: true }]]);
 });
