@@ -194,7 +194,7 @@ Result Client::Impl::through_before_send(json message) {
     message = as_given;
   }
   if (!keep) return to_result(driver_->drop_by_hook());
-  return accepted_in_sync_mode(to_result(driver_->call_json(message, native::thread_rng())));
+  return accepted_in_sync_mode(to_result(driver_->call_json_from_hook(message, native::thread_rng())));
 }
 
 Result Client::Impl::submit(const json& message) {

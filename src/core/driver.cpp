@@ -115,6 +115,12 @@ CallOutcome Driver::drop_by_hook() {
   return {Status::dropped, setting("before_send") + ": dropped the event"};
 }
 
+CallOutcome Driver::call_json_from_hook(const nlohmann::json& message, Rng& rng) {
+  CallOutcome outcome = call_json(message, rng);
+  if (outcome.status == Status::invalid) outcome.text += " (in the message " + setting("before_send") + " returned)";
+  return outcome;
+}
+
 void Driver::hook_threw(std::string_view what) {
   host_.log(LogLevel::error, setting("before_send") + " threw (" + std::string(what) +
                                  "); the event goes on without its change");

@@ -163,6 +163,9 @@ class Driver {
   CallOutcome drop_by_hook();
   /// The hook threw: logged, naming what it threw; the call goes on without that hook's change.
   void hook_threw(std::string_view what);
+  /// A call as the hook left it (C++ before_send), as call_json takes it; a refusal adds that
+  /// the hook returned the message, since the caller's own input may have been fine.
+  CallOutcome call_json_from_hook(const nlohmann::json& message, Rng& rng);
   Stats stats() const;
   /// Queues what earlier runs left in storage (Pipeline::recover), ahead of later calls, and
   /// wakes the driving context. Any thread. Returns the count of events recovered.

@@ -140,6 +140,8 @@ TEST_F(ClientTest, BeforeSendEditsDropsAndSurvivesAThrowingHook) {
   const Result bad = client.track("u1", "Bad");
   EXPECT_EQ(bad.status, Status::invalid) << "what the hook leaves is checked like the caller's input";
   EXPECT_EQ(bad.field, "properties");
+  EXPECT_EQ(bad.error, "properties: must be an object, not string (in the message before_send returned)")
+      << "the refusal says the hook's message was refused, not the caller's";
   ASSERT_TRUE(client.submit({{"type", "identify"}, {"userId", "u2"}}));
   ASSERT_TRUE(client.flush(10s));
   const json events = plane_->events();
