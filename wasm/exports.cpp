@@ -4,6 +4,8 @@
 // One module instance holds one client. Strings come in as (pointer, length) in the module's
 // memory, written by the glue; strings go out as a NUL-terminated pointer into `g_out`, valid
 // until the next call, which the glue decodes at once. Everything runs on one thread.
+// `host.x` below is a method of the glue's host object, which the module imports
+// (platform/wasm/host.cpp).
 #include <emscripten/emscripten.h>
 
 #include <cstdint>
@@ -59,7 +61,7 @@ extern "C" {
 /// Reads the settings and starts the client. Returns "", or "T" / "R", a letter for what is
 /// wrong (as for rudder_call) and the message, which starts with the setting's name.
 /// `seed_high` and `seed_low` are 32 random bits each, from the runtime's crypto. `storage`:
-/// 1 when the glue keeps segments (storageDir, IndexedDB), see rudderHost.storage*.
+/// 1 when the glue keeps segments (storageDir, IndexedDB), see host.storage*.
 /// `browser`: 1 to remember the user between calls (rudder_identity_* below).
 EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned length,
                                                std::uint32_t seed_high, std::uint32_t seed_low,
@@ -112,12 +114,12 @@ EMSCRIPTEN_KEEPALIVE void rudder_count_refused(int reason) {
   g_client->count_refused(reason == 1 ? DropReason::queue_full : reason == 2 ? DropReason::shut_down : DropReason::invalid);
 }
 
-/// Start a flush / a close; each returns the ticket rudderHost.settled() later names.
+/// Start a flush / a close; each returns the ticket host.settled() later names.
 EMSCRIPTEN_KEEPALIVE std::uint32_t rudder_flush() {
   return static_cast<std::uint32_t>(g_client->flush());
 }
 /// Ends flush `ticket` before it settled (its timeout ran out). Returns its result as JSON,
-/// what is left counted as pending; rudderHost.settled() will not follow for it.
+/// what is left counted as pending; host.settled() will not follow for it.
 EMSCRIPTEN_KEEPALIVE const char* rudder_flush_end(std::uint32_t ticket) {
   return out(rudder::core::flush_result_json(g_client->end_flush(ticket)));
 }
@@ -137,7 +139,7 @@ EMSCRIPTEN_KEEPALIVE unsigned rudder_adopt(char* bytes, unsigned size, std::uint
   return static_cast<unsigned>(g_client->recover(bytes, size, id));
 }
 
-/// Browsers: the user an earlier page or another tab kept (rudderHost.identity's JSON), in
+/// Browsers: the user an earlier page or another tab kept (host.identity's JSON), in
 /// place of this client's. Returns 1 when all of it could be read.
 EMSCRIPTEN_KEEPALIVE int rudder_identity_restore(const char* json, unsigned length) {
   return g_client->driver().restore_identity({json, length}) ? 1 : 0;
@@ -171,14 +173,14 @@ EMSCRIPTEN_KEEPALIVE void rudder_set_page(const char* context, unsigned context_
   g_client->driver().set_page(std::string(context, context_length), std::string(page, page_length));
 }
 
-/// The page is being hidden or unloaded: what is queued goes to rudderHost.beacon().
+/// The page is being hidden or unloaded: what is queued goes to host.beacon().
 /// Page unload; `offline` 1 when the browser says it is (navigator.onLine false).
 EMSCRIPTEN_KEEPALIVE void rudder_unload(int offline) { g_client->unload(g_beacon_url, offline != 0); }
 
-/// rudderHost.armTimer()'s timer `timer` came due.
+/// host.armTimer()'s timer `timer` came due.
 EMSCRIPTEN_KEEPALIVE void rudder_timer_fired(void* timer) { static_cast<rudder::wasm::Timer*>(timer)->fired(); }
 
-/// The answer to rudderHost.gzip(): `data` (malloc'd by the glue, freed by it afterwards)
+/// The answer to host.gzip(): `data` (malloc'd by the glue, freed by it afterwards)
 /// holds the compressed body; `ok` 0 means compression failed.
 EMSCRIPTEN_KEEPALIVE void rudder_gzip_done(std::uint32_t token, int ok, const char* data,
                                            unsigned length) {
@@ -187,7 +189,7 @@ EMSCRIPTEN_KEEPALIVE void rudder_gzip_done(std::uint32_t token, int ok, const ch
   g_client->gzipped(token, std::move(bytes));
 }
 
-/// The answer to rudderHost.send(). `text` holds, one after the other, the answer's body,
+/// The answer to host.send(). `text` holds, one after the other, the answer's body,
 /// the Retry-After and Location headers' raw values and the network error (when status is 0),
 /// with the given lengths. `flags`: 1 the request certainly never left, 2 a redirect whose
 /// status could not be read.

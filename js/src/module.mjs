@@ -141,7 +141,7 @@ export class Bridge {
    * Instantiates `compiled` with `host` as its "rudder" imports (the functions
    * platform/wasm/host.cpp declares, under the same names) and what Emscripten's libc asks of
    * the page ("env"; the size build asks for all but emscripten_memcpy_big), and runs its
-   * static constructors. Rejects with the instantiation's error.
+   * static constructors. Rejects, before running anything, for a module of another build.
    */
   static async start(compiled, host) {
     const bridge = new Bridge();
@@ -185,7 +185,8 @@ export class Bridge {
 
   // malloc found the memory too small: grows it to at least `bytes` (a fifth more, when it
   // can, so that a growing queue does not grow it at every block) and renews the views of it.
-  // 1 when it grew, 0 when it cannot (malloc then fails, and the core reports the event).
+  // 1 when it grew, 0 when it cannot (the allocation fails, which aborts the module's call: a
+  // RuntimeError; the queue's own bound, maxQueueBytes, keeps it far below the 2 GiB limit).
   #grow(bytes) {
     const now = this.memory.buffer.byteLength;
     for (const wanted of [Math.max(bytes, now * 1.2), bytes]) {

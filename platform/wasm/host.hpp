@@ -1,8 +1,9 @@
 // rudder-analytics wasm platform: the few things only the JavaScript side can do.
 // Copyright the rudder-analytics authors. MIT licence.
 //
-// Each function calls the `rudderHost` object the package's glue (js/src/index.mjs) puts on
-// the Emscripten module before it starts. They copy what they are given and return at once;
+// Each function calls a method of the host object the package's glue (js/src/index.mjs,
+// #host()) gives the module as its imports (see host.cpp). They copy what they are given and
+// return at once;
 // answers come back later through the module's exports, by token. The glue defers anything
 // that runs user code (onError, promise resolution) to a later task, so the client is never
 // re-entered from inside one of these calls.

@@ -1,5 +1,5 @@
 // rudder-analytics wasm platform: one re-armable timer on the JavaScript event loop, kept by
-// the glue (rudderHost.armTimer), which can leave it out of what keeps Node's process alive.
+// the glue (host.armTimer), which can leave it out of what keeps Node's process alive.
 // Copyright the rudder-analytics authors. MIT licence.
 #include "wasm/timer.hpp"
 
