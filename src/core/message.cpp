@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "core/iso_time.hpp"
 #include "core/json_check.hpp"
@@ -152,13 +153,18 @@ class Writer {
  public:
   explicit Writer(JsonOut& out) : out_(out) {}
 
-  // `name` is one of this file's own ASCII literals: nothing in it needs escaping.
-  void key(const char* name) {
-    out_.put(",\"");
-    out_.put(name);
-    out_.put("\":");
+  // `name` is one of this file's own ASCII literals: nothing in it needs escaping. Written
+  // as `,"name":` with one room check: a message has a dozen keys.
+  void key(std::string_view name) {
+    char* at = out_.room(name.size() + 4);
+    at[0] = ',';
+    at[1] = '"';
+    std::memcpy(at + 2, name.data(), name.size());
+    at[name.size() + 2] = '"';
+    at[name.size() + 3] = ':';
+    out_.commit(name.size() + 4);
     start_ = out_.size();
-    field_ = name;
+    field_ = name.data();  // a literal's, so NUL-terminated
   }
   void text(const char* name, std::string_view value) {
     key(name);
