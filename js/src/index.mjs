@@ -683,7 +683,6 @@ export class Analytics {
   // the module 1 or 0. Decoding and copying happen at once, while the pointers are valid; user
   // code (onError, promise callbacks) runs later, on a microtask.
   #host() {
-    const bytes = (pointer, length) => this.#bridge.m.HEAPU8.subarray(pointer, pointer + length);
     const timers = new Map();  // the core's Timer (its address) -> the event loop's timer
     return {
       // keepAlive false (Node): a retry of stored events during an outage, which must not keep
@@ -704,7 +703,7 @@ export class Analytics {
       canGzip: () => this.#gzip !== null,
       hasOnError: () => typeof this.#onError === 'function',
       gzip: (token, pointer, length) => {
-        this.#gzip(bytes(pointer, length).slice()).then(
+        this.#gzip(this.#bridge.view(pointer, length).slice()).then(
           (compressed) => this.#bridge.withBytes(compressed, (p, n) => this.#bridge.m._rudder_gzip_done(token, 1, p, n)),
           () => this.#bridge.m._rudder_gzip_done(token, 0, 0, 0),
         );
@@ -714,7 +713,7 @@ export class Analytics {
         post({
           url: bridge.readLength(urlPointer, urlLength),
           authorization: bridge.readLength(authPointer, authLength),
-          body: bytes(bodyPointer, bodyLength).slice(),
+          body: bridge.view(bodyPointer, bodyLength).slice(),
           gzipped: gzipped !== 0, timeoutMs, maxAnswerBytes,
         }).then((a) => {
           const parts = [a.body, a.retryAfter, a.location, a.error].map((text) => ENCODER.encode(text));
@@ -742,8 +741,8 @@ export class Analytics {
         });
       },
       identity: (pointer, length) => this.#identity?.write(this.#bridge.readLength(pointer, length)),
-      storageCreate: (id, pointer, length) => this.#storage.create(id, bytes(pointer, length)),
-      storageWrite: (id, offset, pointer, length) => this.#storage.write(id, offset, bytes(pointer, length)),
+      storageCreate: (id, pointer, length) => this.#storage.create(id, this.#bridge.view(pointer, length)),
+      storageWrite: (id, offset, pointer, length) => this.#storage.write(id, offset, this.#bridge.view(pointer, length)),
       storageRemove: (id) => this.#storage.remove(id),
       storageClose: (id) => this.#storage.close(id),
       log: (level, pointer, length) => {

@@ -260,7 +260,12 @@ export class Bridge {
 
   /** `length` bytes of UTF-8 at `pointer`. */
   readLength(pointer, length) {
-    return decoder.decode(this.m.HEAPU8.subarray(pointer, pointer + length));
+    return decoder.decode(this.view(pointer, length));
+  }
+
+  /** The `length` bytes at `pointer`, in place: valid until the module runs again. */
+  view(pointer, length) {
+    return this.m.HEAPU8.subarray(pointer, pointer + length);
   }
 
   /** Copies `bytes` into memory the module frees when `use(pointer, length)` returns. */
