@@ -628,23 +628,20 @@ function reject(status, text) {
 
 const USAGE = `Usage: node tests/dataplane/server.mjs [flags]
 Answers like RudderStack's data plane on loopback; prints "dataplane listening on URL" first.
-  --host H                 address to listen on (default 127.0.0.1)
-  --port N                 port, 0 for any free one (default 0)
-  --max-bytes N            largest request body accepted, else 413 (default 4096000)
-  --write-key K            an accepted write key; repeatable (default test-write-key)
-  --disabled-key K         a write key answered 404 "source is disabled"; repeatable
+  --host H                 address to listen on (default ${DEFAULTS.host})
+  --port N                 port, 0 for any free one (default ${DEFAULTS.port})
+  --max-bytes N            largest request body accepted, else 413 (default ${DEFAULTS.maxBytes})
+  --write-key K            an accepted write key; repeatable (default ${DEFAULTS.writeKeys.join(', ')})
+  --disabled-key K         a write key answered 404 "${BODY.sourceDisabled}"; repeatable (default ${DEFAULTS.disabledKeys.join(', ')})
   --count-only             count events without keeping them
   --print-events           print each stored event as a JSON line
   --exit-on-stdin-close    exit when standard input closes
   --tls-cert F --tls-key F serve HTTPS with this certificate and key
+  --help, -h               this text
 Routes, the control API under /_control/ and examples: tests/dataplane/README.md
 `;
 
 async function main() {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(USAGE);
-    return;
-  }
   let values;
   try {
     ({ values } = parseArgs({
@@ -659,11 +656,16 @@ async function main() {
         'exit-on-stdin-close': { type: 'boolean', default: false },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (error) {
     process.stderr.write(`dataplane: ${error.message}\n`);
     process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
   }
   const port = Number(values.port);
   const maxBytes = Number(values['max-bytes']);
