@@ -3,6 +3,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/json_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -238,48 +239,43 @@ class Scanner {
     return Next::failed;
   }
 
-  // A string token, copied as it stands once its bytes and escapes check out.
+  // A string token, copied as it stands once its bytes and escapes check out: plain runs a
+  // word at a time, each UTF-8 sequence and escape where a run ends.
   bool string(bool is_key) {
     const char* problem = is_key ? "object key is not valid UTF-8" : "string is not valid UTF-8";
     ++p_;  // the opening quote
-    const char* run = p_;  // raw bytes since the last escape, checked as UTF-8 in one go
-    while (p_ < end_) {
+    for (;;) {
+      p_ += plain_json_run(p_, end_);
+      if (p_ == end_) break;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
-        if (!is_valid_utf8(std::string_view(run, static_cast<std::size_t>(p_ - run)))) {
-          return fail(Kind::invalid_value, problem);
-        }
         ++p_;
         return true;
       }
-      if (c == '\\') {
-        if (!is_valid_utf8(std::string_view(run, static_cast<std::size_t>(p_ - run)))) {
-          return fail(Kind::invalid_value, problem);
-        }
-        if (end_ - p_ < 2) break;
-        const char e = p_[1];
-        if (e == 'u') {
-          if (end_ - p_ < 6) break;
-          const int unit = hex4(p_ + 2);
-          if (unit < 0) break;
-          p_ += 6;
-          if (unit >= 0xDC00 && unit <= 0xDFFF) return fail(Kind::invalid_value, problem);
-          if (unit >= 0xD800 && unit <= 0xDBFF) {  // must pair with a low surrogate
-            const int low = end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' ? hex4(p_ + 2) : -1;
-            if (low < 0xDC00 || low > 0xDFFF) return fail(Kind::invalid_value, problem);
-            p_ += 6;
-          }
-        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
-                   e == 'r' || e == 't') {
-          p_ += 2;
-        } else {
-          break;
-        }
-        run = p_;
+      if (c >= 0x80) {
+        const std::size_t length = utf8_sequence_length(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0);
+        if (length == 0) return fail(Kind::invalid_value, problem);
+        p_ += length;
         continue;
       }
-      if (c < 0x20) break;  // control characters must be escaped
-      ++p_;
+      if (c != '\\' || end_ - p_ < 2) break;  // control characters must be escaped
+      const char e = p_[1];
+      if (e == 'u') {
+        if (end_ - p_ < 6) break;
+        const int unit = hex4(p_ + 2);
+        if (unit < 0) break;
+        p_ += 6;
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return fail(Kind::invalid_value, problem);
+        if (unit >= 0xD800 && unit <= 0xDBFF) {  // must pair with a low surrogate
+          const int low = end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' ? hex4(p_ + 2) : -1;
+          if (low < 0xDC00 || low > 0xDFFF) return fail(Kind::invalid_value, problem);
+          p_ += 6;
+        }
+      } else if (escaped_byte(e) != 0 || e == '/') {
+        p_ += 2;
+      } else {
+        break;
+      }
     }
     return fail(Kind::invalid_value, "is not valid JSON");
   }
@@ -326,15 +322,25 @@ class Scanner {
 
 // The end of the string token at `p` (just past its closing quote), or nullptr.
 const char* skip_string(const char* p, const char* end) {
-  for (++p; p < end; ++p) {
+  ++p;  // the opening quote
+  for (;;) {
+    p += plain_json_run(p, end);
+    if (p == end) return nullptr;
+    if (*p == '"') return p + 1;
     if (*p == '\\') {
-      ++p;
-    } else if (*p == '"') {
-      return p + 1;
+      if (end - p < 2) return nullptr;
+      ++p;  // the escaped character, whatever it is, is not the end
     }
+    ++p;
   }
-  return nullptr;
 }
+
+// The bytes that shape a value's outline: strings and brackets.
+constexpr auto kOutline = [] {
+  std::array<bool, 256> table{};
+  for (const char c : {'"', '{', '}', '[', ']'}) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 
 // The end of the value starting at `p` by its outline only (brackets and strings), or nullptr.
 // Iterative, so no nesting can exhaust the stack; the value's contents are checked later.
@@ -343,7 +349,9 @@ const char* skip_value(const char* p, const char* end) {
   if (*p == '"') return skip_string(p, end);
   if (*p == '{' || *p == '[') {
     std::size_t depth = 0;
-    while (p < end) {
+    for (;;) {
+      while (p < end && !kOutline[static_cast<unsigned char>(*p)]) ++p;
+      if (p == end) return nullptr;
       const char c = *p;
       if (c == '"') {
         p = skip_string(p, end);
@@ -352,12 +360,11 @@ const char* skip_value(const char* p, const char* end) {
       }
       if (c == '{' || c == '[') {
         ++depth;
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) return p + 1;
+      } else if (--depth == 0) {
+        return p + 1;
       }
       ++p;
     }
-    return nullptr;
   }
   const char* start = p;
   while (p < end && !is_space(*p) && *p != ',' && *p != '}' && *p != ']') ++p;
@@ -483,8 +490,10 @@ bool decode_json_string(std::string_view token, std::string& out) {
     }
   };
   while (p < end) {
-    const char* run = p;  // plain characters go in one append
-    while (p < end && *p != '\\' && *p != '"' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+    const char* run = p;  // plain characters, and UTF-8 as it stands, go in one append
+    for (p += plain_json_run(p, end); p < end && static_cast<unsigned char>(*p) >= 0x80;) {
+      p += 1 + plain_json_run(p + 1, end);
+    }
     out.append(run, static_cast<std::size_t>(p - run));
     if (p == end) break;
     if (*p != '\\') return false;  // a bare quote or control character

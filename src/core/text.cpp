@@ -60,31 +60,58 @@ bool is_space(char32_t c) noexcept {
 
 namespace {
 
-// Inlined where speed is asked for; kept as one copy where size is (the browser's build,
-// -Oz), since each copy costs download bytes.
-#if defined(__OPTIMIZE_SIZE__)
-#define RUDDER_HOT_INLINE __attribute__((noinline))
-#else
-#define RUDDER_HOT_INLINE inline __attribute__((always_inline))
-#endif
+// Little-endian loads put a string's first byte in a word's lowest bits, which is what lets
+// a count of trailing zero bits find the first byte a test marks (wasm and x86 both are).
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "plain_json_run assumes little-endian");
 
-// The last `n` (1 to 7) bytes at `p` as one word for the "is any byte ..." tests below, the
-// bytes repeated or padded with 'a' (plain ASCII, never a match) to fill it: most ids, keys
-// and names are shorter than eight bytes or end in a partial word, and testing that tail a
-// byte at a time cost more than the rest of the string.
-std::uint64_t tail_word(const char* p, std::size_t n) noexcept {
-  if (n >= 4) {  // two loads of four that overlap in the middle
-    std::uint32_t head;
-    std::uint32_t tail;
-    __builtin_memcpy(&head, p, 4);
-    __builtin_memcpy(&tail, p + n - 4, 4);
-    return head | (std::uint64_t{tail} << 32);
-  }
-  const auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
-  return (0x6161616161000000ULL) | byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+// The high bit of each byte of `w` that ends a plain run (quote, backslash, below 0x20, 0x80
+// and above), by the "has a zero byte" bit trick. A borrow can also mark a byte above a true
+// match, never one below it, so the lowest mark is exact.
+std::uint64_t json_run_stops(std::uint64_t w) noexcept {
+  const std::uint64_t quote = w ^ (kOnes * '"');
+  const std::uint64_t backslash = w ^ (kOnes * '\\');
+  const std::uint64_t below_space = (w - kOnes * 0x20) & ~w;
+  const std::uint64_t is_quote = (quote - kOnes) & ~quote;
+  const std::uint64_t is_backslash = (backslash - kOnes) & ~backslash;
+  return (below_space | is_quote | is_backslash | w) & kHighs;
 }
 
 }  // namespace
+
+std::size_t plain_json_run(const char* p, const char* end) noexcept {
+  const char* const start = p;
+  const auto at_mark = [start](const char* word, std::uint64_t stops) {
+    return static_cast<std::size_t>(word - start) + (static_cast<std::size_t>(__builtin_ctzll(stops)) >> 3);
+  };
+  while (end - p >= 8) {
+    std::uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+    if (const std::uint64_t stops = json_run_stops(w)) return at_mark(p, stops);
+    p += 8;
+  }
+  if (p == end) return static_cast<std::size_t>(end - start);
+  if (p != start) {
+    // The last eight bytes, overlapping words already found plain (which mark nothing).
+    std::uint64_t w;
+    __builtin_memcpy(&w, end - 8, 8);
+    if (const std::uint64_t stops = json_run_stops(w)) return at_mark(end - 8, stops);
+    return static_cast<std::size_t>(end - start);
+  }
+  // Fewer than eight bytes in all: one at a time.
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+  }
+  return static_cast<std::size_t>(p - start);
+}
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  char32_t cp;
+  return decode(s, i, cp);
+}
 
 bool is_valid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
@@ -94,11 +121,10 @@ bool is_valid_utf8(std::string_view s) noexcept {
     while (i + 8 <= n) {
       std::uint64_t word;
       __builtin_memcpy(&word, s.data() + i, 8);
-      if (word & 0x8080808080808080ULL) break;
+      if (word & kHighs) break;
       i += 8;
     }
     if (i >= n) break;
-    if (n - i < 8 && (tail_word(s.data() + i, n - i) & 0x8080808080808080ULL) == 0) break;
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;
@@ -144,88 +170,49 @@ void append_escape(JsonOut& out, unsigned char c) {
   out.put(kHex[c & 0xF]);
 }
 
-// A table rather than three comparisons: this runs for every byte of every string of every
-// event on the caller's thread.
-constexpr auto kNeedsEscape = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 0x20; ++c) table[c] = true;
-  table['"'] = true;
-  table['\\'] = true;
-  return table;
-}();
-
-bool needs_escape(unsigned char c) { return kNeedsEscape[c]; }
-
-// The length of the prefix of s[from..] made of whole 8-byte words that are plain ASCII with
-// nothing to escape (no control byte, quote, backslash or byte >= 0x80). Most text in events
-// is such, and checking a word at a time (the "has a zero byte" bit trick, exact for "any")
-// is several times faster than looking up each byte.
-RUDDER_HOT_INLINE std::size_t plain_words(std::string_view s, std::size_t from) noexcept {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  const auto plain = [](std::uint64_t w) {
-    const std::uint64_t quote = w ^ (kOnes * '"');
-    const std::uint64_t backslash = w ^ (kOnes * '\\');
-    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w;
-    const std::uint64_t is_quote = (quote - kOnes) & ~quote;
-    const std::uint64_t is_backslash = (backslash - kOnes) & ~backslash;
-    return ((below_space | is_quote | is_backslash | w) & kHighs) == 0;
-  };
-  std::size_t i = from;
-  while (i + 8 <= s.size()) {
-    std::uint64_t w;
-    __builtin_memcpy(&w, s.data() + i, 8);
-    if (!plain(w)) return i - from;
-    i += 8;
-  }
-  if (i < s.size() && plain(tail_word(s.data() + i, s.size() - i))) i = s.size();
-  return i - from;
-}
-
 }  // namespace
 
+// Both writers copy plain runs whole, found a word at a time (plain_json_run); a byte that
+// ends a run is escaped when below 0x80, and otherwise starts a UTF-8 sequence, copied as it
+// stands (checked first by the checked writer).
 void append_json_string(JsonOut& out, std::string_view s) {
   out.put('"');
-  std::size_t run_start = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    i += plain_words(s, i);
-    if (i >= s.size()) break;
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (needs_escape(c)) {
-      out.put(s.substr(run_start, i - run_start));
-      run_start = i + 1;
-      append_escape(out, c);
-    }
-    ++i;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* copied = p;  // start of what is still to be copied as it stands
+  for (;;) {
+    p += plain_json_run(p, end);
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
+    if (c >= 0x80) continue;
+    out.put(std::string_view(copied, static_cast<std::size_t>(p - 1 - copied)));
+    append_escape(out, c);
+    copied = p;
   }
-  out.put(s.substr(run_start));
+  out.put(std::string_view(copied, static_cast<std::size_t>(end - copied)));
   out.put('"');
 }
 
 bool append_json_string_checked(JsonOut& out, std::string_view s) {
   out.put('"');
-  std::size_t run_start = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    i += plain_words(s, i);
-    if (i >= s.size()) break;
-    const unsigned char c = static_cast<unsigned char>(s[i]);
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* copied = p;
+  for (;;) {
+    p += plain_json_run(p, end);
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
-      char32_t cp;
-      const std::size_t len = decode(s, i, cp);
-      if (len == 0) return false;
-      i += len;
+      const std::size_t length = utf8_sequence_length(s, static_cast<std::size_t>(p - s.data()));
+      if (length == 0) return false;
+      p += length;
       continue;
     }
-    if (needs_escape(c)) {
-      out.put(s.substr(run_start, i - run_start));
-      run_start = i + 1;
-      append_escape(out, c);
-    }
-    ++i;
+    out.put(std::string_view(copied, static_cast<std::size_t>(p - copied)));
+    append_escape(out, c);
+    copied = ++p;
   }
-  out.put(s.substr(run_start));
+  out.put(std::string_view(copied, static_cast<std::size_t>(end - copied)));
   out.put('"');
   return true;
 }

@@ -3,6 +3,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,6 +14,17 @@ namespace rudder::core {
 
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view s) noexcept;
+
+/// The number of bytes at the start of [p, end) before the first that ends a run of plain
+/// JSON string text: a quote, a backslash, a control byte (below 0x20) or a byte at or above
+/// 0x80 (end - p when there is none). Eight bytes at a time: every string of every event
+/// goes through here, in the readers of JSON text and in the writer of JSON strings.
+std::size_t plain_json_run(const char* p, const char* end) noexcept;
+
+/// The length of the well-formed UTF-8 sequence that starts at s[i] (1 to 4), or 0 when
+/// the bytes there are not one (RFC 3629: no overlongs, surrogates or code points above
+/// U+10FFFF, and no sequence cut short by the end of `s`).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
 /// True when `s` is empty after removing Unicode white space from both ends: the data
 /// plane trims ids this way (Go's strings.TrimSpace) before checking they are present.
