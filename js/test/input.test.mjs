@@ -2,6 +2,7 @@
 // reaches the network.
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Analytics } from 'rudder-analytics-wasm';
 import { WRITE_KEY, startPlane } from './helpers.mjs';
@@ -194,6 +195,25 @@ test('bad settings reject create() with TypeError or RangeError naming the setti
       assert.match(e.message, message);
       return true;
     });
+  }
+});
+
+// The options the glue reads itself (GLUE_OPTIONS in src/index.mjs) never reach the core, which
+// words the refusal of every other key; it keeps its own list of them (kPackageOptions in
+// src/core/setting_names.cpp) only to suggest their spelling. Read from the source, so that an
+// option added to the glue and not to the core's list fails here.
+test('every option the glue reads itself is suggested when its case is wrong', async () => {
+  const source = readFileSync(new URL('../src/index.mjs', import.meta.url), 'utf8');
+  const listed = source.match(/const GLUE_OPTIONS = \[([^\]]*)\]/);
+  assert.ok(listed, 'GLUE_OPTIONS is in src/index.mjs');
+  const options = [...listed[1].matchAll(/'([A-Za-z]+)'/g)].map((m) => m[1]);
+  assert.ok(options.length >= 10, `read ${options.length} options`);
+  for (const option of options) {
+    const miscased = option === option.toLowerCase() ? option[0].toUpperCase() + option.slice(1) : option.toLowerCase();
+    await assert.rejects(Analytics.create({ writeKey: 'k', dataPlaneUrl: 'http://x', [miscased]: 1 }), (e) => {
+      assert.equal(e.message, `${miscased}: is not a setting (here it is spelled ${option})`);
+      return true;
+    }, option);
   }
 });
 
