@@ -261,6 +261,82 @@ TEST(EventLogStorage, FullSegmentsAreDeletedOnceEmptyAndKeptWhileEventsArePendin
   EXPECT_EQ(store.closed.size(), store.segments.size() - 1);
 }
 
+TEST(EventLogStorage, ATailSegmentAllDeliveredGoesOnAfterItsLastRecordWithItsHeaderIntact) {
+  // The tail is kept filling once all it holds has been delivered; written from its top, the
+  // next records would overwrite the header, and a crash would then lose the segment whole.
+  FakeStore store;
+  EventLog log(4096, &store);
+  for (int i = 0; i < 3; ++i) log.append(text_of(i, 50), 0);
+  log.release_oldest(3);
+  log.append(text_of(10, 50), 0);
+  log.append(text_of(11, 50), 0);
+  ASSERT_EQ(store.segments.size(), 1u) << "the tail is reused, not replaced";
+  const segment::Scan scan = segment::scan(store.segments[1], &rudder::core::crc32);
+  ASSERT_TRUE(scan.valid) << "the header survives";
+  ASSERT_EQ(scan.records.size(), 2u) << "a crash now would send the two new events, once each";
+  EXPECT_EQ(scan.records[0].payload, text_of(10, 50));
+  EXPECT_EQ(scan.records[1].payload, text_of(11, 50));
+  EXPECT_EQ(scan.corrupt, 0u);
+}
+
+TEST(EventLogStorage, AnAdoptedSegmentWithNothingLeftToSendIsDeleted) {
+  // Delivered in full before the last run ended (or damaged throughout): left on disk it would
+  // be scanned again at every start.
+  FakeStore old_run;
+  {
+    EventLog writer(4096, &old_run);
+    for (int i = 0; i < 2; ++i) writer.append(text_of(i, 40), 0);
+    writer.release_oldest(2);
+    writer.forget();
+  }
+  std::string& bytes = old_run.segments[1];
+  FakeStore store;
+  EventLog log(4096, &store);
+  std::vector<LoggedEvent> events;
+  EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 77}, events), 0u);
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(store.removed, std::vector<std::uint64_t>{77});
+}
+
+TEST(EventLogStorage, AResumeOffsetPointingIntoTheHeaderIsReadFromTheTop) {
+  // A damaged header must not turn its own bytes into a "record" and lose what follows.
+  FakeStore old_run;
+  {
+    EventLog writer(4096, &old_run);
+    for (int i = 0; i < 3; ++i) writer.append(text_of(i, 40), 0);
+    writer.forget();
+  }
+  std::string& bytes = old_run.segments[1];
+  segment::set_resume_offset(bytes.data(), 8);
+  const segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
+  ASSERT_EQ(scan.records.size(), 3u);
+  EXPECT_EQ(scan.records[0].payload, text_of(0, 40));
+  EXPECT_EQ(scan.corrupt, 0u);
+}
+
+TEST(EventLogStorage, ADamagedRecordIsCountedOnceNotAtEveryStart) {
+  // Once the good record before it is delivered, a later run resumes past the damaged one.
+  FakeStore old_run;
+  {
+    EventLog writer(4096, &old_run);
+    for (int i = 0; i < 2; ++i) writer.append(text_of(i, 40), 0);
+    writer.forget();
+  }
+  std::string& bytes = old_run.segments[1];
+  bytes[segment::kHeaderBytes + segment::record_bytes(40) + segment::kRecordHeaderBytes + 3] ^= 1;
+  FakeStore store;
+  {
+    EventLog log(4096, &store);
+    std::vector<LoggedEvent> events;
+    EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 77}, events), 1u);
+    ASSERT_EQ(events.size(), 1u);
+    log.release_oldest(1);
+  }
+  const segment::Scan again = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_TRUE(again.records.empty());
+  EXPECT_EQ(again.corrupt, 0u) << "the next start does not count it again";
+}
+
 TEST(EventLogStorage, AForkedChildDeletesNoSegment) {
   FakeStore store;
   EventLog log(300, &store);
