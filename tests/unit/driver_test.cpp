@@ -397,6 +397,29 @@ TEST(Driver, AMaxBatchBytesAboveTheGatewaysLimitIsWarnedOnBothTargets) {
   EXPECT_TRUE(js.host.logged("maxBatchBytes is above the data plane's limit; using 4096000"));
 }
 
+TEST(Driver, NoBodyGoesOverTheGatewaysLimitWhateverMaxBatchBytesSays) {
+  // The warning above is not all: the limit is what the batches are cut to. A body over it
+  // would meet a 413 and be split and sent again.
+  Config c = config_with(100'000);
+  c.max_batch_bytes = 10'000'000;
+  Rig rig(c);
+  rig.transport.answer_at_once = true;
+  rig.track_all(0, 30'000);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  ASSERT_TRUE(rig.driver.flush_settled(ticket));
+  EXPECT_TRUE(rig.driver.end_flush(ticket).ok());
+  std::size_t largest = 0;
+  std::size_t events = 0;
+  for (const Sent& s : rig.transport.sent) {
+    largest = std::max(largest, s.request.body.size() - (s.request.gzipped ? kGzipMarker.size() : 0));
+    events += s.ids().size();
+  }
+  EXPECT_EQ(events, 30'000u);
+  EXPECT_LE(largest, 4'096'000u);
+  EXPECT_GT(largest, 3'000'000u) << "the batches were cut by bytes, near the limit";
+}
+
 TEST(Driver, SendFalseBuildsButQueuesNothing) {
   Config c = config_with(1);
   c.send = false;

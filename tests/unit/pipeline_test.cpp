@@ -762,6 +762,7 @@ TEST(Pipeline, ARedirectIsAFinalFailureNeverADelivery) {
   opaque.redirected = true;
   const Trace run = drive(p, {opaque, answer(200)});
   ASSERT_EQ(run.failures.size(), 1u);
+  EXPECT_EQ(run.failures[0].error.kind, DeliveryError::Kind::http_status) << "an answer came: not a network failure";
   EXPECT_EQ(p.stats().failed, 1u);
   EXPECT_EQ(p.stats().unknown, 0u);
 }
@@ -857,6 +858,24 @@ TEST(Pipeline, PayloadTooLargeSplitsTheBatchIntoHalvesThatAreBothSent) {
   EXPECT_EQ(run.attempts[1].attempt, 1) << "each half starts its own attempts";
   EXPECT_TRUE(run.failures.empty());
   EXPECT_EQ(p.stats().delivered, 6u);
+  EXPECT_EQ(p.stats().failed, 0u);
+}
+
+TEST(Pipeline, HalvesOfABatchThatMayHaveArrivedMayHaveArrivedToo) {
+  // The first attempt timed out (the data plane may have stored all four), the second got a
+  // 413: both halves carry that doubt, so a final failure of either is unknown, never lost,
+  // and nothing invites the caller to send those events again.
+  Pipeline p(settings_with(), 1);
+  enqueue_all(p, 0, 4);
+  const Trace run = drive(p, {timed_out(), answer(413), answer(400), answer(400)});
+  ASSERT_EQ(run.attempts.size(), 4u);
+  EXPECT_EQ(ids_in(run.attempts[2].parsed), range_ids(0, 2));
+  EXPECT_EQ(ids_in(run.attempts[3].parsed), range_ids(2, 2));
+  ASSERT_EQ(run.failures.size(), 2u);
+  for (const Failure& f : run.failures) {
+    EXPECT_EQ(f.error.kind, DeliveryError::Kind::unknown_outcome) << f.error.message;
+  }
+  EXPECT_EQ(p.stats().unknown, 4u);
   EXPECT_EQ(p.stats().failed, 0u);
 }
 
