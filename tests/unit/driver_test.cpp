@@ -832,6 +832,51 @@ TEST(Driver, GivingUpWithEventsLeftInStorageSaysWhatTheLastAttemptGot) {
   EXPECT_EQ(warnings_with(calm.host, "in storage for a later run"), 0);
 }
 
+TEST(Driver, AFlushDuringAnOutageReturnsAtOnceAndAGiveUpThenCountsTheEventsKept) {
+  // Stored events riding out an outage are never given up on, so a flush waiting for them
+  // would wait for the data plane to come back: it settles at once, and what it says is read
+  // when it ends, so a shutdown that gave up meanwhile reports them kept, not pending.
+  Config c = config_with(3);
+  c.max_retries = 0;  // the outage is declared after the first answer
+  Rig rig(c, Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(503, "busy"));
+  ASSERT_EQ(warnings_with(rig.host, "the data plane has not accepted a batch"), 1);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  EXPECT_TRUE(rig.driver.flush_settled(ticket)) << "settled without waiting for the outage to end";
+  rig.driver.give_up();
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_EQ(r.kept, 3u);
+  EXPECT_EQ(r.pending, 0u);
+  EXPECT_EQ(r.delivered, 0u);
+}
+
+TEST(Driver, AShutdownThatKeepsEventsInStorageSettlesItsFlushAtOnce) {
+  // Kept for a later run is an end for this run: the close waits no longer for them.
+  Rig rig(config_with(3), Naming::cpp, Storage::on);
+  rig.track_all(0, 2);  // waiting for upload_interval
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.give_up();
+  ASSERT_TRUE(rig.driver.flush_settled(ticket));
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_EQ(r.kept, 2u);
+  EXPECT_EQ(r.pending, 0u);
+}
+
+TEST(Driver, AFinalRefusalAfterAnOutageIsNotToldAsTheDataPlaneAcceptingAgain) {
+  Config c = config_with(3);
+  c.max_retries = 0;
+  Rig rig(c, Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(503, "busy"));
+  ASSERT_EQ(warnings_with(rig.host, "the data plane has not accepted a batch"), 1);
+  rig.host.now += 60'000;
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(400, "event is not a valid rudder event\n"));
+  ASSERT_EQ(rig.host.reports.size(), 1u) << "the batch failed";
+  EXPECT_EQ(warnings_with(rig.host, "accepts batches again"), 0);
+}
+
 TEST(Driver, WithoutStorageAnOutageEndsInAReportNotAnOutageWarning) {
   Rig rig(config_with(3));
   rig.track_all(0, 3);
