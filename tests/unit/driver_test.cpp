@@ -1085,6 +1085,22 @@ TEST(Driver, ABrowsersEventsCarryTheSessionWhichEndsAfterTheTimeoutWithoutCalls)
   EXPECT_EQ(session(e[5]), std::pair(json(7), json())) << "the caller's context wins";
 }
 
+TEST(Driver, AShortSessionTimeoutEndsTheSessionWithinATenthOfItMore) {
+  // The kept expiry moves on in steps of a minute, or a tenth of the timeout when that is
+  // less: with a 10 s timeout, 12 s without a call ends the session (a minute's step would
+  // have kept it for 70 s).
+  BrowserRig rig;
+  rig.driver.set_session_timeout(10'000);
+  auto session_at = [&rig](std::int64_t at) {
+    rig.host.now = at;
+    EXPECT_EQ(rig.call(MessageType::track, R"({"event":"E"})"), "");
+    return rig.events().back().at("context").value("sessionId", json());
+  };
+  const json first = session_at(1'000);
+  EXPECT_EQ(session_at(9'000), first) << "8 s quiet: the same session";
+  EXPECT_NE(session_at(9'000 + 12'000), first) << "12 s quiet: a new one";
+}
+
 TEST(Driver, TheSessionIsKeptOnceAMinuteWhileCallsGoOnAndTakenUpByTheNextPage) {
   BrowserRig rig;
   for (int second = 0; second < 59; ++second) {

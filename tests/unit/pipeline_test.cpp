@@ -735,6 +735,17 @@ TEST(Pipeline, ALongAnswerIsCutInTheMessageButKeptWholeInTheBody) {
   EXPECT_LT(failure->error.message.size(), 260u);
   EXPECT_NE(failure->error.message.find("(" + std::to_string(page.size()) + " bytes)"), std::string::npos)
       << failure->error.message;
+  // Past 200 bytes an answer is cut at 200, or before a UTF-8 character that would straddle it.
+  const auto message_for = [](const std::string& body) {
+    Pipeline q(settings_with(), 1);
+    enqueue_all(q, 0, 1);
+    EXPECT_EQ(q.next_step(0, true).kind, Step::Kind::send);
+    return q.on_response(answer(400, body), 0, unix_at(0))->error.message;
+  };
+  EXPECT_EQ(message_for(std::string(200, 'x')), "HTTP 400: " + std::string(200, 'x'));
+  EXPECT_EQ(message_for(std::string(300, 'x')), "HTTP 400: " + std::string(200, 'x') + "... (300 bytes)");
+  EXPECT_EQ(message_for(std::string(199, 'x') + "\xC3\xA9" + std::string(99, 'y')),
+            "HTTP 400: " + std::string(199, 'x') + "... (300 bytes)");
 }
 
 TEST(Pipeline, ARedirectIsAFinalFailureNeverADelivery) {
