@@ -1185,6 +1185,20 @@ TEST(PipelineBeacon, PiecesStayUnderTheLimitAndTogetherCarryEveryEventOnce) {
   EXPECT_TRUE(p.idle());
 }
 
+TEST(PipelineBeacon, APieceFillsTheLimitToTheByteAndNoFurther) {
+  // A browser refuses a beacon over its limit whole, so a piece one byte over loses it; one a
+  // byte under the fit would leave an event for a piece the page may not live to send.
+  const std::size_t exact = batch_body_size(2, event_of_size("a", 500).wire_size() + event_of_size("b", 500).wire_size());
+  for (const std::size_t limit : {exact, exact - 1}) {
+    Pipeline p(settings_with(), 1);
+    p.enqueue(event_of_size("a", 500));
+    p.enqueue(event_of_size("b", 500));
+    const std::string body = p.beacon_body(limit, unix_at(0));
+    EXPECT_LE(body.size(), limit);
+    EXPECT_EQ(ids_in(json::parse(body)).size(), limit == exact ? 2u : 1u) << "limit " << limit;
+  }
+}
+
 TEST(PipelineBeacon, TakingTheBatchInFlightMakesItsLateAnswerIrrelevant) {
   Pipeline p(settings_with(/*upload_size=*/2), 1);
   enqueue_all(p, 0, 3);
