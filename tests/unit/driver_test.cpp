@@ -708,6 +708,28 @@ TEST(Driver, ABeaconRefusedAfterAPartialBatchLosesAndRepeatsNothing) {
   EXPECT_TRUE(r.ok());
 }
 
+TEST(Driver, ABodyPreparedAheadIsNeverSentForWhatABeaconLeftOfItsBatch) {
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);  // A = m0-m1 out
+  rig.track_all(2, 2);  // B = m2-m3, its body built ahead while A is out
+  ASSERT_EQ(rig.gzip.calls, 2);
+  // The page is hidden: a beacon takes A and the first event of B.
+  std::size_t limit = 100;
+  while (json::parse(rig.driver.beacon_body(limit)).at("batch").size() < 3) limit += 10;
+  ASSERT_EQ(json::parse(rig.driver.beacon_body(limit)).at("batch").size(), 3u);
+  rig.driver.commit_beacon();
+  rig.transport.answer(ScriptedTransport::status(200));  // A's late answer: stands for nothing
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.driver.pump();
+  rig.transport.answer(ScriptedTransport::status(200));
+  ASSERT_EQ(rig.transport.sent.size(), 2u);
+  EXPECT_EQ(rig.transport.sent[1].ids(), ids(3, 1)) << "only what the beacon left; m2 is not sent twice";
+  EXPECT_TRUE(rig.driver.flush_settled(ticket));
+  const Stats s = rig.driver.stats();
+  EXPECT_EQ(s.beaconed, 3u);
+  EXPECT_EQ(s.delivered, 1u);
+}
+
 TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   Rig rig(config_with(100));
   const std::string filler(20'000, 'x');
