@@ -1,10 +1,16 @@
 // rudder-analytics tests: Config::validate(), which both targets run before a client starts,
 // and the data plane URL's rules in particular.
 // Copyright the rudder-analytics authors. MIT licence.
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "core/settings_json.hpp"
 #include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
@@ -222,6 +228,119 @@ TEST(ConfigValidate, WriteKeyRules) {
   EXPECT_EQ(config.validate(), "write_key: must not contain ':' or line breaks");
   config.write_key = kWriteKey;
   EXPECT_EQ(config.validate(), "");
+  // A key of white space is no key (the data plane trims it); a carriage return would split
+  // the Authorization header; the header is text.
+  for (const auto& [key, problem] : std::vector<std::pair<std::string, std::string>>{
+           {" \t", "write_key: is required"},
+           {"ab\rc", "write_key: must not contain ':' or line breaks"},
+           {"ab\nc", "write_key: must not contain ':' or line breaks"},
+           {"\xFF", "write_key: is not valid UTF-8"}}) {
+    config.write_key = key;
+    EXPECT_EQ(config.validate(), problem) << key;
+  }
+}
+
+// Each rule at its edge: the last value accepted and the first refused, by its message.
+TEST(ConfigValidate, EachLimitAcceptsItsEdgeAndRefusesOnePast) {
+  using Edit = std::function<void(Config&)>;
+  const std::vector<std::pair<Edit, std::string>> cases = {
+      {[](Config& c) { c.max_queue_bytes = 1024; }, ""},
+      {[](Config& c) { c.max_queue_bytes = 1023; }, "max_queue_bytes: must be at least 1024"},
+      {[](Config& c) { c.max_storage_bytes = 1024; }, ""},
+      {[](Config& c) { c.max_storage_bytes = 1023; }, "max_storage_bytes: must be at least 1024"},
+      {[](Config& c) { c.upload_size = 1; }, ""},
+      {[](Config& c) { c.upload_size = 0; }, "upload_size: must be at least 1"},
+      {[](Config& c) { c.timeout = std::chrono::milliseconds(1); }, ""},
+      {[](Config& c) { c.timeout = std::chrono::milliseconds(0); }, "timeout: must be positive"},
+      {[](Config& c) { c.upload_interval = std::chrono::milliseconds(0); }, ""},
+      {[](Config& c) { c.upload_interval = std::chrono::milliseconds(-1); }, "upload_interval: must not be negative"},
+      {[](Config& c) { c.max_retries = 0; }, ""},
+      {[](Config& c) { c.max_retries = -1; }, "max_retries: must not be negative"},
+      {[](Config& c) { c.shutdown_timeout = std::chrono::milliseconds(0); }, ""},
+      {[](Config& c) { c.shutdown_timeout = std::chrono::milliseconds(-1); }, "shutdown_timeout: must not be negative"},
+      {[](Config& c) { c.storage_sync_interval = std::chrono::milliseconds(0); }, ""},
+      {[](Config& c) { c.storage_sync_interval = std::chrono::milliseconds(-1); },
+       "storage_sync_interval: must not be negative"},
+      {[](Config& c) { c.max_message_bytes = 256; }, ""},
+      {[](Config& c) { c.max_message_bytes = 255; }, "max_message_bytes: must be at least 256"},
+      {[](Config& c) { c.max_batch_bytes = 2048; c.max_message_bytes = 2000; }, ""},
+      {[](Config& c) { c.max_batch_bytes = 2048; c.max_message_bytes = 2001; },
+       "max_message_bytes: must leave room for the batch envelope: at most 2000 with max_batch_bytes 2048"},
+      // Above the gateway's limit the batch is cut to it, and so is the room for a message.
+      {[](Config& c) { c.max_batch_bytes = 10'000'000; c.max_message_bytes = 4'095'952; }, ""},
+      {[](Config& c) { c.max_batch_bytes = 10'000'000; c.max_message_bytes = 4'500'000; },
+       "max_message_bytes: must leave room for the batch envelope: at most 4095952 with max_batch_bytes 4096000"},
+      {[](Config& c) { c.channel = "\xFF"; }, "channel: must be non-empty UTF-8"},
+      {[](Config& c) { c.channel = ""; }, "channel: must be non-empty UTF-8"},
+      {[](Config& c) { c.storage_dir = std::string("a\0b", 3); }, "storage_dir: must not contain NUL"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    Config config;
+    config.write_key = kWriteKey;
+    config.data_plane_url = "https://host";
+    cases[i].first(config);
+    EXPECT_EQ(config.validate(), cases[i].second) << "case " << i;
+  }
+}
+
+// The settings as JSON text (the npm package's and the C API's): each kind of value at its
+// edges, the native library's settings refused in the package, and each refusal's kind, which
+// the package turns into a TypeError or a RangeError.
+TEST(ReadSettings, ValuesAtTheirEdgesAndTheKindOfEachRefusal) {
+  using rudder::core::FieldError;
+  using rudder::core::SettingsFor;
+  using Kind = FieldError::Kind;
+  struct Case {
+    std::string extra;  // members added to a valid object
+    SettingsFor reader;
+    std::optional<Kind> kind;  // none: accepted
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {R"("maxRetries":1000)", SettingsFor::wasm, std::nullopt, ""},
+      {R"("maxRetries":1001)", SettingsFor::wasm, Kind::out_of_range, "maxRetries: must be a whole number from 0 to 1000"},
+      {R"("timeoutMs":2147483647)", SettingsFor::wasm, std::nullopt, ""},
+      {R"("timeoutMs":2147483648)", SettingsFor::wasm, Kind::out_of_range,
+       "timeoutMs: must be a whole number from 0 to 2147483647"},
+      {R"("maxQueueSize":9007199254740991)", SettingsFor::wasm, std::nullopt, ""},
+      {R"("maxQueueSize":-1)", SettingsFor::wasm, Kind::out_of_range,
+       "maxQueueSize: must be a whole number from 0 to 9007199254740991"},
+      {R"("maxQueueSize":9007199254740992)", SettingsFor::wasm, Kind::out_of_range,
+       "maxQueueSize: must be a whole number from 0 to 9007199254740991"},
+      {R"("shutdownTimeoutMs":5)", SettingsFor::wasm, Kind::invalid_value,
+       "shutdownTimeoutMs: is a setting of the native library, not of this package"},
+      {R"("storageDir":"x")", SettingsFor::wasm, Kind::invalid_value,
+       "storageDir: is a setting of the native library, not of this package"},
+      {R"("shutdownTimeoutMs":5)", SettingsFor::native, std::nullopt, ""},
+      {R"("before_send":1)", SettingsFor::wasm, Kind::invalid_value, "before_send: is not a setting (check its spelling)"},
+      {R"("dataPlaneUrl":"ftp://h")", SettingsFor::wasm, Kind::invalid_value, ""},
+      {R"("uploadSize":0)", SettingsFor::wasm, Kind::out_of_range, "uploadSize: must be at least 1"},
+  };
+  for (const Case& c : cases) {
+    Config config;
+    const std::string text = R"({"writeKey":"k","dataPlaneUrl":"https://h",)" + c.extra + "}";
+    const auto problem = rudder::core::read_settings(text, c.reader, config);
+    if (!c.kind) {
+      EXPECT_FALSE(problem) << text << ": " << (problem ? problem->message : "");
+      continue;
+    }
+    ASSERT_TRUE(problem) << text;
+    EXPECT_EQ(problem->kind, *c.kind) << text << ": " << problem->message;
+    if (!c.message.empty()) EXPECT_EQ(problem->message, c.message) << text;
+  }
+  Config config;
+  const auto missing = rudder::core::read_settings(R"({"dataPlaneUrl":"https://h"})", SettingsFor::wasm, config);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->kind, Kind::missing);
+  EXPECT_EQ(missing->message, "writeKey: is required");
+  const auto garbled = rudder::core::read_settings(R"({"writeKey":"k",)", SettingsFor::wasm, config);
+  ASSERT_TRUE(garbled);
+  EXPECT_EQ(garbled->kind, Kind::invalid_value);
+  EXPECT_EQ(garbled->message, "settings: is not valid JSON");
+  const auto not_json = rudder::core::read_settings("xyz", SettingsFor::wasm, config);
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->kind, Kind::invalid_value);
+  EXPECT_EQ(not_json->message, "settings: is not valid JSON");
 }
 
 }  // namespace
