@@ -170,6 +170,10 @@ TEST(ParseCall, FieldOfAnotherTypeIsRefusedByName) {
             "groupId");
   EXPECT_EQ(parse_error({{"type", "identify"}, {"userId", "u"}, {"previousId", "p"}}).field,
             "previousId");
+  EXPECT_EQ(parse_error({{"type", "identify"}, {"userId", "u"}, {"properties", json::object()}}).to_string(),
+            "properties: is not a field of identify");
+  EXPECT_EQ(parse_error({{"type", "alias"}, {"userId", "u"}, {"previousId", "p"}, {"traits", json::object()}}).to_string(),
+            "traits: is not a field of alias");
 }
 
 TEST(ParseCall, MissingTypeIsRefused) {
@@ -190,6 +194,16 @@ TEST(ParseCall, UnknownTypeIsRefused) {
   e = parse_error({{"type", 1}, {"userId", "u"}});
   EXPECT_EQ(e.kind, Kind::wrong_type);
   EXPECT_EQ(e.field, "type");
+}
+
+TEST(ParseCallText, TextThatIsNotJsonIsInvalidNotOfAnotherType) {
+  ParsedCall call;
+  for (const char* text : {"xyz", "{\"userId\":", ""}) {
+    const auto e = rudder::core::parse_call_text(MessageType::track, text, call);
+    ASSERT_TRUE(e) << text;
+    EXPECT_EQ(e->kind, Kind::invalid_value) << text;
+    EXPECT_EQ(e->to_string(), "message: is not valid JSON") << text;
+  }
 }
 
 TEST(ParseCall, InputMustBeAnObject) {
@@ -218,6 +232,8 @@ TEST(ParseCall, TimestampAsMillisecondsSinceTheEpoch) {
   EXPECT_EQ(call.fields.timestamp_unix_ms, kJan31Noon2024 + 7) << "fractions of a ms dropped";
   ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -1}}, call));
   EXPECT_EQ(call.fields.timestamp_unix_ms, -1);
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -0.5}}, call));
+  EXPECT_EQ(call.fields.timestamp_unix_ms, -1) << "before 1970 too, toward the past: 23:59:59.999";
 }
 
 TEST(ParseCall, UnreadableTimestampIsRefused) {
