@@ -217,6 +217,7 @@ TEST(QuotedUrlForMessage, RedactsThePasswordAndTheSecretEscapesTheRest) {
   EXPECT_EQ(quoted_url_for_message("https://h/key123/key123", "key123"), "\"https://h/***/***\"");
   EXPECT_EQ(quoted_url_for_message("https://h/\"\\\x01\xC3\xBC", ""),
             "\"https://h/\\\"\\\\\\x01\\xC3\\xBC\"");
+  EXPECT_EQ(quoted_url_for_message("https://h/\x7F~", ""), "\"https://h/\\x7F~\"") << "DEL is shown as its code";
 }
 
 // The settings beside the URL keep their rules.

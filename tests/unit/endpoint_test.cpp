@@ -6,6 +6,7 @@
 
 namespace {
 
+using rudder::core::basic_authorization;
 using rudder::core::batch_endpoint;
 using rudder::core::beacon_endpoint;
 
@@ -21,6 +22,14 @@ TEST(Endpoint, BeaconTakesTheWriteKeyInTheQueryPercentEncoded) {
             "https://dp.example.com/beacon/v1/batch?writeKey=abc_DEF-1.2~");
   EXPECT_EQ(beacon_endpoint("https://dp.example.com/v1/batch", "a b&c=d/é"),
             "https://dp.example.com/beacon/v1/batch?writeKey=a%20b%26c%3Dd%2F%C3%A9");
+}
+
+TEST(Endpoint, TheAuthorizationIsBasicWithTheWriteKeyAsUserAndNoPassword) {
+  // Base64 of "key:", padded to a whole number of four-character groups.
+  EXPECT_EQ(basic_authorization("abc"), "Basic YWJjOg==");
+  EXPECT_EQ(basic_authorization("ab"), "Basic YWI6");
+  EXPECT_EQ(basic_authorization("abcd"), "Basic YWJjZDo=");
+  EXPECT_EQ(basic_authorization("2ag7WriteKey"), "Basic MmFnN1dyaXRlS2V5Og==");
 }
 
 }  // namespace

@@ -690,6 +690,8 @@ TEST(MessageValidation, NestingDeeperThanTheLimitIsRefusedAndNamed) {
   MessageFields track = valid(MessageType::track);
   track.properties = &at_limit;
   EXPECT_EQ(payload(track)["properties"], at_limit);
+  // The check that names a culprit once the writer has refused a value agrees on the limit.
+  EXPECT_FALSE(rudder::core::check_json_values(at_limit, "properties", 1));
 
   const json too_deep = nested_object("k", kMaxJsonDepth);
   track.properties = &too_deep;
