@@ -152,6 +152,42 @@ TEST(Message, IdentifyMergesItsTraitsOverTheCallersContextTraits) {
   EXPECT_EQ(p["traits"], traits);
   EXPECT_EQ(p["context"]["traits"], json({{"plan", "pro"}, {"age", 30}}));
   EXPECT_EQ(p["context"]["ip"], "10.0.0.1");
+  // Each key once: a parser keeps the last of two, but not every reader of the data does.
+  const std::string raw = build(f).event.json_open;
+  EXPECT_NE(raw.find(R"("traits":{"age":30,"plan":"pro"})"), std::string::npos) << raw;
+}
+
+TEST(Message, ABrowsersAliasNeedsTheNewUserIdFromTheCaller) {
+  // The remembered user becomes the previousId; the new id must come from the call, or the
+  // alias would join the user to itself.
+  rudder::core::Ambient ambient;
+  ambient.user_id = "u1";
+  ambient.anonymous_id = "anon";
+  MessageFields alias = valid(MessageType::alias);
+  alias.user_id = {};
+  alias.previous_id = {};
+  alias.ambient = &ambient;
+  const FieldError e = error_of(alias);
+  EXPECT_EQ(e.kind, Kind::missing);
+  EXPECT_EQ(e.field, "userId");
+  alias.user_id = "u2";
+  const json p = payload(alias);
+  EXPECT_EQ(p["previousId"], "u1");
+  EXPECT_EQ(p["userId"], "u2");
+}
+
+TEST(Message, ABadKeyInABrowserPagesPropertiesIsNamedAsTheirs) {
+  // page() properties are merged over the page's own (url, path...); a key that is not UTF-8
+  // is the caller's properties', not the context's.
+  rudder::core::Ambient ambient;
+  ambient.anonymous_id = "anon";
+  ambient.page = R"({"url":"https://h/"})";
+  const json props = {{"\xFF", 1}};
+  MessageFields page = valid(MessageType::page);
+  page.properties = &props;
+  page.ambient = &ambient;
+  const FieldError e = error_of(page);
+  EXPECT_EQ(e.to_string(), "properties: object key is not valid UTF-8");
 }
 
 TEST(Message, IdentifyWithoutTraitsSendsEmptyTraits) {
@@ -767,6 +803,38 @@ TEST(MessageSize, AMessageOverTheLimitNamesItsLargestField) {
   MessageFields with_integrations = valid(MessageType::screen);
   with_integrations.integrations = &big_integrations;
   EXPECT_EQ(error_of(with_integrations).field, "integrations.Custom");
+}
+
+TEST(MessageSize, WhatTheClientAddsItselfIsNeverBlamed) {
+  // A browser client adds the page's context and the remembered traits; when a message is
+  // too large, the caller is told which of its own fields to trim.
+  const BuildSettings small(4096, "web", "rudder-cpp-test", "1.2.3");
+  const json blob = {{"blob", std::string(2000, 'x')}};
+  const std::string page_context = R"({"page":{"url":"https://h/)" + std::string(3000, 'p') + R"("}})";
+  const std::string kept_traits = R"({"bio":")" + std::string(3000, 't') + R"("})";
+  rudder::core::Ambient with_page;
+  with_page.anonymous_id = "anon";
+  with_page.context = page_context;
+  rudder::core::Ambient with_traits;
+  with_traits.anonymous_id = "anon";
+  with_traits.traits = kept_traits;
+  for (const rudder::core::Ambient* ambient : {&with_page, &with_traits}) {
+    MessageFields track = valid(MessageType::track);
+    track.properties = &blob;
+    track.ambient = ambient;
+    const FieldError e = error_of(track, small);
+    EXPECT_EQ(e.kind, Kind::out_of_range);
+    EXPECT_EQ(e.field, "properties.blob") << (ambient == &with_page ? "the page's context" : "the kept traits");
+  }
+}
+
+TEST(MessageSize, AMembersKeyCountsTowardsItsSize) {
+  const BuildSettings small(4096, "server", "rudder-cpp-test", "1.2.3");
+  const std::string long_key(3000, 'k');
+  const json props = {{long_key, "v"}, {"b", std::string(2000, 'x')}};
+  MessageFields track = valid(MessageType::track);
+  track.properties = &props;
+  EXPECT_EQ(error_of(track, small).field, "properties." + long_key);
 }
 
 TEST(MessageSize, IdentifyWithLargeTraitsBlamesTraits) {
