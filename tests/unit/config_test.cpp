@@ -97,7 +97,7 @@ TEST(ConfigDataPlaneUrl, TheHostIsANameOrAnIpv6AddressInBrackets) {
 TEST(ConfigDataPlaneUrl, APortGivenMustBeFrom1To65535) {
   for (const char* url :
        {"https://host:", "https://host:0", "https://host:65536", "https://host:99999",
-        "https://host:123456", "https://host:8o", "https://host:-1",
+        "https://host:123456", "https://host:000080", "https://host:8o", "https://host:-1",
         "http://[::1]:", "https://host:80:80", "https://host:+80/"}) {
     expect_refused(url, "must have a port from 1 to 65535");
   }
