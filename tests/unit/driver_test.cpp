@@ -854,16 +854,25 @@ TEST(Driver, GivingUpWithEventsLeftInStorageSaysWhatTheLastAttemptGot) {
   EXPECT_EQ(warnings_with(calm.host, "in storage for a later run"), 0);
 }
 
+// A client with storage whose three stored events ride out an outage: with max_retries 0 the
+// outage is declared after the first answer, a 503.
+Config outage_config() {
+  Config c = config_with(3);
+  c.max_retries = 0;
+  return c;
+}
+void start_outage(Rig& rig) {
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(503, "busy"));
+  ASSERT_EQ(warnings_with(rig.host, "the data plane has not accepted a batch"), 1);
+}
+
 TEST(Driver, AFlushDuringAnOutageReturnsAtOnceAndAGiveUpThenCountsTheEventsKept) {
   // Stored events riding out an outage are never given up on, so a flush waiting for them
   // would wait for the data plane to come back: it settles at once, and what it says is read
   // when it ends, so a shutdown that gave up meanwhile reports them kept, not pending.
-  Config c = config_with(3);
-  c.max_retries = 0;  // the outage is declared after the first answer
-  Rig rig(c, Naming::cpp, Storage::on);
-  rig.track_all(0, 3);
-  rig.transport.answer(ScriptedTransport::status(503, "busy"));
-  ASSERT_EQ(warnings_with(rig.host, "the data plane has not accepted a batch"), 1);
+  Rig rig(outage_config(), Naming::cpp, Storage::on);
+  start_outage(rig);
   const std::uint64_t ticket = rig.driver.begin_flush();
   EXPECT_TRUE(rig.driver.flush_settled(ticket)) << "settled without waiting for the outage to end";
   rig.driver.give_up();
@@ -886,12 +895,8 @@ TEST(Driver, AShutdownThatKeepsEventsInStorageSettlesItsFlushAtOnce) {
 }
 
 TEST(Driver, AFinalRefusalAfterAnOutageIsNotToldAsTheDataPlaneAcceptingAgain) {
-  Config c = config_with(3);
-  c.max_retries = 0;
-  Rig rig(c, Naming::cpp, Storage::on);
-  rig.track_all(0, 3);
-  rig.transport.answer(ScriptedTransport::status(503, "busy"));
-  ASSERT_EQ(warnings_with(rig.host, "the data plane has not accepted a batch"), 1);
+  Rig rig(outage_config(), Naming::cpp, Storage::on);
+  start_outage(rig);
   rig.host.now += 60'000;
   rig.driver.pump();
   rig.transport.answer(ScriptedTransport::status(400, "event is not a valid rudder event\n"));

@@ -52,6 +52,17 @@ std::string text_of(int i, std::size_t size) {
   return s;
 }
 
+// The payloads a later run would read from a segment's bytes; none when it has no valid
+// header, and a failure for any damaged record.
+std::vector<std::string> scanned(const std::string& bytes) {
+  const segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_TRUE(scan.valid) << "the header is intact";
+  EXPECT_EQ(scan.corrupt, 0u);
+  std::vector<std::string> payloads;
+  for (const segment::Scan::Record& r : scan.records) payloads.emplace_back(r.payload);
+  return payloads;
+}
+
 TEST(EventLog, EventsKeepTheirBytesWhileLaterOnesFillNewBlocks) {
   EventLog log(256);
   std::vector<LoggedEvent> views;
@@ -271,12 +282,8 @@ TEST(EventLogStorage, ATailSegmentAllDeliveredGoesOnAfterItsLastRecordWithItsHea
   log.append(text_of(10, 50), 0);
   log.append(text_of(11, 50), 0);
   ASSERT_EQ(store.segments.size(), 1u) << "the tail is reused, not replaced";
-  const segment::Scan scan = segment::scan(store.segments[1], &rudder::core::crc32);
-  ASSERT_TRUE(scan.valid) << "the header survives";
-  ASSERT_EQ(scan.records.size(), 2u) << "a crash now would send the two new events, once each";
-  EXPECT_EQ(scan.records[0].payload, text_of(10, 50));
-  EXPECT_EQ(scan.records[1].payload, text_of(11, 50));
-  EXPECT_EQ(scan.corrupt, 0u);
+  // The header survives, and a crash now would send the two new events, once each.
+  EXPECT_EQ(scanned(store.segments[1]), (std::vector<std::string>{text_of(10, 50), text_of(11, 50)}));
 }
 
 TEST(EventLogStorage, AnAdoptedSegmentWithNothingLeftToSendIsDeleted) {
@@ -308,10 +315,7 @@ TEST(EventLogStorage, AResumeOffsetPointingIntoTheHeaderIsReadFromTheTop) {
   }
   std::string& bytes = old_run.segments[1];
   segment::set_resume_offset(bytes.data(), 8);
-  const segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
-  ASSERT_EQ(scan.records.size(), 3u);
-  EXPECT_EQ(scan.records[0].payload, text_of(0, 40));
-  EXPECT_EQ(scan.corrupt, 0u);
+  EXPECT_EQ(scanned(bytes), (std::vector<std::string>{text_of(0, 40), text_of(1, 40), text_of(2, 40)}));
 }
 
 TEST(EventLogStorage, ADamagedRecordIsCountedOnceNotAtEveryStart) {
