@@ -144,6 +144,22 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   });
   assert.equal(later.stats().dropped.invalid, 1);
   await later.close();
+  // false drops the event as null does (a filter's natural answer); an async plugin that
+  // rejects leaves no unhandled rejection to end the process.
+  const rejections = [];
+  const onRejection = (reason) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  const filtering = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [() => false], logger });
+  assert.deepEqual(filtering.track({ userId: 'u', event: 'E' }), { status: 'dropped', error: 'plugins: dropped the event' });
+  assert.equal(filtering.stats().dropped.by_plugin, 1);
+  await filtering.close();
+  const failing = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [async () => { throw new Error('x'); }], logger });
+  assert.throws(() => failing.track({ userId: 'u', event: 'E' }), { name: 'TypeError', code: 'wrong_type' });
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('unhandledRejection', onRejection);
+  assert.deepEqual(rejections, []);
+  await failing.close();
   await analytics.close();
   const stats = analytics.stats();
   assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 3]);

@@ -43,6 +43,9 @@ const refusals = [
   ['identify', { userId: 'u', traits: { list: [1, { seen: new Set(['x']) }] } }, TypeError, /^identify: traits\.list\[1\]\.seen: is a Set, which JSON writes as \{\}/],
   ['track', { userId: 'u', event: 'E', properties: { empty: {}, tags: new Map() } }, TypeError, /^track: properties\.tags: is a Map/],
   ['track', { userId: 'u', event: 'E', properties: { bytes: new Uint8Array([1, 2]) } }, TypeError, /^track: properties\.bytes: is a Uint8Array, which JSON writes as an object of its indexes/],
+  ['track', { userId: 'u', event: 'E', properties: { seen: new WeakMap() } }, TypeError, /^track: properties\.seen: is a WeakMap, which JSON cannot carry$/],
+  ['track', { userId: 'u', event: 'E', properties: { seen: new WeakSet() } }, TypeError, /^track: properties\.seen: is a WeakSet, which JSON cannot carry$/],
+  ['track', { userId: 'u', event: 'E', properties: { buf: new ArrayBuffer(4) } }, TypeError, /^track: properties\.buf: is an ArrayBuffer, which JSON writes as \{\}/],
   ['track', { userId: 'u', event: 'E', properties: (() => { const o = { a: [1] }; o.a.push({ back: o }); return o; })() }, TypeError, /^track: properties\.a\[1\]\.back: refers to an object it is inside \(a cycle\)/],
   ['track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', timestamp: new Date(NaN) }, TypeError, /^track: timestamp: /],
@@ -267,9 +270,19 @@ test('timestamps across the years 1 to 9999 arrive exactly; years outside are re
   assert.equal(Date.parse('0001-01-01T00:00:00.000Z'), -62135596800000, 'the range start as the core has it');
 });
 
-test('close() refuses a bad timeout', async () => {
+test('flush() and close() refuse a bad timeout, NaN included, naming it', async () => {
   const a = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url });
-  assert.throws(() => a.close({ timeoutMs: -5 }), RangeError);
+  for (const timeoutMs of [-5, NaN]) {
+    for (const call of ['flush', 'close']) {
+      assert.throws(() => a[call]({ timeoutMs }), { name: 'RangeError', call, field: 'timeoutMs', code: 'out_of_range' }, `${call} ${timeoutMs}`);
+    }
+  }
+  assert.throws(() => a.flush({ timeoutMs: '5' }), { name: 'TypeError', field: 'timeoutMs', code: 'wrong_type' });
+  await a.close();
+});
+
+test('sessionTimeoutMs: 0 is accepted in Node, as its refusal of other values says', async () => {
+  const a = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, sessionTimeoutMs: 0 });
   await a.close();
 });
 
