@@ -81,6 +81,18 @@ test("a .wasm that is not this package's build rejects create() saying so", asyn
   // One that instantiates but is no build of the package at all: the empty module.
   const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
   await assert.rejects(esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: empty }), fits);
+  // One that asks a module the glue knows for a function it does not give: env.nope.
+  const unknownImport = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0,
+    2, 12, 1, 3, 101, 110, 118, 4, 110, 111, 112, 101, 0, 0]);
+  await assert.rejects(esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: unknownImport }),
+    (e) => fits.test(e.message) && e.message.includes('env.nope'));
+  // One with a rudder_create but no memory to pass text through.
+  const noMemory = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0,
+    7, 17, 1, 13, ...new TextEncoder().encode('rudder_create'), 0, 0, 10, 4, 1, 2, 0, 11]);
+  await assert.rejects(esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: noMemory }), fits);
+  // Not found where locateFile points: the status says so.
+  await assert.rejects(esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, locateFile: () => `${plane.url}/missing.wasm` }),
+    /could not load the WebAssembly module from http:\/\/127\.0\.0\.1:\d+\/missing\.wasm: HTTP 404;/);
 });
 
 test('clients are independent: each has its own queue and settings', async () => {
