@@ -30,6 +30,26 @@ const storedIds = async () => (await plane.events()).map((e) => e.messageId);
 // A logger for tests whose failures are expected: nothing printed.
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
+test('timeouts beyond what a timer can hold, and close() by default, wait for a slow answer', { timeout: 20_000 }, async () => {
+  // setTimeout takes at most 2^31 - 1 ms and fires at once past it: a timeout of 2^32 ms or
+  // Infinity must not end the wait early; close() waits 10 s unless told otherwise.
+  const analytics = await create();
+  await plane.misbehave({ count: 1, delayMs: 800 });
+  trackMany(analytics, 1, 'a');
+  const flushed = await analytics.flush({ timeoutMs: 2 ** 32 });
+  assert.deepEqual([flushed.delivered, flushed.pending], [1, 0]);
+  await plane.misbehave({ count: 1, delayMs: 1_500 });
+  trackMany(analytics, 1, 'b');
+  const closed = await analytics.close();
+  assert.deepEqual([closed.delivered, closed.unknown, closed.unsent], [1, 0, 0]);
+  const other = await create();
+  await plane.misbehave({ count: 1, delayMs: 800 });
+  trackMany(other, 1, 'c');
+  const closedLater = await other.close({ timeoutMs: Infinity });
+  assert.deepEqual([closedLater.delivered, closedLater.unknown, closedLater.unsent], [1, 0, 0]);
+  assert.equal((await storedIds()).length, 3);
+});
+
 test('flush({ timeoutMs }) resolves in time with what is left as pending, which is still delivered', async () => {
   await plane.misbehave({ count: 1, delayMs: 1_500 });  // the first request is answered late
   const analytics = await create();
