@@ -150,6 +150,26 @@ test('close() with events still undelivered keeps them for the next process, unr
   assert.deepEqual(await storedIds(), ids('kept-', 40));
 });
 
+test('a file in storageDir that is no segment is set aside with a warning; an unfinished one is removed', async () => {
+  // Another program's file with a segment's name is never handed to the core as events, nor
+  // deleted: it is renamed aside. A dead owner's segment whose header was never written holds
+  // nothing and would otherwise stay forever.
+  const dir = freshDir();
+  writeFileSync(path.join(dir, 'deadbeef-00000001.seg'), Buffer.alloc(100, 1));
+  writeFileSync(path.join(dir, 'deadbeef-00000002.seg.tmp'), Buffer.alloc(10));
+  const warnings = [];
+  const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: dir,
+    logger: { ...quiet, warn: (line) => warnings.push(line) } });
+  assert.equal(analytics.stats().recovered, 0);
+  await analytics.close();
+  const names = readdirSync(dir);
+  assert.ok(!names.includes('deadbeef-00000002.seg.tmp'), names.join(' '));
+  const aside = names.filter((name) => name.endsWith('.seg.unknown'));
+  assert.equal(aside.length, 1, names.join(' '));
+  assert.ok(warnings.some((line) => line.includes(`storageDir: "deadbeef-00000001.seg" is not a segment file; left as "`) &&
+    line.includes(aside[0])), warnings.join('\n'));
+});
+
 test('storageDir: refused when it is not a usable directory, naming the option', async () => {
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: '' }),
     { name: 'TypeError', message: 'storageDir: must be a directory name' });
