@@ -366,6 +366,23 @@ test('an endless answer is read only up to the cap', async () => {
   await analytics.close();
 });
 
+test('a request stalling on a kept-alive connection is unknown, never "not sent"', { timeout: 30_000 }, async () => {
+  // A connection made by an earlier request is connected from the start: a timeout on it may
+  // come after the data plane stored the events.
+  const errors = [];
+  const analytics = await create({ timeoutMs: 400, maxRetries: 0, onError: (error) => errors.push(error), logger: quiet });
+  trackMany(analytics, 1, 'warm');
+  assert.equal((await analytics.flush()).delivered, 1);
+  await plane.misbehave({ count: 1, delayMs: 1500, storeBeforeDelay: true });
+  trackMany(analytics, 1, 'stall');
+  const { lastAttempt, ...counts } = await analytics.flush();
+  assert.deepEqual([counts.unknown, counts.failed], [1, 0]);
+  assert.match(lastAttempt, /no answer within 400 ms/);
+  await waitFor(() => errors.length === 1, 2_000, 'onError');
+  assert.equal(errors[0].kind, 'unknown_outcome');
+  await analytics.close();
+});
+
 test('requests that stall past the timeout count as unknown, never as lost', { timeout: 30_000 }, async () => {
   await plane.misbehave({ count: 3, delayMs: 1500, storeBeforeDelay: true });
   const errors = [];
