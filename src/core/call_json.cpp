@@ -194,7 +194,7 @@ namespace {
 
 std::optional<FieldError> text_members(std::string_view text, std::vector<JsonTextMember>& members) {
   if (json_text_members(text, members)) return std::nullopt;
-  const JsonKind kind = json_text_kind(text);
+  const JsonKind kind = json_value_kind(text);
   return kind == JsonKind::object || kind == JsonKind::invalid
              ? error(Kind::invalid_value, "message", "is not valid JSON")
              : error(Kind::wrong_type, "message",

@@ -28,6 +28,7 @@ namespace {
 
 using Kind = FieldError::Kind;
 constexpr std::size_t kNotYet = std::string::npos;
+constexpr const char* kNotJson = "is not valid JSON";  // the Scanner's word for a syntax error
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -123,7 +124,7 @@ class Scanner {
     if (!value(depth, outer)) return false;
     flush();
     skip_space();
-    return p_ == end_ || fail(Kind::invalid_value, "is not valid JSON");
+    return p_ == end_ || fail(Kind::invalid_value, kNotJson);
   }
 
   FieldError error{Kind::invalid_value, "", ""};
@@ -150,7 +151,7 @@ class Scanner {
 
   bool value(std::size_t depth, std::size_t outer_end) {
     skip_space();
-    if (p_ == end_) return fail(Kind::invalid_value, "is not valid JSON");
+    if (p_ == end_) return fail(Kind::invalid_value, kNotJson);
     switch (*p_) {
       case '{':
       case '[':
@@ -184,12 +185,12 @@ class Scanner {
     }
     for (;;) {
       skip_space();
-      if (p_ == end_ || *p_ != '"') return fail(Kind::invalid_value, "is not valid JSON");
+      if (p_ == end_ || *p_ != '"') return fail(Kind::invalid_value, kNotJson);
       const char* key = p_;
       if (!string(true)) return false;
       const std::string_view key_token(key, static_cast<std::size_t>(p_ - key));
       skip_space();
-      if (p_ == end_ || *p_ != ':') return fail(Kind::invalid_value, "is not valid JSON");
+      if (p_ == end_ || *p_ != ':') return fail(Kind::invalid_value, kNotJson);
       ++p_;
       std::string segment;  // ".key", spelled out only when a path is kept
       if (path_ != nullptr) {
@@ -235,7 +236,7 @@ class Scanner {
     if (path_ != nullptr) path_->resize(mark);
     skip_space();
     if (p_ < end_ && (*p_ == ',' || *p_ == close)) return *p_++ == ',' ? Next::more : Next::done;
-    fail(Kind::invalid_value, "is not valid JSON");
+    fail(Kind::invalid_value, kNotJson);
     return Next::failed;
   }
 
@@ -277,13 +278,13 @@ class Scanner {
         break;
       }
     }
-    return fail(Kind::invalid_value, "is not valid JSON");
+    return fail(Kind::invalid_value, kNotJson);
   }
 
   bool number() {
     const char* start = p_;
     if (p_ < end_ && *p_ == '-') ++p_;
-    if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, "is not valid JSON");
+    if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, kNotJson);
     if (*p_ == '0') {
       ++p_;
     } else {
@@ -291,13 +292,13 @@ class Scanner {
     }
     if (p_ < end_ && *p_ == '.') {
       ++p_;
-      if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, "is not valid JSON");
+      if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, kNotJson);
       while (p_ < end_ && is_digit(*p_)) ++p_;
     }
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
       ++p_;
       if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, "is not valid JSON");
+      if (p_ == end_ || !is_digit(*p_)) return fail(Kind::invalid_value, kNotJson);
       while (p_ < end_ && is_digit(*p_)) ++p_;
     }
     if (!finite_number(start, p_)) return fail(Kind::out_of_range, "number is not finite");
@@ -307,7 +308,7 @@ class Scanner {
   bool literal(std::string_view word) {
     if (static_cast<std::size_t>(end_ - p_) < word.size() ||
         std::string_view(p_, word.size()) != word) {
-      return fail(Kind::invalid_value, "is not valid JSON");
+      return fail(Kind::invalid_value, kNotJson);
     }
     p_ += word.size();
     return true;
@@ -386,6 +387,17 @@ JsonKind json_text_kind(std::string_view text) noexcept {
     case 'n': return JsonKind::null;
     default: return text[i] == '-' || is_digit(text[i]) ? JsonKind::number : JsonKind::invalid;
   }
+}
+
+JsonKind json_value_kind(std::string_view text) {
+  const JsonKind kind = json_text_kind(text);
+  if (kind == JsonKind::invalid) return kind;
+  // Only a failure to read the text counts; a value that breaks another rule (a string that
+  // is not UTF-8, a number beyond a double) is still a value of its kind.
+  std::string path;
+  Scanner scanner(text, nullptr, &path);
+  if (!scanner.document(1) && scanner.error.problem == kNotJson) return JsonKind::invalid;
+  return kind;
 }
 
 const char* json_kind_name(JsonKind kind) noexcept {

@@ -20,6 +20,11 @@ enum class JsonKind { object, array, string, number, boolean, null, invalid };
 /// The kind of the value `text` holds, judged by its first character after white space.
 JsonKind json_text_kind(std::string_view text) noexcept;
 
+/// As json_text_kind(), but JsonKind::invalid for text that is not one well-formed JSON value
+/// whatever it starts with ("nope" is no null, "[1," no array): for refusals that tell text
+/// that is not JSON from a value of another kind than asked for.
+JsonKind json_value_kind(std::string_view text);
+
 /// "object", "array", ...: the names nlohmann::json::type_name() uses, so both input forms
 /// word their errors alike.
 const char* json_kind_name(JsonKind kind) noexcept;

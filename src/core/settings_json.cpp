@@ -60,7 +60,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
   if (!json_text_members(json_text, members)) {
     // Text that starts an object but is no well-formed one (cut short, a missing comma) is
     // told apart from a value of another type.
-    const JsonKind kind = json_text_kind(json_text);
+    const JsonKind kind = json_value_kind(json_text);
     if (kind == JsonKind::object || kind == JsonKind::invalid) {
       return SettingError{Kind::invalid_value, "settings: is not valid JSON"};
     }

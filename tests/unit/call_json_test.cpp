@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -198,11 +199,19 @@ TEST(ParseCall, UnknownTypeIsRefused) {
 
 TEST(ParseCallText, TextThatIsNotJsonIsInvalidNotOfAnotherType) {
   ParsedCall call;
-  for (const char* text : {"xyz", "{\"userId\":", ""}) {
+  for (const char* text : {"xyz", "{\"userId\":", "", "nope", "123abc", "[1,", "\"open"}) {
     const auto e = rudder::core::parse_call_text(MessageType::track, text, call);
     ASSERT_TRUE(e) << text;
     EXPECT_EQ(e->kind, Kind::invalid_value) << text;
     EXPECT_EQ(e->to_string(), "message: is not valid JSON") << text;
+  }
+  // Well-formed JSON of another kind is told as that kind.
+  for (const auto& [text, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"null", "null"}, {"[1]", "array"}, {"12", "number"}, {"\"track\"", "string"}, {"true", "boolean"}}) {
+    const auto e = rudder::core::parse_call_text(MessageType::track, text, call);
+    ASSERT_TRUE(e) << text;
+    EXPECT_EQ(e->kind, Kind::wrong_type) << text;
+    EXPECT_EQ(e->to_string(), "message: must be a JSON object, not " + kind) << text;
   }
 }
 

@@ -338,10 +338,16 @@ TEST(ReadSettings, ValuesAtTheirEdgesAndTheKindOfEachRefusal) {
   ASSERT_TRUE(garbled);
   EXPECT_EQ(garbled->kind, Kind::invalid_value);
   EXPECT_EQ(garbled->message, "settings: is not valid JSON");
-  const auto not_json = rudder::core::read_settings("xyz", SettingsFor::wasm, config);
-  ASSERT_TRUE(not_json);
-  EXPECT_EQ(not_json->kind, Kind::invalid_value);
-  EXPECT_EQ(not_json->message, "settings: is not valid JSON");
+  for (const char* text : {"xyz", "nope", "[1,"}) {
+    const auto not_json = rudder::core::read_settings(text, SettingsFor::wasm, config);
+    ASSERT_TRUE(not_json) << text;
+    EXPECT_EQ(not_json->kind, Kind::invalid_value) << text;
+    EXPECT_EQ(not_json->message, "settings: is not valid JSON") << text;
+  }
+  const auto listed = rudder::core::read_settings("[1]", SettingsFor::wasm, config);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->kind, Kind::wrong_type);
+  EXPECT_EQ(listed->message, "settings: must be an object, not array");
 }
 
 }  // namespace
