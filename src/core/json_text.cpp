@@ -51,6 +51,10 @@ int hex4(const char* p) {
   return v;
 }
 
+// The byte a two-character escape's letter stands for when reading, 0 for none: the
+// writer's escapes, and "\/", which JSON allows but nothing writes.
+char read_escape(char letter) { return letter == '/' ? '/' : escaped_byte(letter); }
+
 // The digits of the midpoint between DBL_MAX and 2^1024 (2^1024 - 2^970, all 309 of them:
 // any prefix would refuse the finite numbers between it and the midpoint): a decimal number
 // with its leading digit at 10^308 is finite as a double exactly when its digits compare
@@ -272,7 +276,7 @@ class Scanner {
           if (low < 0xDC00 || low > 0xDFFF) return fail(Kind::invalid_value, problem);
           p_ += 6;
         }
-      } else if (escaped_byte(e) != 0 || e == '/') {
+      } else if (read_escape(e) != 0) {
         p_ += 2;
       } else {
         break;
@@ -394,10 +398,8 @@ JsonKind json_value_kind(std::string_view text) {
   if (kind == JsonKind::invalid) return kind;
   // Only a failure to read the text counts; a value that breaks another rule (a string that
   // is not UTF-8, a number beyond a double) is still a value of its kind.
-  std::string path;
-  Scanner scanner(text, nullptr, &path);
-  if (!scanner.document(1) && scanner.error.problem == kNotJson) return JsonKind::invalid;
-  return kind;
+  const std::optional<FieldError> problem = check_json_text(text, std::string());
+  return problem && problem->problem == kNotJson ? JsonKind::invalid : kind;
 }
 
 const char* json_kind_name(JsonKind kind) noexcept {
@@ -527,7 +529,7 @@ bool decode_json_string(std::string_view token, std::string& out) {
       }
       continue;
     }
-    const char byte = p[1] == '/' ? '/' : escaped_byte(p[1]);
+    const char byte = read_escape(p[1]);
     if (byte == 0) return false;
     out.push_back(byte);
     p += 2;

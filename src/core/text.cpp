@@ -172,10 +172,12 @@ void append_escape(JsonOut& out, unsigned char c) {
 
 }  // namespace
 
-// Both writers copy plain runs whole, found a word at a time (plain_json_run); a byte that
-// ends a run is escaped when below 0x80, and otherwise starts a UTF-8 sequence, copied as it
-// stands (checked first by the checked writer).
-void append_json_string(JsonOut& out, std::string_view s) {
+namespace {
+
+// Both writers: plain runs are copied whole, found a word at a time (plain_json_run); a byte
+// that ends a run is escaped when below 0x80, and otherwise starts a UTF-8 sequence, copied as
+// it stands (checked first when `check`). False only for a sequence that fails the check.
+bool write_json_string(JsonOut& out, std::string_view s, bool check) {
   out.put('"');
   const char* p = s.data();
   const char* const end = p + s.size();
@@ -183,27 +185,9 @@ void append_json_string(JsonOut& out, std::string_view s) {
   for (;;) {
     p += plain_json_run(p, end);
     if (p == end) break;
-    const auto c = static_cast<unsigned char>(*p++);
-    if (c >= 0x80) continue;
-    out.put(std::string_view(copied, static_cast<std::size_t>(p - 1 - copied)));
-    append_escape(out, c);
-    copied = p;
-  }
-  out.put(std::string_view(copied, static_cast<std::size_t>(end - copied)));
-  out.put('"');
-}
-
-bool append_json_string_checked(JsonOut& out, std::string_view s) {
-  out.put('"');
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  const char* copied = p;
-  for (;;) {
-    p += plain_json_run(p, end);
-    if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
-      const std::size_t length = utf8_sequence_length(s, static_cast<std::size_t>(p - s.data()));
+      const std::size_t length = check ? utf8_sequence_length(s, static_cast<std::size_t>(p - s.data())) : 1;
       if (length == 0) return false;
       p += length;
       continue;
@@ -216,6 +200,12 @@ bool append_json_string_checked(JsonOut& out, std::string_view s) {
   out.put('"');
   return true;
 }
+
+}  // namespace
+
+void append_json_string(JsonOut& out, std::string_view s) { write_json_string(out, s, false); }
+
+bool append_json_string_checked(JsonOut& out, std::string_view s) { return write_json_string(out, s, true); }
 
 void append_json_string(std::string& out, std::string_view s) {
   JsonOut writer(out, s.size() + 2);

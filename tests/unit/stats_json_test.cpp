@@ -4,6 +4,10 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/stats_json.hpp"
 
+#include <cstdint>
+#include <iterator>
+#include <utility>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -16,28 +20,22 @@ using rudder::FlushResult;
 using rudder::Stats;
 
 TEST(StatsJson, EveryCounterUnderItsJavaScriptName) {
+  // Each counter gets its own value, so a counter written under another's name shows.
+  const std::pair<const char*, std::uint64_t Stats::*> counters[] = {
+      {"queued", &Stats::queued},       {"delivered", &Stats::delivered}, {"failed", &Stats::failed},
+      {"unknown", &Stats::unknown},     {"retried", &Stats::retried},     {"pending", &Stats::pending},
+      {"beaconed", &Stats::beaconed},   {"stored", &Stats::stored},       {"recovered", &Stats::recovered},
+      {"corruptSkipped", &Stats::corrupt_skipped}, {"kept", &Stats::kept}};
   Stats s;
-  s.queued = 1;
-  s.delivered = 2;
-  s.failed = 3;
-  s.unknown = 4;
-  s.retried = 5;
-  s.pending = 6;
-  s.beaconed = 7;
-  s.stored = 8;
-  s.recovered = 9;
-  s.corrupt_skipped = 10;
-  s.kept = 11;
-  s.dropped[static_cast<std::size_t>(DropReason::invalid)] = 12;
-  s.dropped[static_cast<std::size_t>(DropReason::queue_full)] = 13;
+  std::uint64_t next = 1;
+  for (const auto& [name, counter] : counters) s.*counter = next++;
+  s.dropped[static_cast<std::size_t>(DropReason::invalid)] = next++;
+  s.dropped[static_cast<std::size_t>(DropReason::queue_full)] = next++;
   const json j = json::parse(rudder::core::stats_json(s));
-  const json expected = {{"queued", 1},   {"delivered", 2}, {"failed", 3},    {"unknown", 4},
-                         {"retried", 5},  {"pending", 6},   {"beaconed", 7},  {"stored", 8},
-                         {"recovered", 9}, {"corruptSkipped", 10}, {"kept", 11}};
-  for (const auto& [key, value] : expected.items()) EXPECT_EQ(j.value(key, json()), value) << key;
+  for (const auto& [name, counter] : counters) EXPECT_EQ(j.value(name, json()), s.*counter) << name;
   EXPECT_EQ(j.at("dropped").value("invalid", json()), 12);
   EXPECT_EQ(j.at("dropped").value("queue_full", json()), 13);
-  EXPECT_EQ(j.size(), expected.size() + 1) << j.dump();
+  EXPECT_EQ(j.size(), std::size(counters) + 1) << j.dump();
 }
 
 TEST(StatsJson, AFlushResultCarriesEveryCountAndWhatTheLastAttemptGot) {
