@@ -131,6 +131,25 @@ test('a Node script that ends without close() still delivers what it queued', as
   assert.deepEqual(events, ['exit-0', 'exit-1', 'exit-2', 'exit-3', 'exit-4']);
 });
 
+// After a burst the client keeps the queue memory it emptied for a while, in case another
+// burst comes (EventLog::trim_spares), and wakes once more to let it go: that wake must not
+// keep a script alive once everything is delivered.
+test('a Node script ends as soon as a burst is delivered, without waiting to let go of memory', async () => {
+  const script = `
+    const { Analytics } = await import('rudder-analytics-wasm');
+    const analytics = await Analytics.create({ writeKey: '${WRITE_KEY}', dataPlaneUrl: '${plane.url}' });
+    const filler = 'x'.repeat(400);
+    for (let i = 0; i < 10000; i++) analytics.track({ userId: 'u', event: 'burst', properties: { filler } });
+    const result = await analytics.flush();
+    console.log(JSON.stringify({ delivered: result.delivered, at: Date.now() }));
+  `;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 30_000 });
+  const ended = Date.now();
+  const { delivered, at } = JSON.parse(stdout);
+  assert.equal(delivered, 10000);
+  assert.ok(ended - at < 2_500, `the script ended ${ended - at} ms after its flush, not when the spare memory's wake came`);
+});
+
 test('the tarball holds exactly the built package, its README and the licence; dist/ is fresh', async () => {
   assert.equal(await distProblem(), null, 'dist/ is complete and built from the current sources');
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PKG });

@@ -22,6 +22,7 @@
 #include "native/client_impl.hpp"
 #include "native/curl_transport.hpp"
 #include "native/entropy.hpp"
+#include "native/clocks.hpp"
 #include "native/fork_guard.hpp"
 #include "native/gzip.hpp"
 #include "native/log.hpp"
@@ -33,12 +34,6 @@ namespace rudder {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             SteadyClock::now().time_since_epoch())
-      .count();
-}
 
 std::int64_t unix_ms(Clock::time_point t = Clock::now()) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -130,7 +125,8 @@ class HandOffTransport final : public Transport {
 
 }  // namespace native
 
-std::int64_t Client::Impl::monotonic_ms() { return steady_ms(); }
+std::int64_t Client::Impl::monotonic_ms() { return native::steady_ms(); }
+std::int64_t Client::Impl::queued_at_ms() { return native::coarse_steady_ms(); }
 std::int64_t Client::Impl::unix_ms() { return rudder::unix_ms(); }
 
 Client::Impl::Impl(Config config)

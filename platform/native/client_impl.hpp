@@ -57,6 +57,7 @@ class __attribute__((visibility("hidden"))) Client::Impl final : public native::
   // core::DriverHost
   std::int64_t monotonic_ms() override;
   std::int64_t unix_ms() override;
+  std::int64_t queued_at_ms() override;  // a call's: the coarse clock
   void lock() override { mu_.lock(); }
   void unlock() override { mu_.unlock(); }
   void wake() override;

@@ -41,9 +41,9 @@ std::int64_t WasmClient::unix_ms() { return static_cast<std::int64_t>(emscripten
 
 void WasmClient::wake_at(std::int64_t when) {
   if (when == core::kNoWake) return wake_timer_.cancel();
-  // A retry of stored events only, during an outage: they are safe on disk, so the wait for
-  // it need not keep a Node script from ending.
-  wake_timer_.arm(static_cast<double>(when - monotonic_ms()), !driver_.retrying_stored_events_only());
+  // A retry of stored events only, during an outage (they are safe on disk), or a wake with
+  // nothing queued: the wait need not keep a Node script from ending.
+  wake_timer_.arm(static_cast<double>(when - monotonic_ms()), driver_.wake_holds_events());
 }
 
 void WasmClient::log(LogLevel level, std::string_view message) {

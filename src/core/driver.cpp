@@ -235,7 +235,7 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
     }
     return {Status::accepted, std::move(built.message_id)};
   }
-  built.event.enqueued_at = host_.monotonic_ms();
+  built.event.enqueued_at = host_.queued_at_ms();
   Pipeline::Enqueued outcome;
   std::uint64_t warn_dropped = 0;  // > 0: warn now, saying how many were dropped
   {

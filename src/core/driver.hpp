@@ -66,6 +66,11 @@ class DriverHost {
   virtual ~DriverHost() = default;
   virtual std::int64_t monotonic_ms() = 0;  ///< for deadlines
   virtual std::int64_t unix_ms() = 0;       ///< wall clock, for the payload's times
+  /// When a call queued its event (monotonic ms, the age upload_interval counts), read on
+  /// every call's path. May lag monotonic_ms() by a few milliseconds but never lead it: an
+  /// event looks at most that much older, and no deadline computed from it is later than
+  /// monotonic_ms() says. So a platform may answer from a cheaper, coarser clock.
+  virtual std::int64_t queued_at_ms() { return monotonic_ms(); }
   /// Guards the driver's state shared with caller threads: a mutex natively, nothing in wasm.
   /// The driver never holds it while it runs user code, I/O, compression or body building.
   virtual void lock() = 0;
@@ -215,6 +220,12 @@ class Driver {
   /// driving context (wake_at).
   bool retrying_stored_events_only() const noexcept {
     return pipeline_.stored_batch_overdue_attempts() > 0;
+  }
+  /// Whether the wake armed now waits for events a process should stay alive to send: not
+  /// while stored events ride out an outage (above), nor when nothing is queued (the wake then
+  /// only lets go of a burst's spare memory, EventLog::trim_spares). Same calling rules.
+  bool wake_holds_events() const noexcept {
+    return !pipeline_.idle() && !retrying_stored_events_only();
   }
   /// Stops delivery for good: the request out (if any) no longer counts, and everything not
   /// delivered is reported (unknown_outcome or unsent_at_shutdown) and counted.

@@ -10,9 +10,9 @@
 namespace rudder::core {
 namespace {
 
-// Spare memory blocks kept for reuse; beyond these, emptied blocks are freed, so a burst
-// that once filled the queue does not keep its memory.
-constexpr std::size_t kMaxSpareBlocks = 2;
+// Spare memory blocks kept for reuse whatever the time; the blocks a burst emptied beyond
+// these stay only while bursts keep needing them (see EventLog::trim_spares).
+constexpr std::size_t kKeptSpareBlocks = 2;
 
 }  // namespace
 
@@ -79,6 +79,7 @@ EventLog::Block& EventLog::block_for(std::size_t record_size) {
 }
 
 LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_at) {
+  last_append_at_ = enqueued_at;
   // A record needs its header only in storage; the first guess at the block decides.
   const bool to_store = store_ != nullptr;
   Block* block = &block_for(to_store ? segment::record_bytes(json_open.size()) : json_open.size());
@@ -140,10 +141,23 @@ void EventLog::retire_front() noexcept {
     let_go(block);
     return;
   }
-  if (block.capacity == memory_block_bytes_ && spare_.size() < kMaxSpareBlocks) {
+  if (block.capacity == memory_block_bytes_) {
     block.used = block.events = block.released = 0;
+    block.spare_since = last_append_at_;
     spare_.push_back(std::move(block));
   }
+}
+
+void EventLog::trim_spares(std::int64_t now) noexcept {
+  // The oldest spares are at the front (new_memory_block reuses from the back).
+  while (spare_.size() > kKeptSpareBlocks && now - spare_.front().spare_since >= kSpareIdleMs) {
+    spare_.pop_front();
+  }
+}
+
+std::optional<std::int64_t> EventLog::next_spare_expiry() const noexcept {
+  if (spare_.size() <= kKeptSpareBlocks) return std::nullopt;
+  return spare_.front().spare_since + kSpareIdleMs;
 }
 
 void EventLog::release_oldest(std::size_t count) noexcept {

@@ -145,6 +145,17 @@ class EventLog {
   /// Bytes held in blocks, spare ones included.
   std::size_t reserved_bytes() const noexcept;
 
+  /// Memory blocks the released events emptied stay as spares, so that the next burst writes
+  /// to memory already mapped instead of faulting in fresh pages (on the project's test VM
+  /// that cost a caller more than the copy of its event) and no block is unmapped under the
+  /// driver's lock while callers wait for it. Two are kept whatever the time; any more are
+  /// released once none has been reused for kSpareIdleMs since the last append before it
+  /// was emptied. `now`: the clock appends are stamped with.
+  void trim_spares(std::int64_t now) noexcept;
+  /// When trim_spares() will next release a block, if there is one beyond the two kept.
+  std::optional<std::int64_t> next_spare_expiry() const noexcept;
+  static constexpr std::int64_t kSpareIdleMs = 5'000;
+
  private:
   struct Block {
     std::unique_ptr<char[], FreeLogBlock> owned;  // a memory block's bytes
@@ -156,6 +167,7 @@ class EventLog {
     std::optional<BlockStore::Block> segment;  // set when the block is in storage
     std::vector<std::uint32_t> resume_after;  // segment: the resume offset after each event
     bool sealed = false;                      // takes no appends (adopted from a past run)
+    std::int64_t spare_since = 0;             // a spare: the last append before it emptied
   };
 
   Block& block_for(std::size_t record_size);
@@ -170,7 +182,8 @@ class EventLog {
   std::deque<Block> blocks_;  // oldest first; the back one takes appends
   // Emptied standard-size memory blocks kept for reuse: the pages are already mapped, so a
   // steady stream of events writes to warm memory instead of faulting in fresh pages.
-  std::vector<Block> spare_;
+  std::deque<Block> spare_;       // oldest first
+  std::int64_t last_append_at_ = 0;
 };
 
 }  // namespace rudder::core

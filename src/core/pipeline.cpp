@@ -138,6 +138,7 @@ void Pipeline::split_front(bool fresh) {
 }
 
 Step Pipeline::next_step(std::int64_t now, bool flushing) {
+  log_.trim_spares(now);
   if (in_flight_) return {Step::Kind::in_flight, 0};
   if (outgoing_.empty() && batch_ready(now, flushing)) cut_batch();
   // Batches cut before a 413 lowered the limit (the halves of the refused one, or the batch
@@ -156,6 +157,8 @@ Step Pipeline::next_step(std::int64_t now, bool flushing) {
   if (!queue_.empty()) {
     return {Step::Kind::wait, queue_.front().enqueued_at + settings_.upload_interval_ms};
   }
+  // Nothing to send: wake once more only to let go of a burst's spare memory.
+  if (const std::optional<std::int64_t> expiry = log_.next_spare_expiry()) return {Step::Kind::wait, *expiry};
   return {Step::Kind::idle, 0};
 }
 

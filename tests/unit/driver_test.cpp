@@ -59,6 +59,9 @@ struct FakeHost : DriverHost {
 
   std::int64_t monotonic_ms() override { return now; }
   std::int64_t unix_ms() override { return kUnixBase + now; }
+  // A coarser clock for the calls, as the native platform's: `now - queued_lag` when set.
+  std::int64_t queued_lag = 0;
+  std::int64_t queued_at_ms() override { return now - queued_lag; }
   void lock() override {
     EXPECT_FALSE(locked) << "the driver took its lock twice";
     locked = true;
@@ -244,6 +247,25 @@ TEST(Driver, AFullBatchIsSentGzippedWithTheClientsEndpointAndCredentials) {
   EXPECT_EQ(r.timeout.count(), 1234);
   EXPECT_EQ(r.max_answer_bytes, rudder::core::kMaxAnswerBytes);
   EXPECT_EQ(rig.transport.sent[0].ids(), ids(0, 2));
+}
+
+TEST(Driver, UploadIntervalCountsFromWhenTheCallQueuedItsEventByTheCallsClock) {
+  // The call's clock (DriverHost::queued_at_ms) may lag the driver's by a few ms; the event's
+  // age is counted from it, so the batch leaves that much earlier, never later.
+  Config c = config_with(10);
+  c.upload_interval = std::chrono::milliseconds(1000);
+  Rig rig(c);
+  rig.host.now = 5'000;
+  rig.host.queued_lag = 3;
+  rig.track_all(0, 1);
+  EXPECT_EQ(rig.host.wake_time, 5'997);
+  rig.host.now = 5'996;
+  rig.driver.pump();
+  EXPECT_TRUE(rig.transport.sent.empty());
+  rig.host.now = 5'997;
+  rig.driver.pump();
+  ASSERT_EQ(rig.transport.sent.size(), 1u);
+  EXPECT_EQ(rig.transport.sent[0].ids(), ids(0, 1));
 }
 
 TEST(Driver, WithoutGzipOrWhenCompressionFailsTheBodyGoesPlain) {

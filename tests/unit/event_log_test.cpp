@@ -104,14 +104,36 @@ TEST(EventLog, ReleasedBlocksAreReusedWithoutTouchingLiveEvents) {
   EXPECT_LE(most_reserved, 200u * 6) << "2,000 events through a log never holding more than 20";
 }
 
-TEST(EventLog, ReleasingEverythingKeepsOnlyASmallReserve) {
+TEST(EventLog, ABurstsMemoryIsKeptWhileBurstsNeedItThenOnlyASmallReserve) {
   EventLog log(1000);
-  for (int i = 0; i < 10'000; ++i) log.append(text_of(i, 100), 0);
+  for (int i = 0; i < 10'000; ++i) log.append(text_of(i, 100), 100);
   EXPECT_GE(log.reserved_bytes(), 1'000'000u);
   log.release_oldest(10'000);
-  EXPECT_LE(log.reserved_bytes(), 3000u) << "a burst does not keep its memory once delivered";
+  EXPECT_GE(log.reserved_bytes(), 1'000'000u) << "the emptied blocks wait for the next burst";
+  EXPECT_EQ(log.next_spare_expiry(), 100 + EventLog::kSpareIdleMs);
+  log.trim_spares(100 + EventLog::kSpareIdleMs - 1);
+  EXPECT_GE(log.reserved_bytes(), 1'000'000u);
+  log.trim_spares(100 + EventLog::kSpareIdleMs);
+  EXPECT_LE(log.reserved_bytes(), 3000u) << "a burst does not keep its memory once idle";
+  EXPECT_EQ(log.next_spare_expiry(), std::nullopt);
   const LoggedEvent next = log.append(text_of(7, 100), 0);
   EXPECT_EQ(next.json_open, text_of(7, 100));
+}
+
+TEST(EventLog, SparesLeaveOldestFirstEachAfterItsOwnIdleTime) {
+  EventLog log(1000);
+  // Two bursts: blocks the first emptied wait since its last append (t=0), the second's
+  // since t=3000.
+  for (int i = 0; i < 50; ++i) log.append(text_of(i, 100), 0);  // five blocks
+  log.release_oldest(50);
+  for (int i = 0; i < 80; ++i) log.append(text_of(i, 100), 3000);  // reuses them, and three more
+  log.release_oldest(80);
+  const std::size_t both = log.reserved_bytes();
+  ASSERT_EQ(log.next_spare_expiry(), 3000 + EventLog::kSpareIdleMs)
+      << "the second burst reused every block the first emptied";
+  log.trim_spares(3000 + EventLog::kSpareIdleMs);
+  EXPECT_LT(log.reserved_bytes(), both);
+  EXPECT_LE(log.reserved_bytes(), 3000u);
 }
 
 TEST(EventLog, ReleasingMoreThanIsHeldStopsAtEmpty) {
@@ -170,7 +192,12 @@ TEST(EventLogMemory, BlocksComeFromTheGivenMemoryAtItsSizeAndGoBackToIt) {
     }
     EXPECT_EQ(sized_2000, 1u);
     log.release_oldest(41);
-    EXPECT_LE(memory.held.size(), 3u) << "released blocks go back beyond a small reserve";
+    EXPECT_EQ(memory.held.size(), 5u) << "emptied blocks wait for the next burst";
+    for (int i = 0; i < 40; ++i) ASSERT_EQ(log.append(text_of(i, 50), 0).json_open, text_of(i, 50));
+    EXPECT_EQ(memory.allocations, 5) << "the next burst writes to the blocks already mapped";
+    log.release_oldest(40);
+    log.trim_spares(EventLog::kSpareIdleMs);
+    EXPECT_LE(memory.held.size(), 3u) << "released blocks go back beyond a small reserve once idle";
   }
   EXPECT_TRUE(memory.held.empty()) << "every block is given back when the log ends";
   EXPECT_TRUE(memory.released_sizes_match) << "each block is released with the size it was given";

@@ -253,6 +253,23 @@ TEST(Pipeline, UploadIntervalRestartsWithTheNextEventAfterASend) {
   EXPECT_EQ(p.next_step(1100, false).kind, Step::Kind::send);
 }
 
+TEST(Pipeline, AfterABurstItWakesOnceMoreToLetGoOfTheMemoryNoBurstReused) {
+  // 40 events of 100 KB fill four of the log's 1 MiB blocks; once delivered they are kept
+  // for the next burst, and let go after EventLog::kSpareIdleMs without one.
+  Pipeline p(settings_with(100), 1);
+  for (int i = 0; i < 40; ++i) ASSERT_NE(p.enqueue(event_of_size(id(i), 100'000, 1000)), Enqueued::queue_full);
+  std::int64_t now = 2000;
+  for (Step s = p.next_step(now, true); s.kind == Step::Kind::send; s = p.next_step(now, true)) {
+    EXPECT_FALSE(p.on_response(answer(200), now, unix_at(now)));
+  }
+  ASSERT_EQ(p.stats().delivered, 40u);
+  Step s = p.next_step(now, false);
+  ASSERT_EQ(s.kind, Step::Kind::wait) << "nothing to send, but memory to let go of later";
+  EXPECT_EQ(s.wake_at, 1000 + rudder::core::EventLog::kSpareIdleMs);
+  EXPECT_EQ(p.next_step(s.wake_at - 1, false).kind, Step::Kind::wait);
+  EXPECT_EQ(p.next_step(s.wake_at, false).kind, Step::Kind::idle) << "let go: nothing more to wake for";
+}
+
 TEST(Pipeline, AFullBatchIsSentWithoutWaiting) {
   Pipeline p(settings_with(3), 1);
   enqueue_all(p, 0, 3, 1000);
