@@ -3,6 +3,9 @@
 #include "core/iso_time.hpp"
 
 #include <array>
+#include <cstring>
+
+#include "core/per_thread.hpp"
 
 namespace rudder::core {
 namespace {
@@ -91,11 +94,7 @@ std::optional<std::int64_t> to_unix_ms(unsigned y, unsigned mo, unsigned d, unsi
   return days_from_civil(y, mo, d) * kMsPerDay + (h * 3600 + mi * 60 + se) * 1000LL + ms;
 }
 
-}  // namespace
-
-void format_iso_time(std::int64_t unix_ms, char* out) noexcept {
-  if (unix_ms < kMinIsoTimeMs) unix_ms = kMinIsoTimeMs;
-  if (unix_ms > kMaxIsoTimeMs) unix_ms = kMaxIsoTimeMs;
+void format_to_the_second(std::int64_t unix_ms, char* out) noexcept {
   std::int64_t days = unix_ms / kMsPerDay;
   std::int64_t ms_of_day = unix_ms % kMsPerDay;
   if (ms_of_day < 0) {
@@ -116,8 +115,30 @@ void format_iso_time(std::int64_t unix_ms, char* out) noexcept {
   out[16] = ':';
   put_digits(out + 17, ms / 1000 % 60, 2);
   out[19] = '.';
-  put_digits(out + 20, ms % 1000, 3);
   out[23] = 'Z';
+}
+
+}  // namespace
+
+void format_iso_time(std::int64_t unix_ms, char* out) noexcept {
+  if (unix_ms < kMinIsoTimeMs) unix_ms = kMinIsoTimeMs;
+  if (unix_ms > kMaxIsoTimeMs) unix_ms = kMaxIsoTimeMs;
+  // Every call formats its time, many calls a second: up to the milliseconds, the text is the
+  // last one's while the second is the same (a twelfth of a native call's work, otherwise).
+  struct Last {
+    std::int64_t second = kMinIsoTimeMs / 1000 - 1;  // no time's second
+    char text[kIsoTimeLength] = {};
+  };
+  RUDDER_PER_THREAD Last last;
+  std::int64_t ms = unix_ms % 1000;
+  if (ms < 0) ms += 1000;
+  const std::int64_t second = (unix_ms - ms) / 1000;
+  if (second != last.second) {
+    format_to_the_second(unix_ms, last.text);
+    last.second = second;
+  }
+  std::memcpy(out, last.text, kIsoTimeLength);
+  put_digits(out + 20, static_cast<unsigned>(ms), 3);
 }
 
 std::optional<std::int64_t> parse_iso_time(std::string_view text) noexcept {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -129,6 +131,19 @@ TEST(FormatIsoTime, AClockReadingOutsideTheRangeIsWrittenAsTheNearerEnd) {
   EXPECT_EQ(iso(std::numeric_limits<std::int64_t>::min()), "0001-01-01T00:00:00.000Z");
   EXPECT_EQ(iso(kMaxIsoTimeMs + 1), "9999-12-31T23:59:59.999Z");
   EXPECT_EQ(iso(std::numeric_limits<std::int64_t>::max()), "9999-12-31T23:59:59.999Z");
+}
+
+TEST(FormatIsoTime, EachTimeIsWrittenWhateverTheCallBeforeIt) {
+  // The text up to the second is reused while the second is the same: times one after the
+  // other across a second, a minute, a day and a year, back again, and in the same second.
+  const std::vector<std::pair<std::int64_t, std::string>> times{
+      {1'704'067'199'998, "2023-12-31T23:59:59.998Z"}, {1'704'067'199'999, "2023-12-31T23:59:59.999Z"},
+      {1'704'067'200'000, "2024-01-01T00:00:00.000Z"}, {1'704'067'200'001, "2024-01-01T00:00:00.001Z"},
+      {1'704'067'199'999, "2023-12-31T23:59:59.999Z"}, {1'704'067'260'000, "2024-01-01T00:01:00.000Z"},
+      {1'704'067'200'999, "2024-01-01T00:00:00.999Z"}, {-1, "1969-12-31T23:59:59.999Z"},
+      {0, "1970-01-01T00:00:00.000Z"}, {-1'000, "1969-12-31T23:59:59.000Z"},
+      {-999, "1969-12-31T23:59:59.001Z"}, {1'704'067'200'000 + 86'400'000, "2024-01-02T00:00:00.000Z"}};
+  for (const auto& [ms, text] : times) EXPECT_EQ(iso(ms), text) << ms;
 }
 
 TEST(FormatIsoTime, WritesExactlyTwentyFourCharacters) {
