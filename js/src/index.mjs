@@ -292,6 +292,7 @@ export class Analytics {
     const stores = storageDir !== undefined || this.#storage !== null;
     const browser = this.#browser;
     const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0, browser ? 1 : 0));
+    if (problem === '') bridge.created();
     if (problem !== '') {
       await this.#storage?.release();
       const message = problem.slice(2);  // "settingName: problem"
@@ -308,7 +309,7 @@ export class Analytics {
     // what tabs still open leave is handed over when they go.
     const adopt = ({ id, bytes }) => {
       const pointer = bridge.m._rudder_segment_memory(bytes.byteLength);
-      bridge.m.HEAPU8.set(bytes, pointer);
+      bridge.view(pointer, bytes.byteLength).set(bytes);
       bridge.m._rudder_adopt(pointer, bytes.byteLength, id);
     };
     for (const segment of await this.#storage?.takeOver((later) => later.forEach(adopt)) ?? []) adopt(segment);

@@ -2,7 +2,8 @@
 // Copyright the rudder-analytics authors. MIT licence.
 //
 // Nothing here knows about events, batches or retries: that is all in the C++ core. This file
-// finds and compiles the .wasm, starts one module instance per client, and passes text across.
+// finds and compiles the .wasm, starts the module instance its clients share, and passes text
+// across.
 // It is the module's whole loader: Emscripten's JavaScript runtime is not used (see
 // wasm/CMakeLists.txt).
 
@@ -124,63 +125,69 @@ const decoder = new TextDecoder();
 const NodeBuffer = RUDDER_NODE_BUILD && typeof Buffer === 'function' ? Buffer : null;
 
 // (Node) The module's memory as a Buffer; growing the memory replaces its ArrayBuffer. Outside
-// the class so that the browser build, which never calls it, leaves it out.
-function nodeHeap(bridge) {
-  const heap = bridge.m.HEAPU8;
-  if (bridge.nodeView === null || bridge.nodeView.buffer !== heap.buffer) bridge.nodeView = NodeBuffer.from(heap.buffer);
-  return bridge.nodeView;
+// the classes so that the browser build, which never calls it, leaves it out.
+function nodeHeap(instance) {
+  const heap = instance.heap;
+  if (instance.nodeView === null || instance.nodeView.buffer !== heap.buffer) instance.nodeView = NodeBuffer.from(heap.buffer);
+  return instance.nodeView;
 }
 
 // The most memory a wasm32 module of Emscripten's can have, and the page size.
 const MAX_MEMORY = 2 ** 31;
 const PAGE = 65536;
 
-/** One module instance: its exports, and text in and out of its memory. */
-export class Bridge {
-  /**
-   * Instantiates `compiled` with `host` as its "rudder" imports (the functions
-   * platform/wasm/host.cpp declares, under the same names) and what Emscripten's libc asks of
-   * the page ("env"; the size build asks for all but emscripten_memcpy_big), and runs its
-   * static constructors. Rejects, before running anything, for a module of another build.
-   */
+/**
+ * One module instance, shared by the clients made from the same compiled module while any of
+ * them lives: a client's queue then grows into memory an earlier client already used (fresh
+ * memory costs a first touch, about a microsecond an event on the project's test VM), a
+ * process holds one instance's memory however many clients it made, and a client after the
+ * first starts without instantiating. Its imports go to the host of the client whose call is
+ * running (`current`), set by that client's Bridge around each call into the module.
+ */
+class Instance {
   static async start(compiled, host) {
-    const bridge = new Bridge();
+    const instance = new Instance();
     const env = {
       abort: () => { throw new WebAssembly.RuntimeError('rudder-analytics: the WebAssembly module aborted'); },
       emscripten_date_now: () => Date.now(),
       emscripten_get_now: () => performance.now(),
-      emscripten_resize_heap: (bytes) => bridge.#grow(bytes >>> 0),
+      emscripten_resize_heap: (bytes) => instance.#grow(bytes >>> 0),
       // The speed build's memcpy hands copies of 512 bytes and more to the engine.
-      emscripten_memcpy_big: (to, from, length) => { bridge.m.HEAPU8.copyWithin(to, from, from + length); },
+      emscripten_memcpy_big: (to, from, length) => { instance.heap.copyWithin(to, from, from + length); },
       // JavaScript's Number() reads a checked JSON number's text correctly rounded (see
       // json_text_number in src/core/json_text.cpp).
-      rudder_js_number: (pointer, length) => Number(bridge.readLength(pointer, length)),
+      rudder_js_number: (pointer, length) => Number(instance.readLength(pointer, length)),
     };
     // A module of another build (given as wasmBinary or wasmModule, or an earlier version's
     // file left on a server) asks for other imports, or lacks the exports.
     const notOurs = (why) => new Error(`rudder-analytics: the WebAssembly module is not the one this version of ${PACKAGE} ` +
       `was built with (${why}); load its own ${WASM_FILE}, from the same installed version`);
-    const imports = { env, rudder: host };
-    const foreign = WebAssembly.Module.imports(compiled).find(({ module, name }) => typeof imports[module]?.[name] !== 'function');
+    const given = { env, rudder: host };
+    const wanted = WebAssembly.Module.imports(compiled);
+    const foreign = wanted.find(({ module, name }) => typeof given[module]?.[name] !== 'function');
     if (foreign) throw notOurs(`it imports ${foreign.module}.${foreign.name}, which this version does not give`);
-    const { exports } = await WebAssembly.instantiate(compiled, imports);
+    const rudder = {};
+    for (const { module, name } of wanted) {
+      if (module !== 'rudder') continue;
+      rudder[name] = (...args) => instance.current[name](...args);
+    }
+    const { exports } = await WebAssembly.instantiate(compiled, { env, rudder });
     if (typeof exports.rudder_create !== 'function' || !(exports.memory instanceof WebAssembly.Memory)) {
       throw notOurs('it has no rudder_create or no memory');
     }
-    bridge.memory = exports.memory;
-    // The exports under the names the glue calls them by (_rudder_call, _malloc, ...).
-    for (const [name, value] of Object.entries(exports)) bridge.m[`_${name}`] = value;
-    bridge.m.HEAPU8 = new Uint8Array(exports.memory.buffer);
+    instance.memory = exports.memory;
+    instance.exports = exports;
+    instance.heap = new Uint8Array(exports.memory.buffer);
     exports.__wasm_call_ctors();
-    return bridge;
+    return instance;
   }
 
   constructor() {
-    this.m = {};          // the module's exports, and HEAPU8: its memory as bytes
+    this.exports = null;
     this.memory = null;
-    this.buffer = 0;      // a reusable input buffer in the module's memory
-    this.capacity = 0;
+    this.heap = null;      // the module's memory as bytes, renewed when it grows
     this.nodeView = null;  // (Node) a Buffer over the module's memory, remade when it grows
+    this.current = null;   // the host of the client whose call into the module is running
   }
 
   // malloc found the memory too small: grows it to at least `bytes` (a fifth more, when it
@@ -197,23 +204,117 @@ export class Bridge {
       } catch {
         continue;  // the browser would not give that much; try what was asked alone
       }
-      this.m.HEAPU8 = new Uint8Array(this.memory.buffer);
+      this.heap = new Uint8Array(this.memory.buffer);
       return 1;
     }
     return 0;
+  }
+
+  /** `length` bytes of UTF-8 at `pointer`. */
+  readLength(pointer, length) {
+    return decoder.decode(this.heap.subarray(pointer, pointer + length));
+  }
+}
+
+// Per compiled module: the shared instance (held weakly: it goes once no client holds it), or
+// the promise of the one being made.
+const instances = new WeakMap();
+
+async function sharedInstance(compiled, host) {
+  const known = instances.get(compiled);
+  const alive = known?.ref?.deref() ?? (await known?.pending?.catch(() => null));
+  if (alive) return alive;
+  const pending = Instance.start(compiled, host);
+  instances.set(compiled, { pending });
+  try {
+    const instance = await pending;
+    instances.set(compiled, { ref: new WeakRef(instance) });
+    return instance;
+  } catch (e) {
+    instances.delete(compiled);
+    throw e;
+  }
+}
+
+// A client the program no longer holds (its Analytics object, and so its Bridge, was garbage
+// collected) has nothing of its own in flight: a pending timer, request or compression would
+// hold it. Its client in the module and its input buffer go back to the module's heap.
+// Whatever the module tells the host meanwhile (its timers cancelled, its storage files
+// closed) has no one to reach: the client's host went with it, so a host that does nothing
+// stands in.
+const QUIET = new Proxy({}, { get: () => () => 0 });
+const letGo = new FinalizationRegistry(({ instance, client }) => {
+  const before = instance.current;
+  instance.current = QUIET;
+  try {
+    if (client.handle !== 0) instance.exports.rudder_destroy(client.handle);
+    if (client.buffer !== 0) instance.exports.free(client.buffer);
+  } finally {
+    instance.current = before;
+  }
+});
+
+/** One client's way into the shared module instance: its calls, and text in and out. */
+export class Bridge {
+  /**
+   * The module instance for `compiled`, made with `host` as its "rudder" imports (the
+   * functions platform/wasm/host.cpp declares, under the same names) and what Emscripten's
+   * libc asks of the page ("env"; the size build asks for all but emscripten_memcpy_big)
+   * unless one is alive already, and a bridge into it whose calls reach `host`. Rejects,
+   * before running anything, for a module of another build.
+   */
+  static async start(compiled, host) {
+    return new Bridge(await sharedInstance(compiled, host), host);
+  }
+
+  constructor(instance, host) {
+    this.instance = instance;
+    // What the module holds for this client, freed with it (see letGo).
+    this.client = { handle: 0, buffer: 0 };
+    this.capacity = 0;
+    // The module's functions under the names the glue calls them by (_rudder_call, _malloc, ...),
+    // each run with this client's host as the imports' and, for those acting on a client,
+    // this one as the first argument.
+    this.m = {};
+    const client = this.client;
+    for (const [name, fn] of Object.entries(instance.exports)) {
+      if (typeof fn !== 'function') continue;
+      // Every rudder_ function after rudder_create and rudder_created (wasm/exports.cpp).
+      const takesClient = name.startsWith('rudder_') && !name.startsWith('rudder_create');
+      this.m[`_${name}`] = (...args) => {
+        const before = instance.current;
+        instance.current = host;
+        try {
+          return takesClient ? fn(client.handle, ...args) : fn(...args);
+        } finally {
+          instance.current = before;
+        }
+      };
+    }
+    letGo.register(this, { instance, client });
+  }
+
+  /** rudder_create succeeded: the client it made is this bridge's from now on. */
+  created() {
+    this.client.handle = this.m._rudder_created();
+  }
+
+  /** The reusable input buffer in the module's memory (0 until the first write). */
+  get buffer() {
+    return this.client.buffer;
   }
 
   /** Writes `text` as UTF-8 into the input buffer; returns its length in bytes. */
   write(text) {
     const worst = text.length * 3;  // UTF-16 code unit -> at most 3 UTF-8 bytes
     if (worst > this.capacity) {
-      if (this.buffer !== 0) this.m._free(this.buffer);
+      if (this.client.buffer !== 0) this.m._free(this.client.buffer);
       this.capacity = Math.max(worst, 1024);
-      this.buffer = this.m._malloc(this.capacity);
+      this.client.buffer = this.m._malloc(this.capacity);
     }
     // eslint-disable-next-line no-undef
-    if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this).write(text, this.buffer, worst, 'utf8');
-    const heap = this.m.HEAPU8;
+    if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this.instance).write(text, this.buffer, worst, 'utf8');
+    const heap = this.instance.heap;
     // A call's JSON is mostly short ASCII, which a loop writes several times faster than
     // TextEncoder.encodeInto (a fifth of a call's time in Chromium); anything else goes to it.
     if (text.length <= 2048) {
@@ -240,10 +341,10 @@ export class Bridge {
 
   /** The NUL-terminated UTF-8 string at `pointer`. */
   read(pointer) {
-    const heap = this.m.HEAPU8;
+    const heap = this.instance.heap;
     const end = heap.indexOf(0, pointer);
     // eslint-disable-next-line no-undef
-    if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this).toString('utf8', pointer, end);
+    if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this.instance).toString('utf8', pointer, end);
     // Most answers are a call's outcome ("A" and a messageId): short ASCII, which a loop reads
     // several times faster than TextDecoder (a quarter of a call's time in Chromium).
     if (end - pointer <= 64) {
@@ -260,19 +361,19 @@ export class Bridge {
 
   /** `length` bytes of UTF-8 at `pointer`. */
   readLength(pointer, length) {
-    return decoder.decode(this.view(pointer, length));
+    return this.instance.readLength(pointer, length);
   }
 
   /** The `length` bytes at `pointer`, in place: valid until the module runs again. */
   view(pointer, length) {
-    return this.m.HEAPU8.subarray(pointer, pointer + length);
+    return this.instance.heap.subarray(pointer, pointer + length);
   }
 
   /** Copies `bytes` into memory the module frees when `use(pointer, length)` returns. */
   withBytes(bytes, use) {
     const pointer = this.m._malloc(Math.max(bytes.byteLength, 1));
     try {
-      this.m.HEAPU8.set(bytes, pointer);
+      this.instance.heap.set(bytes, pointer);
       use(pointer, bytes.byteLength);
     } finally {
       this.m._free(pointer);

@@ -131,6 +131,76 @@ test('a Node script that ends without close() still delivers what it queued', as
   assert.deepEqual(events, ['exit-0', 'exit-1', 'exit-2', 'exit-3', 'exit-4']);
 });
 
+// Clients made from the same module share one instance of it (js/src/module.mjs): each keeps
+// its own queue, settings, stats and closed state there.
+test('clients sharing the module stay independent: a closed one still answers while a later one delivers', async () => {
+  const instantiate = WebAssembly.instantiate;
+  let instantiated = 0;
+  WebAssembly.instantiate = (...args) => { instantiated++; return instantiate(...args); };
+  let a;
+  try {
+    a = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 2 });
+    await Promise.all([1, 2].map(() => esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, send: false })));
+  } finally {
+    WebAssembly.instantiate = instantiate;
+  }
+  assert.ok(instantiated <= 1, `three clients alive together instantiated the module ${instantiated} times`);
+  a.track({ userId: 'a', event: 'a-1' });
+  assert.equal((await a.close()).delivered, 1);
+  const b = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 3 });
+  for (let i = 0; i < 4; i++) b.track({ userId: 'b', event: `b-${i}` });
+  assert.equal(a.track({ userId: 'a', event: 'late' }).status, 'closed');
+  assert.equal((await b.flush()).delivered, 4);
+  const [sa, sb] = [a.stats(), b.stats()];
+  assert.deepEqual([sa.queued, sa.delivered, sa.dropped.shut_down], [1, 1, 1]);
+  assert.deepEqual([sb.queued, sb.delivered, sb.dropped.shut_down], [4, 4, 0]);
+  await b.close();
+  assert.deepEqual((await plane.events()).map((e) => e.event).sort(), ['a-1', 'b-0', 'b-1', 'b-2', 'b-3']);
+});
+
+// A client's logger runs inside the module's call (debug lines come as the module works); if
+// it calls another client, the module's next requests must still reach the first one's host.
+test('a logger that calls another client does not send the first one\'s requests through it', async () => {
+  const b = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url });
+  const track = (line) => { b.track({ userId: 'logger', event: 'log line', properties: { line } }); };
+  const logger = { debug: track, info: track, warn: track, error: track };
+  const a = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 2, debug: true, logger });
+  a.track({ userId: 'a', event: 'a-1' });
+  a.track({ userId: 'a', event: 'a-2' });  // a full batch: "sending 2 events" is logged, then it is sent
+  const flushed = await Promise.race([a.flush(), new Promise((r) => setTimeout(() => r('timed out'), 5_000))]);
+  assert.equal(flushed.delivered, 2);
+  await a.close();
+  await b.close();
+  const events = (await plane.events()).map((e) => e.event);
+  assert.deepEqual(events.filter((e) => e.startsWith('a-')).sort(), ['a-1', 'a-2']);
+  assert.ok(events.filter((e) => e === 'log line').length > 0);
+});
+
+// A client the program dropped (garbage collected: nothing of its own was in flight) goes
+// back to the shared module's heap, so a process making client after client does not grow.
+test('clients the program dropped give their memory back to the module the others share', async () => {
+  const script = `
+    const { Analytics } = await import('rudder-analytics-wasm');
+    const settle = async () => { for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); } };
+    const filler = 'x'.repeat(400);
+    let first = 0;
+    for (let i = 0; i < 30; i++) {
+      // About 1.7 MB each, delivered and never closed; then dropped.
+      let client = await Analytics.create({ writeKey: '${WRITE_KEY}', dataPlaneUrl: '${plane.url}' });
+      for (let j = 0; j < 3000; j++) client.track({ userId: 'u', event: 'dropped', properties: { filler } });
+      if ((await client.flush()).delivered !== 3000) throw new Error('not delivered');
+      client = null;
+      await settle();
+      if (i === 0) first = process.memoryUsage().external;
+    }
+    console.log(JSON.stringify({ first, last: process.memoryUsage().external }));
+  `;
+  const { stdout } = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 });
+  const { first, last } = JSON.parse(stdout);
+  // Kept, 29 more clients' blocks would take some 55 MB more.
+  assert.ok(last - first < 20e6, `the module's memory grew from ${first} to ${last} bytes`);
+});
+
 // After a burst the client keeps the queue memory it emptied for a while, in case another
 // burst comes (EventLog::trim_spares), and wakes once more to let it go: that wake must not
 // keep a script alive once everything is delivered.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/endpoint.hpp"
 #include "core/stats_json.hpp"
 #include "wasm/host.hpp"
 
@@ -27,6 +28,7 @@ core::DriverSettings settings_for(const Config& config, bool browser) {
 
 WasmClient::WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser)
     : rng_(seed ^ 0x9e3779b97f4a7c15ULL),
+      beacon_url_(core::beacon_endpoint(config.data_plane_url, config.write_key)),
       wake_timer_([this] { driver_.pump(); }),
       close_timer_([this] { driver_.give_up(); }),
       store_(storage ? std::make_optional<HostStore>() : std::nullopt),
@@ -75,8 +77,8 @@ std::uint64_t WasmClient::close(double timeout_ms) {
   return close_ticket_;
 }
 
-void WasmClient::unload(const std::string& beacon_url, bool offline) {
-  driver_.unload([&beacon_url](std::string_view body) { return host::beacon(beacon_url, body); }, offline);
+void WasmClient::unload(bool offline) {
+  driver_.unload([this](std::string_view body) { return host::beacon(beacon_url_, body); }, offline);
 }
 
 void WasmClient::send(HttpRequest request, Transport::Done done) {

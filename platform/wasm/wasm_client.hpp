@@ -17,8 +17,8 @@
 
 namespace rudder::wasm {
 
-/// The client behind one instance of the package's Analytics class (one module instance
-/// each). Every decision is the core driver's; this class only gives it the JavaScript side's
+/// The client behind one instance of the package's Analytics class (the clients of a page or
+/// a process share one module instance, see wasm/exports.cpp). Every decision is the core driver's; this class only gives it the JavaScript side's
 /// mechanics: the clock, event-loop timers, requests through the host's fetch and gzip
 /// through the host's compressor, whose answers come back by token. Everything runs on the
 /// one JavaScript thread, so the driver's lock is nothing.
@@ -49,7 +49,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   std::uint64_t close(double timeout_ms);
 
   /// Page unload: what is queued goes to the host's navigator.sendBeacon (see Driver::unload).
-  void unload(const std::string& beacon_url, bool offline);
+  void unload(bool offline);
 
   /// The host's answers, by the token it was given.
   void gzipped(std::uint32_t token, std::optional<std::string> bytes);
@@ -84,6 +84,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   void compress(std::string_view plain, core::Compressor::Done done) override;
 
   core::Rng rng_;
+  std::string beacon_url_;  // the data plane's beacon endpoint for this write key
   std::uint32_t next_token_ = 0;
   // Work handed to the host, by token: at most a request and two compressions at a time, so a
   // short vector (a map's tree code costs the download more than it saves).

@@ -904,6 +904,58 @@ TEST(Driver, AFlushDuringAnOutageReturnsAtOnceAndAGiveUpThenCountsTheEventsKept)
   EXPECT_EQ(r.delivered, 0u);
 }
 
+// Queue memory in small blocks, counting what is held.
+struct SmallBlocks : rudder::core::BlockMemory {
+  std::size_t held = 0;
+  std::size_t block_bytes() const noexcept override { return 1024; }
+  char* allocate(std::size_t bytes) noexcept override {
+    ++held;
+    return new char[bytes];
+  }
+  void release(char* block, std::size_t) noexcept override {
+    --held;
+    delete[] block;
+  }
+};
+
+TEST(Driver, AfterABurstTheQueuesMemoryWaitsForTheNextOneButAClosedClientLetsItGoAtOnce) {
+  SmallBlocks memory;
+  FakeHost host;
+  ScriptedTransport transport;
+  transport.answer_at_once = true;
+  Driver driver(settings_for(config_with(100), Naming::cpp, User::per_call), host, transport, nullptr, 7,
+                nullptr, &memory);
+  Rng rng{3};
+  const json properties = {{"filler", std::string(300, 'x')}};
+  auto burst = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      MessageFields f;
+      f.type = MessageType::track;
+      f.user_id = "u";
+      f.event = "E";
+      f.properties = &properties;
+      ASSERT_EQ(driver.call(f, rng).status, Status::accepted);
+    }
+    driver.pump();
+  };
+  host.now = 1000;
+  burst(100);  // some thirty 1 KiB blocks, sent as one batch and delivered
+  ASSERT_EQ(driver.stats().delivered, 100u);
+  const std::size_t burst_blocks = memory.held;
+  ASSERT_GT(burst_blocks, 10u);
+  EXPECT_EQ(host.wake_time, 1000 + rudder::core::EventLog::kSpareIdleMs) << "one wake, to let go of them later";
+  host.now = 2000;
+  burst(100);
+  EXPECT_EQ(memory.held, burst_blocks) << "the next burst wrote to the same blocks";
+
+  const std::uint64_t ticket = driver.begin_flush();
+  driver.close();
+  driver.pump();
+  ASSERT_TRUE(driver.flush_settled(ticket));
+  EXPECT_LE(memory.held, 1u) << "closed: nothing will reuse them";
+  EXPECT_EQ(host.wake_time, kNoWake) << "and nothing left to wake for";
+}
+
 TEST(Driver, AShutdownThatKeepsEventsInStorageSettlesItsFlushAtOnce) {
   // Kept for a later run is an end for this run: the close waits no longer for them.
   Rig rig(config_with(3), Naming::cpp, Storage::on);
