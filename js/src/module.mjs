@@ -136,6 +136,22 @@ function nodeHeap(instance) {
 const MAX_MEMORY = 2 ** 31;
 const PAGE = 65536;
 
+// A module of another build (given as wasmBinary or wasmModule, or an earlier version's file
+// left on a server) asks for other imports, or lacks the exports.
+const notOurs = (why) => new Error(`rudder-analytics: the WebAssembly module is not the one this version of ${PACKAGE} ` +
+  `was built with (${why}); load its own ${WASM_FILE}, from the same installed version`);
+
+// The module's imports, once each is known to be given (the host's methods are the "rudder"
+// ones). A function of its own: a closure of Instance.start that saw the host would keep the
+// first client's host, and so that client, alive as long as the instance.
+function checkImports(compiled, env, host) {
+  const given = { env, rudder: host };
+  const wanted = WebAssembly.Module.imports(compiled);
+  const foreign = wanted.find(({ module, name }) => typeof given[module]?.[name] !== 'function');
+  if (foreign) throw notOurs(`it imports ${foreign.module}.${foreign.name}, which this version does not give`);
+  return wanted;
+}
+
 /**
  * One module instance, shared by the clients made from the same compiled module while any of
  * them lives: a client's queue then grows into memory an earlier client already used (fresh
@@ -158,14 +174,7 @@ class Instance {
       // json_text_number in src/core/json_text.cpp).
       rudder_js_number: (pointer, length) => Number(instance.readLength(pointer, length)),
     };
-    // A module of another build (given as wasmBinary or wasmModule, or an earlier version's
-    // file left on a server) asks for other imports, or lacks the exports.
-    const notOurs = (why) => new Error(`rudder-analytics: the WebAssembly module is not the one this version of ${PACKAGE} ` +
-      `was built with (${why}); load its own ${WASM_FILE}, from the same installed version`);
-    const given = { env, rudder: host };
-    const wanted = WebAssembly.Module.imports(compiled);
-    const foreign = wanted.find(({ module, name }) => typeof given[module]?.[name] !== 'function');
-    if (foreign) throw notOurs(`it imports ${foreign.module}.${foreign.name}, which this version does not give`);
+    const wanted = checkImports(compiled, env, host);
     const rudder = {};
     for (const { module, name } of wanted) {
       if (module !== 'rudder') continue;
@@ -217,23 +226,24 @@ class Instance {
 }
 
 // Per compiled module: the shared instance (held weakly: it goes once no client holds it), or
-// the promise of the one being made.
+// the promise of the one being made, set before anything is awaited so that clients created
+// in the same turn of the event loop wait for that one instead of each making their own.
 const instances = new WeakMap();
 
-async function sharedInstance(compiled, host) {
+function sharedInstance(compiled, host) {
   const known = instances.get(compiled);
-  const alive = known?.ref?.deref() ?? (await known?.pending?.catch(() => null));
-  if (alive) return alive;
-  const pending = Instance.start(compiled, host);
-  instances.set(compiled, { pending });
-  try {
-    const instance = await pending;
+  const alive = known?.ref?.deref();
+  if (alive) return Promise.resolve(alive);
+  if (known?.pending) return known.pending;
+  const pending = Instance.start(compiled, host).then((instance) => {
     instances.set(compiled, { ref: new WeakRef(instance) });
     return instance;
-  } catch (e) {
-    instances.delete(compiled);
+  }, (e) => {
+    instances.delete(compiled);  // a later create() tries again
     throw e;
-  }
+  });
+  instances.set(compiled, { pending });
+  return pending;
 }
 
 // A client the program no longer holds (its Analytics object, and so its Bridge, was garbage

@@ -137,14 +137,17 @@ test('clients sharing the module stay independent: a closed one still answers wh
   const instantiate = WebAssembly.instantiate;
   let instantiated = 0;
   WebAssembly.instantiate = (...args) => { instantiated++; return instantiate(...args); };
+  // A module of its own, so that no instance of it exists yet in this process.
+  const wasmModule = await WebAssembly.compile(await readFile(WASM));
   let a;
   try {
-    a = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 2 });
-    await Promise.all([1, 2].map(() => esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, send: false })));
+    // Made in the same turn of the event loop.
+    [a] = await Promise.all([{ uploadSize: 2 }, { send: false }, { send: false }].map(
+      (extra) => esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmModule, ...extra })));
   } finally {
     WebAssembly.instantiate = instantiate;
   }
-  assert.ok(instantiated <= 1, `three clients alive together instantiated the module ${instantiated} times`);
+  assert.equal(instantiated, 1, 'three clients made together instantiate the module once');
   a.track({ userId: 'a', event: 'a-1' });
   assert.equal((await a.close()).delivered, 1);
   const b = await esm.Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 3 });
@@ -174,6 +177,37 @@ test('a logger that calls another client does not send the first one\'s requests
   const events = (await plane.events()).map((e) => e.event);
   assert.deepEqual(events.filter((e) => e.startsWith('a-')).sort(), ['a-1', 'a-2']);
   assert.ok(events.filter((e) => e === 'log line').length > 0);
+});
+
+// The instance goes with the last client that holds it: nothing of the module keeps a client
+// (say, the one whose host it was made with) alive.
+test('once the program drops every client, they and the module instance they shared are collected', async () => {
+  const script = `
+    const { Analytics } = await import('rudder-analytics-wasm');
+    let collected = 0;
+    const watch = new FinalizationRegistry(() => { collected++; });
+    const external = () => process.memoryUsage().external;
+    const before = external();
+    await (async () => {
+      const clients = await Promise.all([1, 2, 3].map(() => Analytics.create({ writeKey: '${WRITE_KEY}', dataPlaneUrl: '${plane.url}' })));
+      for (const client of clients) {
+        client.track({ userId: 'u', event: 'collected' });
+        watch.register(client, null);
+      }
+      await Promise.all(clients.map((client) => client.close()));
+    })();
+    const during = external();
+    // The instance can go in the collection after the clients' own (their finalizers let go of it).
+    const collect = async () => { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)); };
+    for (let i = 0; i < 20 && collected < 3; i++) await collect();
+    for (let i = 0; i < 5; i++) await collect();
+    console.log(JSON.stringify({ collected, before, during, after: external() }));
+  `;
+  const { stdout } = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 });
+  const { collected, before, during, after } = JSON.parse(stdout);
+  assert.equal(collected, 3, 'every client was collected');
+  assert.ok(during - before > 8e6, `the instance's memory (${during - before} bytes) shows while the clients live`);
+  assert.ok(after - before < 4e6, `the instance's memory went with them (${after - before} bytes left of ${during - before})`);
 });
 
 // A client the program dropped (garbage collected: nothing of its own was in flight) goes

@@ -449,7 +449,7 @@ void Driver::turn() {
   {
     Guard guard(host_);
     // Closed and delivered: no call will queue again, so no burst will reuse the memory.
-    if (closed() && pipeline_.idle()) pipeline_.release_spare_memory();
+    if (closed() && pipeline_.idle()) pipeline_.release_idle_memory();
     step = pipeline_.next_step(host_.monotonic_ms(), flushing_locked());
     if (step.kind == Step::Kind::send) {
       events = pipeline_.request_event_count();

@@ -155,6 +155,14 @@ void EventLog::trim_spares(std::int64_t now) noexcept {
   }
 }
 
+void EventLog::release_idle_memory() noexcept {
+  spare_.clear();
+  if (blocks_.size() == 1 && blocks_.front().released == blocks_.front().events) {
+    let_go(blocks_.front());
+    blocks_.pop_front();
+  }
+}
+
 std::optional<std::int64_t> EventLog::next_spare_expiry() const noexcept {
   if (spare_.size() <= kKeptSpareBlocks) return std::nullopt;
   return spare_.front().spare_since + kSpareIdleMs;

@@ -154,8 +154,9 @@ class EventLog {
   void trim_spares(std::int64_t now) noexcept;
   /// When trim_spares() will next release a block, if there is one beyond the two kept.
   std::optional<std::int64_t> next_spare_expiry() const noexcept;
-  /// Releases every spare block now (the client will queue nothing more).
-  void release_spares() noexcept { spare_.clear(); }
+  /// Releases every spare block now, and the tail block when no event is left in it (a
+  /// segment is then deleted): for a closed client, which will queue nothing more.
+  void release_idle_memory() noexcept;
   static constexpr std::int64_t kSpareIdleMs = 5'000;
 
  private:

@@ -129,9 +129,9 @@ class Pipeline {
 
   /// True when nothing is queued, in flight, or waiting for a retry.
   bool idle() const noexcept;
-  /// The queue's spare memory blocks go now, not after a while (see EventLog::trim_spares):
-  /// for a closed client, which queues nothing more.
-  void release_spare_memory() noexcept { log_.release_spares(); }
+  /// The queue's memory goes now, not after a while (see EventLog::trim_spares): for a
+  /// closed client with nothing left, which queues nothing more.
+  void release_idle_memory() noexcept { log_.release_idle_memory(); }
 
   /// True when the last attempt failed in a way worth retrying (no answer, 5xx, 429: the data
   /// plane down or unreachable) and the oldest pending event is in storage. A beacon sent now
