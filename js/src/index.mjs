@@ -210,9 +210,12 @@ function checkSettings(settings) {
   return { onError, logger, beaconOnUnload, storageDir, storage, plugins, sessionTimeoutMs, settingsJson };
 }
 
-// What a method that needs the module throws before it is ready.
-function notReady(call) {
-  const error = new Error(`${call}: the module is still loading; await analytics.ready first`);
+// What a method that needs the module throws before it is ready, or when the client did not
+// start (`failed`, the error `ready` rejected with): then it never will be.
+function notReady(call, failed) {
+  const error = new Error(failed
+    ? `${call}: the client did not start (${failed.message ?? failed}); create a new one`
+    : `${call}: the module is still loading; await analytics.ready first`);
   return Object.assign(error, { call, field: '', code: 'not_ready' });
 }
 
@@ -413,7 +416,7 @@ export class Analytics {
 
   /** The core's counters. Throws (code "not_ready") before the module is ready. */
   stats() {
-    if (!this.#isReady) throw notReady('stats');
+    if (!this.#isReady) throw notReady('stats', this.#failed);
     return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_stats()));
   }
 
@@ -469,7 +472,7 @@ export class Analytics {
 
   #user(call) {
     this.#browserOnly(call);
-    if (!this.#isReady) throw notReady(call);
+    if (!this.#isReady) throw notReady(call, this.#failed);
     return JSON.parse(this.#bridge.read(this.#bridge.m._rudder_identity()));
   }
 

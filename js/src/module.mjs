@@ -35,10 +35,12 @@ function loadError(href, problem) {
 
 // A fetched file that is not WebAssembly: usually an HTML page (a 404 page, or a dev server's
 // fallback to index.html).
+// The first four bytes, as the error texts show them: "3c 21 44 4f".
+const hex = (bytes) => Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+
 function notWasm(href, response, bytes) {
-  const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return loadError(href, `it is not WebAssembly (content-type ${response.headers.get('content-type') ?? 'none'}, ` +
-    `starts with ${start || 'nothing'} instead of 00 61 73 6d)`);
+    `starts with ${hex(bytes) || 'nothing'} instead of 00 61 73 6d)`);
 }
 
 async function fetchWasm(href) {
@@ -96,17 +98,25 @@ const isWasm = (bytes) => bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x
  * is compiled once and shared by every client.
  */
 export function compiledModule(options) {
+  // Refused as the other settings are: a TypeError naming the option, with call, field, code.
+  const wrong = (field, problem, code = 'wrong_type') =>
+    Promise.reject(Object.assign(new TypeError(`${field}: ${problem}`), { call: 'create', field, code }));
   if (options.wasmModule !== undefined) {
-    if (!(options.wasmModule instanceof WebAssembly.Module)) {
-      return Promise.reject(new TypeError('wasmModule: must be a WebAssembly.Module'));
-    }
+    if (!(options.wasmModule instanceof WebAssembly.Module)) return wrong('wasmModule', 'must be a WebAssembly.Module');
     return Promise.resolve(options.wasmModule);
   }
-  if (options.wasmBinary !== undefined) return compile(options.wasmBinary);
-  if (options.locateFile !== undefined) {
-    if (typeof options.locateFile !== 'function') {
-      return Promise.reject(new TypeError('locateFile: must be a function'));
+  const binary = options.wasmBinary;
+  if (binary !== undefined) {
+    const view = ArrayBuffer.isView(binary) ? new Uint8Array(binary.buffer, binary.byteOffset, binary.byteLength)
+      : binary instanceof ArrayBuffer ? new Uint8Array(binary) : null;
+    if (view === null) return wrong('wasmBinary', 'must be the .wasm file\'s bytes (a Uint8Array or an ArrayBuffer)');
+    if (!isWasm(view)) {
+      return wrong('wasmBinary', `is not WebAssembly (it starts with ${hex(view) || 'nothing'} instead of 00 61 73 6d)`, 'invalid_value');
     }
+    return compile(binary);
+  }
+  if (options.locateFile !== undefined) {
+    if (typeof options.locateFile !== 'function') return wrong('locateFile', 'must be a function');
     return compileFrom(options.locateFile(WASM_FILE, besideThisFile().href));
   }
   if (defaultCompiled === null) {

@@ -64,12 +64,22 @@ test('a .wasm that cannot be found or compiled rejects create()', async () => {
   await assert.rejects(esm.Analytics.create({
     writeKey: WRITE_KEY, dataPlaneUrl: plane.url, locateFile: () => '/nonexistent/rudder_analytics.wasm',
   }), /ENOENT/);
+  // Options that are not what they must be are refused as settings are, naming the option.
+  const refusedAs = (field, code, message) => (e) =>
+    e instanceof TypeError && e.call === 'create' && e.field === field && e.code === code && message.test(e.message);
   await assert.rejects(esm.Analytics.create({
     writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: new Uint8Array([0, 1, 2, 3]),
-  }), WebAssembly.CompileError);
+  }), refusedAs('wasmBinary', 'invalid_value', /^wasmBinary: is not WebAssembly \(it starts with 00 01 02 03 instead of 00 61 73 6d\)$/));
+  await assert.rejects(esm.Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: 'rudder_analytics.wasm',
+  }), refusedAs('wasmBinary', 'wrong_type', /^wasmBinary: must be the \.wasm file's bytes/));
   await assert.rejects(esm.Analytics.create({
     writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmModule: {},
-  }), /wasmModule: must be a WebAssembly.Module/);
+  }), refusedAs('wasmModule', 'wrong_type', /^wasmModule: must be a WebAssembly.Module$/));
+  // A .wasm whose start is right but whose body is not still fails compiling.
+  await assert.rejects(esm.Analytics.create({
+    writeKey: WRITE_KEY, dataPlaneUrl: plane.url, wasmBinary: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9]),
+  }), WebAssembly.CompileError);
 });
 
 test("a .wasm that is not this package's build rejects create() saying so", async () => {

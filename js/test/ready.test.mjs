@@ -142,6 +142,9 @@ test('a setting the core refuses rejects ready; the held calls go to onError and
   const later = analytics.track({ userId: 'u', event: 'After' });
   assert.equal(later.status, 'closed');
   assert.match(later.error, /did not start \(uploadSize: /);
+  // Not "still loading": it never will be.
+  assert.throws(() => analytics.stats(), (e) => e.code === 'not_ready' && e.call === 'stats' &&
+    /^stats: the client did not start \(uploadSize: .*\); create a new one$/.test(e.message));
   const logged = lines.error.length;
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, uploadSize: 0, logger }), RangeError);
   await new Promise((resolve) => setImmediate(resolve));

@@ -231,8 +231,9 @@ export type InputError = (TypeError | RangeError) & {
 };
 
 /**
- * What stats() and the getters of the remembered user throw before the module is ready: an
- * Error with `code` "not_ready" and the method as `call`.
+ * What stats() and the getters of the remembered user throw before the module is ready, or
+ * when the client did not start (the message then says why): an Error with `code` "not_ready"
+ * and the method as `call`.
  */
 export type NotReadyError = Error & { call: string; field: ''; code: 'not_ready' };
 
