@@ -295,12 +295,12 @@ export class Analytics {
     const stores = storageDir !== undefined || this.#storage !== null;
     const browser = this.#browser;
     const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0, browser ? 1 : 0));
-    if (problem === '') bridge.created();
     if (problem !== '') {
       await this.#storage?.release();
       const message = problem.slice(2);  // "settingName: problem"
       throw refused('create', message.slice(0, message.indexOf(':')), CODES[problem[1]], message);
     }
+    bridge.created();
     if (storageDir) {
       try {
         this.#storage = await openNodeStorage(storageDir, warn);

@@ -33,11 +33,11 @@ function loadError(href, problem) {
   return new Error(`rudder-analytics: could not load the WebAssembly module from ${href}: ${problem}; ${FIX}`);
 }
 
-// A fetched file that is not WebAssembly: usually an HTML page (a 404 page, or a dev server's
-// fallback to index.html).
 // The first four bytes, as the error texts show them: "3c 21 44 4f".
 const hex = (bytes) => Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
 
+// A fetched file that is not WebAssembly: usually an HTML page (a 404 page, or a dev server's
+// fallback to index.html).
 function notWasm(href, response, bytes) {
   return loadError(href, `it is not WebAssembly (content-type ${response.headers.get('content-type') ?? 'none'}, ` +
     `starts with ${hex(bytes) || 'nothing'} instead of 00 61 73 6d)`);

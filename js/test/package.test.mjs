@@ -22,6 +22,12 @@ before(async () => { plane = await startPlane(); });
 beforeEach(async () => { await fetch(`${plane.url}/_control/reset`, { method: 'POST' }); });
 after(() => plane.close());
 
+// Runs `script` as an ES module in a Node process of its own, in this package's folder (so
+// that it imports the package by name); resolves with its output.
+function nodeScript(script, { flags = [], timeout }) {
+  return run(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout });
+}
+
 async function sendOne(Analytics, extra = {}) {
   const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, ...extra });
   const { messageId } = analytics.track({ userId: 'u', event: 'Loaded' });
@@ -135,7 +141,7 @@ test('a Node script that ends without close() still delivers what it queued', as
     for (let i = 0; i < 5; i++) analytics.track({ userId: 'u', event: 'exit-' + i });
   `;
   const started = Date.now();
-  await run(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 20_000 });
+  await nodeScript(script, { timeout: 20_000 });
   assert.ok(Date.now() - started < 10_000, 'the script ended soon after delivering');
   const events = (await plane.events()).map((e) => e.event).sort();
   assert.deepEqual(events, ['exit-0', 'exit-1', 'exit-2', 'exit-3', 'exit-4']);
@@ -213,7 +219,7 @@ test('once the program drops every client, they and the module instance they sha
     for (let i = 0; i < 5; i++) await collect();
     console.log(JSON.stringify({ collected, before, during, after: external() }));
   `;
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 });
+  const { stdout } = await nodeScript(script, { flags: ['--expose-gc'], timeout: 60_000 });
   const { collected, before, during, after } = JSON.parse(stdout);
   assert.equal(collected, 3, 'every client was collected');
   assert.ok(during - before > 8e6, `the instance's memory (${during - before} bytes) shows while the clients live`);
@@ -239,7 +245,7 @@ test('clients the program dropped give their memory back to the module the other
     }
     console.log(JSON.stringify({ first, last: process.memoryUsage().external }));
   `;
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 });
+  const { stdout } = await nodeScript(script, { flags: ['--expose-gc'], timeout: 60_000 });
   const { first, last } = JSON.parse(stdout);
   // Kept, 29 more clients' blocks would take some 55 MB more.
   assert.ok(last - first < 20e6, `the module's memory grew from ${first} to ${last} bytes`);
@@ -257,7 +263,7 @@ test('a Node script ends as soon as a burst is delivered, without waiting to let
     const result = await analytics.flush();
     console.log(JSON.stringify({ delivered: result.delivered, at: Date.now() }));
   `;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 30_000 });
+  const { stdout } = await nodeScript(script, { timeout: 30_000 });
   const ended = Date.now();
   const { delivered, at } = JSON.parse(stdout);
   assert.equal(delivered, 10000);

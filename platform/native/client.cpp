@@ -20,9 +20,9 @@
 #include <thread>
 
 #include "native/client_impl.hpp"
+#include "native/clocks.hpp"
 #include "native/curl_transport.hpp"
 #include "native/entropy.hpp"
-#include "native/clocks.hpp"
 #include "native/fork_guard.hpp"
 #include "native/gzip.hpp"
 #include "native/log.hpp"

@@ -18,10 +18,11 @@
 namespace rudder::wasm {
 
 /// The client behind one instance of the package's Analytics class (the clients of a page or
-/// a process share one module instance, see wasm/exports.cpp). Every decision is the core driver's; this class only gives it the JavaScript side's
-/// mechanics: the clock, event-loop timers, requests through the host's fetch and gzip
-/// through the host's compressor, whose answers come back by token. Everything runs on the
-/// one JavaScript thread, so the driver's lock is nothing.
+/// a process share one module instance, see wasm/exports.cpp). Every decision is the core
+/// driver's; this class only gives it the JavaScript side's mechanics: the clock, event-loop
+/// timers, requests through the host's fetch and gzip through the host's compressor, whose
+/// answers come back by token. Everything runs on the one JavaScript thread, so the driver's
+/// lock is nothing.
 class WasmClient final : public core::DriverHost, public Transport, public core::Compressor {
  public:
   /// `storage`: keep events in storage through the host (storageDir in Node, IndexedDB in

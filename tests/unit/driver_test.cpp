@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "counting_memory.hpp"
 #include "memory_store.hpp"
 #include "rudder/analytics.hpp"
 
@@ -904,22 +905,8 @@ TEST(Driver, AFlushDuringAnOutageReturnsAtOnceAndAGiveUpThenCountsTheEventsKept)
   EXPECT_EQ(r.delivered, 0u);
 }
 
-// Queue memory in small blocks, counting what is held.
-struct SmallBlocks : rudder::core::BlockMemory {
-  std::size_t held = 0;
-  std::size_t block_bytes() const noexcept override { return 1024; }
-  char* allocate(std::size_t bytes) noexcept override {
-    ++held;
-    return new char[bytes];
-  }
-  void release(char* block, std::size_t) noexcept override {
-    --held;
-    delete[] block;
-  }
-};
-
 TEST(Driver, AfterABurstTheQueuesMemoryWaitsForTheNextOneButAClosedClientLetsItGoAtOnce) {
-  SmallBlocks memory;
+  rudder::testing::CountingMemory memory(1024);  // small blocks: a burst takes many
   FakeHost host;
   ScriptedTransport transport;
   transport.answer_at_once = true;
@@ -941,18 +928,18 @@ TEST(Driver, AfterABurstTheQueuesMemoryWaitsForTheNextOneButAClosedClientLetsItG
   host.now = 1000;
   burst(100);  // some thirty 1 KiB blocks, sent as one batch and delivered
   ASSERT_EQ(driver.stats().delivered, 100u);
-  const std::size_t burst_blocks = memory.held;
+  const std::size_t burst_blocks = memory.held.size();
   ASSERT_GT(burst_blocks, 10u);
   EXPECT_EQ(host.wake_time, 1000 + rudder::core::EventLog::kSpareIdleMs) << "one wake, to let go of them later";
   host.now = 2000;
   burst(100);
-  EXPECT_EQ(memory.held, burst_blocks) << "the next burst wrote to the same blocks";
+  EXPECT_EQ(memory.held.size(), burst_blocks) << "the next burst wrote to the same blocks";
 
   const std::uint64_t ticket = driver.begin_flush();
   driver.close();
   driver.pump();
   ASSERT_TRUE(driver.flush_settled(ticket));
-  EXPECT_EQ(memory.held, 0u) << "closed: nothing will reuse them";
+  EXPECT_TRUE(memory.held.empty()) << "closed: nothing will reuse them";
   EXPECT_EQ(host.wake_time, kNoWake) << "and nothing left to wake for";
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/crc32.hpp"
 #include "core/segment.hpp"
+#include "counting_memory.hpp"
 
 namespace {
 
@@ -146,32 +147,7 @@ TEST(EventLog, ReleasingMoreThanIsHeldStopsAtEmpty) {
   EXPECT_LE(log.reserved_bytes(), 200u);
 }
 
-// Memory from the heap, with a ledger of what the log took and gave back.
-class CountingMemory : public rudder::core::BlockMemory {
- public:
-  explicit CountingMemory(std::size_t block) : block_(block) {}
-  std::size_t block_bytes() const noexcept override { return block_; }
-  char* allocate(std::size_t bytes) noexcept override {
-    if (refuse) return nullptr;
-    char* block = new char[bytes];
-    held[block] = bytes;
-    ++allocations;
-    return block;
-  }
-  void release(char* block, std::size_t bytes) noexcept override {
-    released_sizes_match &= held.count(block) == 1 && held[block] == bytes;
-    held.erase(block);
-    delete[] block;
-  }
-
-  std::map<char*, std::size_t> held;  // what the log has now
-  int allocations = 0;
-  bool refuse = false;
-  bool released_sizes_match = true;
-
- private:
-  std::size_t block_;
-};
+using rudder::testing::CountingMemory;
 
 TEST(EventLogMemory, BlocksComeFromTheGivenMemoryAtItsSizeAndGoBackToIt) {
   CountingMemory memory(512);
