@@ -33,6 +33,26 @@ function processInfo(fs, pid) {
   }
 }
 
+// mkdir -p. Not fs.mkdirSync's { recursive: true }, which in Node 20 loops forever, never
+// returning, when a parent exists but refuses new entries ("/proc/x" answers ENOENT).
+// Each missing parent is made once and the directory tried once more, so this ends.
+function makeDirectory(fs, path, dir) {
+  try {
+    fs.mkdirSync(dir);
+    return;
+  } catch (e) {
+    if (e.code === 'EEXIST') return;
+    const parent = path.dirname(dir);
+    if (e.code !== 'ENOENT' || parent === dir) throw e;
+    makeDirectory(fs, path, parent);
+  }
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+  }
+}
+
 class Storage {
   #fs;
   #path;
@@ -53,7 +73,7 @@ class Storage {
     this.#warn = warn;
     this.#host = os.hostname();
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      makeDirectory(fs, path, dir);
       if (!fs.statSync(dir).isDirectory()) throw new Error('not a directory');
       const ownerFile = this.#ownerFile(this.#owner);
       const started = processInfo(fs, process.pid).started;

@@ -182,6 +182,27 @@ test('storageDir: refused when it is not a usable directory, naming the option',
   });
 });
 
+test('storageDir: missing parents are made; a place that refuses new folders is refused, not a hang', async () => {
+  const nested = path.join(scratch, 'new', 'deeper', 'events');
+  const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: nested });
+  assert.equal(analytics.track({ userId: 'u', event: 'Nested' }).status, 'accepted');
+  assert.equal((await analytics.close()).delivered, 1);
+  assert.ok(existsSync(nested));
+  // /proc answers ENOENT to a new folder although it exists: Node 20's recursive mkdirSync
+  // loops on that forever, synchronously, so only a child process can be given a deadline.
+  const script = `import { Analytics } from 'rudder-analytics-wasm';
+    for (const storageDir of ['/proc/nope', '/proc/nope/deeper']) {
+      await Analytics.create({ writeKey: 'k', dataPlaneUrl: 'http://127.0.0.1:9', storageDir })
+        .then(() => console.log('created'), (e) => console.log(e.field + ': ' + e.message));
+    }`;
+  const stdout = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(REPO, 'js'), timeout: 20_000 },
+      (error, out) => (error ? reject(error) : resolve(out)));
+  });
+  assert.equal(stdout, 'storageDir: storageDir: cannot use "/proc/nope" as a directory: ENOENT\n' +
+    'storageDir: storageDir: cannot use "/proc/nope/deeper" as a directory: ENOENT\n');
+});
+
 test('storage: browsers\' choice; in Node only "memory", and never beside storageDir', async () => {
   const settings = { writeKey: WRITE_KEY, dataPlaneUrl: plane.url };
   await assert.rejects(Analytics.create({ ...settings, storage: 'indexedDB' }),

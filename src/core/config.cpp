@@ -3,12 +3,17 @@
 #include <string>
 #include <string_view>
 
+#include "core/config_limits.hpp"
 #include "core/event.hpp"
 #include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
 namespace rudder {
 namespace {
+
+std::string at_least(const char* name, std::size_t min) {
+  return std::string(name) + ": must be at least " + std::to_string(min);
+}
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -130,16 +135,16 @@ std::string Config::validate() const {
                 ? std::string()
                 : " (got " + core::quoted_url_for_message(data_plane_url, write_key) + ")");
   }
-  if (max_queue_bytes < 1024) return "max_queue_bytes: must be at least 1024";
-  if (max_storage_bytes < 1024) return "max_storage_bytes: must be at least 1024";
-  if (upload_size == 0) return "upload_size: must be at least 1";
-  if (timeout.count() <= 0) return "timeout: must be positive";
+  if (max_queue_bytes < core::kMinQueueBytes) return at_least("max_queue_bytes", core::kMinQueueBytes);
+  if (max_storage_bytes < core::kMinStorageBytes) return at_least("max_storage_bytes", core::kMinStorageBytes);
+  if (upload_size < core::kMinUploadSize) return at_least("upload_size", core::kMinUploadSize);
+  if (timeout.count() < core::kMinTimeoutMs) return "timeout: must be positive";
   if (upload_interval.count() < 0) return "upload_interval: must not be negative";
   if (max_retries < 0) return "max_retries: must not be negative";
   if (shutdown_timeout.count() < 0) return "shutdown_timeout: must not be negative";
-  if (max_batch_bytes < 1024) return "max_batch_bytes: must be at least 1024";
+  if (max_batch_bytes < core::kMinBatchBytes) return at_least("max_batch_bytes", core::kMinBatchBytes);
   const std::size_t batch = std::min(max_batch_bytes, kGatewayMaxBodyBytes);
-  if (max_message_bytes < 256) return "max_message_bytes: must be at least 256";
+  if (max_message_bytes < core::kMinMessageBytes) return at_least("max_message_bytes", core::kMinMessageBytes);
   if (max_message_bytes + core::kBatchEnvelopeSize > batch) {
     return "max_message_bytes: must leave room for the batch envelope: at most " +
            std::to_string(batch - core::kBatchEnvelopeSize) + " with max_batch_bytes " +

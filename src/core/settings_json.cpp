@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/config_limits.hpp"
 #include "core/json_text.hpp"
 #include "core/setting_names.hpp"
 
@@ -38,16 +39,17 @@ bool is_native_setting(std::string_view name) {
          name == "caFile" || name == "caPath" || name == "syncMode" || name == "shutdownTimeoutMs";
 }
 
-// A whole, non-negative number that fits the setting. JavaScript has only doubles; what
-// JSON.stringify writes for a whole number is its integer digits.
+// A whole number from min to max. JavaScript has only doubles; what JSON.stringify writes for
+// a whole number is its integer digits.
 std::optional<SettingError> read_count(std::string_view value, const std::string& name,
-                                       long long max, long long& out) {
+                                       long long min, long long max, long long& out) {
   if (json_text_kind(value) != JsonKind::number) {
     return SettingError{Kind::wrong_type, name + ": must be a number"};
   }
   const std::optional<long long> n = json_text_integer(value);
-  if (!n || *n < 0 || *n > max) {
-    return SettingError{Kind::out_of_range, name + ": must be a whole number from 0 to " + std::to_string(max)};
+  if (!n || *n < min || *n > max) {
+    return SettingError{Kind::out_of_range, name + ": must be a whole number from " + std::to_string(min) +
+                                                " to " + std::to_string(max)};
   }
   out = *n;
   return std::nullopt;
@@ -86,7 +88,13 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
       (key == "gzip" ? c.gzip : key == "debug" ? c.debug : key == "send" ? c.send : c.sync_mode) = value == "true";
     } else if (key == "maxQueueSize" || key == "uploadSize" || key == "maxMessageBytes" ||
                key == "maxBatchBytes" || key == "maxQueueBytes" || key == "maxStorageBytes") {
-      if ((problem = read_count(value, key, kMaxCount, n))) return problem;
+      const std::size_t min = key == "uploadSize"        ? kMinUploadSize
+                              : key == "maxMessageBytes" ? kMinMessageBytes
+                              : key == "maxBatchBytes"   ? kMinBatchBytes
+                              : key == "maxQueueBytes"   ? kMinQueueBytes
+                              : key == "maxStorageBytes" ? kMinStorageBytes
+                                                         : 0;  // maxQueueSize: 0 is no bound
+      if ((problem = read_count(value, key, static_cast<long long>(min), kMaxCount, n))) return problem;
       (key == "maxQueueSize"      ? c.max_queue_size
        : key == "uploadSize"      ? c.upload_size
        : key == "maxMessageBytes" ? c.max_message_bytes
@@ -94,11 +102,11 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
        : key == "maxStorageBytes" ? c.max_storage_bytes
                                   : c.max_batch_bytes) = static_cast<std::size_t>(n);
     } else if (key == "maxRetries") {
-      if ((problem = read_count(value, key, 1000, n))) return problem;
+      if ((problem = read_count(value, key, 0, 1000, n))) return problem;
       c.max_retries = static_cast<int>(n);
     } else if (key == "timeoutMs" || key == "uploadIntervalMs" || key == "shutdownTimeoutMs" ||
                key == "storageSyncIntervalMs") {
-      if ((problem = read_count(value, key, kMaxMs, n))) return problem;
+      if ((problem = read_count(value, key, key == "timeoutMs" ? kMinTimeoutMs : 0, kMaxMs, n))) return problem;
       (key == "timeoutMs"          ? c.timeout
        : key == "uploadIntervalMs" ? c.upload_interval
        : key == "shutdownTimeoutMs" ? c.shutdown_timeout

@@ -302,7 +302,9 @@ TEST(ReadSettings, ValuesAtTheirEdgesAndTheKindOfEachRefusal) {
       {R"("maxRetries":1001)", SettingsFor::wasm, Kind::out_of_range, "maxRetries: must be a whole number from 0 to 1000"},
       {R"("timeoutMs":2147483647)", SettingsFor::wasm, std::nullopt, ""},
       {R"("timeoutMs":2147483648)", SettingsFor::wasm, Kind::out_of_range,
-       "timeoutMs: must be a whole number from 0 to 2147483647"},
+       "timeoutMs: must be a whole number from 1 to 2147483647"},
+      {R"("timeoutMs":0)", SettingsFor::wasm, Kind::out_of_range, "timeoutMs: must be a whole number from 1 to 2147483647"},
+      {R"("uploadIntervalMs":0)", SettingsFor::wasm, std::nullopt, ""},
       {R"("maxQueueSize":9007199254740991)", SettingsFor::wasm, std::nullopt, ""},
       {R"("maxQueueSize":-1)", SettingsFor::wasm, Kind::out_of_range,
        "maxQueueSize: must be a whole number from 0 to 9007199254740991"},
@@ -315,7 +317,15 @@ TEST(ReadSettings, ValuesAtTheirEdgesAndTheKindOfEachRefusal) {
       {R"("shutdownTimeoutMs":5)", SettingsFor::native, std::nullopt, ""},
       {R"("before_send":1)", SettingsFor::wasm, Kind::invalid_value, "before_send: is not a setting (check its spelling)"},
       {R"("dataPlaneUrl":"ftp://h")", SettingsFor::wasm, Kind::invalid_value, ""},
-      {R"("uploadSize":0)", SettingsFor::wasm, Kind::out_of_range, "uploadSize: must be at least 1"},
+      // -1 and 0 are refused with the same sentence, naming the setting's own smallest value.
+      {R"("uploadSize":0)", SettingsFor::wasm, Kind::out_of_range, "uploadSize: must be a whole number from 1 to 9007199254740991"},
+      {R"("uploadSize":-1)", SettingsFor::wasm, Kind::out_of_range, "uploadSize: must be a whole number from 1 to 9007199254740991"},
+      {R"("uploadSize":1)", SettingsFor::wasm, std::nullopt, ""},
+      {R"("maxBatchBytes":1023)", SettingsFor::wasm, Kind::out_of_range, "maxBatchBytes: must be a whole number from 1024 to 9007199254740991"},
+      {R"("maxQueueBytes":1023)", SettingsFor::wasm, Kind::out_of_range, "maxQueueBytes: must be a whole number from 1024 to 9007199254740991"},
+      {R"("maxStorageBytes":1023)", SettingsFor::wasm, Kind::out_of_range, "maxStorageBytes: must be a whole number from 1024 to 9007199254740991"},
+      {R"("maxMessageBytes":255)", SettingsFor::wasm, Kind::out_of_range, "maxMessageBytes: must be a whole number from 256 to 9007199254740991"},
+      {R"("maxQueueSize":0)", SettingsFor::wasm, std::nullopt, ""},
   };
   for (const Case& c : cases) {
     Config config;
