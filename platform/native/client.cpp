@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/config_limits.hpp"
 #include "native/client_impl.hpp"
 #include "native/clocks.hpp"
 #include "native/curl_transport.hpp"
@@ -54,6 +55,12 @@ bool lock_before(std::unique_lock<std::timed_mutex>& lock, SteadyClock::time_poi
   const auto left = deadline - SteadyClock::now();
   return lock.try_lock_until(std::chrono::system_clock::now() +
                              std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
+}
+
+// A flush's or shutdown's timeout as a deadline (milliseconds::max() is "as long as it takes",
+// not a deadline in the past that gives up on everything at once).
+SteadyClock::time_point deadline_after(std::chrono::milliseconds timeout) {
+  return SteadyClock::now() + core::capped_wait(timeout);
 }
 
 Result to_result(core::CallOutcome outcome) {
@@ -336,7 +343,7 @@ void Client::Impl::sync_storage_if_due() {
   const auto now = SteadyClock::now();
   if (now < next_sync_) return;
   store_->sync();
-  next_sync_ = now + config_.storage_sync_interval;
+  next_sync_ = now + core::capped_wait(config_.storage_sync_interval);
 }
 
 void Client::Impl::await_answer(SteadyClock::time_point deadline) {
@@ -351,7 +358,7 @@ void Client::Impl::await_answer(SteadyClock::time_point deadline) {
 // ---- flush and shutdown --------------------------------------------------------------------
 
 FlushResult Client::Impl::flush(std::chrono::milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
+  const auto deadline = deadline_after(timeout);
   if (config_.sync_mode) {
     // Another thread may be driving (waiting out a Retry-After): wait for it only as long as
     // this flush may take.
@@ -372,7 +379,7 @@ FlushResult Client::Impl::shutdown(std::chrono::milliseconds timeout) {
   std::lock_guard<std::mutex> once(shutdown_mu_);
   if (shutdown_result_) return *shutdown_result_;
   driver_->close();
-  const auto deadline = SteadyClock::now() + timeout;
+  const auto deadline = deadline_after(timeout);
   const std::uint64_t ticket = driver_->begin_flush();
   std::unique_lock<std::timed_mutex> sync(sync_mu_, std::defer_lock);
   if (config_.sync_mode) {

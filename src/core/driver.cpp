@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/config_limits.hpp"
 #include "core/endpoint.hpp"
 #include "core/json_text.hpp"
 #include "core/json_writer.hpp"
@@ -51,14 +52,14 @@ DriverSettings driver_settings(const Config& config, Naming naming, std::string_
   pipeline.max_storage_bytes = config.max_storage_bytes;
   pipeline.upload_size = config.upload_size;
   pipeline.max_batch_bytes = std::min(config.max_batch_bytes, kGatewayMaxBodyBytes);
-  pipeline.upload_interval_ms = static_cast<std::int64_t>(config.upload_interval.count());
+  pipeline.upload_interval_ms = static_cast<std::int64_t>(capped_wait(config.upload_interval).count());
   pipeline.max_retries = config.max_retries;
   DriverSettings s{pipeline, BuildSettings(config.max_message_bytes, config.channel, library_name,
                                            kLibraryVersion)};
   s.url = batch_endpoint(config.data_plane_url);
   s.authorization = basic_authorization(config.write_key);
   s.user_agent = std::string(library_name) + "/" + kLibraryVersion;
-  s.timeout = config.timeout;
+  s.timeout = capped_wait(config.timeout);
   s.send = config.send;
   s.gzip = config.gzip;
   s.debug = config.debug;

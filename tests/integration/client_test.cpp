@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <set>
@@ -429,6 +430,49 @@ TEST_F(ClientTest, ShutdownTimeoutReportsWhatWasNotSent) {
   const Result after = client.track("u", "late");
   EXPECT_EQ(after.status, Status::shut_down);
   EXPECT_EQ(client.stats().dropped_for(DropReason::shut_down), 1u);
+}
+
+// milliseconds::max() as a timeout or interval reads as "as long as it takes" / "never on its
+// own". Added to a clock's now() it used to overflow into the past: flush() and shutdown()
+// returned at once, the shutdown reporting every event lost, and the worker spun at full CPU
+// on a wait that had always just ended.
+TEST_F(ClientTest, TheLongestTimeoutsAndIntervalsMeanWaitingNotGivingUp) {
+  std::string dir = (std::filesystem::temp_directory_path() / "rudder-longest-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  Config c = config();
+  c.upload_interval = std::chrono::milliseconds::max();  // batches of fewer than 100 wait for a flush
+  c.timeout = std::chrono::milliseconds::max();
+  c.shutdown_timeout = std::chrono::milliseconds::max();
+  c.storage_dir = dir;
+  c.storage_sync_interval = std::chrono::milliseconds::max();
+  {
+    Client client(c);
+    ASSERT_TRUE(client.track("u", "Waits"));
+    const auto cpu_seconds = [] {
+      timespec t{};
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+    };
+    const double cpu_before = cpu_seconds();
+    std::this_thread::sleep_for(500ms);
+    EXPECT_LT(cpu_seconds() - cpu_before, 0.05) << "the worker spins while it waits";
+    EXPECT_EQ(plane_->events().size(), 0u) << "sent before upload_interval passed";
+    const FlushResult flushed = client.flush(std::chrono::milliseconds::max());
+    EXPECT_TRUE(flushed.ok()) << flushed.pending << " pending, " << flushed.unsent << " unsent";
+    EXPECT_EQ(flushed.delivered, 1u);
+    const double cpu_after_flush = cpu_seconds();  // storage's sync, due once a century
+    std::this_thread::sleep_for(500ms);
+    EXPECT_LT(cpu_seconds() - cpu_after_flush, 0.05) << "the worker spins after a delivery";
+    ASSERT_TRUE(client.track("u", "At shutdown"));
+    const FlushResult shut = client.shutdown(std::chrono::milliseconds::max());
+    EXPECT_TRUE(shut.ok()) << shut.unsent << " unsent";
+    EXPECT_EQ(shut.delivered, 1u);
+    ASSERT_TRUE(Client(c).track("u", "At destruction"));  // shutdown(shutdown_timeout)
+  }
+  EXPECT_EQ(plane_->events().size(), 3u);
+  std::lock_guard<std::mutex> lock(errors_.mu);
+  EXPECT_TRUE(errors_.errors.empty()) << errors_.errors.front().message;
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ClientTest, ForkedChildDeliversItsEvents) {
