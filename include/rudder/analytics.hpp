@@ -198,7 +198,9 @@ class RUDDER_API Client {
 // The reference's module-level style, over one default client.
 
 /// Creates (or replaces, after shutting the old one down) the default client.
-/// Returns the config's problem as "field: problem", empty on success.
+/// Returns the config's problem as "field: problem", or why the client could not start
+/// (`storage_dir: cannot use ...`, `ca_file: cannot read ...`: what Client's constructor
+/// throws), empty on success. Never throws; on a problem the previous client stays.
 RUDDER_API std::string init(Config config);
 RUDDER_API Result identify(std::string_view user_id, const json& traits = nullptr,
                 const CallOptions& options = {});

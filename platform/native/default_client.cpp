@@ -27,7 +27,7 @@ std::shared_ptr<Client> current() {
   return s.client;
 }
 
-const Result kNotInitialized{Status::not_initialized, "client: rudder::init() was not called", {}, {}};
+const Result kNotInitialized{Status::not_initialized, "client: rudder::init() was not called", {}, {}, {}};
 
 template <typename Call>
 Result with_client(Call&& call) {
@@ -39,7 +39,15 @@ Result with_client(Call&& call) {
 
 std::string init(Config config) {
   if (std::string problem = config.validate(); !problem.empty()) return problem;
-  auto fresh = std::make_shared<Client>(std::move(config));
+  // What the constructor throws (a storage_dir or ca_file it cannot use, a thread the system
+  // would not start) is a problem to return as documented, not an exception a caller of this
+  // returning style never catches; the old client stays.
+  std::shared_ptr<Client> fresh;
+  try {
+    fresh = std::make_shared<Client>(std::move(config));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
   std::shared_ptr<Client> old;
   {
     auto& s = slot();

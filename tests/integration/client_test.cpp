@@ -614,6 +614,14 @@ TEST_F(ClientTest, FreeFunctionsUseTheDefaultClient) {
   EXPECT_EQ(track("u", "E").status, Status::not_initialized);
   EXPECT_EQ(init(Config{}), "write_key: is required");
   ASSERT_EQ(init(config()), "");
+  // What the constructor would throw is returned too, and the working client stays.
+  Config unusable = config();
+  unusable.storage_dir = "/proc/version/events";
+  EXPECT_EQ(init(unusable).rfind("storage_dir: cannot use \"/proc/version/events\" as a directory", 0), 0u)
+      << init(unusable);
+  unusable = config();
+  unusable.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(init(unusable).rfind("ca_file: cannot read /nonexistent/ca.pem", 0), 0u) << init(unusable);
   ASSERT_TRUE(track("u", "E"));
   ASSERT_TRUE(identify("u", {{"x", 1}}));
   ASSERT_TRUE(flush(10s));
