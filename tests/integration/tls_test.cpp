@@ -128,5 +128,38 @@ TEST_F(TlsTest, AnUnreadableCaFileIsRefusedNamingWhereItCameFrom) {
   }
 }
 
+// SSL_CERT_DIR may be a list, as OpenSSL reads it: the client used to refuse to start
+// with one ("cannot read /etc/ssl/certs:/usr/local/..."), even for an http:// data plane.
+TEST_F(TlsTest, ACaDirectoryListFromTheEnvironmentIsTrustedAsOpenSslReadsIt) {
+  const std::string hashed = *dir_ + "/hashed";
+  ASSERT_EQ(std::system(("mkdir -p " + hashed + " && cp " + ca() + " " + hashed + "/ && openssl rehash " + hashed +
+                         " > /dev/null 2>&1").c_str()),
+            0);
+  ScopedEnv env("SSL_CERT_DIR", "/nonexistent/certs:" + hashed);
+  Client client(config());
+  ASSERT_TRUE(client.track("u", "Trusted by the second directory of SSL_CERT_DIR"));
+  EXPECT_TRUE(client.flush(10s));
+  EXPECT_EQ(plane_->events().size(), 1u);
+  ScopedEnv none("SSL_CERT_DIR", "/nonexistent/a:/nonexistent/b");
+  try {
+    Client refused(config());
+    FAIL() << "constructed with no readable directory in $SSL_CERT_DIR";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "$SSL_CERT_DIR (for ca_path): cannot read any of the directories /nonexistent/a:/nonexistent/b");
+  }
+}
+
+TEST_F(TlsTest, AnHttpDataPlaneIgnoresTheEnvironmentsCaSettings) {
+  ScopedEnv file("SSL_CERT_FILE", "/nonexistent/ca.pem");
+  ScopedEnv dir("SSL_CERT_DIR", "/nonexistent/certs");
+  Config c = config();
+  c.data_plane_url = "HTTP://127.0.0.1:1";
+  c.send = false;
+  EXPECT_NO_THROW(Client{c});
+  c.ca_file = "/nonexistent/set-by-the-program.pem";  // a setting is still checked
+  EXPECT_THROW(Client{c}, std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace rudder
