@@ -270,6 +270,12 @@ class Writer {
     out_.put('}');
     measure(copied);
   }
+  /// Counts what was written from `start` on, outside key(), as the field `name` (a literal).
+  void measured(const char* name, std::size_t start) {
+    start_ = start;
+    field_ = name;
+    measure();
+  }
   const char* largest_field() const { return largest_; }
   /// The largest field's JSON as written (a view into the output).
   std::string_view largest_value() const {
@@ -344,14 +350,18 @@ class Writer {
 };
 
 // Which part of an oversized caller's object to blame: from `path` (its JSON `text` as
-// written), down through the largest member while it is an object, so that the caller reads
-// "properties.blob" rather than "properties".
-std::string largest_member_path(std::string path, std::string_view text) {
+// written), down through the largest member while it is an object and alone makes the message
+// large (without it the message would be at most `excess` bytes smaller, and fit), so that the
+// caller reads "properties.blob" rather than "properties", but "properties" when it is four
+// thousand small members that make it large, none of which is to blame.
+std::string largest_member_path(std::string path, std::string_view text, std::size_t excess) {
   std::vector<JsonTextMember> members;
   for (int depth = 0; depth < 32 && json_text_members(text, members) && !members.empty(); ++depth) {
-    const auto largest = std::max_element(members.begin(), members.end(), [](const auto& a, const auto& b) {
-      return a.key.size() + a.value.size() < b.key.size() + b.value.size();
+    const auto written = [](const JsonTextMember& m) { return m.key.size() + m.value.size() + 4; };  // "":,
+    const auto largest = std::max_element(members.begin(), members.end(), [&](const auto& a, const auto& b) {
+      return written(a) < written(b);
     });
+    if (written(*largest) < excess) break;
     path.append(".").append(largest->key);
     text = largest->value;
     members.clear();
@@ -406,9 +416,11 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
 
   // Room for a typical message at once (the benchmark's track is 330 bytes); more as needed.
   JsonOut out(result.event.json_open, 512);
+  Writer w(out);
   out.put("{\"type\":\"");
   out.put(type_name(f.type));
   out.put("\",\"messageId\":");
+  const std::size_t message_id_start = out.size();
   if (f.message_id.empty()) {
     char uuid[kUuidLength];
     write_uuid_v4(rng, uuid);
@@ -420,8 +432,7 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
     result.message_id.assign(f.message_id);
     append_json_string(out, result.message_id);
   }
-
-  Writer w(out);
+  w.measured("messageId", message_id_start);  // a caller's may be the largest field
   if (!f.user_id.empty()) w.text("userId", f.user_id);
   if (!f.anonymous_id.empty()) w.text("anonymousId", f.anonymous_id);
   switch (f.type) {
@@ -480,7 +491,8 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
     const std::string_view largest = w.largest_field();
     const bool callers_object = largest == "properties" || largest == "traits" || largest == "integrations";
     result.error = error(Kind::out_of_range,
-                         callers_object ? largest_member_path(std::string(largest), w.largest_value())
+                         callers_object ? largest_member_path(std::string(largest), w.largest_value(),
+                                                              size - settings.max_message_bytes)
                                         : std::string(largest),
                          "makes the message " + std::to_string(size) +
                              " bytes, over the limit of " +

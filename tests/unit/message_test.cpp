@@ -790,6 +790,19 @@ TEST(MessageSize, AMessageOverTheLimitNamesItsLargestField) {
   named.event = big;
   EXPECT_EQ(error_of(named).field, "event");
 
+  MessageFields given_id = valid(MessageType::track);
+  given_id.message_id = big;
+  EXPECT_EQ(error_of(given_id).field, "messageId") << "written before the other fields, measured too";
+
+  // Many small members make it large, none alone: the object is to blame, not one of them.
+  json many;
+  for (int i = 0; i < 4000; ++i) many["k" + std::to_string(i)] = "value";
+  track.properties = &many;
+  EXPECT_EQ(error_of(track).field, "properties");
+  const json many_inside = {{"small", 1}, {"cart", many}};
+  track.properties = &many_inside;
+  EXPECT_EQ(error_of(track).field, "properties.cart") << "down to the object that alone makes it large";
+
   MessageFields long_id = valid(MessageType::track);
   long_id.anonymous_id = big;
   EXPECT_EQ(error_of(long_id).field, "anonymousId");
