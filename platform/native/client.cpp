@@ -36,8 +36,10 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Floored, not truncated toward zero: 1.5 ms before 1970 is .998, as the same instant given as
+// RFC 3339 text is sent.
 std::int64_t unix_ms(Clock::time_point t = Clock::now()) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 // libdeflate level 1: on event JSON it compresses about as well as higher levels for a

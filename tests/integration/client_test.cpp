@@ -98,9 +98,20 @@ TEST_F(ClientTest, GivenTimestampAndMessageIdAreKept) {
   options.anonymous_id = "anon-1";
   options.timestamp = Clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
   ASSERT_TRUE(client.track("", "Ordered", nullptr, options));
+  // Before 1970 a time between two milliseconds is the earlier one, as the same instant
+  // given as RFC 3339 text ("...59.9985Z") is sent.
+  CallOptions before_1970 = options;
+  before_1970.message_id = "my-id-2";
+  before_1970.timestamp = Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(-1500)));
+  ASSERT_TRUE(client.track("", "Before 1970", nullptr, before_1970));
+  ASSERT_TRUE(client.submit({{"type", "track"}, {"anonymousId", "a"}, {"event", "As text"},
+                             {"timestamp", "1969-12-31T23:59:59.9985Z"}}));
   ASSERT_TRUE(client.flush(10s));
-  const json events = plane_->events();
-  ASSERT_EQ(events.size(), 1u);
+  json events = plane_->events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1]["timestamp"], "1969-12-31T23:59:59.998Z");
+  EXPECT_EQ(events[2]["timestamp"], "1969-12-31T23:59:59.998Z");
+  events.erase(events.begin() + 1, events.end());
   EXPECT_EQ(events[0]["messageId"], "my-id-1");
   EXPECT_EQ(events[0]["anonymousId"], "anon-1");
   EXPECT_FALSE(events[0].contains("userId"));
