@@ -179,6 +179,19 @@ std::optional<std::uint64_t> parse_count(std::string_view text) {
   return n;
 }
 
+// Whole milliseconds since 1970, before it too ("-1"): a JSON number for the library, which says
+// when it is outside the years 1 to 9999 (digits past a 64-bit integer stay a number: a
+// double). Anything else is not a count (nullopt), and goes to the library as RFC 3339 text.
+std::optional<json> parse_epoch_ms(std::string_view text) {
+  const bool negative = !text.empty() && text.front() == '-';
+  const std::string_view digits = negative ? text.substr(1) : text;
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  if (const auto n = parse_count(digits); n && *n <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return negative ? -static_cast<std::int64_t>(*n) : static_cast<std::int64_t>(*n);
+  }
+  return std::strtod(std::string(text).c_str(), nullptr);
+}
+
 // Seconds as plain decimal ("30", "0.5", ".25"): strtod alone would also take "inf", "nan",
 // hex and exponents, none of which a person means for a timeout.
 std::optional<std::chrono::milliseconds> parse_seconds(std::string_view text) {
@@ -430,9 +443,8 @@ class Parser {
           slot = value;
           break;
         case ValueKind::timestamp:
-          if (const auto ms = parse_count(value);
-              ms && *ms <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            slot = static_cast<std::int64_t>(*ms);
+          if (auto ms = parse_epoch_ms(value)) {
+            slot = std::move(*ms);
           } else {
             slot = value;  // the library says whether it is RFC 3339
           }

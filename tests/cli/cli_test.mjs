@@ -191,11 +191,25 @@ test('--timestamp across the years 1 to 9999 arrives exactly; years outside are 
   for (const e of await storedEvents()) arrived[e.messageId] = e.timestamp;
   assert.deepEqual(arrived, Object.fromEntries(given.map((t, i) => [`then-${i}`, t])));
 
-  for (const timestamp of ['10000-01-01T00:00:00.000Z', '0000-12-31T00:00:00.000Z']) {
+  // Milliseconds since 1970 before it too, as NDJSON's numbers are: the first instant of year 1.
+  const early = await run(['track', '--user-id', '1', '--event', 'Then', '--message-id', 'then-early',
+    '--timestamp', '-62135596800000', ...target()]);
+  assertDelivered(early, 1);
+  const before1970 = await run(['track', '--user-id', '1', '--event', 'Then', '--message-id', 'then-before',
+    '--timestamp=-1', ...target()]);
+  assertDelivered(before1970, 1);
+  const stored = Object.fromEntries((await storedEvents()).map((e) => [e.messageId, e.timestamp]));
+  assert.equal(stored['then-early'], '0001-01-01T00:00:00.000Z');
+  assert.equal(stored['then-before'], '1969-12-31T23:59:59.999Z');
+  given.push('early', 'before');  // counted below
+
+  for (const timestamp of ['10000-01-01T00:00:00.000Z', '0000-12-31T00:00:00.000Z', '-62135596800001',
+    '99999999999999999999']) {
     const result = await run(['track', '--user-id', '1', '--event', 'Then', '--timestamp', timestamp, ...target()]);
     assert.equal(result.code, 2, `${timestamp}: exit 2 (the flag is wrong); stderr: ${result.stderr}`);
     assert.equal(result.stdout, '', timestamp);
     assert.match(result.stderr, /^error: invalid track call: timestamp: .*\(see --timestamp\)$/m, timestamp);
+    if (/^-?\d+$/.test(timestamp)) assert.match(result.stderr, /timestamp: is outside the years 1 to 9999/, timestamp);
   }
   assert.equal((await storedEvents()).length, given.length, 'nothing more was sent');
 });
