@@ -62,8 +62,9 @@ class RUDDER_API Transport {
   virtual ~Transport() = default;
 
   /// Starts sending `request` and calls `done` exactly once with what answered: either before
-  /// returning (a blocking transport) or later, from any thread. Must not throw; report
-  /// failures as status 0 with network_error set. Should call `done` within about
+  /// returning (a blocking transport) or later, from any thread. Should not throw: report
+  /// failures as status 0 with network_error set (an exception thrown before `done` is called
+  /// is taken as such a failure, "the transport threw: ...", and retried). Should call `done` within about
   /// `request.timeout`: the client sends nothing else until it does. Shutdown does not wait
   /// for it past its own timeout, and a `done` that comes after the client is gone is ignored
   /// safely. Must not follow redirects.

@@ -93,13 +93,29 @@ class HandOffTransport final : public Transport {
   void send(HttpRequest request, Done done) override {
     pending_ = std::move(done);
     std::shared_ptr<AnswerBox> box = box_;
-    user_->send(std::move(request), [box](HttpResponse response) {
+    const auto answer = [box](HttpResponse response) {
       {
         std::lock_guard<std::mutex> lock(box->mu);
         box->answer = std::move(response);
       }
       box->cv.notify_all();
-    });
+    };
+    // It must not throw, but one that does would otherwise end the process from the worker
+    // thread: what it threw is the attempt's network error, retried as any other.
+    std::string threw;
+    try {
+      user_->send(std::move(request), answer);
+      return;
+    } catch (const std::exception& e) {
+      threw = std::string("the transport threw: ") + e.what();
+    } catch (...) {
+      threw = "the transport threw something that is not a std::exception";
+    }
+    std::lock_guard<std::mutex> lock(box->mu);
+    if (!box->answer) {
+      box->answer.emplace();
+      box->answer->network_error = std::move(threw);
+    }
   }
 
   /// Waits until `deadline` or `stop()` for the answer; hands it to the driver if it came.

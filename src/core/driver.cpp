@@ -573,23 +573,27 @@ void Driver::prepare_next() {
 void Driver::answered(std::uint64_t token, HttpResponse response) {
   if (token != send_token_ || stage_ != Stage::sending || stopped_) return;  // given up on
   stage_ = Stage::idle;
-  if (settings_.debug) {
-    host_.log(LogLevel::debug,
-              "answer: " + (response.status != 0 || response.redirected ? describe(response)
-                                                                        : response.network_error));
-  }
   std::optional<Failure> failure;
   int overdue_attempts = 0;
   std::uint64_t pending = 0;
   std::size_t batch_bytes_before = 0;
   std::size_t batch_bytes = 0;
+  std::int64_t retry_in_ms = 0;
   {
     Guard guard(host_);
     batch_bytes_before = pipeline_.batch_byte_limit();
-    failure = pipeline_.on_response(response, host_.monotonic_ms(), host_.unix_ms());
+    const std::int64_t now = host_.monotonic_ms();
+    failure = pipeline_.on_response(response, now, host_.unix_ms());
     overdue_attempts = pipeline_.stored_batch_overdue_attempts();
     pending = pipeline_.stats().pending;
     batch_bytes = pipeline_.batch_byte_limit();
+    if (settings_.debug) retry_in_ms = std::max<std::int64_t>(pipeline_.retry_not_before() - now, 0);
+  }
+  if (settings_.debug) {
+    // Why an attempt failed and how long its retry waits (a Retry-After shows here).
+    const bool retrying = !failure && (response.status < 200 || response.status >= 300);
+    host_.log(LogLevel::debug, "answer: " + describe(response) +
+                                   (retrying ? "; next attempt in " + std::to_string(retry_in_ms) + " ms" : ""));
   }
   note_outage(response, overdue_attempts, pending);
   if (batch_bytes < batch_bytes_before) {

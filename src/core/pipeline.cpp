@@ -350,6 +350,11 @@ int Pipeline::stored_batch_overdue_attempts() const noexcept {
   return head.attempts > settings_.max_retries ? head.attempts : 0;
 }
 
+std::int64_t Pipeline::retry_not_before() const noexcept {
+  if (in_flight_ || outgoing_.empty() || !last_attempt_retryable_) return 0;
+  return outgoing_.front().not_before;
+}
+
 std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
   Failure unsent;
   unsent.error.kind = DeliveryError::Kind::unsent_at_shutdown;

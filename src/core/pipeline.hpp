@@ -158,6 +158,10 @@ class Pipeline {
   /// driver an outage (or a wrong URL, or an untrusted certificate) would go unnoticed.
   int stored_batch_overdue_attempts() const noexcept;
 
+  /// When the batch that last failed with a retryable answer will be tried again (monotonic
+  /// ms: the back-off or the Retry-After asked for); 0 when no retry waits. For debug logs.
+  std::int64_t retry_not_before() const noexcept;
+
   /// Gives up on everything not yet delivered (shutdown's timeout passed). Events in storage
   /// stay there for a later run, counted as Stats::kept and not reported. The rest is
   /// returned for on_error, in at most two reports: events that may have been stored (the

@@ -31,7 +31,10 @@ std::string describe(const Response& r) {
     return text + ": redirects are not followed (the POST would arrive as a GET without its "
                   "events); set the data plane URL to the address the data plane answers at";
   }
-  if (r.status == 0) return "network error: " + r.network_error;
+  if (r.status == 0) {
+    // A transport of the user's may answer status 0 and no reason.
+    return "network error: " + (r.network_error.empty() ? std::string("no answer, and no reason given") : r.network_error);
+  }
   // A message is one line for a log: a data plane's answer is one short line, but a proxy's
   // error page is cut (the whole answer, up to the transport's cap, stays in the error's body).
   constexpr std::size_t kMaxBodyInMessage = 200;

@@ -211,10 +211,23 @@ TEST_F(ClientTest, BackOffWithoutRetryAfterStillDelivers) {
 
 TEST_F(ClientTest, RetryAfterIsWaitedFor) {
   plane_->misbehave({{"count", 1}, {"status", 429}, {"retryAfter", "1"}});
-  Client client(config());
+  Config c = config();
+  c.debug = true;  // the debug log says how long the retry waits
+  std::mutex mu;
+  std::string log;
+  c.logger = [&](LogLevel, std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.append(line).append("\n");
+  };
+  Client client(c);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(client.track("u", "E"));
   ASSERT_TRUE(client.flush(20s));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_NE(log.find("answer: HTTP 429"), std::string::npos) << log;
+    EXPECT_NE(log.find("; next attempt in 1000 ms\n"), std::string::npos) << log;
+  }
   const json requests = plane_->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0]["status"], 429);

@@ -254,6 +254,55 @@ TEST_F(ClientTest, AUserTransportAnsweringBeforeItReturnsDelivers) {
   EXPECT_EQ(transport->sends.load(), 3);
 }
 
+// Transport::send must not throw; one that does used to end the process from the worker. Each
+// send here misbehaves in turn: throws a std::exception, throws something else, answers status
+// 0 with no reason, then delivers.
+class MisbehavingTransport final : public Transport {
+ public:
+  void send(HttpRequest, Done done) override {
+    switch (sends++) {
+      case 0:
+        throw std::runtime_error("proxy down");
+      case 1:
+        throw 42;
+      case 2:
+        done(HttpResponse{});
+        return;
+      default: {
+        HttpResponse ok;
+        ok.status = 200;
+        done(ok);
+      }
+    }
+  }
+  std::atomic<int> sends{0};
+};
+
+TEST_F(ClientTest, AThrowingUserTransportIsAFailedAttemptNotACrash) {
+  auto transport = std::make_shared<MisbehavingTransport>();
+  std::mutex mu;
+  std::vector<std::string> lines;
+  Config c = config();
+  c.transport = transport;
+  c.debug = true;
+  c.logger = [&](LogLevel, std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  };
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "Through a bad transport"));
+  const FlushResult r = client.flush(30s);
+  EXPECT_TRUE(r) << r.last_attempt;
+  EXPECT_EQ(r.delivered, 1u);
+  EXPECT_EQ(transport->sends.load(), 4);
+  std::lock_guard<std::mutex> lock(mu);
+  std::string log;
+  for (const auto& line : lines) log += line + "\n";
+  EXPECT_NE(log.find("answer: network error: the transport threw: proxy down; next attempt in "), std::string::npos) << log;
+  EXPECT_NE(log.find("network error: the transport threw something that is not a std::exception"), std::string::npos) << log;
+  EXPECT_NE(log.find("network error: no answer, and no reason given"), std::string::npos) << log;
+}
+
 // Never answers until told to, then answers after the client is gone.
 class HeldTransport final : public Transport {
  public:
