@@ -1,5 +1,6 @@
 // rudder-analytics core: checks a Config before a client (native or wasm) uses it.
 // Copyright the rudder-analytics authors. MIT licence.
+#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,41 @@ namespace {
 
 std::string at_least(const char* name, std::size_t min) {
   return std::string(name) + ": must be at least " + std::to_string(min);
+}
+
+// What libcurl takes as a proxy: [scheme://][user:password@]host[:port][/], the scheme one it
+// speaks. Checked here so that a typo is refused by name at once rather than failing every
+// batch ("Unsupported proxy syntax") until its retries run out. Empty: no proxy setting.
+std::string proxy_problem(std::string_view proxy) {
+  if (proxy.empty()) return {};
+  for (const char c : proxy) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7F) {
+      return "must be a URL such as http://proxy.example:3128, with no white space or non-ASCII";
+    }
+  }
+  std::string_view rest = proxy;
+  if (const std::size_t scheme_end = proxy.find("://"); scheme_end != std::string_view::npos) {
+    std::string scheme(proxy.substr(0, scheme_end));
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "http" && scheme != "https" && scheme != "socks4" && scheme != "socks4a" &&
+        scheme != "socks5" && scheme != "socks5h") {
+      return "the scheme must be http, https, socks4, socks4a, socks5 or socks5h";
+    }
+    rest = proxy.substr(scheme_end + 3);
+  }
+  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  std::string_view host = rest;
+  if (const std::size_t colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
+    host = rest.substr(0, colon);
+    const std::string_view port = rest.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoi(std::string(port)) == 0 || std::stoi(std::string(port)) > 65535) {
+      return "the port must be a number from 1 to 65535";
+    }
+  }
+  if (host.empty() || host.find('/') != std::string_view::npos) return "needs a host, such as http://proxy.example:3128";
+  return {};
 }
 
 bool is_alnum(char c) {
@@ -153,6 +189,9 @@ std::string Config::validate() const {
   if (channel.empty() || !core::is_valid_utf8(channel)) return "channel: must be non-empty UTF-8";
   if (storage_sync_interval.count() < 0) return "storage_sync_interval: must not be negative";
   if (storage_dir.find('\0') != std::string::npos) return "storage_dir: must not contain NUL";
+  if (const std::string problem = proxy_problem(proxy); !problem.empty()) {
+    return "proxy: " + problem + " (got " + core::quoted_url_for_message(proxy, write_key) + ")";
+  }
   return {};
 }
 

@@ -274,6 +274,20 @@ TEST(ConfigValidate, EachLimitAcceptsItsEdgeAndRefusesOnePast) {
       {[](Config& c) { c.channel = "\xFF"; }, "channel: must be non-empty UTF-8"},
       {[](Config& c) { c.channel = ""; }, "channel: must be non-empty UTF-8"},
       {[](Config& c) { c.storage_dir = std::string("a\0b", 3); }, "storage_dir: must not contain NUL"},
+      // A proxy libcurl would refuse on every batch is refused at once, by name.
+      {[](Config& c) { c.proxy = "http://proxy.example:3128"; }, ""},
+      {[](Config& c) { c.proxy = "proxy.example:3128"; }, ""},
+      {[](Config& c) { c.proxy = "SOCKS5H://user:pw@[::1]:1080/"; }, ""},
+      {[](Config& c) { c.proxy = "https://10.0.0.1"; }, ""},
+      {[](Config& c) { c.proxy = "not a url"; },
+       "proxy: must be a URL such as http://proxy.example:3128, with no white space or non-ASCII (got \"not a url\")"},
+      {[](Config& c) { c.proxy = "ftp://proxy.example"; },
+       "proxy: the scheme must be http, https, socks4, socks4a, socks5 or socks5h (got \"ftp://proxy.example\")"},
+      {[](Config& c) { c.proxy = "http://proxy.example:99999"; },
+       "proxy: the port must be a number from 1 to 65535 (got \"http://proxy.example:99999\")"},
+      {[](Config& c) { c.proxy = "http://"; }, "proxy: needs a host, such as http://proxy.example:3128 (got \"http://\")"},
+      {[](Config& c) { c.proxy = "http://user:secret@:8080"; },
+       "proxy: needs a host, such as http://proxy.example:3128 (got \"http://user:***@:8080\")"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     Config config;
