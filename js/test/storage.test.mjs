@@ -150,6 +150,24 @@ test('close() with events still undelivered keeps them for the next process, unr
   assert.deepEqual(await storedIds(), ids('kept-', 40));
 });
 
+test('events kept for another write key are left for a client with that key, with a warning, never sent with this one', async () => {
+  const dir = freshDir();
+  const first = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: unreachable, storageDir: dir, logger: quiet });
+  for (const id of ids('source-a-', 30)) first.track({ userId: 'u', event: 'E', messageId: id });
+  assert.equal((await first.close({ timeoutMs: 200 })).kept, 30);
+  const warnings = [];
+  const other = await Analytics.create({ writeKey: 'another-source-key', dataPlaneUrl: plane.url, storageDir: dir,
+    logger: { ...quiet, warn: (line) => warnings.push(line) } });
+  assert.equal(other.stats().recovered, 0);
+  assert.equal((await other.close()).delivered, 0);
+  assert.ok(warnings.some((line) => /^\[rudder-analytics\] storageDir: \d+ segment files? holds? events accepted for another write key; not sent here/.test(line)),
+    warnings.join('\n'));
+  assert.deepEqual(await storedIds(), [], 'nothing went out with the other key');
+  const { result } = await deliverFrom(dir);
+  assert.equal(result.delivered, 30);
+  assert.deepEqual(await storedIds(), ids('source-a-', 30));
+});
+
 test('a file in storageDir that is no segment is set aside with a warning; an unfinished one is removed', async () => {
   // Another program's file with a segment's name is never handed to the core as events, nor
   // deleted: it is renamed aside. A dead owner's segment whose header was never written holds

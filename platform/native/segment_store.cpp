@@ -241,8 +241,8 @@ std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capa
     }
   }
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  core::segment::write_header(made->map,
-                              std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  core::segment::write_header(made->map, std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
+                              destination);
   warned_ = false;
   return open_block(std::move(*made));
 }

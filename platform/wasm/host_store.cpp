@@ -17,7 +17,7 @@ char* HostStore::allocate(std::size_t size) { return new (std::nothrow) char[siz
 std::optional<core::BlockStore::Block> HostStore::create(std::size_t min_capacity) {
   char* bytes = allocate(min_capacity);
   if (bytes == nullptr) return std::nullopt;
-  core::segment::write_header(bytes, static_cast<std::int64_t>(emscripten_date_now()));
+  core::segment::write_header(bytes, static_cast<std::int64_t>(emscripten_date_now()), destination);
   const Block block{bytes, min_capacity, next_id_++};
   if (!host::storage_create(static_cast<std::uint32_t>(block.id),
                             {bytes, core::segment::kHeaderBytes})) {

@@ -42,10 +42,9 @@ std::string proxy_problem(std::string_view proxy) {
   if (const std::size_t colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos) {
     host = rest.substr(0, colon);
     const std::string_view port = rest.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoi(std::string(port)) == 0 || std::stoi(std::string(port)) > 65535) {
-      return "the port must be a number from 1 to 65535";
-    }
+    unsigned number = 0;
+    for (const char c : port) number = c >= '0' && c <= '9' && number <= 65535 ? number * 10 + unsigned(c - '0') : 65536;
+    if (port.empty() || number == 0 || number > 65535) return "the port must be a number from 1 to 65535";
   }
   if (host.empty() || host.find('/') != std::string_view::npos) return "needs a host, such as http://proxy.example:3128";
   return {};

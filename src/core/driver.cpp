@@ -10,6 +10,7 @@
 #include "core/json_text.hpp"
 #include "core/json_writer.hpp"
 #include "core/per_thread.hpp"
+#include "core/segment.hpp"
 #include "core/text.hpp"
 #include "rudder/analytics.hpp"
 
@@ -76,6 +77,7 @@ Driver::Driver(DriverSettings settings, DriverHost& host, Transport& transport,
       transport_(transport),
       compressor_(settings_.gzip ? compressor : nullptr),
       pipeline_(settings_.pipeline, seed, store, memory) {
+  if (store != nullptr) store->destination = segment::destination_tag(settings_.authorization);
   if (settings_.batch_bytes_clamped) {
     host_.log(LogLevel::warning, setting("max_batch_bytes") +
                                      " is above the data plane's limit; using " +
@@ -321,9 +323,18 @@ CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
 
 std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
   std::size_t count = 0;
+  std::size_t foreign = 0;
   {
     Guard guard(host_);
+    const std::size_t foreign_before = pipeline_.foreign_segments();
     count = pipeline_.recover(segments);
+    foreign = pipeline_.foreign_segments() - foreign_before;
+  }
+  if (foreign > 0) {
+    host_.log(LogLevel::warning,
+              setting("storage_dir") + ": " + count_of(foreign, "segment file holds", "segment files hold") +
+                  " events accepted for another write key; not sent here, and left for a client "
+                  "with that key (it can take them once this one is closed)");
   }
   if (count > 0) {
     if (settings_.debug) {

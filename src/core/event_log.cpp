@@ -101,6 +101,14 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
 }
 
 std::size_t EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
+  if (store_ != nullptr && seg.capacity >= segment::kHeaderBytes && segment::has_header({seg.bytes, seg.capacity})) {
+    const std::uint64_t written_for = segment::destination(seg.bytes);
+    if (written_for != 0 && store_->destination != 0 && written_for != store_->destination) {
+      store_->close(seg);
+      ++foreign_segments_;
+      return 0;
+    }
+  }
   const segment::Scan scan =
       segment::scan(std::string_view(seg.bytes, seg.capacity), store_ ? store_->checksum : &crc32);
   if (scan.records.empty()) {

@@ -62,6 +62,10 @@ class BlockStore {
   /// The record checksum; the same values on every target (CRC-32). A platform may point
   /// this at a faster implementation of the same function.
   std::uint32_t (*checksum)(std::string_view) noexcept = &crc32;
+  /// The source this client's events belong to (segment::destination_tag of its write key),
+  /// set by the Driver: create() writes it in each header, and a segment of an earlier run
+  /// written for another write key is not adopted (see EventLog::adopt). 0: adopts all.
+  std::uint64_t destination = 0;
 };
 
 /// Where the log's memory blocks come from when a platform can do better than the heap.
@@ -128,7 +132,11 @@ class EventLog {
   /// Takes over a segment an earlier process left (see core/segment.hpp): its good records
   /// join the log's tail as events (enqueued_at 0: due at once), appended to `events`. The
   /// segment takes no new events. Returns the count of records skipped as corrupt.
+  /// A segment written for another write key than the store's is closed untouched (left for
+  /// a client with that key) and counted in foreign_segments().
   std::size_t adopt(const BlockStore::Block& segment, std::vector<LoggedEvent>& events);
+  /// Segments adopt() left alone since this log began: written for another write key.
+  std::size_t foreign_segments() const noexcept { return foreign_segments_; }
 
   /// The `count` oldest events have left (delivered, given up on, beaconed, abandoned): their
   /// views die, and blocks holding nothing else are recycled (segments deleted).
@@ -181,6 +189,7 @@ class EventLog {
   std::size_t block_bytes_;         // a segment's size in storage (the store makes spares of it)
   std::size_t memory_block_bytes_;  // a memory block's: the BlockMemory's own, if given
   BlockStore* store_;
+  std::size_t foreign_segments_ = 0;
   BlockMemory* memory_;
   std::deque<Block> blocks_;  // oldest first; the back one takes appends
   // Emptied standard-size memory blocks kept for reuse: the pages are already mapped, so a

@@ -75,6 +75,8 @@ class Pipeline {
   /// anything queued later, whatever max_queue_size says: they were accepted long ago.
   /// Counted as queued and recovered; skipped records as corrupt_skipped. Returns the count.
   std::size_t recover(const std::vector<BlockStore::Block>& segments);
+  /// Segments recover() left alone, written for another write key.
+  std::size_t foreign_segments() const noexcept { return log_.foreign_segments(); }
 
   enum class Enqueued {
     accepted,          ///< queued; the driving thread need not be woken

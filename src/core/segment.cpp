@@ -28,12 +28,13 @@ std::uint64_t get64(const char* at) noexcept {
 
 }  // namespace
 
-void write_header(char* at, std::int64_t created) noexcept {
+void write_header(char* at, std::int64_t created, std::uint64_t destination) noexcept {
   std::memset(at, 0, kHeaderBytes);
   std::memcpy(at, kMagic, sizeof kMagic);
   put32(at + 8, kHeaderBytes);
   put64(at + kResumeOffsetAt, kHeaderBytes);
   put64(at + 24, static_cast<std::uint64_t>(created));
+  put64(at + 32, destination);
 }
 
 bool has_header(std::string_view bytes) noexcept {
@@ -49,6 +50,17 @@ void set_resume_offset(char* header, std::uint64_t offset) noexcept {
 
 std::int64_t created_unix_ms(const char* header) noexcept {
   return static_cast<std::int64_t>(get64(header + 24));
+}
+
+std::uint64_t destination(const char* header) noexcept { return get64(header + 32); }
+
+std::uint64_t destination_tag(std::string_view authorization) noexcept {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a, 64-bit
+  for (const char c : authorization) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash == 0 ? 1 : hash;
 }
 
 void write_record(char* at, std::string_view payload, std::uint32_t crc) noexcept {

@@ -17,7 +17,10 @@ namespace rudder::core::segment {
 //          12  u32      flags (0)
 //          16  u64      resume offset: where the first record not yet delivered starts
 //          24  i64      created, unix ms
-//          32  32 bytes zero
+//          32  u64      destination: destination_tag() of the write key the events were
+//                       accepted for (0 in files written before it was kept: any client
+//                       delivers those)
+//          40  24 bytes zero
 //   record  0  u32      payload size (never 0: a 0 here marks the end)
 //           4  u32      CRC-32 of the payload
 //           8  payload  the event's JSON without its sentAt and closing brace (json_open)
@@ -35,12 +38,20 @@ constexpr std::size_t record_bytes(std::size_t payload_bytes) noexcept {
 }
 
 /// Writes a header at `at` (kHeaderBytes), resume offset kHeaderBytes.
-void write_header(char* at, std::int64_t created_unix_ms) noexcept;
+void write_header(char* at, std::int64_t created_unix_ms, std::uint64_t destination = 0) noexcept;
 /// True when `bytes` starts with a header of this format.
 bool has_header(std::string_view bytes) noexcept;
 std::uint64_t resume_offset(const char* header) noexcept;
 void set_resume_offset(char* header, std::uint64_t offset) noexcept;
 std::int64_t created_unix_ms(const char* header) noexcept;
+std::uint64_t destination(const char* header) noexcept;
+
+/// Names the source a segment's events belong to, so that a client never sends events
+/// accepted for another write key (a directory shared by mistake, a key changed between
+/// runs): a 64-bit FNV-1a hash of the request's Authorization value, which carries the write
+/// key, never 0. A hash, so the key itself is not written into the files again. The data
+/// plane's URL is not part of it: a source's events follow it to a new address.
+std::uint64_t destination_tag(std::string_view authorization) noexcept;
 
 /// Writes one record at `at` (record_bytes(payload.size()) bytes), the size field last.
 void write_record(char* at, std::string_view payload, std::uint32_t crc) noexcept;

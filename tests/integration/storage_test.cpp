@@ -337,6 +337,38 @@ TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {
   expect_next_run_delivers(ids("kept-", 50));
 }
 
+// Events belong to the source they were accepted for: a client with another write key on the
+// same directory (shared by mistake, or the key changed between runs) used to take them over
+// and send them with its own key, into the wrong source.
+TEST_F(StorageTest, EventsOfAnotherWriteKeyAreLeftForAClientWithThatKey) {
+  {
+    Client client(unreachable_config());
+    ASSERT_EQ(track_many(client, "source-a-", 20), 20u);
+    EXPECT_EQ(client.shutdown(300ms).kept, 20u);
+  }
+  const std::size_t files = segment_files().size();
+  ASSERT_GT(files, 0u);
+  {
+    std::mutex mu;
+    std::string warnings;
+    Config other = storage_config();
+    other.write_key = "another-source-key";
+    other.logger = [&](LogLevel level, std::string_view line) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (level == LogLevel::warning) warnings.append(line).append("\n");
+    };
+    Client client(other);
+    EXPECT_EQ(client.stats().recovered, 0u);
+    EXPECT_TRUE(client.flush(10s).ok());
+    EXPECT_TRUE(plane_->requests().empty()) << "nothing was sent with the other key";
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_NE(warnings.find("storage_dir: " + std::to_string(files) + " segment file"), std::string::npos) << warnings;
+    EXPECT_NE(warnings.find("events accepted for another write key; not sent here"), std::string::npos) << warnings;
+  }
+  EXPECT_EQ(segment_files().size(), files) << "the files stay";
+  expect_next_run_delivers(ids("source-a-", 20));
+}
+
 TEST_F(StorageTest, AForkedChildKeepsItsOwnEventsAndNeverTouchesTheParents) {
   Config c = unreachable_config();
   c.upload_interval = 5s;
