@@ -160,6 +160,26 @@ async function randomSeed() {
   return crypto.getRandomValues(new Uint32Array(2));
 }
 
+// The logger as the client calls it. A method that throws loses its line, never an event: it
+// used to throw out of the module's callbacks, wedging the client (flush() never resolved)
+// and ending a Node process with an unhandled rejection. Said once, on the console.
+function guardedLogger(logger) {
+  let told = false;
+  const guarded = {};
+  for (const method of LOG_METHODS) {
+    guarded[method] = (line) => {
+      try {
+        logger[method](line);
+      } catch (e) {
+        if (told) return;
+        told = true;
+        try { console.error(`[rudder-analytics] logger.${method} threw: ${e?.message ?? e}; lines it cannot take are dropped`); } catch {}
+      }
+    };
+  }
+  return guarded;
+}
+
 // Checks what can be checked before the module loads: the glue's own options, and that the
 // core's settings are JSON. Throws an InputError naming the setting; the core checks the rest.
 function checkSettings(settings) {
@@ -207,7 +227,7 @@ function checkSettings(settings) {
   // The payload's channel says where events come from, unless the caller says otherwise.
   if (coreSettings.channel === undefined) coreSettings.channel = isNode ? 'server' : 'web';
   const settingsJson = encodeInput('settings', coreSettings, undefined, 'create');
-  return { onError, logger, beaconOnUnload, storageDir, storage, plugins, sessionTimeoutMs, settingsJson };
+  return { onError, logger: guardedLogger(logger), beaconOnUnload, storageDir, storage, plugins, sessionTimeoutMs, settingsJson };
 }
 
 // What a method that needs the module throws before it is ready, or when the client did not

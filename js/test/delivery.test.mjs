@@ -326,6 +326,34 @@ test('an exception in onError is logged and delivery goes on', async () => {
   await analytics.close();
 });
 
+test('a logger whose methods throw loses its lines, never the events or the client', async () => {
+  const boom = () => { throw new Error('log boom'); };
+  const logger = { debug: boom, info: boom, warn: boom, error: boom };
+  const told = [];
+  const consoleError = console.error;
+  console.error = (line) => told.push(line);
+  try {
+    // debug lines on every request, a warning at the start, an error for a plugin that throws
+    const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, logger, debug: true,
+      maxBatchBytes: 5_000_000, plugins: [() => { throw new Error('plugin boom'); }] });
+    assert.equal(analytics.track({ userId: 'u', event: 'Logged badly' }).status, 'accepted');
+    assert.equal((await analytics.flush({ timeoutMs: 10_000 })).delivered, 1);
+    // an error line for a delivery that failed, with no onError
+    const failing = await Analytics.create({ writeKey: 'not-a-known-key', dataPlaneUrl: plane.url, logger });
+    assert.equal(failing.track({ userId: 'u', event: 'Refused' }).status, 'accepted');
+    assert.equal((await failing.flush({ timeoutMs: 10_000 })).failed, 1);
+    assert.equal(analytics.track({ userId: 'u', event: 'Still working' }).status, 'accepted');
+    assert.equal((await analytics.close({ timeoutMs: 10_000 })).delivered, 1);
+    await failing.close();
+  } finally {
+    console.error = consoleError;
+  }
+  assert.deepEqual(told, [
+    '[rudder-analytics] logger.warn threw: log boom; lines it cannot take are dropped',
+    '[rudder-analytics] logger.error threw: log boom; lines it cannot take are dropped',
+  ], 'once for each client');
+});
+
 // ---- the truth about delivery: redirects, endless answers, stalls past the timeout --------
 
 test('a redirect is a failure reported to onError, never a delivery and never a GET', async () => {
