@@ -160,6 +160,44 @@ async function randomSeed() {
   return crypto.getRandomValues(new Uint32Array(2));
 }
 
+// A copy of a message's plain objects and arrays for a plugin to edit. Other values (Dates,
+// Maps, functions, class instances) are shared, as encodeInput reads them; a cycle stays a
+// cycle; nesting deeper than the core takes is shared too, as it is refused anyway.
+function copyForPlugins(value, seen = new Map(), depth = 0) {
+  if (value === null || typeof value !== 'object' || depth > 300) return value;
+  const array = Array.isArray(value);
+  const proto = Object.getPrototypeOf(value);
+  if (!array && proto !== Object.prototype && proto !== null) return value;
+  if (seen.has(value)) return seen.get(value);
+  const copy = array ? new Array(value.length) : {};  // holes stay holes (null in JSON)
+  seen.set(value, copy);
+  for (const key of Object.keys(value)) {
+    // defineProperty: an own "__proto__" key (JSON.parse makes them) stays a key
+    Object.defineProperty(copy, key, { value: copyForPlugins(value[key], seen, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+// The value at an error's field path ("properties.items[2].price") in a message.
+function atPath(message, field) {
+  let value = message;
+  for (const part of field.split(/\.|\[(\d+)\]/)) {
+    if (part === undefined || part === '') continue;
+    if (value === null || typeof value !== 'object') return undefined;
+    value = value[part];
+  }
+  return value;
+}
+
+function sameValue(a, b) {
+  if (a === b) return true;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;  // a BigInt, a cycle: not known to be the same
+  }
+}
+
 // The logger as the client calls it. A method that throws loses its line, never an event: it
 // used to throw out of the module's callbacks, wedging the client (flush() never resolved)
 // and ending a Node process with an unhandled rejection. Said once, on the console.
@@ -562,16 +600,22 @@ export class Analytics {
   // The plugins, in order; null when one dropped the event.
   #throughPlugins(method, message) {
     for (const [i, plugin] of this.#plugins.entries()) {
+      // Each plugin edits a copy: the caller's object (perhaps reused for the next call) stays
+      // as it was, and a plugin that throws halfway through an edit leaves no part of it.
+      const copy = copyForPlugins(message);
       let next;
       try {
-        next = plugin(message, method);
+        next = plugin(copy, method);
       } catch (e) {
         const what = `plugins[${i}]: ${e?.message ?? e}`;
         this.#whenReady((bridge) => bridge.withText(what, (p, n) => bridge.m._rudder_plugin_threw(p, n)));
         continue;
       }
       if (next === null || next === false) return DROPPED;
-      if (next === undefined) continue;
+      if (next === undefined) {  // "leaves it": with what it edited in place
+        message = copy;
+        continue;
+      }
       if (typeof next?.then === 'function') {  // an async plugin: its promise would be sent as {}
         next.then(undefined, () => {});  // what it settles to is not awaited, nor is a rejection left unhandled
         this.#countRefused(REFUSED.invalid);
@@ -594,10 +638,15 @@ export class Analytics {
     else if (this.#failed === null) this.#heldRefusals[reason]++;
   }
 
+  // A call's input as the plugins see it: page() with nothing is this page.
+  #given(method, input) {
+    return input === undefined && method === 'page' && this.#browser ? {} : input;
+  }
+
   // What the plugins make of a call's input. Input that is no object is the caller's mistake,
   // which encodeInput() reports: plugins see only messages.
   #plugged(method, input) {
-    const message = input === undefined && method === 'page' && this.#browser ? {} : input;  // page(): this page
+    const message = this.#given(method, input);
     if (this.#plugins.length === 0 || message === null || typeof message !== 'object' || Array.isArray(message)) return message;
     return this.#throughPlugins(method, message);
   }
@@ -614,14 +663,16 @@ export class Analytics {
       const length = bridge.write(json);  // before reading bridge.buffer, which it may move
       return this.#outcome(method, bridge.read(bridge.m._rudder_call(type, bridge.buffer, length, 0)));
     } catch (e) {
-      throw this.#pluginsSaid(e, message);
+      throw this.#pluginsSaid(e, method, input, message);
     }
   }
 
-  // A refusal of what plugins returned says so: the caller's own object may have been fine,
-  // and a plugin's edit the cause. (Input that is no object never reaches the plugins.)
-  #pluginsSaid(error, message) {
-    if (this.#plugins.length > 0 && typeof message === 'object' && message !== null && typeof error?.field === 'string') {
+  // A refusal of what plugins returned says so when they changed the field refused: the
+  // caller's object may have been fine there. A mistake of the caller's that they passed on
+  // unchanged stays the caller's. (Input that is no object never reaches the plugins.)
+  #pluginsSaid(error, method, input, message) {
+    if (this.#plugins.length === 0 || typeof message !== 'object' || message === null || typeof error?.field !== 'string') return error;
+    if (!sameValue(atPath(this.#given(method, input), error.field), atPath(message, error.field))) {
       error.message += ' (in the message the plugins returned)';
     }
     return error;
@@ -663,7 +714,7 @@ export class Analytics {
     try {
       json = encodeInput(method, message, () => this.#countRefused(REFUSED.invalid));
     } catch (e) {
-      throw this.#pluginsSaid(e, message);
+      throw this.#pluginsSaid(e, method, input, message);
     }
     const call = { type, json, at: Date.now() };
     // The page now: a single-page app may navigate before the module is ready.
@@ -678,7 +729,7 @@ export class Analytics {
       const error = new DeliveryError({ kind: full ? 'queue_full' : 'invalid', status: 0, body: '', message: text, attempts: 0 });
       if (!full) {
         Object.assign(error, { call: method, field: bridge.read(bridge.m._rudder_refused_field()), code: CODES[outcome[1]] });
-        this.#pluginsSaid(error, message);
+        this.#pluginsSaid(error, method, input, message);
         // Logged only when no onError takes it, as the core does with delivery failures.
         if (!this.#onError) this.#logger.error(`[rudder-analytics] a call made before the module was ready was refused: ${error.message}`);
       }

@@ -112,6 +112,11 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   });
   analytics.addPlugin((message, call) => {
     if (message.event === 'Boom') throw new Error('plugin failed');
+    if (message.event === 'Half done') {  // edits in place, then throws: none of it is kept
+      message.event = 'Renamed';
+      message.properties.step = 2;
+      throw new Error('half way');
+    }
     if (message.event === 'Bad') return { ...message, properties: 'not an object' };
     if (message.event === 'Huge') message.properties = { count: 10n };  // edited in place
     return { ...message, context: { app: { name: 'shop' } }, properties: call === 'track' ? { ...message.properties, seen: true } : undefined };
@@ -119,13 +124,23 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   const kept = analytics.track({ userId: 'u', event: 'Bought', properties: { total: 9 } });
   assert.deepEqual(analytics.track({ userId: 'u', event: 'Secret' }), { status: 'dropped', error: 'plugins: dropped the event' });
   const boom = analytics.track({ userId: 'u', event: 'Boom' });
+  const halfInput = { userId: 'u', event: 'Half done', properties: { step: 1 } };
+  const half = analytics.track(halfInput);
+  assert.deepEqual(halfInput, { userId: 'u', event: 'Half done', properties: { step: 1 } }, 'the caller\'s object is untouched');
+  // A caller's own mistake, passed on unchanged by the plugins, is not blamed on them.
+  assert.throws(() => analytics.track({ userId: 'u' }),
+    (e) => e.field === 'event' && !/plugins/.test(e.message));
+  assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: { n: 1n } }),
+    (e) => e.field === 'properties.n' && !/plugins/.test(e.message));
   // Refused in what the plugins returned (by the core, or by the glue's own checks): the
   // message says so, since the caller's object was fine.
   assert.throws(() => analytics.track({ userId: 'u', event: 'Bad' }),
     (e) => e instanceof TypeError && e.field === 'properties' && e.code === 'wrong_type' &&
       e.message === 'track: properties: must be an object, not string (in the message the plugins returned)');
-  assert.throws(() => analytics.track({ userId: 'u', event: 'Huge' }),
+  const hugeInput = { userId: 'u', event: 'Huge', properties: { fine: true } };
+  assert.throws(() => analytics.track(hugeInput),
     (e) => e.field === 'properties.count' && / \(in the message the plugins returned\)$/.test(e.message));
+  assert.deepEqual(hugeInput.properties, { fine: true }, 'an edit in place is made to a copy');
   // Input that is no object never reaches the plugins: its refusal is the caller's alone.
   assert.throws(() => analytics.track(null), { message: 'track: expects one object argument, e.g. track({ userId, ... })' });
   const identify = analytics.identify({ userId: 'u2' });
@@ -162,16 +177,19 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   await failing.close();
   await analytics.close();
   const stats = analytics.stats();
-  assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 3]);
-  assert.deepEqual(errors, ['[rudder-analytics] plugins threw (plugins[1]: plugin failed); the event goes on without its change']);
+  assert.deepEqual([stats.dropped.by_plugin, stats.dropped.invalid], [1, 5]);
+  assert.deepEqual(errors, ['[rudder-analytics] plugins threw (plugins[1]: plugin failed); the event goes on without its change',
+    '[rudder-analytics] plugins threw (plugins[1]: half way); the event goes on without its change']);
   const events = await plane.events();
   const byId = (id) => events.find((e) => e.messageId === id);
   assert.deepEqual(byId(kept.messageId).properties, { total: 9, seen: true });
   assert.equal(byId(kept.messageId).context.app.name, 'shop');
   assert.equal(byId(kept.messageId).context.library.name, 'rudder-analytics-wasm');
   assert.equal(byId(boom.messageId).event, 'Boom');
+  assert.equal(byId(half.messageId).event, 'Half done', 'sent as the call gave it');
+  assert.deepEqual(byId(half.messageId).properties, { step: 1 });
   assert.equal(byId(identify.messageId).context.app.name, 'shop');
-  assert.equal(events.length, 3);
+  assert.equal(events.length, 4);
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [1] }),
     { name: 'TypeError', field: 'plugins', call: 'create' });
 });
