@@ -144,6 +144,22 @@ function encodeInput(method, input, count = () => {}, call = method) {
   throw refused(call, found.path, found.code, `${method}: ${found.path}: ${found.problem}`);
 }
 
+// flush()'s and close()'s one option, checked as settings are: a misspelled name would
+// otherwise be ignored and the default waited out.
+function timeoutOption(call, options, fallback) {
+  if (options === undefined) return fallback;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw refused(call, 'options', 'wrong_type',
+      `${call}: expects { timeoutMs } or nothing, not ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'timeoutMs') throw refused(call, key, 'invalid_value', `${call}: ${key}: is not an option (its one option is timeoutMs)`);
+  }
+  const { timeoutMs = fallback } = options;
+  checkTimeout(call, timeoutMs);
+  return timeoutMs;
+}
+
 function checkTimeout(call, timeoutMs) {
   if (typeof timeoutMs !== 'number') {
     throw refused(call, 'timeoutMs', 'wrong_type', `${call}: timeoutMs: must be a number of milliseconds, not ${typeof timeoutMs}`);
@@ -424,8 +440,8 @@ export class Analytics {
    * after that long at most, what is left counted as pending (and still delivered later).
    * Before the module is ready, it waits for it (within timeoutMs).
    */
-  flush({ timeoutMs = Infinity } = {}) {
-    checkTimeout('flush', timeoutMs);
+  flush(options) {
+    const timeoutMs = timeoutOption('flush', options, Infinity);
     if (!this.#isReady) return this.#afterReady(timeoutMs, (left) => this.flush({ timeoutMs: left }));
     const ticket = this.#bridge.m._rudder_flush();
     const settled = this.#settlement(ticket);
@@ -440,9 +456,9 @@ export class Analytics {
     return settled.finally(() => clearTimeout(timer));
   }
 
-  close({ timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS } = {}) {
+  close(options) {
     if (this.#closing) return this.#closing;
-    checkTimeout('close', timeoutMs);
+    const timeoutMs = timeoutOption('close', options, DEFAULT_CLOSE_TIMEOUT_MS);
     this.#closing = this.#isReady
       ? this.#closeNow(timeoutMs)
       : this.#afterReady(timeoutMs, (left) => this.#closeNow(left));

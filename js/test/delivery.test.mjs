@@ -69,6 +69,16 @@ test('flush({ timeoutMs }) resolves in time with what is left as pending, which 
     { name: 'RangeError', field: 'timeoutMs', call: 'flush', code: 'out_of_range', message: 'flush: timeoutMs: must be 0 or more milliseconds' });
   assert.throws(() => analytics.flush({ timeoutMs: '500' }),
     { name: 'TypeError', field: 'timeoutMs', call: 'flush', code: 'wrong_type', message: 'flush: timeoutMs: must be a number of milliseconds, not string' });
+  // A misspelled option is refused, not ignored (the default would be waited out instead).
+  assert.throws(() => analytics.flush({ timeoutMS: 5 }),
+    { name: 'TypeError', field: 'timeoutMS', call: 'flush', code: 'invalid_value', message: 'flush: timeoutMS: is not an option (its one option is timeoutMs)' });
+  assert.throws(() => analytics.close({ timeout: 500 }),
+    { name: 'TypeError', field: 'timeout', call: 'close', code: 'invalid_value', message: 'close: timeout: is not an option (its one option is timeoutMs)' });
+  for (const [options, what] of [[null, 'null'], ['x', 'string'], [[], 'an array']]) {
+    assert.throws(() => analytics.flush(options),
+      { name: 'TypeError', field: 'options', call: 'flush', code: 'wrong_type', message: `flush: expects { timeoutMs } or nothing, not ${what}` });
+  }
+  assert.equal((await analytics.flush({})).pending, 0);
   await analytics.close();
 });
 
