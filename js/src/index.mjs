@@ -59,7 +59,11 @@ const COLLECTIONS = [
 ];
 
 // `ancestors`: the objects `value` is inside, to tell a cycle from an object met twice.
-function unrepresentable(value, path, ancestors = new Set()) {
+// `depth` and `named`: how deep `value` is, and the path the core names for nesting past its
+// limit (a member of properties: "properties.tree"). Input deeper than that is refused here
+// by the same words, before JSON.stringify, or this walk, runs out of stack on it.
+function unrepresentable(value, path, ancestors = new Set(), depth = 0, named = path) {
+  if (depth > MAX_NESTING) return { path: named, code: 'invalid_value', problem: `is nested deeper than ${MAX_NESTING} levels` };
   if (value instanceof Date && Number.isNaN(value.getTime())) {
     return { path, code: 'invalid_value', problem: 'is an invalid Date' };
   }
@@ -86,7 +90,7 @@ function unrepresentable(value, path, ancestors = new Set()) {
         ? value.map((v, i) => [`${path}[${i}]`, v])
         : Object.keys(value).map((k) => [path ? `${path}.${k}` : k, value[k]]);
       for (const [p, v] of entries) {
-        const found = unrepresentable(v, p, ancestors);
+        const found = unrepresentable(v, p, ancestors, depth + 1, depth < 2 ? p : named);
         if (found) return found;
       }
       ancestors.delete(value);
@@ -108,6 +112,9 @@ function campaignOf(search) {
   }
   return campaign;
 }
+
+// The core's limit on nesting (kMaxJsonDepth in core/json_check.hpp).
+const MAX_NESTING = 256;
 
 // The core's letters for what is wrong with a field (wasm/exports.cpp), as error codes.
 const CODES = { m: 'missing', w: 'wrong_type', i: 'invalid_value', o: 'out_of_range' };

@@ -132,6 +132,18 @@ test('a value nested deeper than 256 levels is refused', () => {
   let deep = {};
   for (let i = 0; i < 300; i++) deep = { d: deep };
   assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: deep }), /properties(\.d)*: is nested deeper than 256 levels/);
+  // So deep that JSON.stringify runs out of stack: refused by the same words, named and
+  // counted, not a bare "Maximum call stack size exceeded".
+  let deeper = {};
+  for (let i = 0; i < 50_000; i++) deeper = { d: deeper };
+  let list = [];
+  for (let i = 0; i < 50_000; i++) list = [list];
+  const dropped = analytics.stats().dropped.invalid;
+  assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties: { deeper } }),
+    { name: 'TypeError', call: 'track', field: 'properties.deeper', code: 'invalid_value', message: 'track: properties.deeper: is nested deeper than 256 levels' });
+  assert.throws(() => analytics.identify({ userId: 'u', traits: { list } }),
+    { name: 'TypeError', call: 'identify', field: 'traits.list', code: 'invalid_value', message: 'identify: traits.list: is nested deeper than 256 levels' });
+  assert.equal(analytics.stats().dropped.invalid, dropped + 2);
 });
 
 test('refused calls are counted as dropped(invalid) and never reach the network', async () => {

@@ -350,10 +350,11 @@ class Writer {
 };
 
 // Which part of an oversized caller's object to blame: from `path` (its JSON `text` as
-// written), down through the largest member while it is an object and alone makes the message
-// large (without it the message would be at most `excess` bytes smaller, and fit), so that the
-// caller reads "properties.blob" rather than "properties", but "properties" when it is four
-// thousand small members that make it large, none of which is to blame.
+// written), down through the largest member while it is an object and makes the message large
+// (without it the message would fit: it is at least the `excess`; or it is most of its
+// object: identify's traits are written twice, so there half the excess would do), so that
+// the caller reads "properties.blob" rather than "properties", but "properties" when it is
+// four thousand small members that make it large, none of which is to blame.
 std::string largest_member_path(std::string path, std::string_view text, std::size_t excess) {
   std::vector<JsonTextMember> members;
   for (int depth = 0; depth < 32 && json_text_members(text, members) && !members.empty(); ++depth) {
@@ -361,7 +362,7 @@ std::string largest_member_path(std::string path, std::string_view text, std::si
     const auto largest = std::max_element(members.begin(), members.end(), [&](const auto& a, const auto& b) {
       return written(a) < written(b);
     });
-    if (written(*largest) < excess) break;
+    if (written(*largest) < excess && written(*largest) * 2 <= text.size()) break;
     path.append(".").append(largest->key);
     text = largest->value;
     members.clear();

@@ -802,6 +802,12 @@ TEST(MessageSize, AMessageOverTheLimitNamesItsLargestField) {
   const json many_inside = {{"small", 1}, {"cart", many}};
   track.properties = &many_inside;
   EXPECT_EQ(error_of(track).field, "properties.cart") << "down to the object that alone makes it large";
+  // identify writes its traits twice (and in context.traits): a member that is most of them
+  // is to blame although the excess is more than its size.
+  const json cart = {{"cart", {{"notes", std::string(40'000, 'x')}}}, {"plan", "pro"}};
+  MessageFields identify = valid(MessageType::identify);
+  identify.traits = &cart;
+  EXPECT_EQ(error_of(identify).field, "traits.cart.notes");
 
   MessageFields long_id = valid(MessageType::track);
   long_id.anonymous_id = big;
