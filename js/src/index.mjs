@@ -281,8 +281,12 @@ function checkSettings(settings) {
   for (const [key, value] of Object.entries(settings)) {
     // A function (or symbol) would vanish from the JSON, and a mistyped `onerror` with it,
     // silently: the core sees an object instead, and names the setting as it names any other.
+    // NaN and Infinity have no JSON: the core gets a fraction in their place, which it refuses
+    // as any number that is not whole, naming the setting and its range (rejecting `ready`,
+    // as every value of a core setting is).
     if (!GLUE_OPTIONS.includes(key) && value !== undefined) {
-      coreSettings[key] = typeof value === 'function' || typeof value === 'symbol' ? {} : value;
+      coreSettings[key] = typeof value === 'function' || typeof value === 'symbol' ? {}
+        : typeof value === 'number' && !Number.isFinite(value) ? 0.5 : value;
     }
   }
   // The payload's channel says where events come from, unless the caller says otherwise.

@@ -214,6 +214,18 @@ test('bad settings reject create() with TypeError or RangeError naming the setti
   }
 });
 
+test('NaN and Infinity in a core setting reject ready, as any number out of its range does', async () => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  for (const [extra, message] of [
+    [{ uploadSize: NaN }, 'uploadSize: must be a whole number from 1 to 9007199254740991'],
+    [{ timeoutMs: Infinity }, 'timeoutMs: must be a whole number from 1 to 2147483647'],
+    [{ maxRetries: -Infinity }, 'maxRetries: must be a whole number from 0 to 1000'],
+  ]) {
+    const analytics = new Analytics({ writeKey: 'k', dataPlaneUrl: 'http://x', logger: quiet, ...extra });  // no throw
+    await assert.rejects(analytics.ready, { name: 'RangeError', call: 'create', field: Object.keys(extra)[0], message });
+  }
+});
+
 // The options the glue reads itself (GLUE_OPTIONS in src/index.mjs) never reach the core, which
 // words the refusal of every other key; it keeps its own list of them (kPackageOptions in
 // src/core/setting_names.cpp) only to suggest their spelling. Read from the source, so that an
