@@ -266,6 +266,7 @@ test("close's timeout reports what is still undelivered as unsent_at_shutdown", 
   assert.match(lastAttempt, /^HTTP 503/, 'why they were not delivered');
   await waitFor(() => errors.length === 1, 2_000, 'onError');
   assert.equal(errors[0].error.kind, 'unsent_at_shutdown');
+  assert.match(errors[0].error.message, /^close\(\)'s timeout passed before these events were delivered/, 'the call it made');
   assert.deepEqual(errors[0].events.map((e) => e.messageId), ids);
   assert.equal(analytics.stats().dropped.unsent_at_shutdown, 4);
 });

@@ -672,6 +672,13 @@ void Driver::give_up() {
     host_.log(LogLevel::warning, count_of(kept, "event stays", "events stay") +
                                      " in storage for a later run" + last_attempt_note(last_attempt));
   }
+  // The JavaScript API has close(), not shutdown(): its reports say whose timeout passed.
+  if (settings_.naming == Naming::js) {
+    constexpr std::string_view kShutdowns = "shutdown's";
+    for (Failure& failure : rest) {
+      if (failure.error.message.rfind(kShutdowns, 0) == 0) failure.error.message.replace(0, kShutdowns.size(), "close()'s");
+    }
+  }
   for (const Failure& failure : rest) report(failure);
   check_settled();
 }
