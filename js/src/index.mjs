@@ -43,6 +43,9 @@ export class DeliveryError extends Error {
     this.lastAttempt = lastAttempt;
   }
 }
+// Its own name kept through minification (which renames the class), for whoever prints
+// error.constructor.name.
+Object.defineProperty(DeliveryError, 'name', { value: 'DeliveryError' });
 
 // JSON.stringify writes a number that is not finite, and an invalid Date, as null, a Map or a
 // Set as {}, and a typed array as an object of its indexes: the event would arrive with a

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
-import { Analytics } from 'rudder-analytics-wasm';
+import { Analytics, DeliveryError } from 'rudder-analytics-wasm';
 import { WRITE_KEY, startPlane } from './helpers.mjs';
 
 const WASM = new URL('../dist/rudder_analytics_node.wasm', import.meta.url);
@@ -86,6 +86,8 @@ test('a held call the core refuses is passed to onError with its field (not also
   assert.equal(reported.length, 1);
   const [{ error, events }] = reported;
   assert.equal(error.name, 'DeliveryError');
+  assert.equal(error.constructor.name, 'DeliveryError', 'kept through minification');
+  assert.ok(error instanceof DeliveryError);
   assert.deepEqual([error.kind, error.call, error.field, error.code], ['invalid', 'track', 'event', 'missing']);
   assert.equal(error.message, 'track: event: is required');
   assert.deepEqual(events, [{ type: 'track', userId: 'u', properties: { a: 1 } }]);
