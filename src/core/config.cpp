@@ -16,6 +16,7 @@ std::string at_least(const char* name, std::size_t min) {
   return std::string(name) + ": must be at least " + std::to_string(min);
 }
 
+#ifndef __EMSCRIPTEN__
 // What libcurl takes as a proxy: [scheme://][user:password@]host[:port][/], the scheme one it
 // speaks. Checked here so that a typo is refused by name at once rather than failing every
 // batch ("Unsupported proxy syntax") until its retries run out. Empty: no proxy setting.
@@ -49,6 +50,7 @@ std::string proxy_problem(std::string_view proxy) {
   if (host.empty() || host.find('/') != std::string_view::npos) return "needs a host, such as http://proxy.example:3128";
   return {};
 }
+#endif
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -188,9 +190,11 @@ std::string Config::validate() const {
   if (channel.empty() || !core::is_valid_utf8(channel)) return "channel: must be non-empty UTF-8";
   if (storage_sync_interval.count() < 0) return "storage_sync_interval: must not be negative";
   if (storage_dir.find('\0') != std::string::npos) return "storage_dir: must not contain NUL";
+#ifndef __EMSCRIPTEN__  // the package has no proxy (its settings reader refuses the name): not in its .wasm
   if (const std::string problem = proxy_problem(proxy); !problem.empty()) {
     return "proxy: " + problem + " (got " + core::quoted_url_for_message(proxy, write_key) + ")";
   }
+#endif
   return {};
 }
 

@@ -661,7 +661,8 @@ void Driver::give_up() {
   {
     Guard guard(host_);
     const std::uint64_t kept_before = pipeline_.stats().kept;
-    rest = pipeline_.abandon(host_.unix_ms());
+    // The JavaScript API has close(), not shutdown(): its reports say whose timeout passed.
+    rest = pipeline_.abandon(host_.unix_ms(), settings_.naming == Naming::js ? "close()'s" : "shutdown's");
     kept = pipeline_.stats().kept - kept_before;
     last_attempt = pipeline_.last_failed_answer();
   }
@@ -671,13 +672,6 @@ void Driver::give_up() {
   if (kept > 0 && !last_attempt.empty() && !outage_warned_) {
     host_.log(LogLevel::warning, count_of(kept, "event stays", "events stay") +
                                      " in storage for a later run" + last_attempt_note(last_attempt));
-  }
-  // The JavaScript API has close(), not shutdown(): its reports say whose timeout passed.
-  if (settings_.naming == Naming::js) {
-    constexpr std::string_view kShutdowns = "shutdown's";
-    for (Failure& failure : rest) {
-      if (failure.error.message.rfind(kShutdowns, 0) == 0) failure.error.message.replace(0, kShutdowns.size(), "close()'s");
-    }
   }
   for (const Failure& failure : rest) report(failure);
   check_settled();

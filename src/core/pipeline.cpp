@@ -355,15 +355,15 @@ std::int64_t Pipeline::retry_not_before() const noexcept {
   return outgoing_.front().not_before;
 }
 
-std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms) {
+std::vector<Failure> Pipeline::abandon(std::int64_t now_unix_ms, std::string_view ended_by) {
   Failure unsent;
   unsent.error.kind = DeliveryError::Kind::unsent_at_shutdown;
-  unsent.error.message = "shutdown's timeout passed before these events were delivered";
+  unsent.error.message = std::string(ended_by) + " timeout passed before these events were delivered";
   Failure unknown;
   unknown.error.kind = DeliveryError::Kind::unknown_outcome;
-  unknown.error.message =
-      "shutdown's timeout passed before the data plane confirmed these events; they were sent "
-      "and may have been stored";
+  unknown.error.message = std::string(ended_by) +
+                          " timeout passed before the data plane confirmed these events; they were sent "
+                          "and may have been stored";
   // Why they were still here: a flush that timed out against a data plane that is down says so.
   unsent.error.last_attempt = unknown.error.last_attempt = last_failed_answer_;
   unsent.error.message += last_attempt_note(last_failed_answer_);

@@ -170,7 +170,8 @@ class Pipeline {
   /// batch in flight, or one whose earlier attempt got no answer) as unknown_outcome, counted
   /// in Stats::unknown; the others as unsent_at_shutdown, counted as
   /// dropped(unsent_at_shutdown). The pipeline is then empty.
-  std::vector<Failure> abandon(std::int64_t now_unix_ms);
+  /// `ended_by` names whose timeout passed, as the API calls it ("shutdown's", "close()'s").
+  std::vector<Failure> abandon(std::int64_t now_unix_ms, std::string_view ended_by = "shutdown's");
 
   /// Forgets all events and counters without reporting them: for a forked child, whose
   /// inherited queue belongs to (and is delivered by) the parent; no segment is deleted.
