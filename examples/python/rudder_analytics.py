@@ -141,12 +141,32 @@ def _json_value(value):
     raise TypeError('%r is not JSON serializable' % (value,))
 
 
+def _unsendable(value, path):
+    """The path and problem of the first value JSON cannot carry ('properties.price'), or None."""
+    if isinstance(value, dict):
+        items = (('%s.%s' % (path, key) if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = (('%s[%d]' % (path, i), item) for i, item in enumerate(value))
+    else:
+        try:
+            json.dumps(value, default=_json_value, allow_nan=False)
+            return None
+        except (TypeError, ValueError) as e:
+            return path, e
+    for item_path, item in items:
+        found = _unsendable(item, item_path)
+        if found:
+            return found
+    return None
+
+
 def _call(call, message):
     message = {key: value for key, value in message.items() if value is not None}
     try:
         text = json.dumps(message, default=_json_value, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        raise ValueError('%s: %s' % (call, e)) from None
+    except (TypeError, ValueError, RecursionError) as e:
+        found = _unsendable(message, '') if not isinstance(e, RecursionError) else None
+        raise ValueError('%s: %s: %s' % (call, found[0], found[1]) if found else '%s: %s' % (call, e)) from None
     client = _started()  # loads the library first
     detail = ctypes.c_void_p()
     status = getattr(_lib, 'rudder_' + call)(client, text.encode('utf-8'), ctypes.byref(detail))

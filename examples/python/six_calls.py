@@ -46,6 +46,10 @@ def main():
         rudder_analytics.track('123456', '')
     except ValueError as e:
         print('refused as expected:', e)
+    try:
+        rudder_analytics.track('123456', 'Priced', {'price': float('nan')})
+    except ValueError as e:
+        print('refused as expected:', e)
 
     result = rudder_analytics.flush()
     print('delivered %(delivered)d, failed %(failed)d, unknown %(unknown)d, still pending %(pending)d' % result)
