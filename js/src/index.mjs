@@ -198,8 +198,10 @@ function copyForPlugins(value, seen = new Map(), depth = 0) {
   const copy = array ? new Array(value.length) : {};  // holes stay holes (null in JSON)
   seen.set(value, copy);
   for (const key of Object.keys(value)) {
-    // defineProperty: an own "__proto__" key (JSON.parse makes them) stays a key
-    Object.defineProperty(copy, key, { value: copyForPlugins(value[key], seen, depth + 1), enumerable: true, writable: true, configurable: true });
+    const item = copyForPlugins(value[key], seen, depth + 1);
+    // An own "__proto__" key (JSON.parse makes them) stays a key, not the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
   }
   return copy;
 }
