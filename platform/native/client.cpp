@@ -36,10 +36,15 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// Floored, not truncated toward zero: 1.5 ms before 1970 is .998, as the same instant given as
-// RFC 3339 text is sent.
-std::int64_t unix_ms(Clock::time_point t = Clock::now()) {
+// A caller's time. Floored, not truncated toward zero: 1.5 ms before 1970 is .998, as the same
+// instant given as RFC 3339 text is sent.
+std::int64_t unix_ms(Clock::time_point t) {
   return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Now, on every call: after 1970, where truncating is flooring, and a few instructions less.
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
 }
 
 // libdeflate level 1: on event JSON it compresses about as well as higher levels for a
@@ -152,7 +157,7 @@ class HandOffTransport final : public Transport {
 
 std::int64_t Client::Impl::monotonic_ms() { return native::steady_ms(); }
 std::int64_t Client::Impl::queued_at_ms() { return native::coarse_steady_ms(); }
-std::int64_t Client::Impl::unix_ms() { return rudder::unix_ms(); }
+std::int64_t Client::Impl::unix_ms() { return rudder::unix_ms_now(); }
 
 Client::Impl::Impl(Config config)
     : config_(std::move(config)), log_(config_.logger, config_.debug) {

@@ -29,6 +29,13 @@ class JsonOut {
   explicit JsonOut(std::string& target, std::size_t room = 64) : s_(target), used_(target.size()) {
     s_.resize(used_ + room);
   }
+  /// Writes over `target` from its start (a scratch string used before): what it holds is
+  /// room already, so only what `room` asks beyond it is zeroed. A message's 512 bytes of room
+  /// zeroed on every call were 6 % of a native call.
+  struct Overwrite {};
+  JsonOut(std::string& target, std::size_t room, Overwrite) : s_(target), used_(0) {
+    if (s_.size() < room) s_.resize(room);
+  }
   ~JsonOut() {
     if (open_) finish();
   }

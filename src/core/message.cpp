@@ -408,16 +408,16 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
     }
   }
   BuildResult result;
-  buffer.clear();
-  result.event.json_open = std::move(buffer);
+  result.event.json_open = std::move(buffer);  // the caller's scratch, back with its capacity
   if (auto e = validate(f)) {
     result.error = std::move(e);
+    result.event.json_open.clear();
     return result;
   }
 
   // Room for a typical message at once (the benchmark's track is 330 bytes); more as needed.
-  JsonOut out(result.event.json_open, 512);
-  Writer w(out);
+  // Written over the scratch's last message; finish() trims it to this one.
+  JsonOut out(result.event.json_open, 512, JsonOut::Overwrite{});
   out.put("{\"type\":\"");
   out.put(type_name(f.type));
   out.put("\",\"messageId\":");
@@ -433,7 +433,9 @@ BuildResult build_message(const MessageFields& given_fields, const BuildSettings
     result.message_id.assign(f.message_id);
     append_json_string(out, result.message_id);
   }
-  w.measured("messageId", message_id_start);  // a caller's may be the largest field
+
+  Writer w(out);
+  if (!f.message_id.empty()) w.measured("messageId", message_id_start);  // a caller's may be the largest field
   if (!f.user_id.empty()) w.text("userId", f.user_id);
   if (!f.anonymous_id.empty()) w.text("anonymousId", f.anonymous_id);
   switch (f.type) {
