@@ -322,27 +322,25 @@ CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
 }
 
 std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
-  std::size_t count = 0;
-  std::size_t foreign = 0;
+  Pipeline::Recovery recovered;
   {
     Guard guard(host_);
-    const std::size_t foreign_before = pipeline_.foreign_segments();
-    count = pipeline_.recover(segments);
-    foreign = pipeline_.foreign_segments() - foreign_before;
+    recovered = pipeline_.recover(segments);
   }
-  if (foreign > 0) {
+  if (recovered.foreign_segments > 0) {
     host_.log(LogLevel::warning,
-              setting("storage_dir") + ": " + count_of(foreign, "segment file holds", "segment files hold") +
+              setting("storage_dir") + ": " +
+                  count_of(recovered.foreign_segments, "segment file holds", "segment files hold") +
                   " events accepted for another write key; not sent here, and left for a client "
                   "with that key (it can take them once this one is closed)");
   }
-  if (count > 0) {
+  if (recovered.events > 0) {
     if (settings_.debug) {
-      host_.log(LogLevel::debug, "recovered " + count_of(count, "event", "events") + " from storage");
+      host_.log(LogLevel::debug, "recovered " + count_of(recovered.events, "event", "events") + " from storage");
     }
     host_.wake();
   }
-  return count;
+  return recovered.events;
 }
 
 Stats Driver::stats() const {

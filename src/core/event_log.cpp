@@ -100,20 +100,19 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
   return {std::string_view(at, json_open.size()), enqueued_at, false};
 }
 
-std::size_t EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
+EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
   if (store_ != nullptr && seg.capacity >= segment::kHeaderBytes && segment::has_header({seg.bytes, seg.capacity})) {
     const std::uint64_t written_for = segment::destination(seg.bytes);
     if (written_for != 0 && store_->destination != 0 && written_for != store_->destination) {
       store_->close(seg);
-      ++foreign_segments_;
-      return 0;
+      return {0, true};
     }
   }
   const segment::Scan scan =
       segment::scan(std::string_view(seg.bytes, seg.capacity), store_ ? store_->checksum : &crc32);
   if (scan.records.empty()) {
     if (store_ != nullptr) store_->remove(seg);
-    return scan.corrupt;
+    return {scan.corrupt, false};
   }
   Block block;
   block.bytes = seg.bytes;
@@ -128,7 +127,7 @@ std::size_t EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEven
     events.push_back({r.payload, 0, true});
   }
   blocks_.push_back(std::move(block));
-  return scan.corrupt;
+  return {scan.corrupt, false};
 }
 
 void EventLog::let_go(Block& block) noexcept {

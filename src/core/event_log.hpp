@@ -129,14 +129,16 @@ class EventLog {
   /// returns its view there.
   LoggedEvent append(std::string_view json_open, std::int64_t enqueued_at);
 
+  /// What adopt() made of a segment.
+  struct Adoption {
+    std::size_t corrupt = 0;  ///< records skipped as corrupt
+    bool foreign = false;     ///< written for another write key: closed untouched, left for a client with that key
+  };
   /// Takes over a segment an earlier process left (see core/segment.hpp): its good records
   /// join the log's tail as events (enqueued_at 0: due at once), appended to `events`. The
-  /// segment takes no new events. Returns the count of records skipped as corrupt.
-  /// A segment written for another write key than the store's is closed untouched (left for
-  /// a client with that key) and counted in foreign_segments().
-  std::size_t adopt(const BlockStore::Block& segment, std::vector<LoggedEvent>& events);
-  /// Segments adopt() left alone since this log began: written for another write key.
-  std::size_t foreign_segments() const noexcept { return foreign_segments_; }
+  /// segment takes no new events. A segment written for another write key than the store's
+  /// is closed untouched instead.
+  Adoption adopt(const BlockStore::Block& segment, std::vector<LoggedEvent>& events);
 
   /// The `count` oldest events have left (delivered, given up on, beaconed, abandoned): their
   /// views die, and blocks holding nothing else are recycled (segments deleted).
@@ -189,7 +191,6 @@ class EventLog {
   std::size_t block_bytes_;         // a segment's size in storage (the store makes spares of it)
   std::size_t memory_block_bytes_;  // a memory block's: the BlockMemory's own, if given
   BlockStore* store_;
-  std::size_t foreign_segments_ = 0;
   BlockMemory* memory_;
   std::deque<Block> blocks_;  // oldest first; the back one takes appends
   // Emptied standard-size memory blocks kept for reuse: the pages are already mapped, so a

@@ -58,10 +58,13 @@ Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t en
                                                        : Enqueued::accepted;
 }
 
-std::size_t Pipeline::recover(const std::vector<BlockStore::Block>& segments) {
+Pipeline::Recovery Pipeline::recover(const std::vector<BlockStore::Block>& segments) {
   std::vector<LoggedEvent> events;
+  std::size_t foreign = 0;
   for (const BlockStore::Block& segment : segments) {
-    stats_.corrupt_skipped += log_.adopt(segment, events);
+    const EventLog::Adoption adopted = log_.adopt(segment, events);
+    stats_.corrupt_skipped += adopted.corrupt;
+    foreign += adopted.foreign ? 1 : 0;
   }
   for (const LoggedEvent& e : events) {
     queue_.push_back(e);
@@ -70,7 +73,7 @@ std::size_t Pipeline::recover(const std::vector<BlockStore::Block>& segments) {
   }
   stats_.queued += events.size();
   stats_.recovered += events.size();
-  return events.size();
+  return {events.size(), foreign};
 }
 
 void Pipeline::count_refused(DropReason reason) noexcept {

@@ -73,10 +73,12 @@ class Pipeline {
 
   /// Queues the events of segments earlier processes left (see EventLog::adopt), ahead of
   /// anything queued later, whatever max_queue_size says: they were accepted long ago.
-  /// Counted as queued and recovered; skipped records as corrupt_skipped. Returns the count.
-  std::size_t recover(const std::vector<BlockStore::Block>& segments);
-  /// Segments recover() left alone, written for another write key.
-  std::size_t foreign_segments() const noexcept { return log_.foreign_segments(); }
+  /// Counted as queued and recovered; skipped records as corrupt_skipped.
+  struct Recovery {
+    std::size_t events = 0;            ///< queued
+    std::size_t foreign_segments = 0;  ///< left alone: written for another write key
+  };
+  Recovery recover(const std::vector<BlockStore::Block>& segments);
 
   enum class Enqueued {
     accepted,          ///< queued; the driving thread need not be woken

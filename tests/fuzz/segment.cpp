@@ -63,7 +63,7 @@ void check(const std::string& file) {
   {
     std::string copy = file;  // the log's adopted block: outlives it
     rudder::core::EventLog log(1 << 16, &store);
-    const std::size_t corrupt = log.adopt({copy.data(), copy.size(), 1000}, events);
+    const std::size_t corrupt = log.adopt({copy.data(), copy.size(), 1000}, events).corrupt;
     FUZZ_CHECK(corrupt == scan.corrupt, "adopt counts what the scan counts");
     FUZZ_CHECK(events.size() == scan.records.size(), "adopt queues every good record");
     for (std::size_t i = 0; i < events.size(); ++i) {

@@ -303,7 +303,7 @@ TEST(EventLogStorage, AnAdoptedSegmentWithNothingLeftToSendIsDeleted) {
   FakeStore store;
   EventLog log(4096, &store);
   std::vector<LoggedEvent> events;
-  EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 77}, events), 0u);
+  EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 77}, events).corrupt, 0u);
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(store.removed, std::vector<std::uint64_t>{77});
 }
@@ -335,7 +335,7 @@ TEST(EventLogStorage, ADamagedRecordIsCountedOnceNotAtEveryStart) {
   {
     EventLog log(4096, &store);
     std::vector<LoggedEvent> events;
-    EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 77}, events), 1u);
+    EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 77}, events).corrupt, 1u);
     ASSERT_EQ(events.size(), 1u);
     log.release_oldest(1);
   }
@@ -376,7 +376,7 @@ TEST(EventLogStorage, AdoptedSegmentsYieldTheirGoodRecordsAndCountTheRest) {
   FakeStore store;
   EventLog log(4096, &store);
   std::vector<LoggedEvent> events;
-  const std::size_t corrupt = log.adopt({bytes.data(), bytes.size(), 77}, events);
+  const std::size_t corrupt = log.adopt({bytes.data(), bytes.size(), 77}, events).corrupt;
   EXPECT_EQ(corrupt, 1u);
   ASSERT_EQ(events.size(), 2u) << "one was delivered before, one is damaged";
   EXPECT_EQ(events[0].json_open, text_of(1, 40));
