@@ -2,6 +2,8 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #include "core/settings_json.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -26,8 +28,38 @@ constexpr TextSetting kTextSettings[] = {
     {"caPath", &Config::ca_path},
 };
 
-const TextSetting* text_setting(std::string_view name) {
-  for (const TextSetting& s : kTextSettings) {
+// The settings that take a count, the Config field each sets and its smallest value.
+struct CountSetting {
+  std::string_view name;
+  std::size_t Config::*field;
+  std::size_t min;
+};
+constexpr CountSetting kCountSettings[] = {
+    {"maxQueueSize", &Config::max_queue_size, 0},  // 0: no bound
+    {"uploadSize", &Config::upload_size, kMinUploadSize},
+    {"maxMessageBytes", &Config::max_message_bytes, kMinMessageBytes},
+    {"maxBatchBytes", &Config::max_batch_bytes, kMinBatchBytes},
+    {"maxQueueBytes", &Config::max_queue_bytes, kMinQueueBytes},
+    {"maxStorageBytes", &Config::max_storage_bytes, kMinStorageBytes},
+};
+
+// The settings that take milliseconds, the Config field each sets and its smallest value.
+struct MsSetting {
+  std::string_view name;
+  std::chrono::milliseconds Config::*field;
+  long long min;
+};
+constexpr MsSetting kMsSettings[] = {
+    {"timeoutMs", &Config::timeout, kMinTimeoutMs},
+    {"uploadIntervalMs", &Config::upload_interval, 0},
+    {"shutdownTimeoutMs", &Config::shutdown_timeout, 0},
+    {"storageSyncIntervalMs", &Config::storage_sync_interval, 0},
+};
+
+// The entry of `table` for the setting `name`, or null.
+template <typename Setting, std::size_t N>
+const Setting* find_setting(const Setting (&table)[N], std::string_view name) {
+  for (const Setting& s : table) {
     if (s.name == name) return &s;
   }
   return nullptr;
@@ -77,7 +109,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
     if (reader == SettingsFor::wasm && is_native_setting(key)) {
       return SettingError{Kind::invalid_value, key + ": is a setting of the native library, not of this package"};
     }
-    if (const TextSetting* text_field = text_setting(key)) {
+    if (const TextSetting* text_field = find_setting(kTextSettings, key)) {
       std::string text;
       if (kind != JsonKind::string || !decode_json_string(value, text)) {
         return SettingError{Kind::wrong_type, key + ": must be a string"};
@@ -86,31 +118,15 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
     } else if (key == "gzip" || key == "debug" || key == "send" || key == "syncMode") {
       if (kind != JsonKind::boolean) return SettingError{Kind::wrong_type, key + ": must be true or false"};
       (key == "gzip" ? c.gzip : key == "debug" ? c.debug : key == "send" ? c.send : c.sync_mode) = value == "true";
-    } else if (key == "maxQueueSize" || key == "uploadSize" || key == "maxMessageBytes" ||
-               key == "maxBatchBytes" || key == "maxQueueBytes" || key == "maxStorageBytes") {
-      const std::size_t min = key == "uploadSize"        ? kMinUploadSize
-                              : key == "maxMessageBytes" ? kMinMessageBytes
-                              : key == "maxBatchBytes"   ? kMinBatchBytes
-                              : key == "maxQueueBytes"   ? kMinQueueBytes
-                              : key == "maxStorageBytes" ? kMinStorageBytes
-                                                         : 0;  // maxQueueSize: 0 is no bound
-      if ((problem = read_count(value, key, static_cast<long long>(min), kMaxCount, n))) return problem;
-      (key == "maxQueueSize"      ? c.max_queue_size
-       : key == "uploadSize"      ? c.upload_size
-       : key == "maxMessageBytes" ? c.max_message_bytes
-       : key == "maxQueueBytes"   ? c.max_queue_bytes
-       : key == "maxStorageBytes" ? c.max_storage_bytes
-                                  : c.max_batch_bytes) = static_cast<std::size_t>(n);
+    } else if (const CountSetting* count = find_setting(kCountSettings, key)) {
+      if ((problem = read_count(value, key, static_cast<long long>(count->min), kMaxCount, n))) return problem;
+      c.*(count->field) = static_cast<std::size_t>(n);
     } else if (key == "maxRetries") {
       if ((problem = read_count(value, key, 0, 1000, n))) return problem;
       c.max_retries = static_cast<int>(n);
-    } else if (key == "timeoutMs" || key == "uploadIntervalMs" || key == "shutdownTimeoutMs" ||
-               key == "storageSyncIntervalMs") {
-      if ((problem = read_count(value, key, key == "timeoutMs" ? kMinTimeoutMs : 0, kMaxMs, n))) return problem;
-      (key == "timeoutMs"          ? c.timeout
-       : key == "uploadIntervalMs" ? c.upload_interval
-       : key == "shutdownTimeoutMs" ? c.shutdown_timeout
-                                    : c.storage_sync_interval) = std::chrono::milliseconds(n);
+    } else if (const MsSetting* ms = find_setting(kMsSettings, key)) {
+      if ((problem = read_count(value, key, ms->min, kMaxMs, n))) return problem;
+      c.*(ms->field) = std::chrono::milliseconds(n);
     } else {
       // The C++ spelling of a setting (write_key): say how this API spells it. (before_send
       // is a function, which JSON settings cannot carry.)
@@ -129,7 +145,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
     std::string message = with_setting_names(std::move(problem), Naming::js);
     const std::string name = message.substr(0, message.find(':'));
     const Kind kind = message.find(": is required") != std::string::npos ? Kind::missing
-                      : text_setting(name) != nullptr                  ? Kind::invalid_value
+                      : find_setting(kTextSettings, name) != nullptr   ? Kind::invalid_value
                                                                        : Kind::out_of_range;
     return SettingError{kind, std::move(message)};
   }
