@@ -5,12 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
+
+#include "core/text.hpp"
 
 namespace rudder::native {
 namespace {
@@ -51,13 +52,9 @@ void check_directories(const std::string& list, const std::string& origin) {
 
 // True when the data plane is reached without TLS (http://), where the environment's CA
 // settings play no part and so must not stop the client.
-bool plain_http(const std::string& url) {
+bool plain_http(std::string_view url) {
   constexpr std::string_view kHttp = "http://";
-  if (url.size() < kHttp.size()) return false;
-  for (std::size_t i = 0; i < kHttp.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(url[i])) != kHttp[i]) return false;
-  }
-  return true;
+  return core::equal_ignoring_ascii_case(url.substr(0, kHttp.size()), kHttp);
 }
 
 }  // namespace

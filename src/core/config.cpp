@@ -1,6 +1,6 @@
 // rudder-analytics core: checks a Config before a client (native or wasm) uses it.
 // Copyright the rudder-analytics authors. MIT licence.
-#include <cctype>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -29,12 +29,12 @@ std::string proxy_problem(std::string_view proxy) {
   }
   std::string_view rest = proxy;
   if (const std::size_t scheme_end = proxy.find("://"); scheme_end != std::string_view::npos) {
-    std::string scheme(proxy.substr(0, scheme_end));
-    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (scheme != "http" && scheme != "https" && scheme != "socks4" && scheme != "socks4a" &&
-        scheme != "socks5" && scheme != "socks5h") {
-      return "the scheme must be http, https, socks4, socks4a, socks5 or socks5h";
+    const std::string_view scheme = proxy.substr(0, scheme_end);
+    bool known = false;
+    for (const std::string_view name : {"http", "https", "socks4", "socks4a", "socks5", "socks5h"}) {
+      known = known || core::equal_ignoring_ascii_case(scheme, name);
     }
+    if (!known) return "the scheme must be http, https, socks4, socks4a, socks5 or socks5h";
     rest = proxy.substr(scheme_end + 3);
   }
   if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
