@@ -190,7 +190,7 @@ async function randomSeed() {
 // Maps, functions, class instances) are shared, as encodeInput reads them; a cycle stays a
 // cycle; nesting deeper than the core takes is shared too, as it is refused anyway.
 function copyForPlugins(value, seen = new Map(), depth = 0) {
-  if (value === null || typeof value !== 'object' || depth > 300) return value;
+  if (value === null || typeof value !== 'object' || depth > MAX_NESTING) return value;
   const array = Array.isArray(value);
   const proto = Object.getPrototypeOf(value);
   if (!array && proto !== Object.prototype && proto !== null) return value;
