@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,25 @@ struct ErrorLog {
       errors.push_back(e);
       events.insert(events.end(), evs.begin(), evs.end());
     };
+  }
+};
+
+// Collects log lines as text, one a line (only those of `only`'s level, if given); text() is
+// safe to read at any time.
+struct LogText {
+  std::mutex mu;
+  std::string lines;
+
+  Logger handler(std::optional<LogLevel> only = std::nullopt) {
+    return [this, only](LogLevel level, std::string_view line) {
+      if (only && level != *only) return;
+      std::lock_guard<std::mutex> lock(mu);
+      lines.append(line).push_back('\n');
+    };
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu);
+    return lines;
   }
 };
 

@@ -213,21 +213,15 @@ TEST_F(ClientTest, RetryAfterIsWaitedFor) {
   plane_->misbehave({{"count", 1}, {"status", 429}, {"retryAfter", "1"}});
   Config c = config();
   c.debug = true;  // the debug log says how long the retry waits
-  std::mutex mu;
-  std::string log;
-  c.logger = [&](LogLevel, std::string_view line) {
-    std::lock_guard<std::mutex> lock(mu);
-    log.append(line).append("\n");
-  };
+  LogText logged;
+  c.logger = logged.handler();
   Client client(c);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(client.track("u", "E"));
   ASSERT_TRUE(client.flush(20s));
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_NE(log.find("answer: HTTP 429"), std::string::npos) << log;
-    EXPECT_NE(log.find("; next attempt in 1000 ms\n"), std::string::npos) << log;
-  }
+  const std::string log = logged.text();
+  EXPECT_NE(log.find("answer: HTTP 429"), std::string::npos) << log;
+  EXPECT_NE(log.find("; next attempt in 1000 ms\n"), std::string::npos) << log;
   const json requests = plane_->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0]["status"], 429);
@@ -616,20 +610,16 @@ TEST_F(ClientTest, FullQueueReportsTheDrop) {
 }
 
 TEST_F(ClientTest, DebugLogNeverShowsTheWriteKey) {
-  std::mutex mu;
-  std::string logged;
+  LogText log;
   Config c = config();
   c.debug = true;
-  c.logger = [&](LogLevel, std::string_view line) {
-    std::lock_guard<std::mutex> lock(mu);
-    logged.append(line).push_back('\n');
-  };
+  c.logger = log.handler();
   {
     Client client(c);
     ASSERT_TRUE(client.track("u", "E"));
     ASSERT_TRUE(client.flush(10s));
   }
-  std::lock_guard<std::mutex> lock(mu);
+  const std::string logged = log.text();
   EXPECT_NE(logged.find("sending 1 event,"), std::string::npos) << logged;
   EXPECT_EQ(logged.find(LocalDataPlane::kWriteKey), std::string::npos) << logged;
 }

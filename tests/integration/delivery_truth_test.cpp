@@ -98,16 +98,12 @@ TEST_F(ClientTest, RequestsThatStallPastTheTimeoutAreUnknownNeverLost) {
 }
 
 TEST_F(ClientTest, AnOnErrorThatThrowsIsLoggedAndDeliveryGoesOn) {
-  std::mutex mu;
-  std::string logged;
+  LogText log;
   Config c = config();
   c.on_error = [](const DeliveryError&, const std::vector<json>&) {
     throw std::runtime_error("handler failed");
   };
-  c.logger = [&](LogLevel, std::string_view line) {
-    std::lock_guard<std::mutex> lock(mu);
-    logged.append(line).push_back('\n');
-  };
+  c.logger = log.handler();
   plane_->misbehave({{"count", 1}, {"status", 400}});
   {
     Client client(c);
@@ -125,7 +121,7 @@ TEST_F(ClientTest, AnOnErrorThatThrowsIsLoggedAndDeliveryGoesOn) {
     Client client(down);
     ASSERT_TRUE(client.track("u", "never sent"));
   }
-  std::lock_guard<std::mutex> lock(mu);
+  const std::string logged = log.text();
   EXPECT_NE(logged.find("on_error threw: handler failed"), std::string::npos) << logged;
   EXPECT_NE(logged.find("on_error threw something that is not a std::exception"), std::string::npos)
       << logged;
@@ -280,24 +276,18 @@ class MisbehavingTransport final : public Transport {
 
 TEST_F(ClientTest, AThrowingUserTransportIsAFailedAttemptNotACrash) {
   auto transport = std::make_shared<MisbehavingTransport>();
-  std::mutex mu;
-  std::vector<std::string> lines;
+  LogText logged;
   Config c = config();
   c.transport = transport;
   c.debug = true;
-  c.logger = [&](LogLevel, std::string_view line) {
-    std::lock_guard<std::mutex> lock(mu);
-    lines.emplace_back(line);
-  };
+  c.logger = logged.handler();
   Client client(c);
   ASSERT_TRUE(client.track("u", "Through a bad transport"));
   const FlushResult r = client.flush(30s);
   EXPECT_TRUE(r) << r.last_attempt;
   EXPECT_EQ(r.delivered, 1u);
   EXPECT_EQ(transport->sends.load(), 4);
-  std::lock_guard<std::mutex> lock(mu);
-  std::string log;
-  for (const auto& line : lines) log += line + "\n";
+  const std::string log = logged.text();
   EXPECT_NE(log.find("answer: network error: the transport threw: proxy down; next attempt in "), std::string::npos) << log;
   EXPECT_NE(log.find("network error: the transport threw something that is not a std::exception"), std::string::npos) << log;
   EXPECT_NE(log.find("network error: no answer, and no reason given"), std::string::npos) << log;

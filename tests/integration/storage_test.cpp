@@ -351,19 +351,15 @@ TEST_F(StorageTest, EventsOfAnotherWriteKeyAreLeftForAClientWithThatKey) {
   const std::size_t files = segment_files().size();
   ASSERT_GT(files, 0u);
   {
-    std::mutex mu;
-    std::string warnings;
+    LogText logged;
     Config other = storage_config();
     other.write_key = "another-source-key";
-    other.logger = [&](LogLevel level, std::string_view line) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (level == LogLevel::warning) warnings.append(line).append("\n");
-    };
+    other.logger = logged.handler(LogLevel::warning);
     Client client(other);
     EXPECT_EQ(client.stats().recovered, 0u);
     EXPECT_TRUE(client.flush(10s).ok());
     EXPECT_TRUE(plane_->requests().empty()) << "nothing was sent with the other key";
-    std::lock_guard<std::mutex> lock(mu);
+    const std::string warnings = logged.text();
     EXPECT_NE(warnings.find("storage_dir: " + std::to_string(files) + " segment file"), std::string::npos) << warnings;
     EXPECT_NE(warnings.find("events accepted for another write key; not sent here"), std::string::npos) << warnings;
   }
