@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Analytics, DeliveryError } from 'rudder-analytics-wasm';
-import { WRITE_KEY, startDataPlane, startPlane, waitFor } from './helpers.mjs';
+import { QUIET as quiet, WRITE_KEY, startDataPlane, startPlane, waitFor } from './helpers.mjs';
 
 let plane;
 before(async () => { plane = await startPlane(); });
@@ -26,9 +26,6 @@ function trackMany(analytics, count, prefix = 'e') {
 }
 
 const storedIds = async () => (await plane.events()).map((e) => e.messageId);
-
-// A logger for tests whose failures are expected: nothing printed.
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 test('timeouts beyond what a timer can hold, and close() by default, wait for a slow answer', { timeout: 20_000 }, async () => {
   // setTimeout takes at most 2^31 - 1 ms and fires at once past it: a timeout of 2^32 ms or

@@ -38,5 +38,8 @@ export async function waitFor(check, timeoutMs = 10_000, what = 'condition') {
   }
 }
 
+// A logger that drops every line, for tests whose failures are meant to be quiet.
+export const QUIET = Object.freeze({ debug() {}, info() {}, warn() {}, error() {} });
+
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -5,22 +5,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Analytics } from 'rudder-analytics-wasm';
-import { WRITE_KEY, startPlane } from './helpers.mjs';
+import { QUIET, WRITE_KEY, startPlane } from './helpers.mjs';
 
 let plane;
 let analytics;
 before(async () => {
   plane = await startPlane();
-  analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, logger: quiet() });
+  analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, logger: QUIET });
 });
 after(async () => {
   await analytics.close();
   await plane.close();
 });
-
-function quiet() {
-  return { debug() {}, info() {}, warn() {}, error() {} };
-}
 
 const refusals = [
   ['track', undefined, TypeError, /^track: expects one object argument/],
@@ -215,13 +211,12 @@ test('bad settings reject create() with TypeError or RangeError naming the setti
 });
 
 test('NaN and Infinity in a core setting reject ready, as any number out of its range does', async () => {
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   for (const [extra, message] of [
     [{ uploadSize: NaN }, 'uploadSize: must be a whole number from 1 to 9007199254740991'],
     [{ timeoutMs: Infinity }, 'timeoutMs: must be a whole number from 1 to 2147483647'],
     [{ maxRetries: -Infinity }, 'maxRetries: must be a whole number from 0 to 1000'],
   ]) {
-    const analytics = new Analytics({ writeKey: 'k', dataPlaneUrl: 'http://x', logger: quiet, ...extra });  // no throw
+    const analytics = new Analytics({ writeKey: 'k', dataPlaneUrl: 'http://x', logger: QUIET, ...extra });  // no throw
     await assert.rejects(analytics.ready, { name: 'RangeError', call: 'create', field: Object.keys(extra)[0], message });
   }
 });

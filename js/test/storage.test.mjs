@@ -12,11 +12,10 @@ import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Analytics } from 'rudder-analytics-wasm';
-import { REPO, WRITE_KEY, startPlane } from './helpers.mjs';
+import { QUIET as quiet, REPO, WRITE_KEY, startPlane } from './helpers.mjs';
 
 const CHILD = fileURLToPath(new URL('./storage-child.mjs', import.meta.url));
 const CLI = process.env.RUDDER_CLI ?? `${REPO}build/cli/rudder-analytics`;
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 let plane;
 let unreachable;  // a loopback URL nothing listens on
