@@ -58,9 +58,13 @@ for (const { dir, name, out } of flavours) {
     ...common,
     format: 'cjs',
     outfile: join(dist, `${out}.cjs`),
-    // CommonJS has no import.meta: the module's own URL comes from __filename.
+    // CommonJS has no import.meta: Node's build takes the module's own URL from __filename;
+    // the browser's must not name node:url, which bundlers cannot resolve for a page, and
+    // leaves it undefined, so that src/module.mjs looks beside the script that loaded it.
     define: { ...common.define, 'import.meta.url': '__rudderModuleUrl' },
-    banner: { js: 'var __rudderModuleUrl=require("node:url").pathToFileURL(__filename).href;' },
+    banner: {
+      js: out === 'node' ? 'var __rudderModuleUrl=require("node:url").pathToFileURL(__filename).href;' : 'var __rudderModuleUrl;',
+    },
   });
   await copyFile(join(dir, `${name}.wasm`), join(dist, `${name}.wasm`));
   for (const file of [`${out}.mjs`, `${out}.cjs`]) await markNodeImports(join(dist, file));

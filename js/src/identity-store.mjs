@@ -57,7 +57,7 @@ function placeFor(writeKey) {
   } catch {
     // no localStorage here: a cookie instead
   }
-  if (typeof document === 'undefined' || typeof document.cookie !== 'string') return null;
+  if (!cookiesWork()) return null;
   const name = `rudder_analytics_identity_${encodeURIComponent(writeKey).replace(/%/g, '_')}`;
   return {
     place: name,
@@ -74,9 +74,29 @@ function placeFor(writeKey) {
         value = encodeURIComponent(JSON.stringify({ anonymousId, userId }));
       }
       const secure = location.protocol === 'https:' ? '; Secure' : '';
-      document.cookie = `${name}=${value}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax${secure}`;
+      try {
+        document.cookie = `${name}=${value}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax${secure}`;
+      } catch {
+        // refused since the probe: the user stays remembered in memory for this page
+      }
     },
   };
+}
+
+// Whether this page can read and write its cookies. A sandboxed frame without
+// allow-same-origin throws a SecurityError on reading `document.cookie` itself; a browser that
+// blocks cookies ignores the write, which the probe reads back.
+function cookiesWork() {
+  if (typeof document === 'undefined') return false;
+  try {
+    const probe = 'rudder_analytics_probe=1';
+    document.cookie = `${probe}; Path=/; SameSite=Lax`;
+    const works = document.cookie.split('; ').includes(probe);
+    document.cookie = `${probe}; Path=/; Max-Age=0; SameSite=Lax`;
+    return works;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -105,8 +125,13 @@ export function userOfEarlierSdk() {
 
 // The raw value of the page's cookie `name`, or null (also where there are no cookies).
 function cookie(name) {
-  if (typeof document === 'undefined' || typeof document.cookie !== 'string') return null;
-  const found = document.cookie.split('; ').find((c) => c.startsWith(`${name}=`));
+  let cookies;
+  try {
+    cookies = typeof document === 'undefined' ? '' : document.cookie;
+  } catch {
+    return null;  // a sandboxed frame: reading cookies throws
+  }
+  const found = typeof cookies === 'string' ? cookies.split('; ').find((c) => c.startsWith(`${name}=`)) : undefined;
   return found ? found.slice(name.length + 1) : null;
 }
 

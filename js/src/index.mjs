@@ -61,6 +61,10 @@ const COLLECTIONS = [
   [ArrayBuffer, 'is an ArrayBuffer, which JSON writes as {} (pass an array or a base64 string)'],
 ];
 
+// A getter, a Proxy's trap or a toJSON() that throws: JSON.stringify would throw its bare
+// error, which names no field.
+const threw = (path, what, e) => ({ path, code: 'invalid_value', problem: `${what} threw: ${e?.message ?? e}` });
+
 // `ancestors`: the objects `value` is inside, to tell a cycle from an object met twice.
 // `depth` and `named`: how deep `value` is, and the path the core names for nesting past its
 // limit (a member of properties: "properties.tree"). Input deeper than that is refused here
@@ -78,7 +82,11 @@ function unrepresentable(value, path, ancestors = new Set(), depth = 0, named = 
     }
   }
   if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') {
-    value = value.toJSON();
+    try {
+      value = value.toJSON();
+    } catch (e) {
+      return threw(path, 'its toJSON()', e);
+    }
   }
   switch (typeof value) {
     case 'number':
@@ -89,11 +97,22 @@ function unrepresentable(value, path, ancestors = new Set(), depth = 0, named = 
       if (value === null) return null;
       if (ancestors.has(value)) return { path, code: 'invalid_value', problem: 'refers to an object it is inside (a cycle), which JSON cannot carry' };
       ancestors.add(value);
-      const entries = Array.isArray(value)
-        ? value.map((v, i) => [`${path}[${i}]`, v])
-        : Object.keys(value).map((k) => [path ? `${path}.${k}` : k, value[k]]);
-      for (const [p, v] of entries) {
-        const found = unrepresentable(v, p, ancestors, depth + 1, depth < 2 ? p : named);
+      const array = Array.isArray(value);
+      let keys;
+      try {
+        keys = array ? value.keys() : Object.keys(value);
+      } catch (e) {
+        return threw(path, 'reading it', e);
+      }
+      for (const key of keys) {
+        const p = array ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+        let item;
+        try {
+          item = value[key];
+        } catch (e) {
+          return threw(p, 'reading it', e);
+        }
+        const found = unrepresentable(item, p, ancestors, depth + 1, depth < 2 ? p : named);
         if (found) return found;
       }
       ancestors.delete(value);
@@ -147,11 +166,16 @@ function encodeInput(method, input, count = () => {}, call = method) {
     failure = e;  // a BigInt, a cycle, or a toJSON that threw
   }
   if (failure === undefined && !text.includes('null') && !text.includes('{}') && !text.includes('{"0":')) return text;
-  const found = unrepresentable(input, '');
+  let found;
+  try {
+    found = unrepresentable(input, '');
+  } catch (e) {  // a Proxy whose keys or prototype cannot be read
+    found = threw('', 'reading it', e);
+  }
   if (!found && failure === undefined) return text;
   count();
   if (!found) throw refused(call, '', 'invalid_value', `${method}: ${failure.message}`);
-  throw refused(call, found.path, found.code, `${method}: ${found.path}: ${found.problem}`);
+  throw refused(call, found.path, found.code, `${method}: ${found.path ? `${found.path}: ` : ''}${found.problem}`);
 }
 
 // flush()'s and close()'s one option, checked as settings are: a misspelled name would
@@ -195,10 +219,24 @@ function copyForPlugins(value, seen = new Map(), depth = 0) {
   const proto = Object.getPrototypeOf(value);
   if (!array && proto !== Object.prototype && proto !== null) return value;
   if (seen.has(value)) return seen.get(value);
+  let keys;
+  try {
+    keys = Object.keys(value);
+  } catch {
+    return value;  // a Proxy that cannot list its keys: shared, and refused by encodeInput by name
+  }
   const copy = array ? new Array(value.length) : {};  // holes stay holes (null in JSON)
   seen.set(value, copy);
-  for (const key of Object.keys(value)) {
-    const item = copyForPlugins(value[key], seen, depth + 1);
+  for (const key of keys) {
+    let read;
+    try {
+      read = value[key];
+    } catch {
+      // A getter that throws stays the getter: encodeInput then refuses the field by name.
+      Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(value, key));
+      continue;
+    }
+    const item = copyForPlugins(read, seen, depth + 1);
     // An own "__proto__" key (JSON.parse makes them) stays a key, not the copy's prototype.
     if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
     else copy[key] = item;
@@ -212,18 +250,27 @@ function atPath(message, field) {
   for (const part of field.split(/\.|\[(\d+)\]/)) {
     if (part === undefined || part === '') continue;
     if (value === null || typeof value !== 'object') return undefined;
-    value = value[part];
+    try {
+      value = value[part];
+    } catch {
+      return undefined;  // a getter that throws: the refusal being explained names it already
+    }
   }
   return value;
 }
 
 function sameValue(a, b) {
   if (a === b) return true;
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false;  // a BigInt, a cycle: not known to be the same
-  }
+  // A value JSON cannot carry (a BigInt, a cycle, a toJSON that throws) is the same when it
+  // fails the same way: a plugin that passed it on unchanged (in a copy) did not cause it.
+  const text = (value) => {
+    try {
+      return `=${JSON.stringify(value)}`;
+    } catch (e) {
+      return `!${e?.message}`;
+    }
+  };
+  return text(a) === text(b);
 }
 
 // The logger as the client calls it. A method that throws loses its line, never an event: it
@@ -410,8 +457,8 @@ export class Analytics {
     // calls reaching it, so they stay in order with later calls.
     this.#isReady = true;
     if (browser) bridge.m._rudder_identity_session_timeout(sessionTimeoutMs);
-    if (browser && storage !== 'memory') this.#rememberUser(writeKey);
     if (beaconOnUnload) this.#hookUnload();
+    if (browser && storage !== 'memory') this.#rememberUser(writeKey, warn);
     const held = this.#held;
     this.#held = [];
     this.#heldCalls = 0;
@@ -568,13 +615,18 @@ export class Analytics {
 
   // Takes up the user kept by earlier pages, and by other tabs and clients of this page as
   // they change it.
-  #rememberUser(writeKey) {
+  // Where the page can keep nothing (a sandboxed frame: localStorage and cookies throw), the
+  // user is remembered for this page only, as with storage: 'memory', and the client works on.
+  #rememberUser(writeKey, warn) {
     const restore = (json) => {
       const bridge = this.#bridge;
       bridge.withText(json, (p, n) => bridge.m._rudder_identity_restore(p, n));
     };
     this.#identity = identityStore(writeKey, restore);
-    if (!this.#identity) return;
+    if (!this.#identity) {
+      warn('neither localStorage nor cookies work here: the user is kept for this page only');
+      return;
+    }
     let kept = this.#identity.read();
     if (!kept) {
       // First time here: the visitor an earlier SDK knew goes on as the same one.

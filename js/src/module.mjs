@@ -12,13 +12,24 @@
 export const WASM_FILE = RUDDER_WASM_FILE;
 const PACKAGE = 'rudder-analytics-wasm';
 
+// A classic script's own address, read while it first runs: where an esbuild bundle in its
+// default format (an IIFE, whose import.meta is empty) or the browser's CommonJS build was
+// loaded from. Null for module scripts, which have import.meta.url instead.
+const loadedFrom = typeof document === 'object' && document?.currentScript?.src ? document.currentScript.src : null;
+
 // The .wasm beside this file, written as a literal `new URL('./file', import.meta.url)` so that
 // bundlers (Vite, webpack, Rollup, Parcel) see it, emit the file and rewrite the URL; each
-// build keeps one branch (RUDDER_NODE_BUILD is a constant there).
-// eslint-disable-next-line no-undef
-const besideThisFile = () => (RUDDER_NODE_BUILD
-  ? new URL('./rudder_analytics_node.wasm', import.meta.url)
-  : new URL('./rudder_analytics.wasm', import.meta.url));
+// build keeps one branch (RUDDER_NODE_BUILD is a constant there). Where the bundle gives no
+// import.meta.url ("Invalid URL"), beside the script that loaded it, else at the page's (or
+// worker's) address; Node's builds always have one (import.meta.url, or __filename).
+function besideThisFile() {
+  try {
+    // eslint-disable-next-line no-undef
+    return RUDDER_NODE_BUILD ? new URL('./rudder_analytics_node.wasm', import.meta.url) : new URL('./rudder_analytics.wasm', import.meta.url);
+  } catch {
+    return new URL(WASM_FILE, loadedFrom ?? location.href);
+  }
+}
 
 export const isNode =
   typeof process === 'object' && typeof process.versions?.node === 'string' &&

@@ -3,7 +3,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { browserTests } from './chromium.mjs';
+import { browserTests, closeTab } from './chromium.mjs';
 import { WRITE_KEY, waitFor } from './helpers.mjs';
 
 // A fresh context per test: own cookies, preflight cache, beacon queue and IndexedDB.
@@ -503,6 +503,38 @@ test('storage: "memory" remembers the user for the page only', { timeout: 20_000
   }, settingsFor({ storage: 'memory' }));
   assert.equal(second.userId, null);
   assert.notEqual(second.anonymousId, first.anonymousId);
+});
+
+test('in a sandboxed frame, where nothing can be kept, the client starts, warns once and sends at page close', { timeout: 20_000 }, async () => {
+  // localStorage, IndexedDB and document.cookie all throw a SecurityError there. The client
+  // used to reject `ready` after it had started, leave the page close unhooked, and so lose
+  // every accepted event without a word.
+  const page = await browser.context.newPage();
+  await page.goto(`${browser.siteUrl}/sandboxed.html`);
+  await waitFor(async () => page.frames()[1]?.evaluate(() => typeof window.Analytics === 'function').catch(() => false),
+    5_000, 'the sandboxed frame to load the package');
+  const frame = page.frames()[1];
+  const seen = await frame.evaluate(async (settings) => {
+    const warnings = [];
+    const logger = { debug() {}, info() {}, warn: (line) => warnings.push(line), error: (line) => warnings.push(`error: ${line}`) };
+    let cookieThrows = false;
+    try { void document.cookie; } catch { cookieThrows = true; }
+    window.analytics = new Analytics({ ...settings, logger });
+    window.analytics.track({ event: 'made before ready' });
+    await window.analytics.ready;
+    const ids = ['a', 'b'].map((event) => window.analytics.track({ event }).messageId);
+    return { cookieThrows, warnings, ids, anonymousId: window.analytics.getAnonymousId() };
+  }, settingsFor({ uploadIntervalMs: 60_000 }));
+  assert.ok(seen.cookieThrows, 'the frame really is sandboxed');
+  assert.equal(seen.ids.filter((id) => typeof id === 'string').length, 2, 'both calls accepted');
+  assert.deepEqual(seen.warnings.filter((w) => /localStorage nor cookies/.test(w)),
+    ['[rudder-analytics] neither localStorage nor cookies work here: the user is kept for this page only']);
+  assert.deepEqual(seen.warnings.filter((w) => w.startsWith('error')), [], 'no error: the client started');
+  await closeTab(page);
+  await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the beacon from the closed frame');
+  const events = await browser.plane.events();
+  assert.deepEqual(events.map((e) => e.event), ['made before ready', 'a', 'b']);
+  for (const e of events) assert.equal(e.anonymousId, seen.anonymousId, 'one visitor for the page');
 });
 
 test('plugins edit, drop and survive a throwing plugin in the browser', { timeout: 15_000 }, async () => {

@@ -29,6 +29,8 @@ window.sendOne = async (settings) => {
   return { messageId, outcome };
 };
 `;
+// The same app written with require(), as the README's example allows.
+const REQUIRING_APP = APP.replace("import { Analytics } from 'rudder-analytics-wasm';", "const { Analytics } = require('rudder-analytics-wasm');");
 const PAGE = (script) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>app</title>
 <script type="module" src="${script}"></script>`;
 
@@ -43,6 +45,7 @@ before(async () => {
   await run('tar', ['-xzf', join(app, stdout.trim()), '-C', installed, '--strip-components=1']);
   await mkdir(join(app, 'src'));
   await writeFile(join(app, 'src', 'main.js'), APP);
+  await writeFile(join(app, 'src', 'required.js'), REQUIRING_APP);
   await writeFile(join(app, 'index.html'), PAGE('/src/main.js'));
 });
 after(async () => { if (app) await rm(app, { recursive: true, force: true }); });
@@ -94,13 +97,12 @@ test('Vite dev server: the pre-bundled package finds its .wasm', { timeout: 60_0
   }
 });
 
-test('webpack 5: no warnings, and the .wasm is emitted and found', { timeout: 60_000 }, async () => {
-  const outDir = join(app, 'webpack-out');
+async function webpackBuild(entry, outDir) {
   const stats = await new Promise((resolve, reject) => {
     webpack({
       mode: 'production',
       context: app,
-      entry: './src/main.js',
+      entry,
       output: { path: outDir, filename: 'main.js' },
       resolve: { modules: [join(app, 'node_modules')] },
     }, (error, result) => (error ? reject(error) : resolve(result)));
@@ -108,8 +110,39 @@ test('webpack 5: no warnings, and the .wasm is emitted and found', { timeout: 60
   const info = stats.toJson({ all: false, errors: true, warnings: true });
   assert.deepEqual(info.errors.map((e) => e.message), []);
   assert.deepEqual(info.warnings.map((w) => w.message), []);
+}
+
+test('webpack 5: no warnings, and the .wasm is emitted and found', { timeout: 60_000 }, async () => {
+  const outDir = join(app, 'webpack-out');
+  await webpackBuild('./src/main.js', outDir);
   await writeFile(join(outDir, 'index.html'), PAGE('main.js'));
   await serve(outDir, (url) => deliversFrom(`${url}/index.html`));
+});
+
+test('webpack 5 with require(): the package\'s ES module is taken, so the .wasm is emitted too', { timeout: 60_000 }, async () => {
+  // The browser's CommonJS build named node:url, which webpack cannot resolve for a page.
+  const outDir = join(app, 'webpack-require-out');
+  await webpackBuild('./src/required.js', outDir);
+  await writeFile(join(outDir, 'index.html'), PAGE('main.js'));
+  await serve(outDir, (url) => deliversFrom(`${url}/index.html`));
+});
+
+test('esbuild\'s default format (an IIFE in a classic script), with import or require(): the .wasm beside the bundle', { timeout: 60_000 }, async () => {
+  // An IIFE has no import.meta.url: the module looks beside the script that loaded it (here
+  // in /static/, not beside the page). It used to reject `ready` with "Invalid URL".
+  const outDir = join(app, 'esbuild-iife-out');
+  for (const [entry, out] of [['main.js', 'imported.js'], ['required.js', 'required.js']]) {
+    await esbuild.build({ entryPoints: [join(app, 'src', entry)], bundle: true, outfile: join(outDir, 'static', out), logLevel: 'error' });
+  }
+  await copyFile(join(app, 'node_modules', 'rudder-analytics-wasm', 'dist', 'rudder_analytics.wasm'), join(outDir, 'static', 'rudder_analytics.wasm'));
+  const classic = (script) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="${script}"></script>`;
+  await writeFile(join(outDir, 'imported.html'), classic('/static/imported.js'));
+  await writeFile(join(outDir, 'required.html'), classic('/static/required.js'));
+  await serve(outDir, async (url) => {
+    await deliversFrom(`${url}/imported.html`);
+    await fetch(`${browser.plane.url}/_control/reset`, { method: 'POST' });
+    await deliversFrom(`${url}/required.html`);
+  });
 });
 
 test('esbuild: the bundle with the .wasm copied beside it (esbuild does not emit assets)', { timeout: 60_000 }, async () => {

@@ -19,9 +19,14 @@ const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,
   window.Analytics = Analytics;
 </script>`;
 
+// The same page in a frame sandboxed as ad and widget hosts do: scripts run, but its origin is
+// opaque, so localStorage, IndexedDB and document.cookie all throw a SecurityError.
+const SANDBOXED = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>sandbox</title>
+<iframe sandbox="allow-scripts" src="/test.html"></iframe>`;
+
 /** Chromium and the site serving js/dist. Close both with `await close()`. */
 export async function startBrowser() {
-  const site = await startStaticServer({ dir: `${REPO}js/dist`, pages: { '/test.html': PAGE } });
+  const site = await startStaticServer({ dir: `${REPO}js/dist`, pages: { '/test.html': PAGE, '/sandboxed.html': SANDBOXED } });
   let browser;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 });

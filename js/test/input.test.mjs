@@ -60,6 +60,34 @@ test('bad input throws TypeError or RangeError naming the call and the field', (
   }
 });
 
+test('a getter, a Proxy or a toJSON() that throws is refused naming the field, with or without plugins', async () => {
+  // JSON.stringify's bare error used to come out, with no call, field or code.
+  const secret = { get token() { throw new Error('locked'); } };
+  const trap = new Proxy({}, { ownKeys() { throw new Error('no keys'); } });
+  const cases = [
+    [{ userId: 'u', event: 'E', properties: { plan: 'pro', secret } }, 'properties.secret.token', /^track: properties\.secret\.token: reading it threw: locked$/],
+    [{ userId: 'u', event: 'E', properties: { when: { toJSON() { throw new Error('bad clock'); } } } }, 'properties.when', /^track: properties\.when: its toJSON\(\) threw: bad clock$/],
+    [{ userId: 'u', event: 'E', properties: trap }, 'properties', /^track: properties: reading it threw: no keys$/],
+  ];
+  const plugged = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, logger: QUIET, plugins: [(m) => m] });
+  try {
+    for (const client of [analytics, plugged]) {
+      const before = client.stats().dropped.invalid;
+      for (const [input, field, message] of cases) {
+        assert.throws(() => client.track(input), (e) => {
+          assert.equal(e.constructor, TypeError, e.message);
+          assert.match(e.message, message);
+          assert.deepEqual([e.call, e.field, e.code], ['track', field, 'invalid_value']);
+          return true;
+        });
+      }
+      assert.equal(client.stats().dropped.invalid, before + cases.length, 'each counted');
+    }
+  } finally {
+    await plugged.close();
+  }
+});
+
 test('a refusal carries the call, the field and a code, for programs', async () => {
   const fields = (fn) => {
     try {

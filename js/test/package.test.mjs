@@ -47,6 +47,10 @@ test('Node gets the speed build; other runtimes and bundlers the size build', as
   const entry = pkg.exports['.'];
   assert.deepEqual([entry.node.import.default, entry.node.require.default], ['./dist/node.mjs', './dist/node.cjs']);
   assert.deepEqual([entry.import.default, entry.require.default], ['./dist/index.mjs', './dist/index.cjs']);
+  // Bundlers that know the module condition (webpack, Vite) take the ES module for require()
+  // too, so they see the .wasm as an asset; it comes before require, as conditions go in order.
+  assert.deepEqual(Object.keys(entry), ['node', 'module', 'import', 'require']);
+  assert.equal(entry.module.default, './dist/index.mjs');
   assert.equal(import.meta.resolve('rudder-analytics-wasm'), new URL('../dist/node.mjs', import.meta.url).href);
   const browserBundle = await readFile(new URL('../dist/index.mjs', import.meta.url), 'utf8');
   assert.match(browserBundle, /new URL\("\.\/rudder_analytics\.wasm",import\.meta\.url\)/,

@@ -46,7 +46,12 @@ export async function startStaticServer({ dir, pages = {}, host = '127.0.0.1', p
 }
 
 function send(res, status, type, body) {
-  // no-store: js/dist may be rebuilt between runs and a cached copy would hide it.
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  // no-store: js/dist may be rebuilt between runs and a cached copy would hide it. Any origin
+  // may load the files: a sandboxed frame's origin is opaque ("null"), and module scripts and
+  // fetch() are CORS requests.
+  res.writeHead(status, {
+    'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body),
+    'access-control-allow-origin': '*',
+  });
   res.end(body);
 }

@@ -170,7 +170,19 @@ export type CallName = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'ali
  * stats().dropped.by_plugin); undefined leaves it as it is. What it returns is checked like
  * the caller's input. An exception it throws is logged and the call goes on without it.
  */
-export type Plugin = (message: JsonObject, call: CallName) => JsonObject | null | undefined;
+export type Plugin = (message: PluginMessage, call: CallName) => JsonObject | null | undefined;
+
+/**
+ * A call's object as a plugin gets it (a copy: editing it changes nothing of the caller's).
+ * The objects the calls nest are typed as objects, so that they spread:
+ * `{ ...message, context: { ...message.context, app: 'web' } }`.
+ */
+export interface PluginMessage extends JsonObject {
+  context?: JsonObject;
+  properties?: JsonObject;
+  traits?: JsonObject;
+  integrations?: JsonObject;
+}
 
 /**
  * What happened while flush() or close() waited: counts from the call until it resolved. It

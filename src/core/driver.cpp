@@ -677,13 +677,16 @@ void Driver::give_up() {
 
 void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bool offline) {
   std::uint64_t pending = 0;
+  std::uint64_t beaconed_before = 0;
+  bool stored = false;
   bool keep = false;         // stored, and a beacon would surely be lost
   bool unconfirmed = false;  // stored, and no answer from the data plane yet in this client
   {
     Guard guard(host_);
     const Stats now = pipeline_.stats();
     pending = now.pending;
-    const bool stored = pipeline_.oldest_pending_stored();
+    beaconed_before = now.beaconed;
+    stored = pipeline_.oldest_pending_stored();
     keep = stored && (offline || pipeline_.stored_while_unreachable());
     unconfirmed = stored && !keep && now.delivered == 0;
   }
@@ -713,7 +716,10 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
   }
   for (;;) {
     const std::string body = beacon_body(kBeaconBodyBytes);
-    if (body.empty()) return;  // everything went
+    if (body.empty()) {  // everything went
+      unload_refused_logged_ = 0;
+      return;
+    }
     if (!beacon(body)) break;
     commit_beacon();
   }
@@ -721,6 +727,14 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
   // The ticket is nobody's to wait for; it is forgotten when it settles (see end_flush).
   begin_flush();
   pump();
+  // Events in memory only are lost if the page goes before those requests complete, and the
+  // page cannot learn whether they did: said now, once per situation, rather than never.
+  const std::uint64_t at_risk = stored ? 0 : pending - (stats().beaconed - beaconed_before);
+  if (at_risk > 0 && at_risk != unload_refused_logged_) {
+    host_.log(LogLevel::warning, "the beacon quota is full: " + count_of(at_risk, "event goes", "events go") +
+                                     " as ordinary requests, lost if the page closes before they complete");
+  }
+  unload_refused_logged_ = at_risk;
 }
 
 std::string Driver::beacon_body(std::size_t max_body_bytes) {

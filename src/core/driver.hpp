@@ -234,7 +234,8 @@ class Driver {
   /// bodies of at most kBeaconBodyBytes, for navigator.sendBeacon, which sends them even after
   /// the page is gone. `beacon` returns whether the browser took the body; what it took leaves
   /// the queue (Stats::beaconed). Once it refuses one (Chromium takes 64 KiB in flight at most),
-  /// the rest is flushed at once as ordinary requests, which complete if the page lives on.
+  /// the rest is flushed at once as ordinary requests, which complete if the page lives on;
+  /// events that are in memory only are then named in a warning (lost if the page goes).
   /// With storage, while the data plane is unreachable (Pipeline::stored_while_unreachable)
   /// or the browser says it is `offline`, nothing goes by beacon: the events stay queued and
   /// stored, for this page should it live on, or for the next page load. A beacon to a data
@@ -328,6 +329,7 @@ class Driver {
   int current_attempt_ = 0;
   bool stopped_ = false;  // give_up() ran
   std::uint64_t unload_kept_logged_ = 0;  // what unload() last said it kept (logged once)
+  std::uint64_t unload_refused_logged_ = 0;  // what unload() last said the beacon left at risk
   std::uint64_t unload_unconfirmed_sent_ = 0;  // pending when unload() last beaconed unconfirmed
   bool pumping_ = false;
   bool pump_again_ = false;

@@ -753,6 +753,15 @@ TEST(Driver, ABodyPreparedAheadIsNeverSentForWhatABeaconLeftOfItsBatch) {
   EXPECT_EQ(s.delivered, 1u);
 }
 
+// Lines logged as warnings that contain `part`.
+int warnings_with(const FakeHost& host, const std::string& part) {
+  int n = 0;
+  for (const auto& [level, text] : host.logs) {
+    n += level == LogLevel::warning && text.find(part) != std::string::npos;
+  }
+  return n;
+}
+
 TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   Rig rig(config_with(100));
   const std::string filler(20'000, 'x');
@@ -777,6 +786,12 @@ TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   });
   ASSERT_EQ(pieces.size(), 2u);
   EXPECT_EQ(rig.driver.stats().beaconed, pieces[0]);
+  // In memory only, the rest is lost if the page goes before its requests complete: said once
+  // (a closing page fires visibilitychange and pagehide).
+  const std::string at_risk = std::to_string(10 - pieces[0]) + " events go as ordinary requests, lost if the page closes";
+  EXPECT_EQ(warnings_with(rig.host, at_risk), 1);
+  rig.driver.unload([](std::string_view) { return false; });
+  EXPECT_EQ(warnings_with(rig.host, at_risk), 1) << "told once";
   ASSERT_EQ(rig.transport.sent.size(), 1u) << "the rest went at once, without upload_interval";
   EXPECT_EQ(rig.transport.sent[0].ids().front(), "m" + std::to_string(pieces[0]));
   rig.transport.answer(ScriptedTransport::status(200));
@@ -804,15 +819,6 @@ TEST(Driver, UnloadKeepsStoredEventsWhileTheDataPlaneIsUnreachable) {
   rig.transport.answer(ScriptedTransport::status(200));
   EXPECT_EQ(rig.driver.stats().delivered, 3u);
   EXPECT_EQ(rig.transport.sent.size(), 2u);
-}
-
-// Lines logged as warnings that contain `part`.
-int warnings_with(const FakeHost& host, const std::string& part) {
-  int n = 0;
-  for (const auto& [level, text] : host.logs) {
-    n += level == LogLevel::warning && text.find(part) != std::string::npos;
-  }
-  return n;
 }
 
 TEST(Driver, AStoredBatchOutlastingMaxRetriesIsToldOnceAndItsRecoveryToo) {
@@ -1023,6 +1029,19 @@ TEST(Driver, UnloadBeforeTheDataPlaneAnsweredBeaconsButKeepsTheEventsStored) {
   rig.driver.unload(beacon);
   EXPECT_EQ(rig.driver.stats().beaconed, 2u);
   EXPECT_EQ(rig.driver.stats().pending, 0u);
+}
+
+TEST(Driver, UnloadWhoseBeaconIsRefusedWarnsOnlyOfEventsInMemoryOnly) {
+  // With storage, what the beacon could not take is still stored for the next page load: no
+  // warning of a loss that cannot happen.
+  Rig rig(config_with(3), Naming::cpp, Storage::on);
+  rig.track_all(0, 3);
+  rig.transport.answer(ScriptedTransport::status(200));
+  rig.track_all(3, 2);  // queued, waiting for upload_interval
+  rig.driver.unload([](std::string_view) { return false; });  // the quota is full
+  EXPECT_EQ(rig.driver.stats().beaconed, 0u);
+  EXPECT_EQ(warnings_with(rig.host, "beacon quota"), 0);
+  EXPECT_EQ(rig.transport.sent.size(), 2u) << "sent at once as an ordinary request";
 }
 
 TEST(Driver, UnloadKeepsStoredEventsWhileTheBrowserIsOffline) {

@@ -46,6 +46,8 @@ export async function use(): Promise<void> {
   }
   const tagger: Plugin = (message, call) => (call === 'track' ? { ...message, context: { app: 'web' } } : message);
   analytics.addPlugin(tagger);
+  // The README's example: the nested objects spread.
+  analytics.addPlugin((message) => ({ ...message, context: { ...message.context, app: 'web' } }));
   analytics.addPlugin(() => null);
   void stats.dropped.by_plugin;
   const visitor: string = analytics.getAnonymousId();
