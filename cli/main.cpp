@@ -90,7 +90,16 @@ bool send_ndjson(std::istream& in, Sender& sender, std::uint64_t& invalid) {
   return read_ndjson(
       in,
       [&](std::size_t line, const nlohmann::json& call) {
-        if (const Result r = sender.send(call); !r) refuse(line, r.error);
+        const Result r = sender.send(call);
+        if (r) return;
+        if (r.status == Status::queue_full) {
+          // Only when a signal ended the wait for room (Sender::send waits otherwise): a line
+          // read but not accepted, which the library counts as dropped; not an invalid one.
+          std::fprintf(stderr, "line %zu: not sent: interrupted while waiting for room in the queue (%s)\n", line,
+                       r.error.c_str());
+          return;
+        }
+        refuse(line, r.error);
       },
       refuse, interrupted);
 }

@@ -62,23 +62,29 @@ ProcessInfo process_info(long pid) {
   return info;
 }
 
-// Whether the owner that wrote `owner_file` may still be writing. Unknown cases count as
-// alive: taking a live owner's files would send its events twice, leaving a dead one's only
-// delays them.
-bool owner_alive(const fs::path& owner_file, const std::string& this_host) {
+// What is known of the owner that wrote `owner_file`. Unknown cases count as alive: taking a
+// live owner's files would send its events twice, leaving a dead one's only delays them.
+struct OwnerState {
+  bool alive = false;
+  std::string elsewhere;  // alive as far as can be told: the other host it names
+};
+OwnerState owner_state(const fs::path& owner_file, const std::string& this_host) {
   std::ifstream in(owner_file);
-  if (!in) return false;  // no owner file: it shut down (or is gone); its files are free
+  if (!in) return {};  // no owner file: it shut down (or is gone); its files are free
   std::string host;
   long pid = 0;
   std::string started;
-  if (!(in >> host >> pid)) return true;  // being written right now
+  // An owner file is renamed into place whole (announce()), so one that cannot be read was
+  // damaged, as by a power loss before it reached the disk: its owner cannot be named, and
+  // leaving its files to it would strand them for ever.
+  if (!(in >> host >> pid)) return {};
   in >> started;
-  if (host != this_host) return true;  // another machine on a shared directory: cannot tell
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  if (host != this_host) return {true, host};  // another machine on a shared directory: cannot tell
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return {};
   const ProcessInfo now = process_info(pid);
   // A zombie has ended; only its parent has not collected its exit status yet.
-  if (now.state == "Z" || now.state == "X") return false;
-  return started.empty() || now.started.empty() || now.started == started;
+  if (now.state == "Z" || now.state == "X") return {};
+  return {started.empty() || now.started.empty() || now.started == started, {}};
 }
 
 std::string owner_of(const std::string& file_name) {
@@ -321,7 +327,8 @@ void SegmentStore::close(const Block& block) noexcept {
 std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string this_host = host_name();
-  std::map<std::string, bool> alive;  // by owner id
+  std::map<std::string, OwnerState> owners;  // by owner id
+  std::map<std::string, int> left_elsewhere;   // segment files of owners on other hosts, by owner id
   struct Claimed {
     std::int64_t created;
     std::string old_name;
@@ -336,13 +343,16 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
     if (entry.path().extension() != ".seg" && !unfinished) continue;
     const std::string owner = owner_of(name);
     if (owner.empty() || owner == owner_) continue;
-    auto known = alive.find(owner);
-    if (known == alive.end()) {
+    auto known = owners.find(owner);
+    if (known == owners.end()) {
       const fs::path owner_file = fs::path(dir_) / (owner + ".owner");
-      known = alive.emplace(owner, owner_alive(owner_file, this_host)).first;
-      if (!known->second) dead_owners.push_back(owner);
+      known = owners.emplace(owner, owner_state(owner_file, this_host)).first;
+      if (!known->second.alive) dead_owners.push_back(owner);
     }
-    if (known->second) continue;
+    if (known->second.alive) {
+      if (!known->second.elsewhere.empty() && !unfinished) ++left_elsewhere[owner];
+      continue;
+    }
     if (unfinished) {
       ::unlink(entry.path().c_str());  // holds no event: its header was not even written
       continue;
@@ -383,6 +393,16 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
   }
   for (const std::string& owner : dead_owners) {
     ::unlink((fs::path(dir_) / (owner + ".owner")).c_str());
+  }
+  // Said, not silently left: a container replaced on the same volume has a new host name, and
+  // its predecessor's events would otherwise wait for ever without a word.
+  for (const auto& [owner, files] : left_elsewhere) {
+    const std::string owner_file = (fs::path(dir_) / (owner + ".owner")).string();
+    log_(LogLevel::warning, "storage_dir: " + std::to_string(files) + (files == 1 ? " segment file" : " segment files") +
+                                " of a client on host \"" + owners[owner].elsewhere +
+                                "\" are left to it, as this one cannot tell whether it still runs; if that "
+                                "host is gone for good (a container replaced), delete \"" + owner_file +
+                                "\" and the next client started here delivers them");
   }
   // Oldest first: by when each segment was made, then by its old name (owner, number).
   std::sort(claimed.begin(), claimed.end(), [](const Claimed& a, const Claimed& b) {

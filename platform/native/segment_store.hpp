@@ -29,9 +29,11 @@ namespace rudder::native {
 /// "<owner>.owner" (host, pid and the process's start time, so a reused pid is not mistaken for
 /// the dead owner), and writes only "<owner>-<n>.seg" files. An owner whose process is gone
 /// (its owner file names this host and a pid that no longer runs, or there is no owner file:
-/// it shut down with events left) is an orphan; take_over_orphans() claims each of its files
-/// with one atomic rename to a name of its own, so when several processes start at once every
-/// file goes to exactly one of them.
+/// it shut down with events left, or one that cannot be read) is an orphan;
+/// take_over_orphans() claims each of its files with one atomic rename to a name of its own,
+/// so when several processes start at once every file goes to exactly one of them. An owner
+/// on another host cannot be told alive or dead: its files are left, with a warning that
+/// names the owner file to delete once that host is known to be gone.
 ///
 /// Threading: every member may be called from any thread; one internal mutex.
 class SegmentStore final : public core::BlockStore {

@@ -70,28 +70,75 @@ void write_record(char* at, std::string_view payload, std::uint32_t crc) noexcep
   put32(at, static_cast<std::uint32_t>(payload.size()));
 }
 
+namespace {
+
+// A record that is whole and whose checksum holds starts at `at`: its payload's size, else 0.
+std::uint32_t valid_record_at(std::string_view bytes, std::size_t at, std::uint32_t (*checksum)(std::string_view)) {
+  if (at + kRecordHeaderBytes > bytes.size()) return 0;
+  const std::uint32_t size = get32(bytes.data() + at);
+  if (size == 0 || size > kMaxPayloadBytes || size > bytes.size() - at - kRecordHeaderBytes) return 0;
+  return checksum(bytes.substr(at + kRecordHeaderBytes, size)) == get32(bytes.data() + at + 4) ? size : 0;
+}
+
+// Where the first valid record after a damaged one starts, or npos. Only a few offsets can
+// hold a plausible size (a payload is JSON text, whose bytes make sizes far over the limit),
+// so the checksum is computed rarely: damage is read past at little cost.
+std::size_t next_valid_record(std::string_view bytes, std::size_t from, std::uint32_t (*checksum)(std::string_view)) {
+  for (std::size_t at = from; at + kRecordHeaderBytes < bytes.size(); ++at) {
+    if (valid_record_at(bytes, at, checksum) != 0) return at;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Scan scan(std::string_view bytes, std::uint32_t (*checksum)(std::string_view)) {
   Scan s;
   if (!has_header(bytes)) return s;
   s.valid = true;
   std::size_t at = resume_offset(bytes.data());
-  if (at < kHeaderBytes || at > bytes.size()) at = kHeaderBytes;  // a damaged header: from the top
+  // A damaged header: from the top. The resume offset names a record's start, or the end
+  // marker; anywhere else it was damaged, and starting there could skip events never sent.
+  // From the top, events sent before are sent again, which the data plane drops by messageId.
+  const bool at_record_or_end = at >= kHeaderBytes && at <= bytes.size() &&
+                                (at + kRecordHeaderBytes > bytes.size() || get32(bytes.data() + at) == 0 ||
+                                 valid_record_at(bytes, at, checksum) != 0);
+  if (!at_record_or_end) at = kHeaderBytes;
   while (at + kRecordHeaderBytes <= bytes.size()) {
     const std::uint32_t size = get32(bytes.data() + at);
     if (size == 0) break;
-    if (size > kMaxPayloadBytes || size > bytes.size() - at - kRecordHeaderBytes) {
-      ++s.corrupt;  // torn: the writer died before the payload was all there
-      break;
+    if (valid_record_at(bytes, at, checksum) != 0) {
+      const std::size_t next = at + record_bytes(size);
+      s.records.push_back({bytes.substr(at + kRecordHeaderBytes, size), next});
+      at = next;
+      continue;
     }
-    const std::string_view payload = bytes.substr(at + kRecordHeaderBytes, size);
-    const std::size_t next = at + record_bytes(size);
-    if (checksum(payload) == get32(bytes.data() + at + 4)) {
+    // Damaged, or torn by a writer that died: read on from the next record that is whole,
+    // so one bad byte costs one event, not the rest of the file.
+    const std::size_t resume = next_valid_record(bytes, at + 1, checksum);
+    // A payload is JSON text, which holds no NUL byte: without a whole record after it, a
+    // record ends at the end marker (the first 0).
+    std::size_t payload_end = resume;
+    if (payload_end == std::string_view::npos) {
+      payload_end = bytes.find('\0', at + kRecordHeaderBytes);
+      if (payload_end == std::string_view::npos) payload_end = bytes.size();
+    }
+    // Its size field alone may be hit: the payload up to there, if its checksum holds, is it.
+    const std::string_view payload =
+        payload_end > at + kRecordHeaderBytes ? bytes.substr(at + kRecordHeaderBytes, payload_end - at - kRecordHeaderBytes)
+                                              : std::string_view{};
+    const std::size_t next = resume == std::string_view::npos ? payload_end : resume;
+    if (!payload.empty() && checksum(payload) == get32(bytes.data() + at + 4)) {
       s.records.push_back({payload, next});
     } else {
       ++s.corrupt;
       if (!s.records.empty()) s.records.back().next = next;
     }
-    at = next;
+    if (resume == std::string_view::npos) {
+      at = payload_end;
+      break;
+    }
+    at = resume;
   }
   s.end = at;
   return s;

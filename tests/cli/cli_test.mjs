@@ -701,7 +701,7 @@ test('--ca-file trusts a private CA; without it the certificate is refused; a mi
 
 // Starts the CLI reading NDJSON from a pipe that stays open, feeds it `lines`, then sends
 // `signal` once the data plane has seen `expectRequests` requests.
-async function interrupt(signal, extraArgs, lines, expectRequests) {
+async function interrupt(signal, extraArgs, lines, expectRequests, settleMs = 0) {
   const child = spawn(CLI, ['--ndjson', '-', ...target(), ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -713,6 +713,7 @@ async function interrupt(signal, extraArgs, lines, expectRequests) {
   while ((await control('GET', '/_control/stats')).requests < expectRequests && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const sentAt = Date.now();
   child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);  // a CLI that ignored it
@@ -728,6 +729,23 @@ test('SIGINT while reading: what was read is delivered, the summary is printed, 
   assert.deepEqual(summary(result.stdout), { delivered: 3, failed: 0, dropped: 0, invalid: 0 });
   assert.match(result.stderr, /interrupted by SIGINT/);
   assert.equal((await storedEvents()).length, 3);
+});
+
+test('SIGTERM while reading waits for room in a full queue: the line is dropped once, never called invalid', async () => {
+  // The data plane answers slowly, so a queue of 2 stays full and reading waits. The line
+  // being offered was reported as invalid ("queue: is full") and counted twice.
+  await control('POST', '/_control/misbehave', { count: 1_000_000, status: 503 });
+  const lines = Array.from({ length: 6 }, (_, i) => `{"type":"track","userId":"u","event":"Waiting ${i}"}`);
+  // Signalled half a second after the first retry: reading waits by then.
+  const result = await interrupt('SIGTERM', ['--max-queue-size', '2', '--upload-size', '1', '--flush-timeout', '1'], lines, 2, 500);
+  assert.equal(result.code, 143, result.stderr);
+  const counts = summary(result.stdout);
+  assert.equal(counts.invalid, 0, result.stderr);
+  const offered = /^line (\d+): not sent: interrupted while waiting for room in the queue \(queue: is full/m.exec(result.stderr);
+  assert.ok(offered, result.stderr);
+  // The lines before it were accepted (how many fit depends on the batches out), that one was
+  // not: each counted once.
+  assert.equal(counts.delivered + counts.failed + (counts.unknown ?? 0) + counts.dropped, Number(offered[1]), result.stdout);
 });
 
 test('SIGTERM with the data plane failing: a bounded flush, the rest counted, exit 143', async () => {

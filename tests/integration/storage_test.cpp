@@ -305,6 +305,41 @@ TEST_F(StorageTest, AProcessTakesOnlyTheFilesOfOwnersThatAreGone) {
   EXPECT_EQ(message_ids(plane_->events()), ids("alive-", kEach));
 }
 
+TEST_F(StorageTest, AnUnreadableOwnerFileFreesItsSegmentsAndAnotherHostsIsNamedInAWarning) {
+  const auto write_owner = [&](const std::string& owner, const std::string& text) {
+    std::ofstream(dir_ + "/" + owner + ".owner") << text;
+  };
+  // An owner file left empty (a power loss before it reached the disk) used to count as being
+  // written, for ever: its segments were never delivered.
+  write_segment(dir_ + "/00000000000000aa-00000001.seg", 3, false);
+  write_owner("00000000000000aa", "");
+  // One naming another host (a container since replaced) was left without a word.
+  const std::string elsewhere = dir_ + "/00000000000000bb.owner";
+  write_segment(dir_ + "/00000000000000bb-00000001.seg", 2, false);
+  write_segment(dir_ + "/00000000000000bb-00000002.seg", 2, false);
+  write_owner("00000000000000bb", "old-container-7 4242 123456\n");
+  {
+    LogText log;
+    Config c = storage_config();
+    c.logger = log.handler(LogLevel::warning);
+    Client next(c);
+    EXPECT_TRUE(next.flush(30s).ok());
+    EXPECT_EQ(next.stats().recovered, 3u) << "the unreadable owner's file, not the other host's";
+    EXPECT_NE(log.text().find("storage_dir: 2 segment files of a client on host \"old-container-7\" are left to it, as this one "
+                              "cannot tell whether it still runs; if that host is gone for good (a container replaced), "
+                              "delete \"" + elsewhere + "\" and the next client started here delivers them"),
+              std::string::npos)
+        << log.text();
+  }
+  EXPECT_TRUE(fs::exists(elsewhere));
+  EXPECT_EQ(segment_files().size(), 2u);
+  // As the warning says: with that owner file gone, the next client delivers its files.
+  fs::remove(elsewhere);
+  Client after(storage_config());
+  EXPECT_TRUE(after.flush(30s).ok());
+  EXPECT_EQ(after.stats().recovered, 4u);
+}
+
 TEST_F(StorageTest, EverySegmentIsTheSizeTheWorkerMakesAhead) {
   // The worker makes segments ahead (and recycles delivered ones) at one size, so that a call
   // filling a segment takes a ready one; a segment asked for at another size (as when the

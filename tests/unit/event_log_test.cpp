@@ -344,6 +344,83 @@ TEST(EventLogStorage, ADamagedRecordIsCountedOnceNotAtEveryStart) {
   EXPECT_EQ(again.corrupt, 0u) << "the next start does not count it again";
 }
 
+// Ten records of `size` bytes in one segment, as a run that died left them.
+std::string segment_of_ten(std::size_t size) {
+  FakeStore run;
+  {
+    EventLog writer(4096, &run);
+    for (int i = 0; i < 10; ++i) writer.append(text_of(i, size), 0);
+    writer.forget();
+  }
+  return run.segments[1];
+}
+
+std::vector<std::string> payloads_of(const segment::Scan& scan) {
+  std::vector<std::string> payloads;
+  for (const segment::Scan::Record& r : scan.records) payloads.emplace_back(r.payload);
+  return payloads;
+}
+
+std::vector<std::string> texts(int from, int to, std::size_t size, int except = -1) {
+  std::vector<std::string> out;
+  for (int i = from; i < to; ++i) {
+    if (i != except) out.push_back(text_of(i, size));
+  }
+  return out;
+}
+
+TEST(EventLogStorage, ARecordWithADamagedSizeCostsNothingAndTheRestOfTheFileIsRead) {
+  // A flipped bit in a size field used to end the scan: every later record was lost.
+  for (const std::uint32_t flip : {1u, 0x100u, 0x10000u, 0x1000000u}) {
+    std::string bytes = segment_of_ten(40);
+    const std::size_t seventh = segment::kHeaderBytes + 7 * segment::record_bytes(40);
+    bytes[seventh + (flip == 1 ? 0 : flip == 0x100 ? 1 : flip == 0x10000 ? 2 : 3)] ^= 1;
+    const segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
+    EXPECT_EQ(scan.corrupt, 0u) << flip;
+    EXPECT_EQ(payloads_of(scan), texts(0, 10, 40)) << "its payload ends where the next record starts; " << flip;
+  }
+  // The last record's size hit: it ends at the end marker (JSON holds no NUL byte).
+  std::string bytes = segment_of_ten(40);
+  bytes[segment::kHeaderBytes + 9 * segment::record_bytes(40)] ^= 4;
+  const segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_EQ(scan.corrupt, 0u);
+  EXPECT_EQ(payloads_of(scan), texts(0, 10, 40));
+  EXPECT_EQ(scan.records.back().next, segment::kHeaderBytes + 10 * segment::record_bytes(40));
+}
+
+TEST(EventLogStorage, ADamagedRecordCostsItselfAloneWhereverTheDamageIs) {
+  const std::size_t fourth = segment::kHeaderBytes + 4 * segment::record_bytes(40);
+  // Its size and its payload both hit: that event is lost, counted, and the rest is read.
+  std::string bytes = segment_of_ten(40);
+  bytes[fourth + 1] ^= 0x40;
+  bytes[fourth + segment::kRecordHeaderBytes + 9] ^= 1;
+  segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_EQ(scan.corrupt, 1u);
+  EXPECT_EQ(payloads_of(scan), texts(0, 10, 40, 4));
+  EXPECT_EQ(scan.records[3].next, fourth + segment::record_bytes(40)) << "delivering the one before skips it";
+  // Its checksum field hit.
+  bytes = segment_of_ten(40);
+  bytes[fourth + 5] ^= 1;
+  scan = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_EQ(scan.corrupt, 1u);
+  EXPECT_EQ(payloads_of(scan), texts(0, 10, 40, 4));
+}
+
+TEST(EventLogStorage, AResumeOffsetDamagedIntoARecordIsReadFromTheTopNotFromThere) {
+  // A resume offset in the middle of a record used to end the scan at once (everything lost);
+  // read from the top, the two events delivered before come again, which messageIds absorb.
+  std::string bytes = segment_of_ten(40);
+  std::uint64_t offset = segment::kHeaderBytes + 2 * segment::record_bytes(40);  // two delivered
+  segment::set_resume_offset(bytes.data(), offset + 7);
+  segment::Scan scan = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_EQ(scan.corrupt, 0u);
+  EXPECT_EQ(payloads_of(scan), texts(0, 10, 40));
+  // An intact one is honoured.
+  segment::set_resume_offset(bytes.data(), offset);
+  scan = segment::scan(bytes, &rudder::core::crc32);
+  EXPECT_EQ(payloads_of(scan), texts(2, 10, 40));
+}
+
 TEST(EventLogStorage, AForkedChildDeletesNoSegment) {
   FakeStore store;
   EventLog log(300, &store);
