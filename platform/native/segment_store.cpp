@@ -249,7 +249,11 @@ std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capa
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   core::segment::write_header(made->map, std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
                               destination);
-  warned_ = false;
+  if (warned_) {
+    warned_ = false;
+    log_(LogLevel::warning, "storage_dir: works again; events accepted from now on are stored (those accepted "
+                            "meanwhile stay in memory only)");
+  }
   return open_block(std::move(*made));
 }
 
@@ -382,7 +386,10 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
       ::close(fd);
       continue;
     }
-    if (!core::segment::has_header(std::string_view(map, size))) {
+    if (core::segment::repair_header(map, size, checksum)) {
+      // One damaged byte in the header used to set aside every event of the file.
+      log_(LogLevel::warning, "storage_dir: \"" + name + "\" has a damaged header; its records are read all the same");
+    } else if (!core::segment::has_header(std::string_view(map, size))) {
       log_(LogLevel::warning, "storage_dir: \"" + name + "\" is not a segment file; left as \"" +
                                   mine + ".unknown\"");
       unmap(Segment{fd, map, size, mine});

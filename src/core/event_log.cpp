@@ -55,24 +55,43 @@ EventLog::Block EventLog::new_memory_block(std::size_t size) {
   return block;
 }
 
-EventLog::Block& EventLog::block_for(std::size_t record_size) {
+std::optional<EventLog::Block> EventLog::stored_block(std::size_t record_size, std::int64_t now) {
+  const std::size_t wanted = std::max(block_bytes_, segment::kHeaderBytes + record_size);
+  std::optional<BlockStore::Block> made = store_->create(wanted);
+  if (!made) {
+    // The platform logged why; events wait in memory (not counted as stored) until a retry.
+    retry_store_at_ = now + kStoreRetryMs;
+    return std::nullopt;
+  }
+  Block block;
+  block.bytes = made->bytes;
+  block.capacity = made->capacity;
+  block.used = segment::kHeaderBytes;
+  block.segment = made;
+  block.resume_after.reserve(made->capacity / 256);
+  return block;
+}
+
+EventLog::Block& EventLog::block_for(std::size_t record_size, std::int64_t now) {
   if (!blocks_.empty()) {
     Block& tail = blocks_.back();
-    if (!tail.sealed && tail.capacity - tail.used >= record_size) return tail;
-  }
-  if (store_ != nullptr) {
-    const std::size_t wanted = std::max(block_bytes_, segment::kHeaderBytes + record_size);
-    if (std::optional<BlockStore::Block> made = store_->create(wanted)) {
-      Block block;
-      block.bytes = made->bytes;
-      block.capacity = made->capacity;
-      block.used = segment::kHeaderBytes;
-      block.segment = made;
-      block.resume_after.reserve(made->capacity / 256);
-      blocks_.push_back(std::move(block));
+    if (!tail.sealed && tail.capacity - tail.used >= record_size) {
+      // A memory block standing in for a segment the store could not make: the store is tried
+      // again every kStoreRetryMs (a full disk may have room again), not only once the block
+      // fills, which a client of a few events a minute would wait hours for.
+      if (store_ == nullptr || tail.segment || now < retry_store_at_) return tail;
+      std::optional<Block> stored = stored_block(record_size, now);
+      if (!stored) return tail;
+      tail.sealed = true;  // its events leave from memory; new ones go to storage again
+      blocks_.push_back(std::move(*stored));
       return blocks_.back();
     }
-    // The platform logged why; this event waits in memory (and is not counted as stored).
+  }
+  if (store_ != nullptr) {
+    if (std::optional<Block> stored = stored_block(record_size, now)) {
+      blocks_.push_back(std::move(*stored));
+      return blocks_.back();
+    }
   }
   blocks_.push_back(new_memory_block(record_size));
   return blocks_.back();
@@ -82,7 +101,7 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
   last_append_at_ = enqueued_at;
   // A record needs its header only in storage; the first guess at the block decides.
   const bool to_store = store_ != nullptr;
-  Block* block = &block_for(to_store ? segment::record_bytes(json_open.size()) : json_open.size());
+  Block* block = &block_for(to_store ? segment::record_bytes(json_open.size()) : json_open.size(), enqueued_at);
   // (A memory block standing in for a segment the store could not make is large enough too.)
   if (block->segment) {
     char* at = block->bytes + block->used;
@@ -101,6 +120,9 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
 }
 
 EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
+  // A damaged magic or header size costs none of the file's whole records (each has its own
+  // checksum); the platforms may have repaired it already, to say so.
+  segment::repair_header(seg.bytes, seg.capacity, store_ ? store_->checksum : &crc32);
   if (store_ != nullptr && seg.capacity >= segment::kHeaderBytes && segment::has_header({seg.bytes, seg.capacity})) {
     const std::uint64_t written_for = segment::destination(seg.bytes);
     if (written_for != 0 && store_->destination != 0 && written_for != store_->destination) {
@@ -150,6 +172,7 @@ void EventLog::retire_front() noexcept {
   }
   if (block.capacity == memory_block_bytes_) {
     block.used = block.events = block.released = 0;
+    block.sealed = false;  // sealed when the store came back (block_for): a spare takes appends
     block.spare_since = last_append_at_;
     spare_.push_back(std::move(block));
   }

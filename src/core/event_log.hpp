@@ -168,6 +168,9 @@ class EventLog {
   /// segment is then deleted): for a closed client, which will queue nothing more.
   void release_idle_memory() noexcept;
   static constexpr std::int64_t kSpareIdleMs = 5'000;
+  /// After the store fails to make a segment (a full disk), how long events go to memory
+  /// before it is tried again.
+  static constexpr std::int64_t kStoreRetryMs = 1'000;
 
  private:
   struct Block {
@@ -179,11 +182,12 @@ class EventLog {
     std::size_t released = 0;  // of those, gone
     std::optional<BlockStore::Block> segment;  // set when the block is in storage
     std::vector<std::uint32_t> resume_after;  // segment: the resume offset after each event
-    bool sealed = false;                      // takes no appends (adopted from a past run)
+    bool sealed = false;  // takes no appends: adopted from a past run, or memory the store replaced
     std::int64_t spare_since = 0;             // a spare: the last append before it emptied
   };
 
-  Block& block_for(std::size_t record_size);
+  Block& block_for(std::size_t record_size, std::int64_t now);
+  std::optional<Block> stored_block(std::size_t record_size, std::int64_t now);
   Block new_memory_block(std::size_t size);
   void retire_front() noexcept;
   void let_go(Block& block) noexcept;
@@ -197,6 +201,7 @@ class EventLog {
   // steady stream of events writes to warm memory instead of faulting in fresh pages.
   std::deque<Block> spare_;       // oldest first
   std::int64_t last_append_at_ = 0;
+  std::int64_t retry_store_at_ = 0;  // when the store, having failed, is tried again
 };
 
 }  // namespace rudder::core

@@ -92,6 +92,15 @@ std::size_t next_valid_record(std::string_view bytes, std::size_t from, std::uin
 
 }  // namespace
 
+bool repair_header(char* bytes, std::size_t size, std::uint32_t (*checksum)(std::string_view)) noexcept {
+  const std::string_view file(bytes, size);
+  if (size < kHeaderBytes || has_header(file)) return false;
+  if (next_valid_record(file, kHeaderBytes, checksum) == std::string_view::npos) return false;
+  std::memcpy(bytes, kMagic, sizeof kMagic);
+  put32(bytes + 8, kHeaderBytes);
+  return true;
+}
+
 Scan scan(std::string_view bytes, std::uint32_t (*checksum)(std::string_view)) {
   Scan s;
   if (!has_header(bytes)) return s;

@@ -53,6 +53,12 @@ std::uint64_t destination(const char* header) noexcept;
 /// plane's URL is not part of it: a source's events follow it to a new address.
 std::uint64_t destination_tag(std::string_view authorization) noexcept;
 
+/// A file whose header's fixed fields (the magic, the header size) are damaged, but which
+/// holds a whole record after it: rewrites those fields, so that scan() reads its records, and
+/// returns true (the resume offset is checked by scan; the destination stays as it was read).
+/// False, and nothing written, for anything else.
+bool repair_header(char* bytes, std::size_t size, std::uint32_t (*checksum)(std::string_view)) noexcept;
+
 /// Writes one record at `at` (record_bytes(payload.size()) bytes), the size field last.
 void write_record(char* at, std::string_view payload, std::uint32_t crc) noexcept;
 

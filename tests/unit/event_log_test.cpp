@@ -421,6 +421,25 @@ TEST(EventLogStorage, AResumeOffsetDamagedIntoARecordIsReadFromTheTopNotFromTher
   EXPECT_EQ(payloads_of(scan), texts(2, 10, 40));
 }
 
+TEST(EventLogStorage, ASegmentWhoseHeaderIsDamagedIsReadAllTheSame) {
+  // A damaged magic used to set every event of the file aside.
+  for (const std::size_t at : {std::size_t{0}, std::size_t{7}, std::size_t{8}}) {
+    std::string bytes = segment_of_ten(40);
+    bytes[at] ^= 0x11;
+    FakeStore store;
+    EventLog log(4096, &store);
+    std::vector<LoggedEvent> events;
+    EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 5}, events).corrupt, 0u) << at;
+    std::vector<std::string> payloads;
+    for (const LoggedEvent& e : events) payloads.emplace_back(e.json_open);
+    EXPECT_EQ(payloads, texts(0, 10, 40)) << at;
+  }
+  // A file of no records is not made a segment.
+  std::string junk(4096, 'j');
+  EXPECT_FALSE(segment::repair_header(junk.data(), junk.size(), &rudder::core::crc32));
+  EXPECT_EQ(junk, std::string(4096, 'j'));
+}
+
 TEST(EventLogStorage, AForkedChildDeletesNoSegment) {
   FakeStore store;
   EventLog log(300, &store);
@@ -437,6 +456,38 @@ TEST(EventLogStorage, WhenTheStoreFailsEventsWaitInMemory) {
   const LoggedEvent e = log.append(text_of(1, 60), 0);
   EXPECT_FALSE(e.stored);
   EXPECT_EQ(e.json_open, text_of(1, 60));
+}
+
+TEST(EventLogStorage, AStoreThatFailedIsTriedAgainEverySecondNotOnlyWhenMemoryFills) {
+  // A full disk that has room again: events were kept in memory only until the memory block
+  // standing in for the segment filled, hours for a client of a few events a minute.
+  FakeStore store;
+  store.fail = true;
+  EventLog log(4096, &store);
+  EXPECT_FALSE(log.append(text_of(0, 60), 0).stored);
+  store.fail = false;  // room again
+  EXPECT_FALSE(log.append(text_of(1, 60), EventLog::kStoreRetryMs - 1).stored) << "not tried at every event";
+  EXPECT_TRUE(log.append(text_of(2, 60), EventLog::kStoreRetryMs).stored) << "tried again a second on";
+  EXPECT_TRUE(log.append(text_of(3, 60), EventLog::kStoreRetryMs + 1).stored);
+  ASSERT_EQ(store.segments.size(), 1u);
+  // In order, from memory then from the segment; a crash now would lose only the first two.
+  std::vector<std::string> segment_payloads;
+  for (const auto& r : segment::scan(store.segments[1], &rudder::core::crc32).records) segment_payloads.emplace_back(r.payload);
+  EXPECT_EQ(segment_payloads, (std::vector<std::string>{text_of(2, 60), text_of(3, 60)}));
+  // The memory block, its events gone, becomes a spare that takes appends again when the
+  // store fails anew and the segment is full: consecutive events, one after the other in it.
+  log.release_oldest(2);
+  store.fail = true;
+  const std::int64_t later = 10 * EventLog::kStoreRetryMs;
+  LoggedEvent first_in_memory = log.append(text_of(4, 60), later);
+  for (int i = 5; first_in_memory.stored; ++i) {
+    ASSERT_LT(i, 200) << "the segment fills";
+    first_in_memory = log.append(text_of(i, 60), later);
+  }
+  const LoggedEvent next = log.append(text_of(1000, 60), later);
+  EXPECT_FALSE(next.stored);
+  EXPECT_EQ(next.json_open.data(), first_in_memory.json_open.data() + first_in_memory.json_open.size())
+      << "in the same block";
 }
 
 TEST(EventLogStorage, AdoptedSegmentsYieldTheirGoodRecordsAndCountTheRest) {
