@@ -104,6 +104,16 @@ SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log
                              (ec ? ": " + ec.message() : std::string()));
   }
   announce();
+  // The first segment now, not on the worker: a directory that cannot hold one (a full or
+  // tiny disk, a quota) is refused as unusable, rather than accepted with a warning while
+  // every event stays in memory only, which a user who set storage_dir does not expect.
+  std::string error;
+  std::optional<Segment> first = make_file(segment_path(next_segment_++), segment_bytes_, error);
+  if (!first) {
+    ::unlink((dir_ + "/" + owner_ + ".owner").c_str());
+    throw std::runtime_error("storage_dir: " + error);
+  }
+  spares_.push_back(std::move(*first));
 }
 
 SegmentStore::~SegmentStore() {

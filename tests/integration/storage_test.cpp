@@ -4,6 +4,7 @@
 // of owners that are gone. Real processes (fork), real files, the local data plane.
 // Copyright the rudder-analytics authors. MIT licence.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -517,6 +518,30 @@ TEST_F(StorageTest, AnUnusableDirectoryIsRefusedNamingTheSetting) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()).rfind("storage_dir: ", 0), 0u) << e.what();
   }
+}
+
+TEST_F(StorageTest, ADirectoryThatCannotHoldASegmentIsRefusedAtOnce) {
+  // A disk too small (or too full) for a segment was accepted with a warning, and every event
+  // then stayed in memory only: a SIGKILL lost them all. A child limited to 64 KiB files
+  // (RLIMIT_FSIZE) stands in for it.
+  const Child child = fork_child([&](int fd) {
+    ::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead of killing the child
+    const rlimit small{64 * 1024, 64 * 1024};
+    ::setrlimit(RLIMIT_FSIZE, &small);
+    try {
+      Client client(storage_config());
+      report(fd, 1);
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      report(fd, what.rfind("storage_dir: cannot reserve 1048576 bytes for \"", 0) == 0 &&
+                         what.find("File too large") != std::string::npos
+                     ? 2
+                     : 3);
+    }
+  });
+  wait_for(child.pid);
+  EXPECT_EQ(child.reported, 2u) << "1: accepted; 3: refused with another message";
+  for (const auto& e : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << e.path();
 }
 
 }  // namespace
