@@ -145,8 +145,10 @@ class Storage {
       return false;  // no owner file: it shut down, or is gone; its files are free
     }
     const [host, pidText, started = ''] = text.trim().split(/\s+/);
-    if (!pidText) return true;  // being written right now
-    if (host !== this.#host) return true;  // another machine on a shared directory: cannot tell
+    // Owner files are renamed into place whole: one that cannot be read was damaged (a power
+    // loss before it reached the disk), and leaving its files to it would strand them for ever.
+    if (!pidText) return false;
+    if (host !== this.#host) return host;  // another machine on a shared directory: cannot tell
     const pid = Number(pidText);
     try {
       process.kill(pid, 0);
@@ -164,9 +166,10 @@ class Storage {
    * { id, bytes }: the caller hands each to the core, which later removes or closes it by id.
    */
   takeOver() {
-    const alive = new Map();
+    const alive = new Map();  // owner -> false, true, or the other host it names
     const dead = [];
     const claimed = [];
+    const elsewhere = new Map();  // owner -> its segment files, left to it
     for (const name of this.#fs.readdirSync(this.#dir).sort()) {
       const unfinished = name.endsWith('.tmp');
       if (!name.endsWith('.seg') && !unfinished) continue;
@@ -177,7 +180,10 @@ class Storage {
         alive.set(owner, isAlive);
         if (!isAlive) dead.push(owner);
       }
-      if (alive.get(owner)) continue;
+      if (alive.get(owner)) {
+        if (typeof alive.get(owner) === 'string' && !unfinished) elsewhere.set(owner, (elsewhere.get(owner) ?? 0) + 1);
+        continue;
+      }
       const from = this.#path.join(this.#dir, name);
       if (unfinished) {  // a native segment whose header was never written: holds nothing
         this.#fs.rmSync(from, { force: true });
@@ -203,6 +209,12 @@ class Storage {
       claimed.push({ created, name, path: mine, bytes });
     }
     for (const owner of dead) this.#fs.rmSync(this.#ownerFile(owner), { force: true });
+    // Said, not silently left: a container replaced on the same volume has a new host name.
+    for (const [owner, files] of elsewhere) {
+      this.#warn(`storageDir: ${files} segment file${files === 1 ? '' : 's'} of a client on host "${alive.get(owner)}" are left to it, ` +
+        'as this one cannot tell whether it still runs; if that host is gone for good (a container replaced), ' +
+        `delete "${this.#ownerFile(owner)}" and the next client started here delivers them`);
+    }
     claimed.sort((a, b) => a.created - b.created || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return claimed.map(({ path, bytes }) => {
       const id = this.#nextTakenId++;

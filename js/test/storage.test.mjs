@@ -6,7 +6,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
@@ -165,6 +165,39 @@ test('events kept for another write key are left for a client with that key, wit
   const { result } = await deliverFrom(dir);
   assert.equal(result.delivered, 30);
   assert.deepEqual(await storedIds(), ids('source-a-', 30));
+});
+
+test('an owner file that cannot be read frees its segments; another host\'s are named in a warning with the file to delete', async () => {
+  // A client's kept events, its owner file then as a power loss (empty) or a replaced
+  // container (another host) would leave it. Returns the owner file's path.
+  const leave = async (dir, prefix, ownerText) => {
+    const client = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: unreachable, storageDir: dir, logger: quiet });
+    for (const id of ids(prefix, 3)) client.track({ userId: 'u', event: 'E', messageId: id });
+    const owner = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.owner')));
+    assert.equal((await client.close({ timeoutMs: 100 })).kept, 3);
+    writeFileSync(owner, ownerText);  // close() withdrew it
+    return owner;
+  };
+  const powerLoss = freshDir();
+  await leave(powerLoss, 'empty-owner-', '');
+  const { result } = await deliverFrom(powerLoss);
+  assert.equal(result.delivered, 3, 'an empty owner file used to keep its files from every client');
+  assert.deepEqual(await storedIds(), ids('empty-owner-', 3));
+
+  await fetch(`${plane.url}/_control/reset`, { method: 'POST' });
+  const replaced = freshDir();
+  const owner = await leave(replaced, 'elsewhere-', 'old-container-7 4242 123456\n');
+  const warnings = [];
+  const next = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: replaced,
+    logger: { ...quiet, warn: (line) => warnings.push(line) } });
+  assert.equal(next.stats().recovered, 0, 'left to the other host');
+  await next.close();
+  assert.ok(warnings.some((line) => line.includes('storageDir: 1 segment file of a client on host "old-container-7" are left to it, ' +
+    'as this one cannot tell whether it still runs; if that host is gone for good (a container replaced), ' +
+    `delete "${owner}" and the next client started here delivers them`)), warnings.join('\n'));
+  rmSync(owner);  // as the warning says
+  assert.equal((await deliverFrom(replaced)).result.delivered, 3);
+  assert.deepEqual(await storedIds(), ids('elsewhere-', 3));
 });
 
 test('a file in storageDir that is no segment is set aside with a warning; an unfinished one is removed', async () => {
