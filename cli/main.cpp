@@ -243,6 +243,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   handle_stop_signals();
+  // Under a file-size limit (ulimit -f) a segment that cannot be reserved would kill the run
+  // with SIGXFSZ; ignored, the reservation fails with EFBIG and --storage-dir is refused (exit 2).
+  std::signal(SIGXFSZ, SIG_IGN);
   const Parsed parsed =
       parse_options(args, [](const char* name) -> const char* { return std::getenv(name); });
   if (!parsed.error.empty()) {

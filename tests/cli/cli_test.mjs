@@ -450,6 +450,20 @@ function storedSummary(stdout) {
   return { delivered, failed, unknown, dropped, invalid, recovered, kept };
 }
 
+test('--storage-dir where no 1 MiB segment fits (a file-size limit) exits 2 naming it, not killed by SIGXFSZ', async () => {
+  const dir = mkdtempSync(path.join(scratch, 'limited-'));
+  const result = await new Promise((resolve) => {
+    const child = spawn('sh', ['-c', 'ulimit -f 64; exec "$0" "$@"', CLI, 'track', '--user-id', 'u', '--event', 'E', ...target(), '--storage-dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  assert.deepEqual([result.code, result.signal], [2, null], result.stderr);
+  assert.match(result.stderr, /^error: --storage-dir: cannot reserve 1048576 bytes for ".*-00000001\.seg": File too large$/m);
+  assert.equal((await storedEvents()).length, 0, 'nothing sent');
+});
+
 test('--storage-dir: what the flush timeout left is kept, and `flush --storage-dir` delivers it once', async () => {
   const dir = mkdtempSync(path.join(scratch, 'store-'));
   await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
