@@ -87,15 +87,13 @@ function placeFor(writeKey) {
 // allow-same-origin throws a SecurityError on reading `document.cookie` itself; a browser that
 // blocks cookies ignores the write, which the probe reads back.
 function cookiesWork() {
-  if (typeof document === 'undefined') return false;
   try {
-    const probe = 'rudder_analytics_probe=1';
-    document.cookie = `${probe}; Path=/; SameSite=Lax`;
-    const works = document.cookie.split('; ').includes(probe);
-    document.cookie = `${probe}; Path=/; Max-Age=0; SameSite=Lax`;
+    document.cookie = 'rudder_analytics_probe=1; Path=/; SameSite=Lax';
+    const works = cookie('rudder_analytics_probe') === '1';
+    document.cookie = 'rudder_analytics_probe=; Path=/; Max-Age=0; SameSite=Lax';
     return works;
   } catch {
-    return false;
+    return false;  // no document here, or writing cookies throws
   }
 }
 

@@ -15,7 +15,7 @@ const PACKAGE = 'rudder-analytics-wasm';
 // A classic script's own address, read while it first runs: where an esbuild bundle in its
 // default format (an IIFE, whose import.meta is empty) or the browser's CommonJS build was
 // loaded from. Null for module scripts, which have import.meta.url instead.
-const loadedFrom = typeof document === 'object' && document?.currentScript?.src ? document.currentScript.src : null;
+const loadedFrom = (typeof document === 'object' && document?.currentScript?.src) || null;
 
 // The .wasm beside this file, written as a literal `new URL('./file', import.meta.url)` so that
 // bundlers (Vite, webpack, Rollup, Parcel) see it, emit the file and rewrite the URL; each

@@ -505,6 +505,29 @@ test('storage: "memory" remembers the user for the page only', { timeout: 20_000
   assert.notEqual(second.anonymousId, first.anonymousId);
 });
 
+test('where localStorage refuses, the user is kept in a cookie and survives a reload', { timeout: 20_000 }, async () => {
+  // A private window or storage disabled: localStorage throws, cookies work.
+  await browser.context.addInitScript(() => {
+    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });
+  });
+  const { page } = await openPage();
+  const first = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    analytics.identify({ userId: 'u-7', traits: { plan: 'team' } });
+    await analytics.close();
+    return { anonymousId: analytics.getAnonymousId(), cookies: document.cookie };
+  }, settingsFor());
+  assert.match(first.cookies, /(^|; )rudder_analytics_identity_[^=]+=/, 'kept in a cookie');
+  assert.doesNotMatch(first.cookies, /rudder_analytics_probe/, 'the probe cookie is gone');
+  await page.reload();
+  await page.waitForFunction(() => typeof window.Analytics === 'function');
+  const second = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    return { anonymousId: analytics.getAnonymousId(), userId: analytics.getUserId(), traits: analytics.getUserTraits() };
+  }, settingsFor());
+  assert.deepEqual(second, { anonymousId: first.anonymousId, userId: 'u-7', traits: { plan: 'team' } });
+});
+
 test('in a sandboxed frame, where nothing can be kept, the client starts, warns once and hands its queue to the beacon', { timeout: 20_000 }, async () => {
   // localStorage, IndexedDB and document.cookie all throw a SecurityError there. The client
   // used to reject `ready` after it had started and leave the page's end unhooked, so its

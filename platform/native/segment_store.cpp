@@ -110,7 +110,7 @@ SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log
   std::string error;
   std::optional<Segment> first = make_file(segment_path(next_segment_++), segment_bytes_, error);
   if (!first) {
-    ::unlink((dir_ + "/" + owner_ + ".owner").c_str());
+    ::unlink(owner_path(owner_).c_str());
     throw std::runtime_error("storage_dir: " + error);
   }
   spares_.push_back(std::move(*first));
@@ -126,7 +126,7 @@ SegmentStore::~SegmentStore() {
       unmap(s);
     }
   }
-  ::unlink((dir_ + "/" + owner_ + ".owner").c_str());
+  ::unlink(owner_path(owner_).c_str());
 }
 
 void SegmentStore::announce() {
@@ -134,7 +134,7 @@ void SegmentStore::announce() {
   std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(fresh_seed()));
   owner_ = id;
   next_segment_ = 1;
-  const std::string path = dir_ + "/" + owner_ + ".owner";
+  const std::string path = owner_path(owner_);
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -150,6 +150,8 @@ void SegmentStore::announce() {
                              errno_text(errno));
   }
 }
+
+std::string SegmentStore::owner_path(const std::string& owner) const { return dir_ + "/" + owner + ".owner"; }
 
 std::string SegmentStore::segment_path(std::uint64_t n) const {
   char name[64];
@@ -359,8 +361,7 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
     if (owner.empty() || owner == owner_) continue;
     auto known = owners.find(owner);
     if (known == owners.end()) {
-      const fs::path owner_file = fs::path(dir_) / (owner + ".owner");
-      known = owners.emplace(owner, owner_state(owner_file, this_host)).first;
+      known = owners.emplace(owner, owner_state(owner_path(owner), this_host)).first;
       if (!known->second.alive) dead_owners.push_back(owner);
     }
     if (known->second.alive) {
@@ -409,16 +410,15 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
     claimed.push_back({core::segment::created_unix_ms(map), name, open_block({fd, map, size, mine})});
   }
   for (const std::string& owner : dead_owners) {
-    ::unlink((fs::path(dir_) / (owner + ".owner")).c_str());
+    ::unlink(owner_path(owner).c_str());
   }
   // Said, not silently left: a container replaced on the same volume has a new host name, and
   // its predecessor's events would otherwise wait for ever without a word.
   for (const auto& [owner, files] : left_elsewhere) {
-    const std::string owner_file = (fs::path(dir_) / (owner + ".owner")).string();
     log_(LogLevel::warning, "storage_dir: " + std::to_string(files) + (files == 1 ? " segment file" : " segment files") +
                                 " of a client on host \"" + owners[owner].elsewhere +
                                 "\" are left to it, as this one cannot tell whether it still runs; if that "
-                                "host is gone for good (a container replaced), delete \"" + owner_file +
+                                "host is gone for good (a container replaced), delete \"" + owner_path(owner) +
                                 "\" and the next client started here delivers them");
   }
   // Oldest first: by when each segment was made, then by its old name (owner, number).

@@ -81,6 +81,8 @@ class SegmentStore final : public core::BlockStore {
   };
 
   void announce();
+  // Where `owner` announces itself: "<dir>/<owner>.owner".
+  std::string owner_path(const std::string& owner) const;
   std::string segment_path(std::uint64_t n) const;
   Block open_block(Segment s);  // registers a mapped segment in open_ under a new id
   std::optional<Segment> make_file(const std::string& path, std::size_t size, std::string& error);

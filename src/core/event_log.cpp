@@ -123,7 +123,7 @@ EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<Log
   // A damaged magic or header size costs none of the file's whole records (each has its own
   // checksum); the platforms may have repaired it already, to say so.
   segment::repair_header(seg.bytes, seg.capacity, store_ ? store_->checksum : &crc32);
-  if (store_ != nullptr && seg.capacity >= segment::kHeaderBytes && segment::has_header({seg.bytes, seg.capacity})) {
+  if (store_ != nullptr && segment::has_header({seg.bytes, seg.capacity})) {
     const std::uint64_t written_for = segment::destination(seg.bytes);
     if (written_for != 0 && store_->destination != 0 && written_for != store_->destination) {
       store_->close(seg);
