@@ -154,6 +154,18 @@ class BrowserStorage {
     this.#appending.delete(id);
   }
 
+  /**
+   * A segment taken over that the core found no segment: its records move to a queue of
+   * their own ("<queue> unknown"), which no client reads, for a person to look at in the
+   * browser's tools. Never deleted: what they hold is not known.
+   */
+  setAside(id) {
+    const segment = this.#segments.get(id);
+    if (!segment) return;
+    this.close(id);
+    this.#queueOp({ setAside: this.#range(this.#owner, segment.number) });
+  }
+
   // Writes made during one task go to IndexedDB in one transaction, at the end of the task.
   #queueOp(op) {
     if (this.#ops.length === 0) queueMicrotask(() => this.#commit());
@@ -171,14 +183,27 @@ class BrowserStorage {
       const store = tx.objectStore(STORE);
       for (const op of ops) {
         if (op.remove) store.delete(op.remove);
+        else if (op.setAside) this.#moveAside(store, op.setAside);
         else store.put(op.run ? op.run.slice(0, op.length) : op.bytes.slice(), op.key);
       }
-      tx.commit?.();  // now, not at the end of the task: the page may be going
+      // Now, not at the end of the task: the page may be going. (Not when a move aside has
+      // requests still to make, which a committing transaction refuses; it commits by itself.)
+      if (!ops.some((op) => op.setAside)) tx.commit?.();
     } catch (e) {
       this.#refused(e);
       return;
     }
     this.#committed = finished(tx).then(() => { this.#warned = false; }, (e) => this.#refused(e));
+  }
+
+  // Within the transaction of `store`: the records in `range` go to the queue no one reads.
+  #moveAside(store, range) {
+    const keys = store.getAllKeys(range);
+    const values = store.getAll(range);
+    values.onsuccess = () => {
+      keys.result.forEach((key, i) => store.put(values.result[i], [`${this.#queue} unknown`, ...key.slice(1)]));
+      store.delete(range);
+    };
   }
 
   #refused(e) {

@@ -63,7 +63,7 @@ const COLLECTIONS = [
 
 // A getter, a Proxy's trap or a toJSON() that throws: JSON.stringify would throw its bare
 // error, which names no field.
-const threw = (path, what, e) => ({ path, code: 'invalid_value', problem: `${what} threw: ${e?.message ?? e}` });
+const threw = (path, what, e) => ({ path, code: 'invalid_value', problem: `${what} threw: ${e?.message ?? e}`, cause: e });
 
 // `ancestors`: the objects `value` is inside, to tell a cycle from an object met twice.
 // `depth` and `named`: how deep `value` is, and the path the core names for nesting past its
@@ -146,8 +146,10 @@ const CODES = { m: 'missing', w: 'wrong_type', i: 'invalid_value', o: 'out_of_ra
  * carrying `call` ("track", "create"), `field` (its path: "properties.price", "" for the whole
  * argument) and `code` (missing, wrong_type, invalid_value, out_of_range).
  */
-function refused(call, field, code, message) {
-  const error = code === 'out_of_range' ? new RangeError(message) : new TypeError(message);
+// `cause`: the error a getter, a Proxy, a toJSON() or JSON.stringify threw, kept for its stack.
+function refused(call, field, code, message, cause) {
+  const options = cause === undefined ? undefined : { cause };
+  const error = code === 'out_of_range' ? new RangeError(message, options) : new TypeError(message, options);
   return Object.assign(error, { call, field, code });
 }
 
@@ -174,8 +176,8 @@ function encodeInput(method, input, count = () => {}, call = method) {
   }
   if (!found && failure === undefined) return text;
   count();
-  if (!found) throw refused(call, '', 'invalid_value', `${method}: ${failure.message}`);
-  throw refused(call, found.path, found.code, `${method}: ${found.path ? `${found.path}: ` : ''}${found.problem}`);
+  if (!found) throw refused(call, '', 'invalid_value', `${method}: ${failure.message}`, failure);
+  throw refused(call, found.path, found.code, `${method}: ${found.path ? `${found.path}: ` : ''}${found.problem}`, found.cause);
 }
 
 // flush()'s and close()'s one option, checked as settings are: a misspelled name would
@@ -904,6 +906,7 @@ export class Analytics {
       storageWrite: (id, offset, pointer, length) => this.#storage.write(id, offset, this.#bridge.view(pointer, length)),
       storageRemove: (id) => this.#storage.remove(id),
       storageClose: (id) => this.#storage.close(id),
+      storageSetAside: (id) => this.#storage.setAside(id),
       log: (level, pointer, length) => {
         this.#logger[LOG_METHODS[level] ?? 'info'](`[rudder-analytics] ${this.#bridge.readLength(pointer, length)}`);
       },

@@ -7,7 +7,6 @@
 import { nodeImport } from './module.mjs';
 
 const HEADER_BYTES = 64;
-const MAGIC = 'RUDQSEG1';
 
 /**
  * Opens `dir` (creating it) and announces this process as an owner. Throws an Error that
@@ -129,6 +128,18 @@ class Storage {
     this.#fs.closeSync(file.fd);
   }
 
+  /** A file taken over that the core found no segment: renamed out of the way, never deleted. */
+  setAside(id) {
+    const file = this.#files.get(id);
+    if (!file) return;
+    this.close(id);
+    try {
+      this.#fs.renameSync(file.path, `${file.path}.unknown`);
+    } catch (e) {
+      this.#warn(`storageDir: cannot rename "${file.path}": ${e.code ?? e.message}`);
+    }
+  }
+
   /** Withdraws the owner file (the client closed); files still open stay for a later run. */
   release() {
     for (const id of [...this.#files.keys()]) this.close(id);
@@ -200,11 +211,8 @@ class Storage {
         this.#fs.rmSync(mine, { force: true });  // died while making it: nothing to deliver
         continue;
       }
-      if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-        this.#warn(`storageDir: "${name}" is not a segment file; left as "${mine}.unknown"`);
-        this.#fs.renameSync(mine, `${mine}.unknown`);
-        continue;
-      }
+      // Whether it is a segment at all, and a damaged header's repair, the core decides as it
+      // takes the file (EventLog::adopt), as on every platform.
       const created = Number(bytes.readBigInt64LE(24));
       claimed.push({ created, name, path: mine, bytes });
     }

@@ -78,6 +78,7 @@ test('a getter, a Proxy or a toJSON() that throws is refused naming the field, w
           assert.equal(e.constructor, TypeError, e.message);
           assert.match(e.message, message);
           assert.deepEqual([e.call, e.field, e.code], ['track', field, 'invalid_value']);
+          assert.equal(e.cause?.message, message.source.match(/threw: (.*)\$$/)[1], 'what threw, kept as the cause (with its stack)');
           return true;
         });
       }

@@ -200,24 +200,38 @@ test('an owner file that cannot be read frees its segments; another host\'s are 
   assert.deepEqual(await storedIds(), ids('elsewhere-', 3));
 });
 
-test('a file in storageDir that is no segment is set aside with a warning; an unfinished one is removed', async () => {
-  // Another program's file with a segment's name is never handed to the core as events, nor
-  // deleted: it is renamed aside. A dead owner's segment whose header was never written holds
-  // nothing and would otherwise stay forever.
+test('a damaged segment header is read past; a file that is no segment is set aside, not deleted; an unfinished one is removed', async () => {
+  // As the native client does (the core decides, for both): a damaged magic used to set a
+  // whole file of events aside here. Another program's file with a segment's name is never
+  // handed on as events, nor deleted: it is renamed aside. A dead owner's segment whose header
+  // was never written holds nothing and would otherwise stay forever.
   const dir = freshDir();
-  writeFileSync(path.join(dir, 'deadbeef-00000001.seg'), Buffer.alloc(100, 1));
+  const client = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: unreachable, storageDir: dir, logger: quiet });
+  for (const id of ids('damaged-', 3)) client.track({ userId: 'u', event: 'E', messageId: id });
+  assert.equal((await client.close({ timeoutMs: 100 })).kept, 3);
+  const [kept] = readdirSync(dir).filter((name) => name.endsWith('.seg'));
+  const bytes = readFileSync(path.join(dir, kept));
+  bytes[2] ^= 0x40;  // the magic
+  writeFileSync(path.join(dir, kept), bytes);
+  const junk = Buffer.alloc(4096, 'j');
+  writeFileSync(path.join(dir, 'deadbeef-00000001.seg'), junk);
   writeFileSync(path.join(dir, 'deadbeef-00000002.seg.tmp'), Buffer.alloc(10));
   const warnings = [];
   const analytics = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: dir,
     logger: { ...quiet, warn: (line) => warnings.push(line) } });
-  assert.equal(analytics.stats().recovered, 0);
+  assert.equal(analytics.stats().recovered, 3, warnings.join('\n'));
+  assert.equal((await analytics.flush()).delivered, 3);
   await analytics.close();
+  assert.deepEqual(await storedIds(), ids('damaged-', 3));
   const names = readdirSync(dir);
   assert.ok(!names.includes('deadbeef-00000002.seg.tmp'), names.join(' '));
   const aside = names.filter((name) => name.endsWith('.seg.unknown'));
   assert.equal(aside.length, 1, names.join(' '));
-  assert.ok(warnings.some((line) => line.includes(`storageDir: "deadbeef-00000001.seg" is not a segment file; left as "`) &&
-    line.includes(aside[0])), warnings.join('\n'));
+  assert.deepEqual(readFileSync(path.join(dir, aside[0])), junk, 'kept byte for byte');
+  assert.ok(warnings.includes('[rudder-analytics] storageDir: 1 segment file has a damaged header; the records after it are read all the same'),
+    warnings.join('\n'));
+  assert.ok(warnings.includes('[rudder-analytics] storageDir: 1 file named as a segment is not one, and nothing in it reads as an event: ' +
+    'set aside unread, marked "unknown"'), warnings.join('\n'));
 });
 
 test('storageDir: refused when it is not a usable directory, naming the option', async () => {

@@ -340,6 +340,19 @@ void SegmentStore::close(const Block& block) noexcept {
   open_.erase(it);
 }
 
+void SegmentStore::set_aside(const Block& block) noexcept {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = open_.find(block.id);
+  if (it == open_.end()) return;
+  unmap(it->second);
+  // Its name no longer ends in ".seg": no client claims it again. (The core logs it.)
+  const std::string& path = it->second.path;
+  if (std::rename(path.c_str(), (path + ".unknown").c_str()) != 0) {
+    log_(LogLevel::error, "storage_dir: cannot rename \"" + path + "\": " + errno_text(errno));
+  }
+  open_.erase(it);
+}
+
 std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string this_host = host_name();
@@ -397,16 +410,8 @@ std::vector<core::BlockStore::Block> SegmentStore::take_over_orphans() {
       ::close(fd);
       continue;
     }
-    if (core::segment::repair_header(map, size, checksum)) {
-      // One damaged byte in the header used to set aside every event of the file.
-      log_(LogLevel::warning, "storage_dir: \"" + name + "\" has a damaged header; its records are read all the same");
-    } else if (!core::segment::has_header(std::string_view(map, size))) {
-      log_(LogLevel::warning, "storage_dir: \"" + name + "\" is not a segment file; left as \"" +
-                                  mine + ".unknown\"");
-      unmap(Segment{fd, map, size, mine});
-      std::rename(mine.c_str(), (mine + ".unknown").c_str());
-      continue;
-    }
+    // Whether it is a segment, and a damaged header's repair, the core decides on adopting it
+    // (EventLog::adopt), as for every platform.
     claimed.push_back({core::segment::created_unix_ms(map), name, open_block({fd, map, size, mine})});
   }
   for (const std::string& owner : dead_owners) {

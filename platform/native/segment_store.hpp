@@ -51,6 +51,8 @@ class SegmentStore final : public core::BlockStore {
   std::optional<Block> create(std::size_t min_capacity) override;
   void remove(const Block& block) noexcept override;
   void close(const Block& block) noexcept override;
+  /// Unmaps the file and renames it with ".unknown" added (the core found it no segment).
+  void set_aside(const Block& block) noexcept override;
 
   /// Makes the next segments ahead of time, so that a call filling a segment takes a ready
   /// one instead of creating, reserving and mapping a file itself; delivered segments are

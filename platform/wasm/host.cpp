@@ -31,6 +31,7 @@ RUDDER_HOST_IMPORT(storageWrite)
 void js_storage_write(unsigned id, double offset, const char* bytes, unsigned length);
 RUDDER_HOST_IMPORT(storageRemove) void js_storage_remove(unsigned id);
 RUDDER_HOST_IMPORT(storageClose) void js_storage_close(unsigned id);
+RUDDER_HOST_IMPORT(storageSetAside) void js_storage_set_aside(unsigned id);
 RUDDER_HOST_IMPORT(identity) void js_identity(const char* json, unsigned length);
 }
 
@@ -50,6 +51,7 @@ void arm_timer(void* timer, double delay_ms, bool keep_alive) {
 }
 void cancel_timer(void* timer) { js_cancel_timer(timer); }
 void storage_close(std::uint32_t id) { js_storage_close(id); }
+void storage_set_aside(std::uint32_t id) { js_storage_set_aside(id); }
 
 void identity(std::string_view json) { js_identity(json.data(), static_cast<unsigned>(json.size())); }
 

@@ -42,13 +42,15 @@ void report(std::string_view error_json, std::string_view events_json);
 void settled(std::uint32_t ticket, std::string_view result_json);
 
 /// Storage (storageDir, Node): creates segment file `id` holding `header`; false when it
-/// cannot (the host logs why). The other three act on a file create() made, or one the host
+/// cannot (the host logs why). The others act on a file create() made, or one the host
 /// took over and handed to rudder_adopt(): write `bytes` at `offset` now (synchronously),
-/// delete it (every event in it has left), or close it (its events stay for a later run).
+/// delete it (every event in it has left), close it (its events stay for a later run), or
+/// set it aside where no client reads it again (the core found it no segment).
 bool storage_create(std::uint32_t id, std::string_view header);
 void storage_write(std::uint32_t id, double offset, std::string_view bytes);
 void storage_remove(std::uint32_t id);
 void storage_close(std::uint32_t id);
+void storage_set_aside(std::uint32_t id);
 
 /// Timers on the event loop: the host calls rudder_timer_fired(timer) once `delay_ms` has
 /// passed (never synchronously), unless cancelled or armed again first. `keep_alive` false:

@@ -37,6 +37,11 @@ void HostStore::close(const Block& block) noexcept {
   delete[] block.bytes;
 }
 
+void HostStore::set_aside(const Block& block) noexcept {
+  host::storage_set_aside(static_cast<std::uint32_t>(block.id));
+  delete[] block.bytes;
+}
+
 void HostStore::written(const Block& block, std::size_t offset, std::size_t length) noexcept {
   host::storage_write(static_cast<std::uint32_t>(block.id), static_cast<double>(offset),
                       {block.bytes + offset, length});

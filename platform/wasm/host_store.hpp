@@ -21,6 +21,7 @@ class HostStore final : public core::BlockStore {
   std::optional<Block> create(std::size_t min_capacity) override;
   void remove(const Block& block) noexcept override;
   void close(const Block& block) noexcept override;
+  void set_aside(const Block& block) noexcept override;
   void written(const Block& block, std::size_t offset, std::size_t length) noexcept override;
 
   /// Memory for a segment the host read from a file it took over (file `id`, the host's

@@ -322,6 +322,8 @@ CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
 }
 
 std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
+  // Browsers keep events by the `storage` option (in IndexedDB); elsewhere, storage_dir.
+  const std::string storage = settings_.remember_identity ? std::string("storage") : setting("storage_dir");
   Pipeline::Recovery recovered;
   {
     Guard guard(host_);
@@ -329,10 +331,22 @@ std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
   }
   if (recovered.foreign_segments > 0) {
     host_.log(LogLevel::warning,
-              setting("storage_dir") + ": " +
+              storage + ": " +
                   count_of(recovered.foreign_segments, "segment file holds", "segment files hold") +
                   " events accepted for another write key; not sent here, and left for a client "
                   "with that key (it can take them once this one is closed)");
+  }
+  if (recovered.repaired_segments > 0) {
+    host_.log(LogLevel::warning,
+              storage + ": " +
+                  count_of(recovered.repaired_segments, "segment file has", "segment files have") +
+                  " a damaged header; the records after it are read all the same");
+  }
+  if (recovered.set_aside > 0) {
+    host_.log(LogLevel::warning,
+              storage + ": " +
+                  count_of(recovered.set_aside, "file named as a segment is", "files named as segments are") +
+                  " not one, and nothing in it reads as an event: set aside unread, marked \"unknown\"");
   }
   if (recovered.events > 0) {
     if (settings_.debug) {

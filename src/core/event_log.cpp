@@ -121,20 +121,25 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
 
 EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
   // A damaged magic or header size costs none of the file's whole records (each has its own
-  // checksum); the platforms may have repaired it already, to say so.
-  segment::repair_header(seg.bytes, seg.capacity, store_ ? store_->checksum : &crc32);
-  if (store_ != nullptr && segment::has_header({seg.bytes, seg.capacity})) {
+  // checksum). Decided here, once for every platform.
+  const bool repaired = segment::repair_header(seg.bytes, seg.capacity, store_ ? store_->checksum : &crc32);
+  if (!segment::has_header({seg.bytes, seg.capacity})) {
+    // Not a segment, and nothing in it reads as a record: not ours to delete.
+    if (store_ != nullptr) store_->set_aside(seg);
+    return {0, false, false, true};
+  }
+  if (store_ != nullptr) {
     const std::uint64_t written_for = segment::destination(seg.bytes);
     if (written_for != 0 && store_->destination != 0 && written_for != store_->destination) {
       store_->close(seg);
-      return {0, true};
+      return {0, true, repaired};
     }
   }
   const segment::Scan scan =
       segment::scan(std::string_view(seg.bytes, seg.capacity), store_ ? store_->checksum : &crc32);
   if (scan.records.empty()) {
     if (store_ != nullptr) store_->remove(seg);
-    return {scan.corrupt, false};
+    return {scan.corrupt, false, repaired};
   }
   Block block;
   block.bytes = seg.bytes;
@@ -149,7 +154,7 @@ EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<Log
     events.push_back({r.payload, 0, true});
   }
   blocks_.push_back(std::move(block));
-  return {scan.corrupt, false};
+  return {scan.corrupt, false, repaired};
 }
 
 void EventLog::let_go(Block& block) noexcept {

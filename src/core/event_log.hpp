@@ -52,6 +52,12 @@ class BlockStore {
   /// Events in the block are still pending but this process lets go (shutdown with events
   /// left, or a forked child): keep the segment for a later run.
   virtual void close(const Block& block) noexcept = 0;
+  /// A file taken over as a segment is not one (no header, none to repair: no record in it
+  /// can be read): let go of it and keep its bytes where no client reads them again, for a
+  /// person to look at (natively and in Node, renamed with ".unknown" added; in browsers,
+  /// moved to a queue of its own, "<queue> unknown"). Never deleted:
+  /// what it holds is not known.
+  virtual void set_aside(const Block& block) noexcept = 0;
   /// `length` bytes at `offset` in the block were just written (a record, or the header's
   /// resume offset). A store whose blocks are files' mappings has nothing to do; one whose
   /// blocks are plain memory writes these bytes to its file now.
@@ -133,11 +139,14 @@ class EventLog {
   struct Adoption {
     std::size_t corrupt = 0;  ///< records skipped as corrupt
     bool foreign = false;     ///< written for another write key: closed untouched, left for a client with that key
+    bool repaired = false;    ///< its header was damaged and is repaired (see segment::repair_header)
+    bool set_aside = false;   ///< not a segment: handed to BlockStore::set_aside, nothing read
   };
   /// Takes over a segment an earlier process left (see core/segment.hpp): its good records
   /// join the log's tail as events (enqueued_at 0: due at once), appended to `events`. The
   /// segment takes no new events. A segment written for another write key than the store's
-  /// is closed untouched instead.
+  /// is closed untouched instead; a damaged header is repaired when records follow it, and a
+  /// file that is no segment at all is set aside.
   Adoption adopt(const BlockStore::Block& segment, std::vector<LoggedEvent>& events);
 
   /// The `count` oldest events have left (delivered, given up on, beaconed, abandoned): their

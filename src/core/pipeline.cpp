@@ -60,11 +60,13 @@ Pipeline::Enqueued Pipeline::enqueue(std::string_view json_open, std::int64_t en
 
 Pipeline::Recovery Pipeline::recover(const std::vector<BlockStore::Block>& segments) {
   std::vector<LoggedEvent> events;
-  std::size_t foreign = 0;
+  Recovery recovery;
   for (const BlockStore::Block& segment : segments) {
     const EventLog::Adoption adopted = log_.adopt(segment, events);
     stats_.corrupt_skipped += adopted.corrupt;
-    foreign += adopted.foreign ? 1 : 0;
+    recovery.foreign_segments += adopted.foreign ? 1 : 0;
+    recovery.repaired_segments += adopted.repaired ? 1 : 0;
+    recovery.set_aside += adopted.set_aside ? 1 : 0;
   }
   for (const LoggedEvent& e : events) {
     queue_.push_back(e);
@@ -73,7 +75,8 @@ Pipeline::Recovery Pipeline::recover(const std::vector<BlockStore::Block>& segme
   }
   stats_.queued += events.size();
   stats_.recovered += events.size();
-  return {events.size(), foreign};
+  recovery.events = events.size();
+  return recovery;
 }
 
 void Pipeline::count_refused(DropReason reason) noexcept {

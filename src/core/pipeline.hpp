@@ -77,6 +77,8 @@ class Pipeline {
   struct Recovery {
     std::size_t events = 0;            ///< queued
     std::size_t foreign_segments = 0;  ///< left alone: written for another write key
+    std::size_t repaired_segments = 0; ///< read although their header was damaged
+    std::size_t set_aside = 0;         ///< files that are no segment, set aside unread
   };
   Recovery recover(const std::vector<BlockStore::Block>& segments);
 

@@ -263,6 +263,43 @@ TEST_F(StorageTest, ATornLastRecordAndADamagedOneAreSkippedAndCountedTheRestDeli
   EXPECT_EQ(message_ids(plane_->events()), ids("torn-", 10));
 }
 
+TEST_F(StorageTest, ADamagedHeaderIsReadPastAndAFileThatIsNoSegmentIsSetAsideNotDeleted) {
+  // No owner files: their writers are gone.
+  const std::string damaged = dir_ + "/00000000000000cc-00000001.seg";
+  write_segment(damaged, 4, false);
+  {
+    std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2);
+    f.put('?');  // the magic
+  }
+  const std::string junk = dir_ + "/00000000000000dd-00000001.seg";
+  const std::string junk_text(4096, 'j');
+  std::ofstream(junk, std::ios::binary) << junk_text;
+  {
+    LogText log;
+    Config c = storage_config();
+    c.logger = log.handler(LogLevel::warning);
+    Client next(c);
+    EXPECT_TRUE(next.flush(30s).ok());
+    EXPECT_EQ(next.stats().recovered, 4u) << log.text();
+    EXPECT_NE(log.text().find("storage_dir: 1 segment file has a damaged header; the records after it are read all the same"),
+              std::string::npos) << log.text();
+    EXPECT_NE(log.text().find("storage_dir: 1 file named as a segment is not one, and nothing in it reads as an event: "
+                              "set aside unread, marked \"unknown\""),
+              std::string::npos) << log.text();
+  }
+  EXPECT_EQ(message_ids(plane_->events()), ids("torn-", 4));
+  // The file that was no segment is kept, byte for byte, under a name no client claims.
+  std::vector<std::string> unknown;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    if (entry.path().extension() == ".unknown") unknown.push_back(entry.path().string());
+  }
+  ASSERT_EQ(unknown.size(), 1u);
+  std::ifstream in(unknown[0], std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), junk_text);
+  EXPECT_TRUE(segment_files().empty());
+}
+
 TEST_F(StorageTest, AProcessTakesOnlyTheFilesOfOwnersThatAreGone) {
   constexpr int kEach = 500;
   const Config unreachable = unreachable_config();

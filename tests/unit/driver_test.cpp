@@ -799,6 +799,44 @@ TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   EXPECT_EQ(rig.driver.stats().pending, 0u);
 }
 
+// A segment an earlier run left, holding events "old-<first>" ... of `count`.
+std::string left_segment(int first, int count) {
+  namespace segment = rudder::core::segment;
+  std::string bytes(segment::kHeaderBytes, '\0');
+  segment::write_header(bytes.data(), 0);
+  for (int i = first; i < first + count; ++i) {
+    const std::string payload = R"({"type":"track","messageId":"old-)" + std::to_string(i) + '"';
+    std::string record(segment::record_bytes(payload.size()), '\0');
+    segment::write_record(record.data(), payload, rudder::core::crc32(payload));
+    bytes += record;
+  }
+  return bytes + std::string(256, '\0');
+}
+
+TEST(Driver, RecoverReadsPastADamagedHeaderSetsAsideWhatIsNoSegmentAndSaysSo) {
+  for (const Naming naming : {Naming::cpp, Naming::js}) {
+    Rig rig(config_with(10), naming, Storage::on);
+    std::string damaged = left_segment(0, 2);
+    damaged[3] ^= 0x40;  // the magic
+    std::string junk(4096, 'j');
+    std::string intact = left_segment(2, 1);
+    EXPECT_EQ(rig.driver.recover({{damaged.data(), damaged.size(), 1},
+                                  {junk.data(), junk.size(), 2},
+                                  {intact.data(), intact.size(), 3}}),
+              3u);
+    const std::string setting = naming == Naming::js ? "storageDir" : "storage_dir";
+    EXPECT_TRUE(rig.host.logged(setting + ": 1 segment file has a damaged header; the records after it are read all the same"));
+    EXPECT_TRUE(rig.host.logged(setting + ": 1 file named as a segment is not one, and nothing in it reads as an event: "
+                                          "set aside unread, marked \"unknown\""));
+    EXPECT_EQ(rig.store.set_aside_count, 1);
+    EXPECT_EQ(rig.store.removed, 0) << "what is no segment is not deleted";
+    rig.driver.begin_flush();
+    rig.driver.pump();
+    ASSERT_EQ(rig.transport.sent.size(), 1u);
+    EXPECT_EQ(rig.transport.sent[0].ids(), (std::vector<std::string>{"old-0", "old-1", "old-2"}));
+  }
+}
+
 TEST(Driver, UnloadKeepsStoredEventsWhileTheDataPlaneIsUnreachable) {
   Rig rig(config_with(3), Naming::cpp, Storage::on);
   rig.track_all(0, 3);

@@ -31,6 +31,7 @@ class FakeStore : public BlockStore {
   }
   void remove(const Block& b) noexcept override { removed.push_back(b.id); }
   void close(const Block& b) noexcept override { closed.push_back(b.id); }
+  void set_aside(const Block& b) noexcept override { set_aside_ids.push_back(b.id); }
   // As a store whose blocks are plain memory does it: only the bytes it is told of reach the
   // "file".
   void written(const Block& b, std::size_t offset, std::size_t length) noexcept override {
@@ -42,7 +43,7 @@ class FakeStore : public BlockStore {
   std::map<std::uint64_t, std::string> files;  // what written() was told, per block
 
   std::map<std::uint64_t, std::string> segments;
-  std::vector<std::uint64_t> removed, closed;
+  std::vector<std::uint64_t> removed, closed, set_aside_ids;
   std::uint64_t next_id = 1;
   bool fail = false;
 };
@@ -429,7 +430,10 @@ TEST(EventLogStorage, ASegmentWhoseHeaderIsDamagedIsReadAllTheSame) {
     FakeStore store;
     EventLog log(4096, &store);
     std::vector<LoggedEvent> events;
-    EXPECT_EQ(log.adopt({bytes.data(), bytes.size(), 5}, events).corrupt, 0u) << at;
+    const EventLog::Adoption adopted = log.adopt({bytes.data(), bytes.size(), 5}, events);
+    EXPECT_EQ(adopted.corrupt, 0u) << at;
+    EXPECT_TRUE(adopted.repaired) << at;
+    EXPECT_FALSE(adopted.set_aside) << at;
     std::vector<std::string> payloads;
     for (const LoggedEvent& e : events) payloads.emplace_back(e.json_open);
     EXPECT_EQ(payloads, texts(0, 10, 40)) << at;
@@ -438,6 +442,28 @@ TEST(EventLogStorage, ASegmentWhoseHeaderIsDamagedIsReadAllTheSame) {
   std::string junk(4096, 'j');
   EXPECT_FALSE(segment::repair_header(junk.data(), junk.size(), &rudder::core::crc32));
   EXPECT_EQ(junk, std::string(4096, 'j'));
+}
+
+TEST(EventLogStorage, AFileThatIsNoSegmentIsSetAsideNeverDeleted) {
+  // Whatever it holds is not known: another program's file, or one damaged past reading.
+  std::string junk(4096, 'j');
+  FakeStore store;
+  EventLog log(4096, &store);
+  std::vector<LoggedEvent> events;
+  const EventLog::Adoption adopted = log.adopt({junk.data(), junk.size(), 9}, events);
+  EXPECT_TRUE(adopted.set_aside);
+  EXPECT_FALSE(adopted.repaired);
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(store.set_aside_ids, std::vector<std::uint64_t>{9});
+  EXPECT_TRUE(store.removed.empty()) << "not deleted";
+  EXPECT_TRUE(store.closed.empty());
+  // An intact segment is neither repaired nor set aside.
+  std::string bytes = segment_of_ten(40);
+  const EventLog::Adoption intact = log.adopt({bytes.data(), bytes.size(), 10}, events);
+  EXPECT_FALSE(intact.repaired);
+  EXPECT_FALSE(intact.set_aside);
+  EXPECT_EQ(events.size(), 10u);
+  EXPECT_EQ(store.set_aside_ids, std::vector<std::uint64_t>{9});
 }
 
 TEST(EventLogStorage, AForkedChildDeletesNoSegment) {

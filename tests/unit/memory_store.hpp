@@ -21,7 +21,9 @@ class MemoryStore : public core::BlockStore {
   }
   void remove(const Block&) noexcept override { ++removed; }
   void close(const Block&) noexcept override {}
+  void set_aside(const Block&) noexcept override { ++set_aside_count; }
   int removed = 0;
+  int set_aside_count = 0;
 
  private:
   std::deque<std::string> segments_;  // a deque: creating one never moves the others
