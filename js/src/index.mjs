@@ -59,7 +59,17 @@ const COLLECTIONS = [
   [WeakMap, 'is a WeakMap, which JSON cannot carry'],
   [WeakSet, 'is a WeakSet, which JSON cannot carry'],
   [ArrayBuffer, 'is an ArrayBuffer, which JSON writes as {} (pass an array or a base64 string)'],
+  [Error, 'is an Error, which JSON writes as {} without its message (pass error.message, or { name, message })'],
+  [RegExp, 'is a RegExp, which JSON writes as {} (pass String(regexp))'],
 ];
+
+// Why `plugin` cannot be one, or ''. Plugins run on the call, which cannot wait: an async
+// function returns a Promise, which every call would refuse.
+function pluginProblem(plugin) {
+  if (typeof plugin !== 'function') return 'must be a function (message, call) => message or null';
+  return /^\[object Async/.test(Object.prototype.toString.call(plugin))
+    ? 'is an async function; plugins run on the call, so they return the message (or null), not a Promise' : '';
+}
 
 // A getter, a Proxy's trap or a toJSON() that throws: JSON.stringify would throw its bare
 // error, which names no field.
@@ -309,8 +319,10 @@ function checkSettings(settings) {
     throw wrong('logger', 'must have debug, info, warn and error methods');
   }
   if (typeof beaconOnUnload !== 'boolean') throw wrong('beaconOnUnload', 'must be true or false');
-  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === 'function')) {
-    throw wrong('plugins', 'must be an array of functions (message, call) => message or null');
+  if (!Array.isArray(plugins)) throw wrong('plugins', 'must be an array of functions (message, call) => message or null');
+  for (const [i, plugin] of plugins.entries()) {
+    const problem = pluginProblem(plugin);
+    if (problem) throw wrong(`plugins[${i}]`, problem);
   }
   if (storageDir !== undefined) {
     if (typeof storageDir !== 'string' || storageDir === '') throw wrong('storageDir', 'must be a directory name');
@@ -677,9 +689,8 @@ export class Analytics {
    * caller's input. An exception it throws is logged; the event goes on as it was.
    */
   addPlugin(plugin) {
-    if (typeof plugin !== 'function') {
-      throw refused('addPlugin', 'plugin', 'wrong_type', 'addPlugin: plugin: must be a function (message, call) => message or null');
-    }
+    const problem = pluginProblem(plugin);
+    if (problem) throw refused('addPlugin', 'plugin', 'wrong_type', `addPlugin: plugin: ${problem}`);
     this.#plugins.push(plugin);
   }
 

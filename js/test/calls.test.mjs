@@ -151,8 +151,16 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
     { name: 'TypeError', message: 'track: plugins[0] returned number, not the message object (or null to drop it)' });
   assert.equal(odd.stats().dropped.invalid, 1);
   await odd.close();
-  // An async plugin (Segment's are): its promise would have been sent as {}, so it is refused.
-  const later = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [async (m) => m], logger });
+  // An async plugin (Segment's are) is refused where it is given: every call would have to
+  // refuse its Promise, and a server's every request would throw.
+  const asyncProblem = 'is an async function; plugins run on the call, so they return the message (or null), not a Promise';
+  await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [(m) => m, async (m) => m] }),
+    { name: 'TypeError', code: 'wrong_type', call: 'create', field: 'plugins[1]', message: `plugins[1]: ${asyncProblem}` });
+  assert.throws(() => analytics.addPlugin(async (m) => m),
+    { name: 'TypeError', code: 'wrong_type', call: 'addPlugin', field: 'plugin', message: `addPlugin: plugin: ${asyncProblem}` });
+  // One that returns a Promise all the same: its promise would have been sent as {}, so the
+  // call is refused.
+  const later = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [(m) => Promise.resolve(m)], logger });
   assert.throws(() => later.identify({ userId: 'u3' }), {
     name: 'TypeError', code: 'wrong_type',
     message: 'identify: plugins[0] returned a Promise; plugins run on the call, so return the message (or null to drop it), not a Promise',
@@ -168,7 +176,7 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   assert.deepEqual(filtering.track({ userId: 'u', event: 'E' }), { status: 'dropped', error: 'plugins: dropped the event' });
   assert.equal(filtering.stats().dropped.by_plugin, 1);
   await filtering.close();
-  const failing = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [async () => { throw new Error('x'); }], logger });
+  const failing = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [() => Promise.reject(new Error('x'))], logger });
   assert.throws(() => failing.track({ userId: 'u', event: 'E' }), { name: 'TypeError', code: 'wrong_type' });
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
@@ -191,5 +199,5 @@ test('plugins edit, drop and survive a throwing plugin; what they return is chec
   assert.equal(byId(identify.messageId).context.app.name, 'shop');
   assert.equal(events.length, 4);
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, plugins: [1] }),
-    { name: 'TypeError', field: 'plugins', call: 'create' });
+    { name: 'TypeError', field: 'plugins[0]', call: 'create', message: 'plugins[0]: must be a function (message, call) => message or null' });
 });

@@ -42,6 +42,9 @@ const refusals = [
   ['track', { userId: 'u', event: 'E', properties: { seen: new WeakMap() } }, TypeError, /^track: properties\.seen: is a WeakMap, which JSON cannot carry$/],
   ['track', { userId: 'u', event: 'E', properties: { seen: new WeakSet() } }, TypeError, /^track: properties\.seen: is a WeakSet, which JSON cannot carry$/],
   ['track', { userId: 'u', event: 'E', properties: { buf: new ArrayBuffer(4) } }, TypeError, /^track: properties\.buf: is an ArrayBuffer, which JSON writes as \{\}/],
+  // A server logging a failure: the message used to arrive as {}.
+  ['track', { userId: 'u', event: 'Failed', properties: { error: new RangeError('out of stock') } }, TypeError, /^track: properties\.error: is an Error, which JSON writes as \{\} without its message \(pass error\.message, or \{ name, message \}\)$/],
+  ['track', { userId: 'u', event: 'E', properties: { rule: /sku-\d+/g } }, TypeError, /^track: properties\.rule: is a RegExp, which JSON writes as \{\} \(pass String\(regexp\)\)$/],
   ['track', { userId: 'u', event: 'E', properties: (() => { const o = { a: [1] }; o.a.push({ back: o }); return o; })() }, TypeError, /^track: properties\.a\[1\]\.back: refers to an object it is inside \(a cycle\)/],
   ['track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, TypeError, /^track: timestamp: /],
   ['track', { userId: 'u', event: 'E', timestamp: new Date(NaN) }, TypeError, /^track: timestamp: /],

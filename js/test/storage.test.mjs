@@ -149,6 +149,36 @@ test('close() with events still undelivered keeps them for the next process, unr
   assert.deepEqual(await storedIds(), ids('kept-', 40));
 });
 
+test('close() after the retries ran out during an outage counts the stored events as kept, not pending, and stops retrying', async () => {
+  // close() used to settle with them "pending" and the closed client went on retrying.
+  const dir = freshDir();
+  const warnings = [];
+  const first = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: unreachable, storageDir: dir, maxRetries: 1,
+    logger: { ...quiet, warn: (line) => warnings.push(line) } });
+  for (const id of ids('outage-', 5)) first.track({ userId: 'u', event: 'E', messageId: id });
+  await first.flush();  // back at once: the retries ran out, the stored events ride out the outage
+  assert.ok(warnings.some((line) => line.includes('has not accepted a batch')), warnings.join('\n'));
+  const closed = await first.close({ timeoutMs: 5_000 });
+  assert.deepEqual([closed.kept, closed.pending, closed.unsent], [5, 0, 0], JSON.stringify(closed));
+  const stats = first.stats();
+  assert.deepEqual([stats.kept, stats.pending], [5, 0]);
+  const attempts = stats.retried;
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal(first.stats().retried, attempts, 'a closed client sends nothing more');
+  const { result } = await deliverFrom(dir);
+  assert.equal(result.delivered, 5);
+  assert.deepEqual(await storedIds(), ids('outage-', 5));
+});
+
+test('a client closed with everything delivered leaves no segment file behind', async () => {
+  // Its last segment, all of it delivered, used to stay after close() until the next start.
+  const dir = freshDir();
+  const client = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: dir });
+  for (const id of ids('clean-', 20)) client.track({ userId: 'u', event: 'E', messageId: id });
+  assert.equal((await client.close()).delivered, 20);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
 test('events kept for another write key are left for a client with that key, with a warning, never sent with this one', async () => {
   const dir = freshDir();
   const first = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: unreachable, storageDir: dir, logger: quiet });

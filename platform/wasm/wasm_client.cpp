@@ -30,7 +30,7 @@ WasmClient::WasmClient(const Config& config, std::uint64_t seed, bool storage, b
     : rng_(seed ^ 0x9e3779b97f4a7c15ULL),
       beacon_url_(core::beacon_endpoint(config.data_plane_url, config.write_key)),
       wake_timer_([this] { driver_.pump(); }),
-      close_timer_([this] { driver_.give_up(); }),
+      close_timer_([this] { give_up_once(); }),
       store_(storage ? std::make_optional<HostStore>() : std::nullopt),
       driver_(settings_for(config, browser), *this, *this, host::can_gzip() ? this : nullptr, seed,
               store_ ? &*store_ : nullptr) {}
@@ -59,12 +59,31 @@ bool WasmClient::report(const core::Failure& failure) {
 }
 
 void WasmClient::settled(std::uint64_t ticket) {
-  if (ticket == close_ticket_ || closing_) {
-    close_settled_ = true;
-    close_timer_.cancel();
+  if (closing_) {
+    // Inside close()'s begin_flush(), before its ticket is known: close() finishes these.
+    settled_while_closing_.push_back(ticket);
+    return;
   }
+  if (ticket == close_ticket_) finish_close();
   host::settled(static_cast<std::uint32_t>(ticket),
                 core::flush_result_json(driver_.end_flush(ticket)));
+}
+
+void WasmClient::give_up_once() {
+  if (gave_up_) return;
+  gave_up_ = true;
+  driver_.give_up();
+}
+
+// close()'s flush settled: as the native client's shutdown does, the driver then lets go of
+// what is left before the result is read. That is only stored events riding out an outage
+// (the flush settles without them): they stay in storage for a later run, counted as kept,
+// and the segments whose events were all delivered are deleted. Without it they were counted
+// as pending, and retried by a client the caller had closed.
+void WasmClient::finish_close() {
+  close_settled_ = true;
+  close_timer_.cancel();
+  give_up_once();
 }
 
 std::uint64_t WasmClient::close(double timeout_ms) {
@@ -73,6 +92,7 @@ std::uint64_t WasmClient::close(double timeout_ms) {
   closing_ = true;  // a flush with nothing to wait for settles inside begin_flush()
   close_ticket_ = driver_.begin_flush();
   closing_ = false;
+  for (const std::uint64_t ticket : std::exchange(settled_while_closing_, {})) settled(ticket);
   if (!close_settled_) close_timer_.arm(timeout_ms);
   return close_ticket_;
 }

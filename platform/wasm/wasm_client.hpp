@@ -93,9 +93,15 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   using Pending = std::vector<std::pair<std::uint32_t, Done>>;
   Pending<Transport::Done> sends_;
   Pending<core::Compressor::Done> compressions_;
+  // Lets go of what close()'s flush left, once: see finish_close().
+  void give_up_once();
+  void finish_close();
+
   std::uint64_t close_ticket_ = 0;
   bool closing_ = false;  // inside close()'s begin_flush()
+  std::vector<std::uint64_t> settled_while_closing_;  // their results wait for close_ticket_
   bool close_settled_ = false;
+  bool gave_up_ = false;
   Timer wake_timer_;     // upload_interval and back-off deadlines
   Timer close_timer_;    // close()'s timeout
   std::optional<HostStore> store_;  // with storage; outlives the driver

@@ -92,8 +92,22 @@ std::string Driver::setting(std::string_view cpp_name) const {
 // ---- the call path ----------------------------------------------------------------------
 
 CallOutcome Driver::refuse_closed() {
-  Guard guard(host_);
-  pipeline_.count_refused(DropReason::shut_down);
+  bool first = false;
+  {
+    Guard guard(host_);
+    pipeline_.count_refused(DropReason::shut_down);
+    first = !std::exchange(closed_call_warned_, true);
+  }
+  // Said once: a server that closes the client before its last requests end (a SIGTERM
+  // handler) drops their events, and a status nobody reads would be the only trace.
+  if (first) {
+    host_.log(LogLevel::warning,
+              settings_.naming == Naming::js
+                  ? "a call came after close() and was dropped; so are any later ones, counted in "
+                    "stats().dropped.shut_down (close the client once nothing calls it any more)"
+                  : "a call came after shutdown() and was dropped; so are any later ones, counted in "
+                    "stats().dropped_for(DropReason::shut_down) (shut down once nothing calls it any more)");
+  }
   return {Status::shut_down, closed_message(settings_.naming)};
 }
 

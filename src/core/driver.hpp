@@ -310,6 +310,7 @@ class Driver {
   static constexpr std::int64_t kQueueFullWarningIntervalMs = 10'000;
   bool queue_full_warned_ = false;
   bool outage_warned_ = false;  // said that stored events outlast max_retries; not yet resolved
+  bool closed_call_warned_ = false;  // said that a call came after close() / shutdown()
   std::int64_t queue_full_warned_at_ = 0;  // monotonic ms
   std::uint64_t refused_since_warning_ = 0;
   int reporting_ = 0;               // reports under way; a flush settles only after them

@@ -342,7 +342,7 @@ TEST(Driver, ARefusalNamesItsFieldAndWhatIsWrongWithIt) {
   EXPECT_EQ(p.field, "properties.a[1].b") << p.text;
 }
 
-TEST(Driver, AfterCloseCallsAreRefusedAndCounted) {
+TEST(Driver, AfterCloseCallsAreRefusedCountedAndSaidOnceNamingTheCallAsTheCallerDoes) {
   Rig rig;
   rig.driver.close();
   const CallOutcome r = rig.track("late");
@@ -351,6 +351,17 @@ TEST(Driver, AfterCloseCallsAreRefusedAndCounted) {
   EXPECT_EQ(rig.driver.call_text(MessageType::track, "not json", rig.rng).status,
             Status::shut_down);
   EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::shut_down), 2u);
+  // A server closing before its last requests end loses their events: said, once.
+  ASSERT_EQ(rig.host.logs.size(), 1u);
+  EXPECT_EQ(rig.host.logs[0].first, LogLevel::warning);
+  EXPECT_EQ(rig.host.logs[0].second,
+            "a call came after shutdown() and was dropped; so are any later ones, counted in "
+            "stats().dropped_for(DropReason::shut_down) (shut down once nothing calls it any more)");
+  Rig js(config_with(), Naming::js);
+  js.driver.close();
+  EXPECT_EQ(js.track("late").text, "client: is closed (close() was called)");
+  EXPECT_TRUE(js.host.logged("a call came after close() and was dropped; so are any later ones, counted in "
+                             "stats().dropped.shut_down (close the client once nothing calls it any more)"));
 }
 
 TEST(Driver, AFullQueueRefusesAndWarnsOncePerRunNamingTheSettingAsTheCallerDoes) {
