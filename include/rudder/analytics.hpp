@@ -40,6 +40,7 @@ inline constexpr std::size_t kGatewayMaxBodyBytes = 4'096'000;
 
 /// Receives the client's log lines. Called from the caller's thread or the worker thread;
 /// must be thread-safe and must not call back into the client. Never sees the write key.
+/// An exception it throws is caught: that line goes to stderr instead, saying so.
 using Logger = std::function<void(LogLevel, std::string_view message)>;
 
 /// Called from the worker thread (the caller's thread in sync_mode; the thread calling
@@ -80,7 +81,7 @@ struct Config {
   std::chrono::milliseconds timeout{15'000};  ///< per request, connect included
   /// Retries after the first attempt. With storage_dir, events in storage are retried
   /// (at most every 30 s) until delivered or refused with a final status: an outage never
-  /// deletes them; shutdown keeps what is left for the next run.
+  /// deletes them; shutdown keeps what is left for the next run. From 0 to 1000.
   int max_retries = 10;
   std::size_t upload_size = 100;              ///< events per batch at most
   std::chrono::milliseconds upload_interval{500};  ///< longest an event waits to be batched
@@ -141,7 +142,9 @@ class RUDDER_API Client {
   explicit Client(Config config);
   /// shutdown(config.shutdown_timeout): what is still undelivered then is reported through
   /// on_error and counted, as unknown when it may have reached the data plane, otherwise as
-  /// dropped (unsent_at_shutdown).
+  /// dropped (unsent_at_shutdown); with storage_dir it is kept on disk for a later run
+  /// instead (Stats::kept), not reported. Not run by std::exit() for a local client: see the
+  /// README's table of how a process ends.
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -177,7 +177,9 @@ std::string Config::validate() const {
   if (upload_size < core::kMinUploadSize) return at_least("upload_size", core::kMinUploadSize);
   if (timeout.count() < core::kMinTimeoutMs) return "timeout: must be positive";
   if (upload_interval.count() < 0) return "upload_interval: must not be negative";
-  if (max_retries < 0) return "max_retries: must not be negative";
+  if (max_retries < 0 || max_retries > core::kMaxRetries) {
+    return "max_retries: must be a whole number from 0 to " + std::to_string(core::kMaxRetries);
+  }
   if (shutdown_timeout.count() < 0) return "shutdown_timeout: must not be negative";
   if (max_batch_bytes < core::kMinBatchBytes) return at_least("max_batch_bytes", core::kMinBatchBytes);
   const std::size_t batch = std::min(max_batch_bytes, kGatewayMaxBodyBytes);

@@ -16,6 +16,8 @@ inline constexpr std::size_t kMinStorageBytes = 1024;     // max_storage_bytes
 inline constexpr std::size_t kMinBatchBytes = 1024;       // max_batch_bytes
 inline constexpr std::size_t kMinMessageBytes = 256;      // max_message_bytes
 inline constexpr long long kMinTimeoutMs = 1;             // a request's timeout
+/// max_retries at most: with back-off up to 30 s an attempt, about eight hours of retries.
+inline constexpr int kMaxRetries = 1000;
 
 /// The longest wait a timeout or interval means: a century, which no process outlives.
 /// milliseconds::max() reads as "as long as it takes" (a flush) or "never on its own"

@@ -68,7 +68,13 @@ constexpr PeerName kPeerNames[] = {
 
 std::string suggest_setting(std::string_view name, bool package_options) {
   for (const PeerName& p : kPeerNames) {
-    if (p.peer == name) return std::string("another SDK's name: here it is ") + std::string(p.here);
+    if (p.peer != name) continue;
+    // The native readers (the C API's JSON settings, the CLI) have no plugins: a function
+    // cannot be written in JSON.
+    if (p.here == "plugins" && !package_options) {
+      return "another SDK's name: a hook, which JSON settings cannot carry (C++: Config::before_send)";
+    }
+    return std::string("another SDK's name: here it is ") + std::string(p.here);
   }
   const auto spelled = [name](std::string_view ours) {
     return ours != name && equal_ignoring_ascii_case(ours, name) ? "here it is spelled " + std::string(ours)

@@ -122,7 +122,7 @@ std::optional<SettingError> read_settings(std::string_view json_text, SettingsFo
       if ((problem = read_count(value, key, static_cast<long long>(count->min), kMaxCount, n))) return problem;
       c.*(count->field) = static_cast<std::size_t>(n);
     } else if (key == "maxRetries") {
-      if ((problem = read_count(value, key, 0, 1000, n))) return problem;
+      if ((problem = read_count(value, key, 0, kMaxRetries, n))) return problem;
       c.max_retries = static_cast<int>(n);
     } else if (const MsSetting* ms = find_setting(kMsSettings, key)) {
       if ((problem = read_count(value, key, ms->min, kMaxMs, n))) return problem;

@@ -118,6 +118,40 @@ TEST_F(ClientTest, GivenTimestampAndMessageIdAreKept) {
   EXPECT_EQ(events[0]["timestamp"], "2023-11-14T22:13:20.123Z");
 }
 
+TEST_F(ClientTest, ALoggerThatThrowsEndsNothingAndItsLinesGoToStderr) {
+  // It used to end the process (std::terminate): on the worker thread for a delivery given
+  // up on, and inside track() for a before_send that threw.
+  Config c = config();
+  c.write_key = "not-the-write-key";  // refused: 401, given up on and logged (no on_error)
+  c.on_error = nullptr;
+  std::atomic<int> calls{0};
+  c.logger = [&calls](LogLevel, std::string_view) {
+    ++calls;
+    throw std::runtime_error("log sink is down");
+  };
+  c.before_send = [](json& message) {
+    if (message.value("event", "") == "Boom") throw std::runtime_error("hook failed");
+    return true;
+  };
+  ::testing::internal::CaptureStderr();
+  std::string err;
+  {
+    Client client(c);
+    EXPECT_TRUE(client.track("u1", "Boom"));
+    EXPECT_TRUE(client.track("u1", "Fine"));
+    const FlushResult r = client.flush(10s);
+    EXPECT_EQ(r.failed, 2u);
+    EXPECT_EQ(client.stats().failed, 2u);
+  }
+  err = ::testing::internal::GetCapturedStderr();
+  EXPECT_GE(calls.load(), 2);
+  EXPECT_NE(err.find("[rudder-analytics] error: before_send threw (hook failed); the event goes on without its "
+                     "change (Config::logger threw: log sink is down)"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("[rudder-analytics] error: could not deliver 2 events: HTTP 401"), std::string::npos) << err;
+}
+
 TEST_F(ClientTest, BeforeSendEditsDropsAndSurvivesAThrowingHook) {
   Config c = config();
   std::vector<std::string> logged;

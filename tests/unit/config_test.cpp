@@ -268,7 +268,9 @@ TEST(ConfigValidate, EachLimitAcceptsItsEdgeAndRefusesOnePast) {
       {[](Config& c) { c.upload_interval = std::chrono::milliseconds(0); }, ""},
       {[](Config& c) { c.upload_interval = std::chrono::milliseconds(-1); }, "upload_interval: must not be negative"},
       {[](Config& c) { c.max_retries = 0; }, ""},
-      {[](Config& c) { c.max_retries = -1; }, "max_retries: must not be negative"},
+      {[](Config& c) { c.max_retries = -1; }, "max_retries: must be a whole number from 0 to 1000"},
+      // As the JSON settings (maxRetries) have always said: one bound for both forms.
+      {[](Config& c) { c.max_retries = 1001; }, "max_retries: must be a whole number from 0 to 1000"},
       {[](Config& c) { c.shutdown_timeout = std::chrono::milliseconds(0); }, ""},
       {[](Config& c) { c.shutdown_timeout = std::chrono::milliseconds(-1); }, "shutdown_timeout: must not be negative"},
       {[](Config& c) { c.storage_sync_interval = std::chrono::milliseconds(0); }, ""},
@@ -344,6 +346,11 @@ TEST(ReadSettings, ValuesAtTheirEdgesAndTheKindOfEachRefusal) {
        "storageDir: is a setting of the native library, not of this package"},
       {R"("shutdownTimeoutMs":5)", SettingsFor::native, std::nullopt, ""},
       {R"("before_send":1)", SettingsFor::wasm, Kind::invalid_value, "before_send: is not a setting (check its spelling)"},
+      // A hook from another SDK: the package's plugins, which the native readers (the C API's
+      // JSON settings) do not have.
+      {R"("beforeSend":1)", SettingsFor::wasm, Kind::invalid_value, "beforeSend: is not a setting (another SDK's name: here it is plugins)"},
+      {R"("beforeSend":1)", SettingsFor::native, Kind::invalid_value,
+       "beforeSend: is not a setting (another SDK's name: a hook, which JSON settings cannot carry (C++: Config::before_send))"},
       {R"("dataPlaneUrl":"ftp://h")", SettingsFor::wasm, Kind::invalid_value, ""},
       // -1 and 0 are refused with the same sentence, naming the setting's own smallest value.
       {R"("uploadSize":0)", SettingsFor::wasm, Kind::out_of_range, "uploadSize: must be a whole number from 1 to 9007199254740991"},
