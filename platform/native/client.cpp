@@ -423,6 +423,7 @@ FlushResult Client::Impl::shutdown(std::chrono::milliseconds timeout) {
   if (!sync.owns_lock()) sync.lock();
   // This thread is the driving context now: what is left is reported and counted.
   driver_->give_up();
+  if (store_) store_->release();  // the driver let go of every segment
   shutdown_result_ = finish_flush(ticket);
   return *shutdown_result_;
 }

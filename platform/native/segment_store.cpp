@@ -116,15 +116,18 @@ SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log
   spares_.push_back(std::move(*first));
 }
 
-SegmentStore::~SegmentStore() {
+SegmentStore::~SegmentStore() { release(); }
+
+void SegmentStore::release() noexcept {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [id, s] : open_) unmap(s);
   open_.clear();
-  for (const std::vector<Segment>* unused : {&spares_, &recycle_}) {
+  for (std::vector<Segment>* unused : {&spares_, &recycle_}) {
     for (const Segment& s : *unused) {
       ::unlink(s.path.c_str());
       unmap(s);
     }
+    unused->clear();
   }
   ::unlink(owner_path(owner_).c_str());
 }

@@ -72,6 +72,12 @@ class SegmentStore final : public core::BlockStore {
   /// deleted), and this process becomes a new owner.
   void after_fork_child() noexcept;
 
+  /// The client shut down and its driver let go of every segment (deleted, or closed with
+  /// events kept): deletes the segments made ahead or kept for reuse, and withdraws the
+  /// owner file, so that what is kept is a later run's at once. (Before, they stayed until
+  /// the client was destroyed: never, in a forked child that shuts down and _exit()s.)
+  void release() noexcept;
+
   const std::string& directory() const noexcept { return dir_; }
 
  private:

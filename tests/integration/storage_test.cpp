@@ -395,6 +395,26 @@ TEST_F(StorageTest, EverySegmentIsTheSizeTheWorkerMakesAhead) {
   expect_next_run_delivers(ids("sized-", 12'000));
 }
 
+TEST_F(StorageTest, ShutdownLeavesNoFileButTheEventsItKeeps) {
+  // Segments made ahead, delivered ones kept for reuse and the owner file used to stay until
+  // the client was destroyed: for ever in a forked child that shuts down and _exit()s.
+  {
+    Client delivered(storage_config());
+    ASSERT_EQ(track_many(delivered, "done-", 500), 500u);
+    EXPECT_TRUE(delivered.shutdown(30s).ok());
+    EXPECT_TRUE(fs::is_empty(dir_)) << "nothing is left once everything was delivered";
+  }
+  plane_->reset();
+  Client kept(unreachable_config());
+  ASSERT_EQ(track_many(kept, "kept-", 500), 500u);
+  EXPECT_EQ(kept.shutdown(100ms).kept, 500u);
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().extension(), ".seg") << entry.path() << ": only the kept events' segments stay";
+  }
+  EXPECT_FALSE(segment_files().empty());
+  expect_next_run_delivers(ids("kept-", 500));
+}
+
 TEST_F(StorageTest, ShutdownWithEventsLeftKeepsThemForTheNextRun) {
   Config c = unreachable_config();
   c.on_error = errors_.handler();
