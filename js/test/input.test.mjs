@@ -42,6 +42,9 @@ const refusals = [
   ['track', { userId: 'u', event: 'E', properties: { seen: new WeakMap() } }, TypeError, /^track: properties\.seen: is a WeakMap, which JSON cannot carry$/],
   ['track', { userId: 'u', event: 'E', properties: { seen: new WeakSet() } }, TypeError, /^track: properties\.seen: is a WeakSet, which JSON cannot carry$/],
   ['track', { userId: 'u', event: 'E', properties: { buf: new ArrayBuffer(4) } }, TypeError, /^track: properties\.buf: is an ArrayBuffer, which JSON writes as \{\}/],
+  // Rounded by JavaScript before the call: it used to be sent as "12345678901234567000".
+  // eslint-disable-next-line no-loss-of-precision
+  ['track', { userId: 12345678901234567890, event: 'E' }, RangeError, /^track: userId: is past Number\.MAX_SAFE_INTEGER, so JavaScript may have rounded it to another id: pass it as a string$/],
   // A server logging a failure: the message used to arrive as {}.
   ['track', { userId: 'u', event: 'Failed', properties: { error: new RangeError('out of stock') } }, TypeError, /^track: properties\.error: is an Error, which JSON writes as \{\} without its message \(pass error\.message, or \{ name, message \}\)$/],
   ['track', { userId: 'u', event: 'E', properties: { rule: /sku-\d+/g } }, TypeError, /^track: properties\.rule: is a RegExp, which JSON writes as \{\} \(pass String\(regexp\)\)$/],

@@ -94,11 +94,20 @@ std::optional<FieldError> read_text(const Value& value, std::string_view key, st
 
 // Ids are strings on the wire; integers are accepted and written as their decimal text, the
 // way the data plane's other SDKs stringify numeric ids.
+// True for an integer's decimal text (an optional '-', digits) past 2^53 - 1 either way: a
+// JavaScript number cannot hold it exactly.
+bool past_exact_doubles(std::string_view integer) {
+  if (!integer.empty() && integer.front() == '-') integer.remove_prefix(1);
+  constexpr std::string_view kMaxSafe = "9007199254740991";
+  return integer.size() > kMaxSafe.size() || (integer.size() == kMaxSafe.size() && integer > kMaxSafe);
+}
+
 template <class Value>
 std::optional<FieldError> read_id(const Value& value, std::string_view key, std::string_view& out,
-                                  std::string& storage) {
+                                  std::string& storage, ParsedCall& call) {
   if (value.integer_text(storage)) {
     out = storage;
+    if (call.imprecise_id.empty() && past_exact_doubles(storage)) call.imprecise_id = key;
     return std::nullopt;
   }
   if (value.is_null() || value.is_string()) return read_text(value, key, out, storage);
@@ -146,9 +155,9 @@ std::optional<FieldError> read_member(MessageType type, std::string_view key, co
       return error(Kind::invalid_value, key, std::string("must be \"") + type_name(type) + "\"");
     }
   } else if (key == "userId") {
-    return read_id(value, key, f.user_id, s[0]);
+    return read_id(value, key, f.user_id, s[0], out);
   } else if (key == "anonymousId") {
-    return read_id(value, key, f.anonymous_id, s[1]);
+    return read_id(value, key, f.anonymous_id, s[1], out);
   } else if (key == "messageId") {
     return read_text(value, key, f.message_id, s[4]);
   } else if (key == "context") {
@@ -164,9 +173,9 @@ std::optional<FieldError> read_member(MessageType type, std::string_view key, co
   } else if (key == "category") {
     return read_text(value, key, f.category, s[7]);
   } else if (key == "groupId") {
-    return read_id(value, key, f.group_id, s[2]);
+    return read_id(value, key, f.group_id, s[2], out);
   } else if (key == "previousId") {
-    return read_id(value, key, f.previous_id, s[3]);
+    return read_id(value, key, f.previous_id, s[3], out);
   } else if (key == "properties") {
     f.properties = value.caller_json();
   } else if (key == "traits") {

@@ -322,6 +322,13 @@ CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng,
   if (std::optional<FieldError> problem = parse_call_text(type, text, parsed)) {
     return refuse_invalid(type, *problem);
   }
+  if (settings_.naming == Naming::js && !parsed.imprecise_id.empty()) {
+    // JSON.stringify wrote the double nearest the caller's integer: an id that may be
+    // another user's. Natively the text is the caller's own, exact.
+    return refuse_invalid(type, FieldError{FieldError::Kind::out_of_range, std::string(parsed.imprecise_id),
+                                           "is past Number.MAX_SAFE_INTEGER, so JavaScript may have rounded it to "
+                                           "another id: pass it as a string"});
+  }
   parsed.fields.called_at_unix_ms = called_at_unix_ms;
   return call(parsed.fields, rng);
 }

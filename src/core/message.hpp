@@ -119,6 +119,10 @@ BuildResult build_message(const MessageFields& fields, const BuildSettings& sett
 struct ParsedCall {
   MessageFields fields;
   std::string storage[8];  // text of ids given as numbers; decoded strings (parse_call_text)
+  /// The first id given as an integer past 2^53 - 1 ("userId", ...), or empty. Accepted as
+  /// its exact text natively; from JavaScript such a number was rounded before it got here,
+  /// which the Driver refuses (see Driver::call_text).
+  std::string_view imprecise_id;
 
   ParsedCall() = default;
   ParsedCall(const ParsedCall&) = delete;  // `fields` may point into number_ids

@@ -342,6 +342,35 @@ TEST(Driver, ARefusalNamesItsFieldAndWhatIsWrongWithIt) {
   EXPECT_EQ(p.field, "properties.a[1].b") << p.text;
 }
 
+TEST(Driver, AnIntegerIdPastExactDoublesIsRefusedFromJavaScriptAndKeptExactNatively) {
+  // From JavaScript, 12345678901234567890 reached the core as JSON.stringify's nearest
+  // double, 12345678901234567000: another id than the caller's, sent without a word.
+  const std::string big = R"({"userId":12345678901234567000,"event":"E"})";
+  Rig js(config_with(1), Naming::js);
+  const CallOutcome refused = js.driver.call_text(MessageType::track, big, js.rng);
+  EXPECT_EQ(refused.status, Status::invalid);
+  EXPECT_EQ(refused.kind, FieldError::Kind::out_of_range);
+  EXPECT_EQ(refused.field, "userId");
+  EXPECT_EQ(refused.text, "userId: is past Number.MAX_SAFE_INTEGER, so JavaScript may have rounded it to another "
+                          "id: pass it as a string");
+  EXPECT_EQ(js.driver.call_text(MessageType::group, R"({"userId":"u","groupId":-9007199254740992})", js.rng).field,
+            "groupId");
+  EXPECT_EQ(js.driver.stats().dropped_for(DropReason::invalid), 2u);
+  // The largest exact ones pass.
+  EXPECT_EQ(js.driver.call_text(MessageType::track, R"({"userId":9007199254740991,"event":"E"})", js.rng).status,
+            Status::accepted);
+  EXPECT_EQ(js.driver.call_text(MessageType::alias, R"({"userId":"u","previousId":-9007199254740991})", js.rng).status,
+            Status::accepted);
+  // Natively the text is the caller's own: sent exactly as given.
+  Rig cpp(config_with(1));
+  cpp.transport.answer_at_once = true;
+  ASSERT_EQ(cpp.driver.call_text(MessageType::track, R"({"userId":12345678901234567890,"event":"E"})", cpp.rng).status,
+            Status::accepted);
+  cpp.driver.pump();
+  ASSERT_EQ(cpp.transport.sent.size(), 1u);
+  EXPECT_EQ(cpp.transport.sent[0].body.at("batch")[0].at("userId"), "12345678901234567890");
+}
+
 TEST(Driver, AfterCloseCallsAreRefusedCountedAndSaidOnceNamingTheCallAsTheCallerDoes) {
   Rig rig;
   rig.driver.close();
