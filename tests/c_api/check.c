@@ -145,8 +145,13 @@ int main(int argc, char** argv) {
   rudder_free(result);
 
   CHECK(rudder_shutdown(client, 5000, NULL) == 1, "shutdown");
+  reports.warnings = 0;
   expect(rudder_track(client, "{\"userId\":\"c-user\",\"event\":\"Late\"}", &detail), RUDDER_SHUT_DOWN, &detail, "after shutdown",
          "client: is shut down (shutdown() was called)");
+  expect(rudder_track(client, "{\"userId\":\"c-user\",\"event\":\"Later\"}", &detail), RUDDER_SHUT_DOWN, &detail, "after shutdown",
+         "client: is shut down (shutdown() was called)");
+  CHECK(reports.warnings == 1, "a call after shutdown is said once in the log: %d warnings", reports.warnings);
+  reports.warnings = 0;
   rudder_client_free(client);
   rudder_client_free(NULL);
 
