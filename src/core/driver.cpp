@@ -363,6 +363,13 @@ std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
                   count_of(recovered.repaired_segments, "segment file has", "segment files have") +
                   " a damaged header; the records after it are read all the same");
   }
+  if (recovered.read_from_top > 0) {
+    host_.log(LogLevel::warning,
+              storage + ": " +
+                  count_of(recovered.read_from_top, "segment file has", "segment files have") +
+                  " a damaged resume offset; read from the first record, so events delivered before may be "
+                  "sent again (the data plane drops them by messageId)");
+  }
   if (recovered.set_aside > 0) {
     host_.log(LogLevel::warning,
               storage + ": " +

@@ -139,7 +139,7 @@ EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<Log
       segment::scan(std::string_view(seg.bytes, seg.capacity), store_ ? store_->checksum : &crc32);
   if (scan.records.empty()) {
     if (store_ != nullptr) store_->remove(seg);
-    return {scan.corrupt, false, repaired};
+    return {scan.corrupt, false, repaired, false, scan.from_top};
   }
   Block block;
   block.bytes = seg.bytes;
@@ -154,7 +154,7 @@ EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<Log
     events.push_back({r.payload, 0, true});
   }
   blocks_.push_back(std::move(block));
-  return {scan.corrupt, false, repaired};
+  return {scan.corrupt, false, repaired, false, scan.from_top};
 }
 
 void EventLog::let_go(Block& block) noexcept {

@@ -141,6 +141,7 @@ class EventLog {
     bool foreign = false;     ///< written for another write key: closed untouched, left for a client with that key
     bool repaired = false;    ///< its header was damaged and is repaired (see segment::repair_header)
     bool set_aside = false;   ///< not a segment: handed to BlockStore::set_aside, nothing read
+    bool from_top = false;    ///< its resume offset was damaged: read from its first record
   };
   /// Takes over a segment an earlier process left (see core/segment.hpp): its good records
   /// join the log's tail as events (enqueued_at 0: due at once), appended to `events`. The

@@ -67,6 +67,7 @@ Pipeline::Recovery Pipeline::recover(const std::vector<BlockStore::Block>& segme
     recovery.foreign_segments += adopted.foreign ? 1 : 0;
     recovery.repaired_segments += adopted.repaired ? 1 : 0;
     recovery.set_aside += adopted.set_aside ? 1 : 0;
+    recovery.read_from_top += adopted.from_top ? 1 : 0;
   }
   for (const LoggedEvent& e : events) {
     queue_.push_back(e);

@@ -79,6 +79,7 @@ class Pipeline {
     std::size_t foreign_segments = 0;  ///< left alone: written for another write key
     std::size_t repaired_segments = 0; ///< read although their header was damaged
     std::size_t set_aside = 0;         ///< files that are no segment, set aside unread
+    std::size_t read_from_top = 0;     ///< segments whose damaged resume offset was ignored
   };
   Recovery recover(const std::vector<BlockStore::Block>& segments);
 

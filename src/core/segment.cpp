@@ -112,7 +112,10 @@ Scan scan(std::string_view bytes, std::uint32_t (*checksum)(std::string_view)) {
   const bool at_record_or_end = at >= kHeaderBytes && at <= bytes.size() &&
                                 (at + kRecordHeaderBytes > bytes.size() || get32(bytes.data() + at) == 0 ||
                                  valid_record_at(bytes, at, checksum) != 0);
-  if (!at_record_or_end) at = kHeaderBytes;
+  if (!at_record_or_end) {
+    at = kHeaderBytes;
+    s.from_top = true;
+  }
   while (at + kRecordHeaderBytes <= bytes.size()) {
     const std::uint32_t size = get32(bytes.data() + at);
     if (size == 0) break;

@@ -72,6 +72,7 @@ struct Scan {
   std::size_t corrupt = 0;      ///< records skipped: bad checksum, or cut off by the file's end
   std::size_t end = 0;          ///< offset of the end marker (or the file's end)
   bool valid = false;           ///< false: no header of this format; nothing else is set
+  bool from_top = false;        ///< the resume offset was damaged: read from the first record
 };
 
 /// Reads records from the header's resume offset until a 0 size or the end. A record whose

@@ -853,27 +853,33 @@ std::string left_segment(int first, int count) {
   return bytes + std::string(256, '\0');
 }
 
-TEST(Driver, RecoverReadsPastADamagedHeaderSetsAsideWhatIsNoSegmentAndSaysSo) {
+TEST(Driver, RecoverReadsPastADamagedHeaderOrResumeOffsetSetsAsideWhatIsNoSegmentAndSaysSo) {
   for (const Naming naming : {Naming::cpp, Naming::js}) {
     Rig rig(config_with(10), naming, Storage::on);
     std::string damaged = left_segment(0, 2);
     damaged[3] ^= 0x40;  // the magic
     std::string junk(4096, 'j');
     std::string intact = left_segment(2, 1);
+    std::string lost_place = left_segment(3, 1);
+    rudder::core::segment::set_resume_offset(lost_place.data(), 13);  // inside the header
     EXPECT_EQ(rig.driver.recover({{damaged.data(), damaged.size(), 1},
                                   {junk.data(), junk.size(), 2},
-                                  {intact.data(), intact.size(), 3}}),
-              3u);
+                                  {intact.data(), intact.size(), 3},
+                                  {lost_place.data(), lost_place.size(), 4}}),
+              4u);
     const std::string setting = naming == Naming::js ? "storageDir" : "storage_dir";
     EXPECT_TRUE(rig.host.logged(setting + ": 1 segment file has a damaged header; the records after it are read all the same"));
     EXPECT_TRUE(rig.host.logged(setting + ": 1 file named as a segment is not one, and nothing in it reads as an event: "
                                           "set aside unread, marked \"unknown\""));
+    EXPECT_TRUE(rig.host.logged(setting + ": 1 segment file has a damaged resume offset; read from the first record, "
+                                          "so events delivered before may be sent again (the data plane drops them by "
+                                          "messageId)"));
     EXPECT_EQ(rig.store.set_aside_count, 1);
     EXPECT_EQ(rig.store.removed, 0) << "what is no segment is not deleted";
     rig.driver.begin_flush();
     rig.driver.pump();
     ASSERT_EQ(rig.transport.sent.size(), 1u);
-    EXPECT_EQ(rig.transport.sent[0].ids(), (std::vector<std::string>{"old-0", "old-1", "old-2"}));
+    EXPECT_EQ(rig.transport.sent[0].ids(), (std::vector<std::string>{"old-0", "old-1", "old-2", "old-3"}));
   }
 }
 
