@@ -31,13 +31,13 @@ class MemoryStore : public rudder::core::BlockStore {
   }
   void remove(const Block&) noexcept override { ++removed; }
   void close(const Block&) noexcept override { ++closed; }
-  void set_aside(const Block&) noexcept override { ++set_aside; }
+  void set_aside(const Block&) noexcept override { ++set_aside_count; }
 
   std::map<std::uint64_t, std::string> made;
   std::uint64_t next = 1;
   int removed = 0;
   int closed = 0;
-  int set_aside = 0;
+  int set_aside_count = 0;
 };
 
 void check(const std::string& file) {
