@@ -83,6 +83,10 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   // Transport and Compressor: handed to the host, answered later by token.
   void send(HttpRequest request, Transport::Done done) override;
   void compress(std::string_view plain, core::Compressor::Done done) override;
+  // close()'s flush settled, or its timeout passed: the driver lets go of what is left, once
+  // (see finish_close() in the .cpp).
+  void give_up_once();
+  void finish_close();
 
   core::Rng rng_;
   std::string beacon_url_;  // the data plane's beacon endpoint for this write key
@@ -93,10 +97,6 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   using Pending = std::vector<std::pair<std::uint32_t, Done>>;
   Pending<Transport::Done> sends_;
   Pending<core::Compressor::Done> compressions_;
-  // Lets go of what close()'s flush left, once: see finish_close().
-  void give_up_once();
-  void finish_close();
-
   std::uint64_t close_ticket_ = 0;
   bool closing_ = false;  // inside close()'s begin_flush()
   std::vector<std::uint64_t> settled_while_closing_;  // their results wait for close_ticket_

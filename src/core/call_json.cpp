@@ -92,8 +92,6 @@ std::optional<FieldError> read_text(const Value& value, std::string_view key, st
   return std::nullopt;
 }
 
-// Ids are strings on the wire; integers are accepted and written as their decimal text, the
-// way the data plane's other SDKs stringify numeric ids.
 // True for an integer's decimal text (an optional '-', digits) past 2^53 - 1 either way: a
 // JavaScript number cannot hold it exactly.
 bool past_exact_doubles(std::string_view integer) {
@@ -102,6 +100,9 @@ bool past_exact_doubles(std::string_view integer) {
   return integer.size() > kMaxSafe.size() || (integer.size() == kMaxSafe.size() && integer > kMaxSafe);
 }
 
+// Ids are strings on the wire; integers are accepted and written as their decimal text, the
+// way the data plane's other SDKs stringify numeric ids. The first id past 2^53 - 1 is noted
+// in `call` (ParsedCall::imprecise_id).
 template <class Value>
 std::optional<FieldError> read_id(const Value& value, std::string_view key, std::string_view& out,
                                   std::string& storage, ParsedCall& call) {
