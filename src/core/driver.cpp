@@ -350,32 +350,20 @@ std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
     Guard guard(host_);
     recovered = pipeline_.recover(segments);
   }
-  if (recovered.foreign_segments > 0) {
-    host_.log(LogLevel::warning,
-              storage + ": " +
-                  count_of(recovered.foreign_segments, "segment file holds", "segment files hold") +
-                  " events accepted for another write key; not sent here, and left for a client "
-                  "with that key (it can take them once this one is closed)");
-  }
-  if (recovered.repaired_segments > 0) {
-    host_.log(LogLevel::warning,
-              storage + ": " +
-                  count_of(recovered.repaired_segments, "segment file has", "segment files have") +
-                  " a damaged header; the records after it are read all the same");
-  }
-  if (recovered.read_from_top > 0) {
-    host_.log(LogLevel::warning,
-              storage + ": " +
-                  count_of(recovered.read_from_top, "segment file has", "segment files have") +
-                  " a damaged resume offset; read from the first record, so events delivered before may be "
-                  "sent again (the data plane drops them by messageId)");
-  }
-  if (recovered.set_aside > 0) {
-    host_.log(LogLevel::warning,
-              storage + ": " +
-                  count_of(recovered.set_aside, "file named as a segment is", "files named as segments are") +
-                  " not one, and nothing in it reads as an event: set aside unread, marked \"unknown\"");
-  }
+  // What the files held beside events, each said once with its count.
+  const auto say = [&](std::size_t count, std::string_view one, std::string_view many, std::string_view rest) {
+    if (count > 0) host_.log(LogLevel::warning, storage + ": " + count_of(count, one, many) + std::string(rest));
+  };
+  say(recovered.foreign_segments, "segment file holds", "segment files hold",
+      " events accepted for another write key; not sent here, and left for a client with that key (it can "
+      "take them once this one is closed)");
+  say(recovered.repaired_segments, "segment file has", "segment files have",
+      " a damaged header; the records after it are read all the same");
+  say(recovered.read_from_top, "segment file has", "segment files have",
+      " a damaged resume offset; read from the first record, so events delivered before may be sent again (the "
+      "data plane drops them by messageId)");
+  say(recovered.set_aside, "file named as a segment is", "files named as segments are",
+      " not one, and nothing in it reads as an event: set aside unread, marked \"unknown\"");
   if (recovered.events > 0) {
     if (settings_.debug) {
       host_.log(LogLevel::debug, "recovered " + count_of(recovered.events, "event", "events") + " from storage");
