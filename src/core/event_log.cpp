@@ -120,26 +120,31 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
 }
 
 EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
+  const auto checksum = store_ ? store_->checksum : &crc32;
+  Adoption adopted;
   // A damaged magic or header size costs none of the file's whole records (each has its own
   // checksum). Decided here, once for every platform.
-  const bool repaired = segment::repair_header(seg.bytes, seg.capacity, store_ ? store_->checksum : &crc32);
+  adopted.repaired = segment::repair_header(seg.bytes, seg.capacity, checksum);
   if (!segment::has_header({seg.bytes, seg.capacity})) {
     // Not a segment, and nothing in it reads as a record: not ours to delete.
     if (store_ != nullptr) store_->set_aside(seg);
-    return {0, false, false, true};
+    adopted.set_aside = true;
+    return adopted;
   }
   if (store_ != nullptr) {
     const std::uint64_t written_for = segment::destination(seg.bytes);
     if (written_for != 0 && store_->destination != 0 && written_for != store_->destination) {
       store_->close(seg);
-      return {0, true, repaired};
+      adopted.foreign = true;
+      return adopted;
     }
   }
-  const segment::Scan scan =
-      segment::scan(std::string_view(seg.bytes, seg.capacity), store_ ? store_->checksum : &crc32);
+  const segment::Scan scan = segment::scan(std::string_view(seg.bytes, seg.capacity), checksum);
+  adopted.corrupt = scan.corrupt;
+  adopted.from_top = scan.from_top;
   if (scan.records.empty()) {
     if (store_ != nullptr) store_->remove(seg);
-    return {scan.corrupt, false, repaired, false, scan.from_top};
+    return adopted;
   }
   Block block;
   block.bytes = seg.bytes;
@@ -154,7 +159,7 @@ EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<Log
     events.push_back({r.payload, 0, true});
   }
   blocks_.push_back(std::move(block));
-  return {scan.corrupt, false, repaired, false, scan.from_top};
+  return adopted;
 }
 
 void EventLog::let_go(Block& block) noexcept {
