@@ -246,6 +246,10 @@ int main(int argc, char** argv) {
   // Under a file-size limit (ulimit -f) a segment that cannot be reserved would kill the run
   // with SIGXFSZ; ignored, the reservation fails with EFBIG and --storage-dir is refused (exit 2).
   std::signal(SIGXFSZ, SIG_IGN);
+  // A log reader that went away (stderr or stdout a pipe whose reader exited) would otherwise
+  // end the run with SIGPIPE at its next line, losing every event still queued without a
+  // word; ignored, such a write fails (EPIPE) and the run delivers, then exits as usual.
+  std::signal(SIGPIPE, SIG_IGN);
   const Parsed parsed =
       parse_options(args, [](const char* name) -> const char* { return std::getenv(name); });
   if (!parsed.error.empty()) {

@@ -913,7 +913,7 @@ export class Analytics {
         });
       },
       identity: (pointer, length) => this.#identity?.write(this.#bridge.readLength(pointer, length)),
-      storageCreate: (id, pointer, length) => this.#storage.create(id, this.#bridge.view(pointer, length)),
+      storageCreate: (id, pointer, length, capacity) => this.#storage.create(id, this.#bridge.view(pointer, length), capacity),
       storageWrite: (id, offset, pointer, length) => this.#storage.write(id, offset, this.#bridge.view(pointer, length)),
       storageRemove: (id) => this.#storage.remove(id),
       storageClose: (id) => this.#storage.close(id),

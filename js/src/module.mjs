@@ -20,14 +20,19 @@ const loadedFrom = (typeof document === 'object' && document?.currentScript?.src
 // The .wasm beside this file, written as a literal `new URL('./file', import.meta.url)` so that
 // bundlers (Vite, webpack, Rollup, Parcel) see it, emit the file and rewrite the URL; each
 // build keeps one branch (RUDDER_NODE_BUILD is a constant there). Where the bundle gives no
-// import.meta.url ("Invalid URL"), beside the script that loaded it, else at the page's (or
-// worker's) address; Node's builds always have one (import.meta.url, or __filename).
+// import.meta.url ("Invalid URL"): in Node, beside the bundle's own __filename (the ES module
+// bundled as CommonJS, as esbuild --format=cjs and Lambda build tools do, empties import.meta);
+// in browsers, beside the script that loaded it, else at the page's (or worker's) address.
+// Null where none of these can be told: only locateFile, wasmBinary or wasmModule can say then.
 function besideThisFile() {
   try {
     // eslint-disable-next-line no-undef
-    return RUDDER_NODE_BUILD ? new URL('./rudder_analytics_node.wasm', import.meta.url) : new URL('./rudder_analytics.wasm', import.meta.url);
+    return String(RUDDER_NODE_BUILD ? new URL('./rudder_analytics_node.wasm', import.meta.url) : new URL('./rudder_analytics.wasm', import.meta.url));
   } catch {
-    return new URL(WASM_FILE, loadedFrom ?? location.href);
+    // eslint-disable-next-line no-undef
+    if (RUDDER_NODE_BUILD) return typeof __filename === 'string' ? __filename.replace(/[^/\\]*$/, WASM_FILE) : null;
+    const base = loadedFrom ?? (typeof location === 'object' ? location.href : null);
+    return base === null ? null : String(new URL(WASM_FILE, base));
   }
 }
 
@@ -128,10 +133,15 @@ export function compiledModule(options) {
   }
   if (options.locateFile !== undefined) {
     if (typeof options.locateFile !== 'function') return wrong('locateFile', 'must be a function');
-    return compileFrom(options.locateFile(WASM_FILE, besideThisFile().href));
+    return compileFrom(options.locateFile(WASM_FILE, besideThisFile() ?? ''));
   }
   if (defaultCompiled === null) {
-    defaultCompiled = compileFrom(besideThisFile());
+    const beside = besideThisFile();
+    if (beside === null) {
+      return Promise.reject(new Error(`rudder-analytics: cannot tell where this bundle was loaded from, to find ${WASM_FILE} ` +
+        'beside it; pass locateFile, wasmBinary or wasmModule'));
+    }
+    defaultCompiled = compileFrom(beside);
     defaultCompiled.catch(() => { defaultCompiled = null; });  // let a later create() retry
   }
   return defaultCompiled;

@@ -7,6 +7,15 @@
 import { nodeImport } from './module.mjs';
 
 const HEADER_BYTES = 64;
+// Written into a new segment to reserve its room; shared, never changed.
+const ZEROS = new Uint8Array(64 * 1024);
+
+// fs.writeSync may write less than it was given; the rest is written after it.
+function writeAll(fs, fd, bytes, offset) {
+  for (let done = 0; done < bytes.byteLength;) {
+    done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, offset + done);
+  }
+}
 
 /**
  * Opens `dir` (creating it) and announces this process as an owner. Throws an Error that
@@ -89,28 +98,47 @@ class Storage {
 
   // ---- what the core asks for (platform/wasm/host.hpp) ---------------------------------------
 
-  create(id, header) {
+  create(id, header, capacity) {
     const file = this.#segmentPath();
     let fd;
     try {
       fd = this.#fs.openSync(file, 'wx', 0o600);
-      this.#fs.writeSync(fd, header, 0, header.byteLength, 0);
+      writeAll(this.#fs, fd, header, 0);
+      // The segment's room is written now, as zeros (the native client reserves it with
+      // posix_fallocate, which Node lacks): a disk that cannot hold it refuses it here, before
+      // any event is accepted into it, and never a write of an accepted event later (which
+      // used to throw ENOSPC out of track() and leave half a record).
+      for (let at = header.byteLength; at < capacity; at += ZEROS.byteLength) {
+        writeAll(this.#fs, fd, ZEROS.subarray(0, Math.min(ZEROS.byteLength, capacity - at)), at);
+      }
     } catch (e) {
       if (fd !== undefined) { this.#fs.closeSync(fd); this.#fs.rmSync(file, { force: true }); }
       if (!this.#warned) {
         this.#warned = true;
-        this.#warn(`storageDir: cannot create "${file}": ${e.code ?? e.message}; events are kept in memory only until it works again`);
+        this.#warn(`storageDir: cannot reserve ${capacity} bytes for "${file}": ${e.code ?? e.message}; ` +
+          'events are kept in memory only until it works again');
       }
       return false;
     }
-    this.#warned = false;
+    if (this.#warned) {
+      this.#warned = false;
+      this.#warn('storageDir: works again; events accepted from now on are stored (those accepted meanwhile stay in memory only)');
+    }
     this.#files.set(id, { fd, path: file });
     return true;
   }
 
   write(id, offset, bytes) {
     const file = this.#files.get(id);
-    if (file) this.#fs.writeSync(file.fd, bytes, 0, bytes.byteLength, offset);
+    if (!file) return;
+    try {
+      writeAll(this.#fs, file.fd, bytes, offset);
+    } catch (e) {
+      // Into room create() reserved, so only a failing disk (EIO) gets here: said, never
+      // thrown out of the caller's track(). The core still holds the event and sends it.
+      this.#warn(`storageDir: cannot write to "${file.path}": ${e.code ?? e.message}; ` +
+        'the event is kept in memory only (a crash before it is delivered loses it)');
+    }
   }
 
   remove(id) {

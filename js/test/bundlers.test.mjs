@@ -219,3 +219,30 @@ console.log(JSON.stringify({ messageId, outcome: await analytics.close() }));
     await rm(elsewhere, { recursive: true, force: true });
   }
 });
+
+test('esbuild for Node, an ES module bundled as CommonJS (as Lambda build tools do): the .wasm beside the bundle', { timeout: 60_000 }, async () => {
+  // esbuild empties import.meta in a CommonJS bundle; the client used to fail to start with
+  // "location is not defined", dropping every call, with locateFile as well.
+  const outDir = join(app, 'lambda-cjs');
+  const entry = join(app, 'src', 'handler-cjs.mjs');
+  await writeFile(entry, `import { Analytics } from 'rudder-analytics-wasm';
+export async function handler(writeKey, dataPlaneUrl) {
+  const analytics = new Analytics({ writeKey, dataPlaneUrl });
+  const { status } = analytics.track({ userId: 'u', event: 'From a CommonJS bundle' });
+  return { status, outcome: await analytics.close() };
+}
+`);
+  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: join(outDir, 'index.js'), logLevel: 'error' });
+  await copyFile(join(app, 'node_modules', 'rudder-analytics-wasm', 'dist', 'rudder_analytics_node.wasm'), join(outDir, 'rudder_analytics_node.wasm'));
+  const elsewhere = await mkdtemp(join(tmpdir(), 'rudder-cwd-'));
+  try {
+    const script = `require(${JSON.stringify(join(outDir, 'index.js'))}).handler(process.argv[1], process.argv[2]).then((r) => console.log(JSON.stringify(r)))`;
+    const { stdout } = await run(process.execPath, ['-e', script, WRITE_KEY, browser.plane.url], { cwd: elsewhere });
+    const result = JSON.parse(stdout);
+    assert.equal(result.status, 'buffered');
+    assert.equal(result.outcome.delivered, 1, stdout);
+    assert.equal((await browser.plane.events()).length, 1);
+  } finally {
+    await rm(elsewhere, { recursive: true, force: true });
+  }
+});

@@ -264,6 +264,44 @@ test('a damaged segment header is read past; a file that is no segment is set as
     'set aside unread, marked "unknown"'), warnings.join('\n'));
 });
 
+test('a disk that cannot hold a segment: calls are accepted into memory with a warning, never throw, and are delivered', async () => {
+  // Under a file-size limit below a segment's 1 MiB (as on a nearly full disk), segments used
+  // to grow by each write until one failed: track() threw EFBIG / ENOSPC out to the caller and
+  // left half a record. Room is now reserved when a segment is made, so the disk refuses it
+  // there, before any event is accepted into it.
+  const dir = freshDir();
+  const script = path.join(scratch, 'full-disk.mjs');
+  writeFileSync(script, `
+    import { Analytics } from ${JSON.stringify(`${REPO}js/dist/node.mjs`)};
+    const warnings = [];
+    const logger = { debug() {}, info() {}, warn: (line) => warnings.push(line), error: (line) => warnings.push(line) };
+    const analytics = await Analytics.create({ writeKey: 'test-write-key', dataPlaneUrl: process.argv[2], storageDir: process.argv[3], logger });
+    let threw = 0, accepted = 0;
+    for (let i = 0; i < 80; i++) {
+      try {
+        if (analytics.track({ userId: 'u', event: 'Big', messageId: 'full-' + i, properties: { blob: 'x'.repeat(10000) } }).status === 'accepted') accepted++;
+      } catch (e) { threw++; warnings.push('threw: ' + e.message); }
+    }
+    const closed = await analytics.close();
+    console.log(JSON.stringify({ threw, accepted, closed, stored: analytics.stats().stored, warnings }));
+  `);
+  // SIGXFSZ ignored (as a shell's trap passes on through exec), so a write past the limit fails
+  // with EFBIG instead of killing the process; the limit is 1,000 blocks of 512 or 1,024 bytes.
+  const out = await new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', `trap '' XFSZ; ulimit -f 1000; exec "${process.execPath}" "$@"`, 'sh', script, plane.url, dir],
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const result = JSON.parse(out);
+  assert.equal(result.threw, 0, result.warnings.join('\n'));
+  assert.equal(result.accepted, 80);
+  assert.equal(result.closed.delivered, 80);
+  assert.equal(result.stored, 0, 'none of them was stored');
+  assert.ok(result.warnings.some((line) => /storageDir: cannot reserve 1048576 bytes for ".*\.seg": EFBIG; events are kept in memory only until it works again/.test(line)),
+    result.warnings.join('\n'));
+  assert.deepEqual(await storedIds(), ids('full-', 80));
+  assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.seg')), [], 'no half-written segment left');
+});
+
 test('storageDir: refused when it is not a usable directory, naming the option', async () => {
   await assert.rejects(Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url, storageDir: '' }),
     { name: 'TypeError', message: 'storageDir: must be a directory name' });

@@ -26,7 +26,8 @@ RUDDER_HOST_IMPORT(report)
 void js_report(const char* error, unsigned error_length, const char* events, unsigned events_length);
 RUDDER_HOST_IMPORT(settled) void js_settled(unsigned ticket, const char* result, unsigned length);
 RUDDER_HOST_IMPORT(log) void js_log(int level, const char* message, unsigned length);
-RUDDER_HOST_IMPORT(storageCreate) int js_storage_create(unsigned id, const char* header, unsigned length);
+RUDDER_HOST_IMPORT(storageCreate)
+int js_storage_create(unsigned id, const char* header, unsigned length, double capacity);
 RUDDER_HOST_IMPORT(storageWrite)
 void js_storage_write(unsigned id, double offset, const char* bytes, unsigned length);
 RUDDER_HOST_IMPORT(storageRemove) void js_storage_remove(unsigned id);
@@ -37,8 +38,8 @@ RUDDER_HOST_IMPORT(identity) void js_identity(const char* json, unsigned length)
 
 namespace rudder::wasm::host {
 
-bool storage_create(std::uint32_t id, std::string_view header) {
-  return js_storage_create(id, header.data(), static_cast<unsigned>(header.size())) != 0;
+bool storage_create(std::uint32_t id, std::string_view header, std::size_t capacity) {
+  return js_storage_create(id, header.data(), static_cast<unsigned>(header.size()), static_cast<double>(capacity)) != 0;
 }
 
 void storage_write(std::uint32_t id, double offset, std::string_view bytes) {

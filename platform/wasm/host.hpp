@@ -9,6 +9,7 @@
 // re-entered from inside one of these calls.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -41,12 +42,14 @@ void report(std::string_view error_json, std::string_view events_json);
 /// beaconed, pending}).
 void settled(std::uint32_t ticket, std::string_view result_json);
 
-/// Storage (storageDir, Node): creates segment file `id` holding `header`; false when it
-/// cannot (the host logs why). The others act on a file create() made, or one the host
+/// Storage (storageDir, Node): creates segment file `id` holding `header`, with room for
+/// `capacity` bytes reserved on the disk (so a full disk refuses the segment here, before its
+/// events are accepted, never a write of an accepted event later); false when it cannot (the
+/// host logs why). The others act on a file create() made, or one the host
 /// took over and handed to rudder_adopt(): write `bytes` at `offset` now (synchronously),
 /// delete it (every event in it has left), close it (its events stay for a later run), or
 /// set it aside where no client reads it again (the core found it no segment).
-bool storage_create(std::uint32_t id, std::string_view header);
+bool storage_create(std::uint32_t id, std::string_view header, std::size_t capacity);
 void storage_write(std::uint32_t id, double offset, std::string_view bytes);
 void storage_remove(std::uint32_t id);
 void storage_close(std::uint32_t id);

@@ -20,7 +20,7 @@ std::optional<core::BlockStore::Block> HostStore::create(std::size_t min_capacit
   core::segment::write_header(bytes, static_cast<std::int64_t>(emscripten_date_now()), destination);
   const Block block{bytes, min_capacity, next_id_++};
   if (!host::storage_create(static_cast<std::uint32_t>(block.id),
-                            {bytes, core::segment::kHeaderBytes})) {
+                            {bytes, core::segment::kHeaderBytes}, min_capacity)) {
     delete[] bytes;  // the host logged why; the log keeps this event in memory
     return std::nullopt;
   }

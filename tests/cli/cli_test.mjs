@@ -713,6 +713,23 @@ test('--ca-file trusts a private CA; without it the certificate is refused; a mi
   }
 });
 
+test('standard error a pipe whose reader went away: the run goes on and delivers every valid line', async () => {
+  // `rudder-analytics ... 2>&1 | logger` after the logger died: the first line the CLI wrote
+  // to stderr killed it with SIGPIPE, and the events still queued were lost without a word.
+  const lines = ['not json', ...Array.from({ length: 300 }, (_, i) => `{"type":"track","userId":"u","event":"Piped ${i}"}`)];
+  const child = spawn(CLI, ['--ndjson', '-', ...target()], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.destroy();  // the reader is gone before the CLI writes its first line there
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  const closed = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  child.stdin.end(lines.join('\n') + '\n');
+  const { code, signal } = await closed;
+  assert.equal(signal, null, 'not killed by SIGPIPE');
+  assert.equal(code, 1, 'exit 1: one line was invalid');
+  assert.deepEqual(summary(stdout), { delivered: 300, failed: 0, dropped: 0, invalid: 1 });
+  assert.equal((await storedEvents()).length, 300);
+});
+
 // Starts the CLI reading NDJSON from a pipe that stays open, feeds it `lines`, then sends
 // `signal` once the data plane has seen `expectRequests` requests.
 async function interrupt(signal, extraArgs, lines, expectRequests, settleMs = 0) {
