@@ -86,11 +86,16 @@ export async function post({ url, authorization, body, gzipped, timeoutMs, maxAn
       // A connection closed before the answer's end ('end' never comes).
       response.on('close', () => fail(new Error('the connection closed before the answer ended')));
     });
-    const timer = setTimeout(() => {
+    // The timeout acts only after one more turn of the event loop's I/O: a process frozen
+    // meanwhile (SIGSTOP, a Lambda between invocations) runs its expired timers before it
+    // reads its sockets, and an answer waiting there must win over a timeout that passed while
+    // nothing ran (it was taken for "no answer" and the batch sent again).
+    const timer = setTimeout(() => setImmediate(() => {
+      if (settled) return;
       timedOut = true;
       request.destroy();
       fail(null);
-    }, timeoutMs);
+    }), timeoutMs);
     request.on('socket', (socket) => {
       if (request.reusedSocket) connected = true;  // a kept-alive connection, made earlier
       else socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => { connected = true; });

@@ -2,7 +2,7 @@
 // Retry-After, failures reaching onError, flush and close, gzip.
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -437,4 +437,33 @@ test('requests that stall past the timeout count as unknown, never as lost', { t
   assert.equal(stored.length, 30, 'every attempt arrived');
   assert.deepEqual([...new Set(stored)].sort(), [...ids].sort(), 'with the same messageIds');
   await analytics.close();
+});
+
+test('a process frozen while its answer arrived (a Lambda between invocations) reads the answer, no false timeout', { timeout: 30_000 }, async () => {
+  // After SIGSTOP / SIGCONT, Node runs expired timers before it reads the sockets: the
+  // request's timeout fired although its 200 was waiting, and the batch was sent again.
+  const script = `
+    import { Analytics } from ${JSON.stringify(fileURLToPath(new URL('../dist/node.mjs', import.meta.url)))};
+    const analytics = await Analytics.create({ writeKey: process.argv[1], dataPlaneUrl: process.argv[2], timeoutMs: 1000 });
+    analytics.track({ userId: 'u', event: 'Before the freeze' });
+    const flushed = await analytics.flush();
+    console.log(JSON.stringify({ flushed, retried: analytics.stats().retried }));
+  `;
+  await plane.misbehave({ count: 1, delayMs: 400, storeBeforeDelay: true });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, WRITE_KEY, plane.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+  const ended = new Promise((resolve) => child.on('close', resolve));
+  try {
+    await waitFor(async () => (await plane.events()).length === 1, 10_000, 'the event stored');
+    child.kill('SIGSTOP');  // the answer comes 400 ms after storing, while the process is frozen
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    child.kill('SIGCONT');
+  } finally {
+    child.kill('SIGCONT');
+  }
+  await ended;
+  const result = JSON.parse(out);
+  assert.deepEqual([result.flushed.delivered, result.flushed.unknown, result.retried], [1, 0, 0], out);
+  assert.equal((await plane.events()).length, 1, 'sent once');
 });
