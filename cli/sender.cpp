@@ -3,6 +3,7 @@
 #include "sender.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -27,7 +28,9 @@ Sender::Sender(Config config, std::function<bool()> interrupted)
     std::lock_guard<std::mutex> lock(failures->mu);
     failures->last = error;
   };
+  stores_ = !config.storage_dir.empty() && config.send;
   client_ = std::make_unique<Client>(std::move(config));
+  stored_ = client_->stats().stored;
 }
 
 Result Sender::send(const nlohmann::json& call) {
@@ -37,7 +40,26 @@ Result Sender::send(const nlohmann::json& call) {
     wait_for_delivery(kQueueFullWait);
     result = client_->submit(call);
   }
+  if (result && stores_) hold_while_storage_fails();
   return result;
+}
+
+void Sender::hold_while_storage_fails() {
+  const std::uint64_t stored = client_->stats().stored;
+  if (stored > stored_) {
+    stored_ = stored;
+    return;
+  }
+  // Kept in memory only (the library warned why): reading on would put every later line at
+  // the mercy of a kill -9 too. The producer waits instead, and the library tries the disk
+  // again with the next line.
+  if (!said_held_) {
+    said_held_ = true;
+    std::fprintf(stderr, "warning: --storage-dir cannot store events now: each line read is delivered before "
+                         "the next one is read, until it can\n");
+  }
+  while (!interrupted_() && wait_for_delivery(kQueueFullWait).pending > 0) {
+  }
 }
 
 FlushResult Sender::wait_for_delivery(std::chrono::milliseconds wait) {

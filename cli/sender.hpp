@@ -40,7 +40,10 @@ class Sender {
   explicit Sender(Config config, std::function<bool()> interrupted = [] { return false; });
 
   /// Client::submit, except that a full queue is waited out instead of dropping the call:
-  /// a batch tool must deliver every line of a large file, however fast it reads them.
+  /// a batch tool must deliver every line of a large file, however fast it reads them. With
+  /// a storage directory, a call the library could keep in memory only (the disk is full) is
+  /// waited on until it is delivered, so that reading stops while storage fails: each line
+  /// read is on the disk or delivered before the next is read, as kill -9 requires.
   Result send(const nlohmann::json& call);
 
   /// Waits up to `flush_timeout` for delivery (once interrupted, at most kInterruptedFlush
@@ -64,8 +67,14 @@ class Sender {
   };
   std::shared_ptr<Failures> failures_;
   std::function<bool()> interrupted_;
+  /// Waits, when the event just accepted was not stored, until nothing is pending.
+  void hold_while_storage_fails();
+
   std::unique_ptr<Client> client_;
   std::uint64_t requeued_ = 0;
+  bool stores_ = false;       // a storage directory is in use
+  std::uint64_t stored_ = 0;  // Stats::stored after the last call
+  bool said_held_ = false;
 };
 
 }  // namespace rudder::cli

@@ -104,16 +104,26 @@ SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log
                              (ec ? ": " + ec.message() : std::string()));
   }
   announce();
-  // The first segment now, not on the worker: a directory that cannot hold one (a full or
-  // tiny disk, a quota) is refused as unusable, rather than accepted with a warning while
-  // every event stays in memory only, which a user who set storage_dir does not expect.
+}
+
+void SegmentStore::reserve_first_segment(std::size_t recovered_events) {
+  std::lock_guard<std::mutex> lock(mu_);
   std::string error;
   std::optional<Segment> first = make_file(segment_path(next_segment_++), segment_bytes_, error);
-  if (!first) {
-    ::unlink(owner_path(owner_).c_str());
-    throw std::runtime_error("storage_dir: " + error);
+  if (first) {
+    spares_.push_back(std::move(*first));
+    return;
   }
-  spares_.push_back(std::move(*first));
+  // A directory that cannot hold a segment (a full or tiny disk, a quota) is refused as
+  // unusable, rather than accepted while every event stays in memory only, which a user who
+  // set storage_dir does not expect. Unless it holds events earlier runs left: refusing would
+  // strand them (a service in a restart loop, `flush` unable to drain a full disk), and
+  // delivering them frees the room new events need.
+  if (recovered_events == 0) throw std::runtime_error("storage_dir: " + error);
+  warn_once("storage_dir: " + error + " (" +
+            (recovered_events == 1 ? std::string("the event an earlier run left is")
+                                   : "the " + std::to_string(recovered_events) + " events earlier runs left are") +
+            " delivered all the same, freeing room)");
 }
 
 SegmentStore::~SegmentStore() { release(); }

@@ -54,6 +54,12 @@ class SegmentStore final : public core::BlockStore {
   /// Unmaps the file and renames it with ".unknown" added (the core found it no segment).
   void set_aside(const Block& block) noexcept override;
 
+  /// Makes the first segment for new events, after take_over_orphans(). Throws
+  /// std::runtime_error ("storage_dir: cannot reserve ...") when the directory cannot hold
+  /// one, unless `recovered_events` (what the orphans held) is not 0: then warns that events
+  /// stay in memory only until there is room, and the store is tried again as events come.
+  void reserve_first_segment(std::size_t recovered_events);
+
   /// Makes the next segments ahead of time, so that a call filling a segment takes a ready
   /// one instead of creating, reserving and mapping a file itself; delivered segments are
   /// reused for this (zeroed and renamed), their pages still mapped. For the delivering

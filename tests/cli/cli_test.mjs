@@ -492,6 +492,52 @@ test('--storage-dir: what the flush timeout left is kept, and `flush --storage-d
   assert.equal((await storedEvents()).length, 1, 'nothing is sent twice');
 });
 
+// Runs the CLI under a file-size limit below a segment's 1 MiB: no new segment fits, as on a
+// full disk (the CLI ignores SIGXFSZ, so the reservation fails with EFBIG).
+function runLimited(args, input) {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', 'ulimit -f 64; exec "$0" "$@"', CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
+
+test('--storage-dir full but holding events left: they are delivered, and each new line is delivered before the next is read', async () => {
+  // A full disk used to refuse the directory (exit 2) even to `flush`, stranding what it held;
+  // and lines read while the disk was full went on into memory only, lost to a kill -9.
+  const dir = mkdtempSync(path.join(scratch, 'full-'));
+  const keep = async (id) => {
+    await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
+    const kept = await run(['track', '--user-id', 'u', '--event', 'Left', '--message-id', id, ...target(),
+      '--storage-dir', dir, '--flush-timeout', '0.3', '--max-retries', '0']);
+    assert.equal(storedSummary(kept.stdout).kept, 1, kept.stderr);
+    await control('POST', '/_control/reset');
+  };
+  await keep('left-1');
+  const lines = Array.from({ length: 5 }, (_, i) => `{"type":"track","userId":"u","event":"New","messageId":"new-${i}"}`);
+  const sent = await runLimited(['--ndjson', '-', ...target(), '--storage-dir', dir], lines.join('\n') + '\n');
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.deepEqual(storedSummary(sent.stdout), { delivered: 6, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 1, kept: 0 });
+  assert.match(sent.stderr, /^warning: storage_dir: cannot reserve 1048576 bytes for ".*\.seg": File too large \(the event an earlier run left is delivered all the same, freeing room\)/m);
+  assert.match(sent.stderr, /^warning: --storage-dir cannot store events now: each line read is delivered before the next one is read, until it can$/m);
+  assert.deepEqual((await storedEvents()).map((e) => e.messageId).sort(), ['left-1', ...lines.map((_, i) => `new-${i}`)].sort());
+  // No line was read while another was in memory only: each new line went in its own request
+  // (the first perhaps with the event left, if that was still pending when it came).
+  const requests = (await control('GET', '/_control/requests')).map((r) => r.events);
+  assert.ok(requests.length >= 5 && Math.max(...requests) <= 2, JSON.stringify(requests));
+
+  await keep('left-2');
+  const drained = await runLimited(['flush', '--storage-dir', dir, ...target()], '');
+  assert.equal(drained.code, 0, drained.stderr);
+  assert.deepEqual(storedSummary(drained.stdout), { delivered: 1, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 1, kept: 0 });
+  assert.deepEqual((await storedEvents()).map((e) => e.messageId), ['left-2']);
+});
+
 test('--storage-dir: the CLI killed with SIGKILL while reading loses none of the lines it read', async () => {
   const dir = mkdtempSync(path.join(scratch, 'store-'));
   await control('POST', '/_control/misbehave', { count: 1_000_000, status: 503 });

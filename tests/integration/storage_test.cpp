@@ -601,5 +601,42 @@ TEST_F(StorageTest, ADirectoryThatCannotHoldASegmentIsRefusedAtOnce) {
   for (const auto& e : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << e.path();
 }
 
+TEST_F(StorageTest, AFullDirectoryHoldingEventsLeftStartsDeliversThemAndKeepsNewOnesInMemory) {
+  // Refused like an empty full one, it stranded what it held: a service restarting in a loop
+  // on a full disk, or `flush` asked to drain it, could never deliver the events whose
+  // delivery frees the room.
+  {
+    Client client(unreachable_config());
+    ASSERT_EQ(track_many(client, "left-", 20), 20u);
+    EXPECT_EQ(client.shutdown(200ms).kept, 20u);
+  }
+  const Child child = fork_child([&](int fd) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit small{64 * 1024, 64 * 1024};
+    ::setrlimit(RLIMIT_FSIZE, &small);
+    std::vector<std::string> warnings;
+    Config c = storage_config();
+    c.logger = [&](LogLevel level, std::string_view line) {
+      if (level == LogLevel::warning) warnings.emplace_back(line);
+    };
+    try {
+      Client client(c);
+      const std::uint64_t accepted = track_many(client, "new-", 5);
+      const bool delivered = client.flush(30s).ok() && client.stats().delivered == 25 && client.stats().stored == 0;
+      const bool said = !warnings.empty() && warnings[0].rfind("storage_dir: cannot reserve 1048576 bytes", 0) == 0 &&
+                        warnings[0].find("(the 20 events earlier runs left are delivered all the same, freeing room)") !=
+                            std::string::npos;
+      report(fd, accepted == 5 && delivered && said ? 1 : 2);
+    } catch (const std::runtime_error&) {
+      report(fd, 3);
+    }
+  });
+  wait_for(child.pid);
+  EXPECT_EQ(child.reported, 1u) << "2: not all delivered or no warning; 3: refused";
+  std::set<std::string> expected = ids("left-", 20);
+  expected.merge(ids("new-", 5));
+  EXPECT_EQ(message_ids(plane_->events()), expected);
+}
+
 }  // namespace
 }  // namespace rudder
