@@ -103,11 +103,19 @@ Report make_report(const Outcome& outcome, std::uint64_t invalid,
   if (refused > 0) {
     report.errors.push_back("error: " + events_were(refused) + " dropped");
   }
+  if (s.foreign_segments > 0) {
+    // Left where they are (the warning above says why): the directory is not drained.
+    report.errors.push_back("error: " + std::to_string(s.foreign_segments) +
+                            (s.foreign_segments == 1 ? " segment file in --storage-dir holds"
+                                                     : " segment files in --storage-dir hold") +
+                            " events of another write key: not sent by this run (run it with that key to "
+                            "send them)");
+  }
   // Invalid inputs need no line here: each was reported where it was refused, with its line
   // number or flag, which is what the user has to fix.
   const bool clean =
       s.failed == 0 && s.unknown == 0 && dropped == 0 && invalid == 0 && s.pending == 0 &&
-      s.kept == 0 && s.corrupt_skipped == 0;
+      s.kept == 0 && s.corrupt_skipped == 0 && s.foreign_segments == 0;
   report.exit_code = clean ? 0 : 1;
   return report;
 }

@@ -121,6 +121,10 @@ struct Stats {
   std::uint64_t corrupt_skipped = 0;
   /// Left in storage at shutdown for a later run to deliver (shutdown's timeout passed).
   std::uint64_t kept = 0;
+  /// Segment files (not events) found in storage and left alone: their events were accepted
+  /// for another write key, and only a client with that key sends them. Not 0: the storage
+  /// still holds events this client will never deliver.
+  std::uint64_t foreign_segments = 0;
   std::array<std::uint64_t, kDropReasonCount> dropped{};  ///< indexed by DropReason
 
   std::uint64_t dropped_for(DropReason r) const noexcept {

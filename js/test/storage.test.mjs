@@ -188,6 +188,7 @@ test('events kept for another write key are left for a client with that key, wit
   const other = await Analytics.create({ writeKey: 'another-source-key', dataPlaneUrl: plane.url, storageDir: dir,
     logger: { ...quiet, warn: (line) => warnings.push(line) } });
   assert.equal(other.stats().recovered, 0);
+  assert.equal(other.stats().foreignSegments, 1, 'the directory still holds events');
   assert.equal((await other.close()).delivered, 0);
   assert.ok(warnings.some((line) => /^\[rudder-analytics\] storageDir: \d+ segment files? holds? events accepted for another write key; not sent here/.test(line)),
     warnings.join('\n'));

@@ -226,6 +226,8 @@ export interface Stats {
   corruptSkipped: number;
   /** With storage: left there by close() for the next process or page load. */
   kept: number;
+  /** With storage: segment files found there holding another write key's events, left alone. */
+  foreignSegments: number;
   dropped: { invalid: number; queue_full: number; shut_down: number; unsent_at_shutdown: number; by_plugin: number };
 }
 

@@ -65,6 +65,7 @@ Pipeline::Recovery Pipeline::recover(const std::vector<BlockStore::Block>& segme
     const EventLog::Adoption adopted = log_.adopt(segment, events);
     stats_.corrupt_skipped += adopted.corrupt;
     recovery.foreign_segments += adopted.foreign ? 1 : 0;
+    stats_.foreign_segments += adopted.foreign ? 1 : 0;
     recovery.repaired_segments += adopted.repaired ? 1 : 0;
     recovery.set_aside += adopted.set_aside ? 1 : 0;
     recovery.read_from_top += adopted.from_top ? 1 : 0;

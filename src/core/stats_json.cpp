@@ -51,6 +51,7 @@ std::string stats_json(const Stats& s) {
   number(out, "recovered", s.recovered);
   number(out, "corruptSkipped", s.corrupt_skipped);
   number(out, "kept", s.kept);
+  number(out, "foreignSegments", s.foreign_segments);
   out.append("\"dropped\":{");
   for (std::size_t i = 0; i < kDropReasonCount; ++i) {
     number(out, to_string(static_cast<DropReason>(i)), s.dropped[i]);

@@ -492,6 +492,24 @@ test('--storage-dir: what the flush timeout left is kept, and `flush --storage-d
   assert.equal((await storedEvents()).length, 1, 'nothing is sent twice');
 });
 
+test('`flush --storage-dir` with another write key sends nothing and exits 1, saying the directory still holds events', async () => {
+  // It exited 0 with an all-zero summary: a cron job took the directory for drained.
+  const dir = mkdtempSync(path.join(scratch, 'store-'));
+  await control('POST', '/_control/misbehave', { count: 1000, status: 503 });
+  const kept = await run(['track', '--user-id', 'u', '--event', 'Kept', ...target(), '--storage-dir', dir,
+    '--flush-timeout', '0.3', '--max-retries', '0']);
+  assert.equal(storedSummary(kept.stdout).kept, 1, kept.stderr);
+  await control('POST', '/_control/reset');
+  const other = await run(['flush', '--storage-dir', dir, '--write-key', 'another-key', '--data-plane-url', plane.url]);
+  assert.equal(other.code, 1, other.stderr);
+  assert.deepEqual(storedSummary(other.stdout), { delivered: 0, failed: 0, unknown: 0, dropped: 0, invalid: 0, recovered: 0, kept: 0 });
+  assert.match(other.stderr, /^error: 1 segment file in --storage-dir holds events of another write key: not sent by this run \(run it with that key to send them\)$/m);
+  assert.equal((await storedEvents()).length, 0);
+  const right = await run(['flush', '--storage-dir', dir, ...target()]);
+  assert.equal(right.code, 0, right.stderr);
+  assert.equal((await storedEvents()).length, 1);
+});
+
 // Runs the CLI under a file-size limit below a segment's 1 MiB: no new segment fits, as on a
 // full disk (the CLI ignores SIGXFSZ, so the reservation fails with EFBIG).
 function runLimited(args, input) {

@@ -25,7 +25,8 @@ TEST(StatsJson, EveryCounterUnderItsJavaScriptName) {
       {"queued", &Stats::queued},       {"delivered", &Stats::delivered}, {"failed", &Stats::failed},
       {"unknown", &Stats::unknown},     {"retried", &Stats::retried},     {"pending", &Stats::pending},
       {"beaconed", &Stats::beaconed},   {"stored", &Stats::stored},       {"recovered", &Stats::recovered},
-      {"corruptSkipped", &Stats::corrupt_skipped}, {"kept", &Stats::kept}};
+      {"corruptSkipped", &Stats::corrupt_skipped}, {"kept", &Stats::kept},
+      {"foreignSegments", &Stats::foreign_segments}};
   Stats s;
   std::uint64_t next = 1;
   for (const auto& [name, counter] : counters) s.*counter = next++;
@@ -33,8 +34,8 @@ TEST(StatsJson, EveryCounterUnderItsJavaScriptName) {
   s.dropped[static_cast<std::size_t>(DropReason::queue_full)] = next++;
   const json j = json::parse(rudder::core::stats_json(s));
   for (const auto& [name, counter] : counters) EXPECT_EQ(j.value(name, json()), s.*counter) << name;
-  EXPECT_EQ(j.at("dropped").value("invalid", json()), 12);
-  EXPECT_EQ(j.at("dropped").value("queue_full", json()), 13);
+  EXPECT_EQ(j.at("dropped").value("invalid", json()), 13);
+  EXPECT_EQ(j.at("dropped").value("queue_full", json()), 14);
   EXPECT_EQ(j.size(), std::size(counters) + 1) << j.dump();
 }
 
