@@ -366,6 +366,8 @@ class Parser {
       case Setting::upload_interval:
       case Setting::flush_timeout: {
         const auto ms = parse_seconds(value);
+        // A minus sign is a number all the same, just not one these take: say which rule it broke.
+        if (!ms && value.rfind('-', 0) == 0 && parse_seconds(value.substr(1))) return name + ": must be 0 or more seconds, not " + in_quotes(value);
         if (!ms) return name + ": " + in_quotes(value) + " is not a number of seconds (e.g. 2.5)";
         if (flag.setting == Setting::timeout) config.timeout = *ms;
         if (flag.setting == Setting::upload_interval) config.upload_interval = *ms;
@@ -376,6 +378,7 @@ class Parser {
       case Setting::upload_size:
       case Setting::max_queue_size: {
         const auto n = parse_count(value);
+        if (!n && value.rfind('-', 0) == 0 && parse_count(value.substr(1))) return name + ": must be 0 or more, not " + in_quotes(value);
         if (!n) return name + ": " + in_quotes(value) + " is not a whole number";
         if (flag.setting == Setting::max_retries) {
           if (*n > 1000) return name + ": at most 1000";  // the int field, and common sense
