@@ -64,7 +64,8 @@ extern "C" {
 /// wrong (as for rudder_call) and the message, which starts with the setting's name.
 /// `seed_high` and `seed_low` are 32 random bits each, from the runtime's crypto. `storage`:
 /// 1 when the glue keeps segments (storageDir, IndexedDB), see host.storage*.
-/// `browser`: 1 to remember the user between calls (rudder_identity_* below).
+/// `browser`: 1 to remember the user between calls (rudder_identity_* below); 2 as well, and
+/// the browser's fetch has `keepalive` (a request can outlive the page).
 EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned length,
                                                std::uint32_t seed_high, std::uint32_t seed_low,
                                                int storage, int browser) {
@@ -74,7 +75,7 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_create(const char* settings, unsigned le
     return out(std::string{type, kind_letter(problem->kind)} + problem->message);
   }
   const std::uint64_t seed = (static_cast<std::uint64_t>(seed_high) << 32) | seed_low;
-  g_created = new Client(parsed, seed, storage != 0, browser != 0);
+  g_created = new Client(parsed, seed, storage != 0, browser != 0, browser == 2);
   return out("");
 }
 

@@ -32,6 +32,9 @@ struct HttpRequest {
   /// Keep at most this many bytes of the answer's body, and stop reading past them: a data
   /// plane's answers are one short line, and a proxy's error page must not fill memory.
   std::size_t max_answer_bytes = 64 * 1024;
+  /// Browsers (the npm package): send it so that it completes even if the page is closed
+  /// meanwhile (fetch's keepalive). Native transports ignore it.
+  bool outlive_page = false;
 };
 
 /// What one request brought back.

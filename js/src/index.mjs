@@ -445,7 +445,11 @@ export class Analytics {
     const length = bridge.write(settingsJson);
     const stores = storageDir !== undefined || this.#storage !== null;
     const browser = this.#browser;
-    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0, browser ? 1 : 0));
+    // 2: a browser whose fetch has keepalive (a request that outlives the page, which the core
+    // then never sends again by beacon at unload); Firefox before 133 has none.
+    const keepalive = typeof Request === 'function' && 'keepalive' in Request.prototype;
+    const problem = bridge.read(bridge.m._rudder_create(bridge.buffer, length, seed[0], seed[1], stores ? 1 : 0,
+      browser ? (keepalive ? 2 : 1) : 0));
     if (problem !== '') {
       await this.#storage?.release();
       const message = problem.slice(2);  // "settingName: problem"
@@ -880,13 +884,13 @@ export class Analytics {
           () => this.#bridge.m._rudder_gzip_done(token, 0, 0, 0),
         );
       },
-      send: (token, urlPointer, urlLength, authPointer, authLength, bodyPointer, bodyLength, gzipped, timeoutMs, maxAnswerBytes) => {
+      send: (token, urlPointer, urlLength, authPointer, authLength, bodyPointer, bodyLength, flags, timeoutMs, maxAnswerBytes) => {
         const bridge = this.#bridge;
         post({
           url: bridge.readLength(urlPointer, urlLength),
           authorization: bridge.readLength(authPointer, authLength),
           body: bridge.view(bodyPointer, bodyLength).slice(),
-          gzipped: gzipped !== 0, timeoutMs, maxAnswerBytes,
+          gzipped: (flags & 1) !== 0, keepalive: (flags & 2) !== 0, timeoutMs, maxAnswerBytes,
         }).then((a) => {
           const parts = [a.body, a.retryAfter, a.location, a.error].map((text) => ENCODER.encode(text));
           const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));

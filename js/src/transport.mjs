@@ -40,17 +40,25 @@ async function readCapped(response, maxBytes) {
 /**
  * Resolves (never rejects) to { status, body, retryAfter, location, error, notSent, redirected }.
  */
-export async function post({ url, authorization, body, gzipped, timeoutMs, maxAnswerBytes }) {
+export async function post({ url, authorization, body, gzipped, keepalive = false, timeoutMs, maxAnswerBytes }) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
   const headers = { 'Content-Type': 'application/json', Authorization: authorization };
   if (gzipped) headers['Content-Encoding'] = 'gzip';
   const answer = emptyAnswer();
+  const init = { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal, credentials: 'omit', keepalive };
   try {
-    const response = await fetch(url, {
-      method: 'POST', headers, body, redirect: 'manual', signal: controller.signal, credentials: 'omit',
-    });
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch (e) {
+      // keepalive shares the browser's 64 KiB in-flight quota with beacons: a request the quota
+      // cannot hold now (beacons of a page being hidden are out) is refused before it leaves,
+      // and goes again without it. Any other failure fails the same way again, and is reported.
+      if (!keepalive || timedOut) throw e;
+      response = await fetch(url, { ...init, keepalive: false });
+    }
     if (response.type === 'opaqueredirect') {
       answer.redirected = true;  // a browser hides a redirect's status and Location
     } else {

@@ -273,3 +273,35 @@ test('a stored segment whose header is damaged is read past; one that is no segm
   assert.deepEqual(seen.aside.map(([, size]) => size).sort((a, b) => a - b), [64, 4032], 'kept byte for byte');
   assert.equal(seen.left, 0, 'nothing else is left behind');
 });
+
+// The request is sent with fetch's keepalive, which completes after the page is gone; it was
+// also sent again by beacon (two copies whenever the request landed too).
+for (const storage of ['indexedDB', 'memory']) {
+  test(`${storage}: a page closed while a request is out: that batch arrives once, not again by beacon or by the next page`, { timeout: 30_000 }, async () => {
+    const first = await openPage();
+    // The data plane has answered this page once (before that, a closing page keeps its events
+    // stored whatever it sends: the data plane may be down).
+    const reached = await first.page.evaluate(async (settings) => {
+      window.analytics = await Analytics.create(settings);
+      const id = window.analytics.track({ userId: 'u', event: 'reached' }).messageId;
+      await window.analytics.flush();
+      return id;
+    }, settingsFor({ uploadIntervalMs: 60_000, storage }));
+    // Then it stores the next batch at once and answers only after the page has closed.
+    await browser.plane.misbehave({ count: 1, delayMs: 1_500, storeBeforeDelay: true });
+    const ids = [reached, ...await first.page.evaluate(() => {
+      const out = ['a', 'b'].map((e) => window.analytics.track({ userId: 'u', event: e }).messageId);
+      window.analytics.flush();  // the request goes; its answer is 1.5 s away
+      return out;
+    })];
+    await waitFor(async () => (await browser.plane.events()).length >= 3, 10_000, 'the request stored');
+    await closeTab(first.page);
+    await new Promise((r) => setTimeout(r, 2_000));  // the answer, and room for a copy to show up
+    const { recovered } = await nextPageLoad();
+    assert.equal(recovered, 0, `${storage}: nothing left in storage to send again`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual((await browser.plane.events()).map((e) => e.messageId), ids, `${storage}: each once`);
+    assert.deepEqual((await browser.plane.requests()).map((r) => [r.path, r.status]), [['/v1/batch', 200], ['/v1/batch', 200]],
+      `${storage}: the request completed although the page was gone; no beacon`);
+  });
+}

@@ -17,7 +17,7 @@ RUDDER_HOST_IMPORT(cancelTimer) void js_cancel_timer(void* timer);
 RUDDER_HOST_IMPORT(gzip) void js_gzip(unsigned token, const char* data, unsigned length);
 RUDDER_HOST_IMPORT(send)
 void js_send(unsigned token, const char* url, unsigned url_length, const char* authorization,
-             unsigned authorization_length, const char* body, unsigned body_length, int gzipped,
+             unsigned authorization_length, const char* body, unsigned body_length, int flags,
              double timeout_ms, double max_answer_bytes);
 RUDDER_HOST_IMPORT(beacon)
 int js_beacon(const char* url, unsigned url_length, const char* body, unsigned body_length);
@@ -65,7 +65,7 @@ void gzip(std::uint32_t token, std::string_view bytes) {
 void send(std::uint32_t token, const HttpRequest& r) {
   js_send(token, r.url.data(), static_cast<unsigned>(r.url.size()), r.authorization.data(),
           static_cast<unsigned>(r.authorization.size()), r.body.data(),
-          static_cast<unsigned>(r.body.size()), r.gzipped ? 1 : 0,
+          static_cast<unsigned>(r.body.size()), (r.gzipped ? 1 : 0) | (r.outlive_page ? 2 : 0),
           static_cast<double>(r.timeout.count()), static_cast<double>(r.max_answer_bytes));
 }
 

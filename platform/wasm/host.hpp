@@ -25,7 +25,8 @@ bool can_gzip();
 void gzip(std::uint32_t token, std::string_view bytes);
 
 /// Starts POSTing `request` with fetch (no redirects followed, at most max_answer_bytes of the
-/// answer read); the answer comes later through rudder_answered(token, ...).
+/// answer read, `keepalive` for outlive_page); the answer comes later through
+/// rudder_answered(token, ...). The host's `flags`: 1 gzipped, 2 outlive_page.
 void send(std::uint32_t token, const HttpRequest& request);
 
 /// navigator.sendBeacon(url, body) now: true when the browser took the body.

@@ -18,21 +18,22 @@ namespace {
 // The package's library name, so a data plane can tell it from the native one.
 constexpr const char* kWasmLibraryName = "rudder-analytics-wasm";
 
-core::DriverSettings settings_for(const Config& config, bool browser) {
+core::DriverSettings settings_for(const Config& config, bool browser, bool keepalive) {
   core::DriverSettings out = core::driver_settings(config, core::Naming::js, kWasmLibraryName);
   out.remember_identity = browser;
+  out.requests_outlive_page = keepalive;
   return out;
 }
 
 }  // namespace
 
-WasmClient::WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser)
+WasmClient::WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser, bool keepalive)
     : rng_(seed ^ 0x9e3779b97f4a7c15ULL),
       beacon_url_(core::beacon_endpoint(config.data_plane_url, config.write_key)),
       wake_timer_([this] { driver_.pump(); }),
       close_timer_([this] { give_up_once(); }),
       store_(storage ? std::make_optional<HostStore>() : std::nullopt),
-      driver_(settings_for(config, browser), *this, *this, host::can_gzip() ? this : nullptr, seed,
+      driver_(settings_for(config, browser, keepalive), *this, *this, host::can_gzip() ? this : nullptr, seed,
               store_ ? &*store_ : nullptr) {}
 
 // performance.now(): monotonic, for deadlines. Date.now(): wall clock, for the payload.

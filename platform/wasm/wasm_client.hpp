@@ -27,7 +27,8 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
  public:
   /// `storage`: keep events in storage through the host (storageDir in Node, IndexedDB in
   /// browsers). `browser`: remember the user between calls (core/identity.hpp).
-  WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser);
+  /// `keepalive`: the host's requests can outlive the page (DriverSettings::requests_outlive_page).
+  WasmClient(const Config& config, std::uint64_t seed, bool storage, bool browser, bool keepalive = false);
   WasmClient(const WasmClient&) = delete;
   WasmClient& operator=(const WasmClient&) = delete;
 

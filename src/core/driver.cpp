@@ -580,6 +580,10 @@ void Driver::send_current() {
   current_.plain.clear();
   request.timeout = settings_.timeout;
   request.max_answer_bytes = kMaxAnswerBytes;
+  // A body the beacon quota can hold goes with keepalive where the browser has it: should the
+  // page close meanwhile, the request completes, and unload() need not send it again (a copy).
+  request.outlive_page = settings_.requests_outlive_page && request.body.size() <= kBeaconBodyBytes;
+  request_outlives_page_ = request.outlive_page;
   if (settings_.debug) {
     host_.log(
         LogLevel::debug,
@@ -711,6 +715,8 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
   bool stored = false;
   bool keep = false;         // stored, and a beacon would surely be lost
   bool unconfirmed = false;  // stored, and no answer from the data plane yet in this client
+  // The request out completes after the page is gone (keepalive): never sent again here.
+  const bool out_outlives_page = stage_ == Stage::sending && request_outlives_page_;
   {
     Guard guard(host_);
     const Stats now = pipeline_.stats();
@@ -740,9 +746,19 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
     // messageIds, which the data plane deduplicates. Once per situation, as above.
     if (pending == unload_unconfirmed_sent_) return;
     unload_unconfirmed_sent_ = pending;
-    const std::string body = beacon_body(kBeaconBodyBytes);
+    const std::string body = beacon_body(kBeaconBodyBytes, out_outlives_page);
     if (!body.empty()) beacon(body);
     return;
+  }
+  if (out_outlives_page) {
+    // Its batch is the browser's now, as a beacon's would be: counted as beaconed and gone
+    // from storage; its answer, should the page live on, is no longer applied.
+    {
+      Guard guard(host_);
+      pipeline_.hand_over_in_flight();
+    }
+    stage_ = Stage::idle;
+    ++send_token_;
   }
   for (;;) {
     const std::string body = beacon_body(kBeaconBodyBytes);
@@ -767,9 +783,9 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
   unload_refused_logged_ = at_risk;
 }
 
-std::string Driver::beacon_body(std::size_t max_body_bytes) {
+std::string Driver::beacon_body(std::size_t max_body_bytes, bool after_in_flight) {
   Guard guard(host_);
-  return pipeline_.beacon_body(max_body_bytes, host_.unix_ms());
+  return pipeline_.beacon_body(max_body_bytes, host_.unix_ms(), after_in_flight);
 }
 
 void Driver::commit_beacon() {

@@ -111,6 +111,10 @@ struct DriverSettings {
   Naming naming = Naming::cpp;       ///< how messages name settings
   /// Browsers: remember the user between calls (core/identity.hpp), as analytics-js does.
   bool remember_identity = false;
+  /// Browsers whose fetch has `keepalive`: a request whose body the beacon quota can hold
+  /// (kBeaconBodyBytes) is sent with it (HttpRequest::outlive_page), so it completes after the
+  /// page is gone, and unload() hands its batch over instead of sending it again by beacon.
+  bool requests_outlive_page = false;
   bool batch_bytes_clamped = false;  ///< max_batch_bytes was above the gateway's limit
 };
 
@@ -243,10 +247,12 @@ class Driver {
   /// Before the data plane has answered this client at all, the first piece goes by beacon
   /// but its events stay stored too (sent again by the next load: a copy the data plane drops
   /// by messageId, rather than a loss when it is down).
+  /// A request out that outlives the page (DriverSettings::requests_outlive_page) is not sent
+  /// again: its batch counts as beaconed, handed over to the browser, which completes it.
   void unload(const std::function<bool(std::string_view body)>& beacon, bool offline = false);
   /// The two steps of unload(), for tests: the next body (empty when nothing is pending), and
   /// the word that the browser took it.
-  std::string beacon_body(std::size_t max_body_bytes);
+  std::string beacon_body(std::size_t max_body_bytes, bool after_in_flight = false);
   void commit_beacon();
   /// In a forked child, with the host's lock held: forgets the parent's events, counters and
   /// requests (the parent delivers them), and reseeds.
@@ -321,6 +327,7 @@ class Driver {
 
   // The driving context's own.
   Stage stage_ = Stage::idle;
+  bool request_outlives_page_ = false;  // the request out (stage_ sending) was sent with keepalive
   Body current_;                     // the body being compressed or sent
   std::optional<Body> prepared_;     // the next batch, built while the current one is out
   std::uint64_t token_ = 0;          // last token handed out

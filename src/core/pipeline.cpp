@@ -275,7 +275,7 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   return failure;
 }
 
-std::string Pipeline::beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms) {
+std::string Pipeline::beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms, bool after_in_flight) {
   std::vector<LoggedEvent> piece;
   std::size_t event_bytes = 0;
   // False once the piece is full: events stay in order, so nothing after a misfit is taken.
@@ -289,7 +289,9 @@ std::string Pipeline::beacon_body(std::size_t max_body_bytes, std::int64_t now_u
     return true;
   };
   bool full = false;
-  for (auto batch = outgoing_.begin(); batch != outgoing_.end() && !full; ++batch) {
+  auto batch = outgoing_.begin();
+  if (after_in_flight && in_flight_ && batch != outgoing_.end()) ++batch;
+  for (; batch != outgoing_.end() && !full; ++batch) {
     for (const LoggedEvent& e : batch->events) {
       if (!take(e)) {
         full = true;
@@ -333,6 +335,22 @@ bool Pipeline::commit_beacon() {
   }
   release(released, released_bytes);
   return took_in_flight;
+}
+
+std::size_t Pipeline::hand_over_in_flight() {
+  if (!in_flight_ || outgoing_.empty()) return 0;
+  in_flight_ = false;
+  // The head of outgoing_ is the batch in flight, and its events the oldest pending: they
+  // leave the event log (and storage) first, in order, as everything does.
+  const Batch& head = outgoing_.front();
+  const std::size_t n = head.events.size();
+  std::size_t bytes = 0;
+  for (const LoggedEvent& e : head.events) bytes += e.json_open.size();
+  stats_.beaconed += n;
+  outgoing_events_ -= n;
+  outgoing_.pop_front();
+  release(n, bytes);
+  return n;
 }
 
 void Pipeline::release(std::size_t events, std::size_t bytes) noexcept {

@@ -124,11 +124,17 @@ class Pipeline {
                                      std::int64_t now_unix_ms);
 
   /// Page unload (browser): the body of one request of at most `max_body_bytes` holding the
-  /// oldest undelivered events in order, the batch in flight included (the data plane
-  /// deduplicates by messageId, so a copy that also lands through the request is harmless).
-  /// Holds at least one event even if that one alone is larger; empty when nothing is pending.
-  /// Nothing leaves the pipeline until commit_beacon().
-  std::string beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms);
+  /// oldest undelivered events in order, the batch in flight included unless `after_in_flight`
+  /// (a request the page's end does not cancel: see hand_over_in_flight()). Holds at least one
+  /// event even if that one alone is larger; empty when nothing is pending. Nothing leaves the
+  /// pipeline until commit_beacon(), which must not follow a body made `after_in_flight`
+  /// (events leave in order: that body is for a beacon whose events stay, Driver::unload).
+  std::string beacon_body(std::size_t max_body_bytes, std::int64_t now_unix_ms, bool after_in_flight = false);
+  /// Page unload (browser): the request in flight goes on after the page is gone (fetch's
+  /// keepalive), so its batch is the browser's now, as a beacon's would be: its events leave
+  /// the pipeline, counted as Stats::beaconed, and its answer is no longer applied. Returns
+  /// how many events that was (0 when no request is in flight).
+  std::size_t hand_over_in_flight();
   /// The body last returned by beacon_body() was handed to the browser: its events leave the
   /// pipeline, counted as Stats::beaconed. Returns true when that took the batch in flight,
   /// whose answer the platform must then ignore (on_response would otherwise apply it).

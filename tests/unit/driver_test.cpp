@@ -189,17 +189,21 @@ Config config_with(std::size_t upload_size = 2) {
 // A driver wired to its fakes.
 enum class Storage { off, on };
 enum class User { per_call, remembered };  // remembered: a browser client's (Identity)
+enum class Requests { end_with_page, outlive_page };  // outlive_page: a browser's fetch keepalive
 
-rudder::core::DriverSettings settings_for(const Config& c, Naming naming, User user) {
+rudder::core::DriverSettings settings_for(const Config& c, Naming naming, User user,
+                                          Requests requests = Requests::end_with_page) {
   rudder::core::DriverSettings settings = rudder::core::driver_settings(c, naming, "test-lib");
   settings.remember_identity = user == User::remembered;
+  settings.requests_outlive_page = requests == Requests::outlive_page;
   return settings;
 }
 
 struct Rig {
   explicit Rig(const Config& c = config_with(), Naming naming = Naming::cpp,
-               Storage storage = Storage::off, User user = User::per_call)
-      : driver(settings_for(c, naming, user), host, transport, &gzip, 7,
+               Storage storage = Storage::off, User user = User::per_call,
+               Requests requests = Requests::end_with_page)
+      : driver(settings_for(c, naming, user, requests), host, transport, &gzip, 7,
                storage == Storage::on ? &store : nullptr) {}
 
   CallOutcome track(const std::string& id) {
@@ -837,6 +841,83 @@ TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   rig.transport.answer(ScriptedTransport::status(200));
   EXPECT_EQ(rig.driver.stats().beaconed + rig.driver.stats().delivered, 10u);
   EXPECT_EQ(rig.driver.stats().pending, 0u);
+}
+
+// The ids in a beacon body, appended to `into`; the browser takes it.
+std::function<bool(std::string_view)> beacon_into(std::vector<std::string>& into) {
+  return [&into](std::string_view body) {
+    const json parsed = json::parse(body);  // named: a range-for over a temporary's member dangles
+    for (const auto& e : parsed.at("batch")) into.push_back(e.at("messageId").get<std::string>());
+    return true;
+  };
+}
+
+TEST(Driver, UnloadHandsOverARequestOutThatOutlivesThePageInsteadOfSendingItAgain) {
+  // A page closed with a request out sent that batch again by beacon: two copies whenever the
+  // request completed too (a data plane without deduplication keeps both). Where fetch has
+  // keepalive the request outlives the page: its batch is the browser's, as a beacon's is.
+  for (const Storage storage : {Storage::off, Storage::on}) {
+    Rig rig(config_with(3), Naming::js, storage, User::remembered, Requests::outlive_page);
+    rig.track_all(0, 3);
+    rig.transport.answer(ScriptedTransport::status(200));  // the data plane has answered once
+    rig.track_all(3, 3);  // m3-m5 out
+    ASSERT_EQ(rig.transport.sent.size(), 2u);
+    EXPECT_TRUE(rig.transport.sent[1].request.outlive_page) << "a small body goes with keepalive";
+    rig.track_all(6, 2);  // m6-m7 queued
+    std::vector<std::string> beaconed;
+    rig.driver.unload(beacon_into(beaconed));
+    EXPECT_EQ(beaconed, ids(6, 2)) << "the batch out is not sent a second time";
+    Stats s = rig.driver.stats();
+    EXPECT_EQ(s.beaconed, 5u) << "the batch out counts as handed to the browser";
+    EXPECT_EQ(s.pending, 0u);
+    rig.transport.answer(ScriptedTransport::status(503));  // its answer, should the page live on
+    s = rig.driver.stats();
+    EXPECT_EQ(s.delivered, 3u);
+    EXPECT_EQ(s.failed + s.unknown + s.retried, 0u) << "no longer applied";
+    EXPECT_EQ(rig.transport.sent.size(), 2u);
+  }
+}
+
+TEST(Driver, UnloadSendsARequestOutAgainByBeaconWhereItEndsWithThePage) {
+  // Without keepalive (the setting off, or a body over the quota) the page's end cancels the
+  // request: its batch goes by beacon too, as before.
+  for (const bool large : {false, true}) {
+    Rig rig(config_with(3), Naming::js, Storage::off, User::remembered,
+            large ? Requests::outlive_page : Requests::end_with_page);
+    const std::string filler(30'000, 'x');
+    for (int i = 0; i < 3; ++i) {
+      MessageFields f;
+      f.type = MessageType::track;
+      f.user_id = "u";
+      f.event = "E";
+      const std::string id = "m" + std::to_string(i);
+      f.message_id = id;
+      const json properties = {{"filler", large ? filler : std::string()}};
+      f.properties = &properties;
+      ASSERT_EQ(rig.driver.call(f, rig.rng).status, Status::accepted);
+    }
+    rig.driver.pump();
+    ASSERT_EQ(rig.transport.sent.size(), 1u);
+    EXPECT_FALSE(rig.transport.sent[0].request.outlive_page);
+    std::vector<std::string> beaconed;
+    rig.driver.unload(beacon_into(beaconed));
+    EXPECT_EQ(beaconed, ids(0, 3));
+    EXPECT_EQ(rig.driver.stats().beaconed, 3u);
+  }
+}
+
+TEST(Driver, UnloadBeforeAnyAnswerLeavesARequestOutThatOutlivesThePageOutOfItsBeacon) {
+  // Stored, and nothing answered yet: the beacon goes and the events stay stored (above); the
+  // batch out is already on its way, so the beacon carries only what follows it.
+  Rig rig(config_with(3), Naming::js, Storage::on, User::remembered, Requests::outlive_page);
+  rig.track_all(0, 3);  // out
+  rig.track_all(3, 2);  // queued
+  std::vector<std::string> beaconed;
+  rig.driver.unload(beacon_into(beaconed));
+  EXPECT_EQ(beaconed, ids(3, 2));
+  EXPECT_EQ(rig.driver.stats().pending, 5u) << "all still stored";
+  rig.transport.answer(ScriptedTransport::status(200));  // the page lived on
+  EXPECT_EQ(rig.driver.stats().delivered, 3u) << "the answer still counts";
 }
 
 // A segment an earlier run left, holding events "old-<first>" ... of `count`.
