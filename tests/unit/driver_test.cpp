@@ -221,6 +221,18 @@ struct Rig {
       ASSERT_EQ(track("m" + std::to_string(i)).status, Status::accepted);
     }
   }
+  // Event "m<i>" whose properties carry `filler`, queued without a pump (a burst of calls).
+  CallOutcome call_with_filler(int i, const std::string& filler) {
+    MessageFields f;
+    f.type = MessageType::track;
+    f.user_id = "u";
+    f.event = "E";
+    const std::string id = "m" + std::to_string(i);
+    f.message_id = id;
+    const json properties = {{"filler", filler}};
+    f.properties = &properties;
+    return driver.call(f, rng);
+  }
 
   FakeHost host;
   ScriptedTransport transport;
@@ -809,17 +821,7 @@ int warnings_with(const FakeHost& host, const std::string& part) {
 TEST(Driver, UnloadBeaconsUntilTheBrowserRefusesThenSendsTheRestAtOnce) {
   Rig rig(config_with(100));
   const std::string filler(20'000, 'x');
-  for (int i = 0; i < 10; ++i) {
-    MessageFields f;
-    f.type = MessageType::track;
-    f.user_id = "u";
-    f.event = "E";
-    const std::string id = "m" + std::to_string(i);
-    f.message_id = id;
-    const json properties = {{"filler", filler}};
-    f.properties = &properties;
-    ASSERT_EQ(rig.driver.call(f, rig.rng).status, Status::accepted);
-  }
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(rig.call_with_filler(i, filler).status, Status::accepted);
   rig.driver.pump();
   EXPECT_TRUE(rig.transport.sent.empty()) << "waiting for upload_interval";
   std::vector<std::size_t> pieces;
@@ -884,18 +886,8 @@ TEST(Driver, UnloadSendsARequestOutAgainByBeaconWhereItEndsWithThePage) {
   for (const bool large : {false, true}) {
     Rig rig(config_with(3), Naming::js, Storage::off, User::remembered,
             large ? Requests::outlive_page : Requests::end_with_page);
-    const std::string filler(30'000, 'x');
-    for (int i = 0; i < 3; ++i) {
-      MessageFields f;
-      f.type = MessageType::track;
-      f.user_id = "u";
-      f.event = "E";
-      const std::string id = "m" + std::to_string(i);
-      f.message_id = id;
-      const json properties = {{"filler", large ? filler : std::string()}};
-      f.properties = &properties;
-      ASSERT_EQ(rig.driver.call(f, rig.rng).status, Status::accepted);
-    }
+    const std::string filler(large ? 30'000 : 0, 'x');
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(rig.call_with_filler(i, filler).status, Status::accepted);
     rig.driver.pump();
     ASSERT_EQ(rig.transport.sent.size(), 1u);
     EXPECT_FALSE(rig.transport.sent[0].request.outlive_page);
