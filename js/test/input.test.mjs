@@ -153,6 +153,24 @@ test('functions, symbols and undefined are left out, as JSON.stringify leaves th
   assert.deepEqual(stored.properties, { keep: null });
 });
 
+test('text cut inside an emoji (half a surrogate pair) arrives with U+FFFD in its place, in every field', async () => {
+  // String.prototype.slice cuts by UTF-16 units: '😀'.slice(0, 1) is half a character, which
+  // JSON.stringify writes as \ud83d. It threw "string is not valid UTF-8" and the event was lost;
+  // the peers' SDKs send it, and the data plane decodes it to U+FFFD.
+  const cut = 'Great 😀 buy'.slice(0, 7);
+  const { status, messageId } = analytics.track({
+    userId: cut, event: cut, properties: { title: cut, [cut]: 1, pair: '😀' }, context: { traits: { name: cut } },
+  });
+  assert.equal(status, 'accepted');
+  await analytics.flush();
+  const stored = (await plane.events()).find((e) => e.messageId === messageId);
+  const replaced = 'Great \uFFFD';
+  assert.equal(stored.userId, replaced);
+  assert.equal(stored.event, replaced);
+  assert.deepEqual(stored.properties, { title: replaced, [replaced]: 1, pair: '😀' });
+  assert.equal(stored.context.traits.name, replaced);
+});
+
 test('a cycle is refused, not looped over', () => {
   const properties = {};
   properties.self = properties;

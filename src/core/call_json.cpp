@@ -59,8 +59,8 @@ struct TextValue {
   bool is_string() const { return kind == JsonKind::string; }
   bool is_number() const { return kind == JsonKind::number; }
   std::string_view string(std::string& storage) const {
-    // A string that does not decode (a lone surrogate) becomes bytes that fail the UTF-8
-    // check every string field goes through, so it is refused with the usual message.
+    // A string that does not decode (malformed: the outline let it by) becomes bytes that fail
+    // the UTF-8 check every string field goes through, so it is refused with the usual message.
     if (!decode_json_string(v, storage)) storage.assign(1, static_cast<char>(0xFF));
     return storage;
   }

@@ -146,6 +146,17 @@ class Scanner {
     if (out_ != nullptr) out_->put(std::string_view(copied_, static_cast<std::size_t>(p_ - copied_)));
     copied_ = p_;
   }
+  // Half a UTF-16 surrogate pair at `p_` (an escape such as \ud83d with no partner): what
+  // JSON.stringify writes for text cut inside an emoji ('\u{1F600}'.slice(0, 1)). No character,
+  // so UTF-8 cannot carry it; it goes as U+FFFD, the replacement character, which is what
+  // TextEncoder and the data plane's own decoder make of it, rather than the event being
+  // refused (the peers' SDKs send it as it is). The same length: the copy stays in step.
+  void replace_lone_surrogate() {
+    flush();
+    if (out_ != nullptr) out_->put("\\ufffd");
+    p_ += 6;
+    copied_ = p_;
+  }
   bool fail(Kind kind, const char* problem, std::size_t path_end = kNotYet) {
     if (path_ != nullptr) {
       error = {kind, path_end == kNotYet ? *path_ : path_->substr(0, path_end), problem};
@@ -269,13 +280,16 @@ class Scanner {
         if (end_ - p_ < 6) break;
         const int unit = hex4(p_ + 2);
         if (unit < 0) break;
-        p_ += 6;
-        if (unit >= 0xDC00 && unit <= 0xDFFF) return fail(Kind::invalid_value, problem);
-        if (unit >= 0xD800 && unit <= 0xDBFF) {  // must pair with a low surrogate
-          const int low = end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' ? hex4(p_ + 2) : -1;
-          if (low < 0xDC00 || low > 0xDFFF) return fail(Kind::invalid_value, problem);
-          p_ += 6;
+        if (unit >= 0xD800 && unit <= 0xDFFF) {
+          const int low = unit <= 0xDBFF && end_ - p_ >= 12 && p_[6] == '\\' && p_[7] == 'u' ? hex4(p_ + 8) : -1;
+          if (low >= 0xDC00 && low <= 0xDFFF) {  // a pair: one character
+            p_ += 12;
+            continue;
+          }
+          replace_lone_surrogate();
+          continue;
         }
+        p_ += 6;
       } else if (read_escape(e) != 0) {
         p_ += 2;
       } else {
@@ -515,14 +529,17 @@ bool decode_json_string(std::string_view token, std::string& out) {
     if (p[1] == 'u') {
       if (end - p < 6) return false;
       const int unit = hex4(p + 2);
-      if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
-      if (unit >= 0xD800 && unit <= 0xDBFF) {
-        if (end - p < 12 || p[6] != '\\' || p[7] != 'u') return false;
-        const int low = hex4(p + 8);
-        if (low < 0xDC00 || low > 0xDFFF) return false;
-        put(0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
-            (static_cast<std::uint32_t>(low) - 0xDC00));
-        p += 12;
+      if (unit < 0) return false;
+      if (unit >= 0xD800 && unit <= 0xDFFF) {
+        const int low = unit <= 0xDBFF && end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          put(0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
+              (static_cast<std::uint32_t>(low) - 0xDC00));
+          p += 12;
+        } else {
+          put(0xFFFD);  // half a pair: the replacement character, as the Scanner writes it
+          p += 6;
+        }
       } else {
         put(static_cast<std::uint32_t>(unit));
         p += 6;

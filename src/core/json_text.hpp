@@ -31,10 +31,12 @@ const char* json_kind_name(JsonKind kind) noexcept;
 
 /// Appends the JSON value `text` to `out` without its white space, checking it on the way by
 /// the same rules as write_checked_json() for a tree: well-formed JSON; strings and keys valid
-/// UTF-8 (no lone surrogate escapes); numbers that a double can hold (not overflowing to
-/// infinity); arrays and objects nested at most kMaxJsonDepth levels, `depth` being the level
-/// of `text` itself. Returns false at the first problem (with `out` partly written);
-/// check_json_text() then names it. Escapes and number spellings are copied as they are.
+/// UTF-8; numbers that a double can hold (not overflowing to infinity); arrays and objects
+/// nested at most kMaxJsonDepth levels, `depth` being the level of `text` itself. Returns false
+/// at the first problem (with `out` partly written); check_json_text() then names it. Escapes
+/// and number spellings are copied as they are, but for half a surrogate pair (`\ud83d` alone,
+/// what JSON.stringify writes for text cut inside an emoji, which a tree cannot even hold):
+/// written `\ufffd`, the replacement character, rather than refused.
 bool write_checked_json_text(std::string_view text, JsonOut& out, std::size_t depth = 1);
 bool write_checked_json_text(std::string_view text, std::string& out, std::size_t depth = 1);
 
@@ -55,7 +57,8 @@ struct JsonTextMember {
 bool json_text_members(std::string_view text, std::vector<JsonTextMember>& out);
 
 /// Decodes the JSON string token `token` (quotes included) into UTF-8 text. False when it is
-/// malformed or holds a lone surrogate escape, which no UTF-8 text can carry.
+/// malformed. Half a surrogate pair (`\ud83d` alone, which no UTF-8 can carry) becomes U+FFFD,
+/// the replacement character, as write_checked_json_text() writes it.
 bool decode_json_string(std::string_view token, std::string& out);
 
 /// The integer a JSON number token spells, if it is one (no fraction or exponent) and fits.

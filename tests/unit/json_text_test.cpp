@@ -59,12 +59,23 @@ TEST(JsonText, ReadsTheSameValueATreeWouldHold) {
 }
 
 TEST(JsonText, RefusesStringsThatAreNotUnicodeNamingTheField) {
-  EXPECT_EQ(problem(R"({"a":"\ud800"})"), "properties.a: string is not valid UTF-8");
-  EXPECT_EQ(problem(R"({"a":"\udc00x"})"), "properties.a: string is not valid UTF-8");
-  EXPECT_EQ(problem(R"({"a":["\ud800\u0041"]})"), "properties.a[0]: string is not valid UTF-8");
   EXPECT_EQ(problem("{\"a\":\"\xff\"}"), "properties.a: string is not valid UTF-8");
   EXPECT_EQ(problem("{\"k\xc3\":1}"), "properties: object key is not valid UTF-8");
-  EXPECT_EQ(problem("{\"a\":{\"\\udfff\":1}}"), "properties.a: object key is not valid UTF-8");
+  EXPECT_EQ(problem("{\"a\":\"\xed\xa0\x80\"}"), "properties.a: string is not valid UTF-8")
+      << "a surrogate's own bytes are no UTF-8 (only the escape is text JSON.stringify writes)";
+}
+
+TEST(JsonText, HalfASurrogatePairIsWrittenAsTheReplacementCharacter) {
+  // What JSON.stringify writes for a string cut inside an emoji ('\u{1F600}'.slice(0, 1)):
+  // refused, it lost the event, which the peers' SDKs send; U+FFFD is what TextEncoder and the
+  // data plane's decoder make of it. A pair stays as it is.
+  EXPECT_EQ(written(R"({"a":"\ud800"})"), R"({"a":"\ufffd"})");
+  EXPECT_EQ(written(R"({"a":"\udc00x"})"), R"({"a":"\ufffdx"})");
+  EXPECT_EQ(written(R"({"a":["\ud800\u0041"]})"), R"({"a":["\ufffd\u0041"]})");
+  EXPECT_EQ(written(R"({"a":{"\udfff":1}})"), R"({"a":{"\ufffd":1}})");
+  EXPECT_EQ(written(R"(["Great \ud83d", "\ud83d\ude00", "\ude00\ud83d"])"),
+            R"(["Great \ufffd","\ud83d\ude00","\ufffd\ufffd"])");
+  EXPECT_EQ(json::parse(written(R"({"t":"a\ud83d"})")).at("t"), "a\xEF\xBF\xBD");
 }
 
 TEST(JsonText, RefusesNumbersThatOverflowADoubleAndKeepsTheLargestThatDoNot) {
@@ -143,18 +154,25 @@ TEST(JsonText, MembersComeInOrderWithDecodedKeys) {
   EXPECT_EQ(members[2].value, "null");
   EXPECT_TRUE(json_text_members("{}", members));
   EXPECT_TRUE(members.empty());
-  for (const char* bad : {"[]", "{\"a\"}", "{\"a\":1", "{\"a\":1}x", "{a:1}", "{\"\\ud800\":1}"}) {
+  for (const char* bad : {"[]", "{\"a\"}", "{\"a\":1", "{\"a\":1}x", "{a:1}", "{\"\\u12\":1}"}) {
     EXPECT_FALSE(json_text_members(bad, members)) << bad;
   }
+  ASSERT_TRUE(json_text_members("{\"\\ud800\":1}", members));  // half a pair: U+FFFD, as in values
+  EXPECT_EQ(members[0].key, "\xEF\xBF\xBD");
 }
 
 TEST(JsonText, StringsDecodeToUtf8) {
   std::string out;
   ASSERT_TRUE(decode_json_string(R"("a\"\\\/\b\f\n\r\t\u00e9\ud83d\udc4b")", out));
   EXPECT_EQ(out, "a\"\\/\b\f\n\r\té👋");
-  for (const char* bad : {R"("\ud83d")", R"("\udc4b")", R"("\u12")", R"("\q")", "\"a", "\"a\nb\""}) {
+  for (const char* bad : {R"("\u12")", R"("\q")", "\"a", "\"a\nb\""}) {
     EXPECT_FALSE(decode_json_string(bad, out)) << bad;
   }
+  // Half a surrogate pair (text cut inside an emoji) is U+FFFD, the replacement character.
+  ASSERT_TRUE(decode_json_string(R"("\ud83d")", out));
+  EXPECT_EQ(out, "\xEF\xBF\xBD");
+  ASSERT_TRUE(decode_json_string(R"("x\udc4b\ud83d")", out));
+  EXPECT_EQ(out, "x\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(JsonText, NumbersReadAsIntegersWhenTheyAreAndNearEnoughOtherwise) {
@@ -301,11 +319,15 @@ TEST(CallText, ANumberTooLargeForADoubleIsRefusedByName) {
             "traits.a.b[0]: number is not finite");
 }
 
-TEST(CallText, ALoneSurrogateIsRefusedByName) {
-  EXPECT_EQ(build_from_text(MessageType::track, R"({"userId":"\ud800","event":"E"})").error,
-            "userId: string is not valid UTF-8");
-  EXPECT_EQ(build_from_text(MessageType::identify, R"({"userId":"u","context":{"x":"\ud800"}})").error,
-            "context.x: string is not valid UTF-8");
+TEST(CallText, HalfASurrogatePairIsSentAsTheReplacementCharacterInEveryField) {
+  const Outcome track = build_from_text(MessageType::track, R"({"userId":"\ud800","event":"Cut \ud83d"})");
+  ASSERT_EQ(track.error, "");
+  const json event = json::parse(track.event);
+  EXPECT_EQ(event.at("userId"), "\xEF\xBF\xBD");
+  EXPECT_EQ(event.at("event"), "Cut \xEF\xBF\xBD");
+  const Outcome identify = build_from_text(MessageType::identify, R"({"userId":"u","context":{"x":"\ud800"}})");
+  ASSERT_EQ(identify.error, "");
+  EXPECT_EQ(json::parse(identify.event).at("context").at("x"), "\xEF\xBF\xBD");
 }
 
 TEST(CallText, TextThatIsNotAnObjectIsRefused) {
