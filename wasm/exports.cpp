@@ -183,9 +183,10 @@ EMSCRIPTEN_KEEPALIVE void rudder_set_page(Client* client, const char* context, u
   client->driver().set_page(std::string(context, context_length), std::string(page, page_length));
 }
 
-/// The page is being hidden or unloaded: what is queued goes to host.beacon().
-/// Page unload; `offline` 1 when the browser says it is (navigator.onLine false).
-EMSCRIPTEN_KEEPALIVE void rudder_unload(Client* client, int offline) { client->unload(offline != 0); }
+/// The page is being hidden or unloaded: what is queued goes to host.beacon(). `flags`: 1 when
+/// the browser says it is offline (navigator.onLine false); 2 when the request out went without
+/// keepalive although the core asked for it (the browser refused it; see Driver::unload).
+EMSCRIPTEN_KEEPALIVE void rudder_unload(Client* client, int flags) { client->unload((flags & 1) != 0, (flags & 2) != 0); }
 
 /// host.armTimer()'s timer `timer` came due.
 EMSCRIPTEN_KEEPALIVE void rudder_timer_fired(Client*, void* timer) { static_cast<rudder::wasm::Timer*>(timer)->fired(); }

@@ -40,7 +40,7 @@ async function readCapped(response, maxBytes) {
 /**
  * Resolves (never rejects) to { status, body, retryAfter, location, error, notSent, redirected }.
  */
-export async function post({ url, authorization, body, gzipped, keepalive = false, timeoutMs, maxAnswerBytes }) {
+export async function post({ url, authorization, body, gzipped, keepalive = false, withoutKeepalive = () => {}, timeoutMs, maxAnswerBytes }) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
@@ -55,8 +55,10 @@ export async function post({ url, authorization, body, gzipped, keepalive = fals
     } catch (e) {
       // keepalive shares the browser's 64 KiB in-flight quota with beacons: a request the quota
       // cannot hold now (beacons of a page being hidden are out) is refused before it leaves,
-      // and goes again without it. Any other failure fails the same way again, and is reported.
+      // and goes again without it, which the caller is told (a closing page cancels it now).
+      // Any other failure fails the same way again, and is reported.
       if (!keepalive || timedOut) throw e;
+      withoutKeepalive();
       response = await fetch(url, { ...init, keepalive: false });
     }
     if (response.type === 'opaqueredirect') {

@@ -709,14 +709,15 @@ void Driver::give_up() {
   check_settled();
 }
 
-void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bool offline) {
+void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bool offline,
+                    bool request_ends_with_page) {
   std::uint64_t pending = 0;
   std::uint64_t beaconed_before = 0;
   bool stored = false;
   bool keep = false;         // stored, and a beacon would surely be lost
   bool unconfirmed = false;  // stored, and no answer from the data plane yet in this client
   // The request out completes after the page is gone (keepalive): never sent again here.
-  const bool out_outlives_page = stage_ == Stage::sending && request_outlives_page_;
+  const bool out_outlives_page = stage_ == Stage::sending && request_outlives_page_ && !request_ends_with_page;
   {
     Guard guard(host_);
     const Stats now = pipeline_.stats();

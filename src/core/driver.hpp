@@ -248,8 +248,11 @@ class Driver {
   /// but its events stay stored too (sent again by the next load: a copy the data plane drops
   /// by messageId, rather than a loss when it is down).
   /// A request out that outlives the page (DriverSettings::requests_outlive_page) is not sent
-  /// again: its batch counts as beaconed, handed over to the browser, which completes it.
-  void unload(const std::function<bool(std::string_view body)>& beacon, bool offline = false);
+  /// again: its batch counts as beaconed, handed over to the browser, which completes it;
+  /// unless the host says it went without keepalive after all (`request_ends_with_page`: the
+  /// browser refused keepalive for it, and the host sent it plainly).
+  void unload(const std::function<bool(std::string_view body)>& beacon, bool offline = false,
+              bool request_ends_with_page = false);
   /// The two steps of unload(), for tests: the next body (empty when nothing is pending), and
   /// the word that the browser took it.
   std::string beacon_body(std::size_t max_body_bytes, bool after_in_flight = false);

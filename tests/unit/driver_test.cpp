@@ -898,6 +898,18 @@ TEST(Driver, UnloadSendsARequestOutAgainByBeaconWhereItEndsWithThePage) {
   }
 }
 
+TEST(Driver, UnloadSendsARequestOutAgainWhenTheHostSaysItWentWithoutKeepalive) {
+  // The browser refused keepalive for it (its quota full of a hidden page's beacons) and the
+  // host sent it plainly: a closing page cancels it, so it goes by beacon after all.
+  Rig rig(config_with(3), Naming::js, Storage::off, User::remembered, Requests::outlive_page);
+  rig.track_all(0, 3);
+  ASSERT_TRUE(rig.transport.sent[0].request.outlive_page);
+  std::vector<std::string> beaconed;
+  rig.driver.unload(beacon_into(beaconed), false, /*request_ends_with_page=*/true);
+  EXPECT_EQ(beaconed, ids(0, 3));
+  EXPECT_EQ(rig.driver.stats().beaconed, 3u);
+}
+
 TEST(Driver, UnloadBeforeAnyAnswerLeavesARequestOutThatOutlivesThePageOutOfItsBeacon) {
   // Stored, and nothing answered yet: the beacon goes and the events stay stored (above); the
   // batch out is already on its way, so the beacon carries only what follows it.
