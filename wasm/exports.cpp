@@ -188,6 +188,9 @@ EMSCRIPTEN_KEEPALIVE void rudder_set_page(Client* client, const char* context, u
 /// keepalive although the core asked for it (the browser refused it; see Driver::unload).
 EMSCRIPTEN_KEEPALIVE void rudder_unload(Client* client, int flags) { client->unload((flags & 1) != 0, (flags & 2) != 0); }
 
+/// The browser's `online` event: a batch waiting out its back-off after no answer goes now.
+EMSCRIPTEN_KEEPALIVE void rudder_online(Client* client) { client->driver().network_back(); }
+
 /// host.armTimer()'s timer `timer` came due.
 EMSCRIPTEN_KEEPALIVE void rudder_timer_fired(Client*, void* timer) { static_cast<rudder::wasm::Timer*>(timer)->fired(); }
 

@@ -390,6 +390,7 @@ export class Analytics {
   #storage = null;        // the segment files (storageDir, storage.mjs) or IndexedDB (browser-storage.mjs)
   #closing = null;        // close()'s promise
   #removeUnloadHooks = () => {};
+  #removeOnlineHook = () => {};
   #requestEndsWithPage = false;  // the request out went without the keepalive the core asked for
   #browser = !isNode;     // remembers the user and the page (core/identity.hpp); not in Node
   #identity = null;       // where the user is kept between page loads (identity-store.mjs)
@@ -477,6 +478,7 @@ export class Analytics {
     this.#isReady = true;
     if (browser) bridge.m._rudder_identity_session_timeout(sessionTimeoutMs);
     if (beaconOnUnload) this.#hookUnload();
+    this.#hookOnline();
     if (browser && storage !== 'memory') this.#rememberUser(writeKey, warn);
     const held = this.#held;
     this.#held = [];
@@ -549,6 +551,7 @@ export class Analytics {
 
   #closeNow(timeoutMs) {
     this.#removeUnloadHooks();
+    this.#removeOnlineHook();
     this.#stopWatchingIdentity();
     return this.#settlement(this.#bridge.m._rudder_close(Math.min(timeoutMs, MAX_TIMER_MS)))
       .then(async (result) => {
@@ -931,6 +934,15 @@ export class Analytics {
         this.#logger[LOG_METHODS[level] ?? 'info'](`[rudder-analytics] ${this.#bridge.readLength(pointer, length)}`);
       },
     };
+  }
+
+  // The browser's word that the network is back: the core sends a batch that waits out its
+  // back-off after no answer now, not up to 30 s later (Driver::network_back).
+  #hookOnline() {
+    if (!this.#browser || typeof addEventListener !== 'function') return;
+    const onOnline = () => this.#bridge.m._rudder_online();
+    addEventListener('online', onOnline);
+    this.#removeOnlineHook = () => removeEventListener('online', onOnline);
   }
 
   #hookUnload() {

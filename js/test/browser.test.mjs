@@ -587,3 +587,24 @@ test('plugins edit, drop and survive a throwing plugin in the browser', { timeou
   const events = await browser.plane.events();
   assert.deepEqual(events.map((e) => [e.event, e.properties]), [['Kept', { plan: 'pro' }], ['Boom', {}]]);
 });
+
+test('the browser\'s online event sends a batch waiting out its back-off after no answer, at once', { timeout: 40_000 }, async () => {
+  // Back-offs double up to 30 s: a page whose network came back waited that long to send.
+  await browser.plane.misbehave({ count: 100_000, drop: true });  // no answer, until reset
+  const { page, problems } = await openPage();
+  await page.evaluate(async (settings) => {
+    window.analytics = await Analytics.create(settings);
+    window.analytics.track({ userId: 'u', event: 'After the outage' });
+    while (window.analytics.stats().retried < 5) await new Promise((r) => setTimeout(r, 10));
+  }, settingsFor({ uploadIntervalMs: 50, maxRetries: 10, storage: 'memory' }));
+  // The next attempt waits up to 8 s now (full jitter). The network is back:
+  await fetch(`${browser.plane.url}/_control/reset`, { method: 'POST' });
+  const result = await page.evaluate(async () => {
+    const backAt = performance.now();
+    window.dispatchEvent(new Event('online'));
+    while (window.analytics.stats().delivered < 1) await new Promise((r) => setTimeout(r, 5));
+    return { tookMs: performance.now() - backAt, stats: window.analytics.stats() };
+  });
+  assert.equal(result.stats.delivered, 1, problems.join('\n'));
+  assert.ok(result.tookMs < 600, `delivered ${Math.round(result.tookMs)} ms after the online event`);
+});

@@ -784,6 +784,15 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
   unload_refused_logged_ = at_risk;
 }
 
+void Driver::network_back() {
+  bool waiting = false;
+  {
+    Guard guard(host_);
+    waiting = !stopped_ && pipeline_.retry_now(host_.monotonic_ms());
+  }
+  if (waiting) pump();
+}
+
 std::string Driver::beacon_body(std::size_t max_body_bytes, bool after_in_flight) {
   Guard guard(host_);
   return pipeline_.beacon_body(max_body_bytes, host_.unix_ms(), after_in_flight);

@@ -231,6 +231,9 @@ class Driver {
   bool wake_holds_events() const noexcept {
     return !pipeline_.idle() && !retrying_stored_events_only();
   }
+  /// The browser says the network is back (its `online` event): a batch waiting out a retry's
+  /// back-off (up to 30 s) is sent now. Driving context, as pump().
+  void network_back();
   /// Stops delivery for good: the request out (if any) no longer counts, and everything not
   /// delivered is reported (unknown_outcome or unsent_at_shutdown) and counted.
   void give_up();

@@ -211,6 +211,7 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   const std::size_t count = head.events.size();
   const Verdict verdict = classify(response);
   last_attempt_retryable_ = verdict == Verdict::retry;
+  last_attempt_unanswered_ = response.status == 0 && !response.redirected;
   if (response.status == 0 && !response.not_sent && !response.redirected) {
     head.may_have_arrived = true;
   }
@@ -374,6 +375,13 @@ int Pipeline::stored_batch_overdue_attempts() const noexcept {
   // Only a batch wholly in storage is still waiting after more (see on_response).
   const Batch& head = outgoing_.front();
   return head.attempts > settings_.max_retries ? head.attempts : 0;
+}
+
+bool Pipeline::retry_now(std::int64_t now) noexcept {
+  // Only a wait the network caused: a data plane's Retry-After or 5xx back-off still holds.
+  if (in_flight_ || outgoing_.empty() || !last_attempt_unanswered_ || outgoing_.front().not_before <= now) return false;
+  outgoing_.front().not_before = now;
+  return true;
 }
 
 std::int64_t Pipeline::retry_not_before() const noexcept {

@@ -174,6 +174,10 @@ class Pipeline {
   /// When the batch that last failed with a retryable answer will be tried again (monotonic
   /// ms: the back-off or the Retry-After asked for); 0 when no retry waits. For debug logs.
   std::int64_t retry_not_before() const noexcept;
+  /// The network is back (a browser's `online` event): the batch waiting out a retry's
+  /// back-off after getting no answer at all may go now rather than at its time (a data
+  /// plane's Retry-After, or its 5xx back-off, still holds). True when one was waiting.
+  bool retry_now(std::int64_t now) noexcept;
 
   /// Gives up on everything not yet delivered (shutdown's timeout passed). Events in storage
   /// stay there for a later run, counted as Stats::kept and not reported. The rest is
@@ -227,6 +231,7 @@ class Pipeline {
   std::size_t outgoing_events_ = 0;
   bool in_flight_ = false;
   bool last_attempt_retryable_ = false;  // the last answer said "try again later"
+  bool last_attempt_unanswered_ = false;  // and it was no answer at all: the network's doing
   std::string last_failed_answer_;  // describe() of the last answer not delivered; cleared by a delivery
   std::uint64_t next_batch_id_ = 1;
   std::size_t beacon_events_ = 0;  // events in the body beacon_body() last returned

@@ -616,6 +616,28 @@ TEST(Driver, ARetryCarriesTheSameMessageIdsWithANewSentAt) {
   EXPECT_EQ(rig.driver.stats().retried, 1u);
 }
 
+TEST(Driver, TheNetworkBackSendsABatchThatGotNoAnswerAtOnceButKeepsADataPlanesRetryAfter) {
+  // A browser's `online` event: the batch waited out its back-off (up to 30 s) although the
+  // network it lacked was back.
+  Rig rig(config_with(2));
+  rig.track_all(0, 2);
+  rig.transport.answer(ScriptedTransport::timed_out());  // no answer: offline
+  ASSERT_GT(rig.host.wake_time, 0) << "a back-off waits";
+  rig.driver.network_back();
+  ASSERT_EQ(rig.transport.sent.size(), 2u) << "sent at once, the clock not moved";
+  EXPECT_EQ(rig.transport.sent[1].ids(), ids(0, 2));
+  rig.driver.network_back();  // with the request out: nothing more
+  EXPECT_EQ(rig.transport.sent.size(), 2u);
+  HttpResponse busy = ScriptedTransport::status(429);
+  busy.retry_after = "60";
+  rig.transport.answer(busy);
+  rig.driver.network_back();
+  EXPECT_EQ(rig.transport.sent.size(), 2u) << "the data plane asked for 60 s: the network is no reason to ask sooner";
+  rig.host.now = 60'000;
+  rig.driver.pump();
+  EXPECT_EQ(rig.transport.sent.size(), 3u);
+}
+
 TEST(Driver, AsynchronousCompressionAndAnswersDeliverTheSame) {
   Rig rig(config_with(2));
   rig.gzip.answer_at_once = false;
