@@ -683,8 +683,7 @@ void Driver::report(const Failure& failure) {
 
 void Driver::give_up() {
   stopped_ = true;
-  stage_ = Stage::idle;
-  ++send_token_;  // an answer still to come is not applied
+  forget_request_out();
   prepared_.reset();
   host_.wake_at(kNoWake);
   std::vector<Failure> rest;
@@ -758,8 +757,7 @@ void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bo
       Guard guard(host_);
       pipeline_.hand_over_in_flight();
     }
-    stage_ = Stage::idle;
-    ++send_token_;
+    forget_request_out();
   }
   for (;;) {
     const std::string body = beacon_body(kBeaconBodyBytes);
@@ -806,8 +804,7 @@ void Driver::commit_beacon() {
   }
   if (took_request) {
     // The batch being compressed or sent went with the beacon: its answer no longer counts.
-    stage_ = Stage::idle;
-    ++send_token_;
+    forget_request_out();
   }
   pump();
 }
@@ -818,8 +815,7 @@ void Driver::forget_after_fork(std::uint64_t seed) {
   refused_since_warning_ = 0;
   reporting_ = 0;
   tickets_.clear();
-  stage_ = Stage::idle;
-  ++send_token_;
+  forget_request_out();
   // The parent's worker may have been writing these without the lock when it forked: rebuilt
   // in place, not destroyed (their old memory stays allocated).
   new (&current_) Body();

@@ -332,6 +332,13 @@ class Driver {
   Identity identity_;  // used only with settings_.remember_identity
 
   // The driving context's own.
+  /// The request out (if any) no longer stands for anything: its answer, should it come, is
+  /// not applied. Driving context.
+  void forget_request_out() noexcept {
+    stage_ = Stage::idle;
+    ++send_token_;
+  }
+
   Stage stage_ = Stage::idle;
   bool request_outlives_page_ = false;  // the request out (stage_ sending) was sent with keepalive
   Body current_;                     // the body being compressed or sent

@@ -51,6 +51,15 @@ int hex4(const char* p) {
   return v;
 }
 
+// For the \u escape at `p` (six characters up to `end`) whose unit is `unit`: the low half of
+// the surrogate pair it begins, or -1 when `unit` is no high half or no low half follows it
+// (a surrogate `unit` is then half a pair alone).
+int low_surrogate_after(int unit, const char* p, const char* end) {
+  if (unit < 0xD800 || unit > 0xDBFF || end - p < 12 || p[6] != '\\' || p[7] != 'u') return -1;
+  const int low = hex4(p + 8);
+  return low >= 0xDC00 && low <= 0xDFFF ? low : -1;
+}
+
 // The byte a two-character escape's letter stands for when reading, 0 for none: the
 // writer's escapes, and "\/", which JSON allows but nothing writes.
 char read_escape(char letter) { return letter == '/' ? '/' : escaped_byte(letter); }
@@ -281,8 +290,7 @@ class Scanner {
         const int unit = hex4(p_ + 2);
         if (unit < 0) break;
         if (unit >= 0xD800 && unit <= 0xDFFF) {
-          const int low = unit <= 0xDBFF && end_ - p_ >= 12 && p_[6] == '\\' && p_[7] == 'u' ? hex4(p_ + 8) : -1;
-          if (low >= 0xDC00 && low <= 0xDFFF) {  // a pair: one character
+          if (low_surrogate_after(unit, p_, end_) >= 0) {  // a pair: one character
             p_ += 12;
             continue;
           }
@@ -531,8 +539,7 @@ bool decode_json_string(std::string_view token, std::string& out) {
       const int unit = hex4(p + 2);
       if (unit < 0) return false;
       if (unit >= 0xD800 && unit <= 0xDFFF) {
-        const int low = unit <= 0xDBFF && end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
-        if (low >= 0xDC00 && low <= 0xDFFF) {
+        if (const int low = low_surrogate_after(unit, p, end); low >= 0) {
           put(0x10000 + ((static_cast<std::uint32_t>(unit) - 0xD800) << 10) +
               (static_cast<std::uint32_t>(low) - 0xDC00));
           p += 12;

@@ -340,17 +340,11 @@ bool Pipeline::commit_beacon() {
 
 std::size_t Pipeline::hand_over_in_flight() {
   if (!in_flight_ || outgoing_.empty()) return 0;
-  in_flight_ = false;
-  // The head of outgoing_ is the batch in flight, and its events the oldest pending: they
-  // leave the event log (and storage) first, in order, as everything does.
-  const Batch& head = outgoing_.front();
-  const std::size_t n = head.events.size();
-  std::size_t bytes = 0;
-  for (const LoggedEvent& e : head.events) bytes += e.json_open.size();
-  stats_.beaconed += n;
-  outgoing_events_ -= n;
-  outgoing_.pop_front();
-  release(n, bytes);
+  // What a beacon that took exactly the batch in flight commits: its events, the oldest
+  // pending, leave the log (and storage) first, counted as beaconed.
+  const std::size_t n = outgoing_.front().events.size();
+  beacon_events_ = n;
+  commit_beacon();
   return n;
 }
 
