@@ -148,6 +148,15 @@ EMSCRIPTEN_KEEPALIVE char* rudder_segment_memory(Client*, unsigned size) {
 EMSCRIPTEN_KEEPALIVE unsigned rudder_adopt(Client* client, char* bytes, unsigned size, std::uint32_t id) {
   return static_cast<unsigned>(client->recover(bytes, size, id));
 }
+#ifdef RUDDER_WASM_NODE_BUILD
+/// storageDir, once every segment taken over is adopted: makes the segment new events go to
+/// now (core::Driver::open_storage). Returns "", or why the directory is refused
+/// ("storageDir: cannot reserve ..."), which the glue fails the start with. (Node's build
+/// only: browsers keep events in IndexedDB, where no directory is opened.)
+EMSCRIPTEN_KEEPALIVE const char* rudder_open_storage(Client* client) {
+  return out(client->driver().open_storage().value_or(std::string()));
+}
+#endif
 
 /// Browsers: the user an earlier page or another tab kept (host.identity's JSON), in
 /// place of this client's. Returns 1 when all of it could be read.

@@ -113,7 +113,7 @@ class BrowserStorage {
     const segment = { number, header: header.slice() };
     this.#segments.set(id, segment);
     this.#queueOp({ key: [this.#queue, this.#owner, number, 0], bytes: segment.header });
-    return true;  // IndexedDB answers later; a refusal is logged then (see #commit)
+    return null;  // IndexedDB answers later; a refusal is logged then (see #commit)
   }
 
   write(id, offset, bytes) {

@@ -473,6 +473,10 @@ export class Analytics {
       bridge.m._rudder_adopt(pointer, bytes.byteLength, id);
     };
     for (const segment of await this.#storage?.takeOver((later) => later.forEach(adopt)) ?? []) adopt(segment);
+    if (storageDir) {
+      const refusal = bridge.read(bridge.m._rudder_open_storage());  // "storageDir: cannot reserve ..."
+      if (refusal !== '') throw refused('create', 'storageDir', 'invalid_value', refusal);
+    }
     // From here on, in one go: nothing else runs between the module taking over and the held
     // calls reaching it, so they stay in order with later calls.
     this.#isReady = true;
@@ -925,8 +929,11 @@ export class Analytics {
         });
       },
       identity: (pointer, length) => this.#identity?.write(this.#bridge.readLength(pointer, length)),
-      storageCreate: (id, pointer, length, capacity) => this.#storage.create(id, this.#bridge.view(pointer, length), capacity),
-      storageWrite: (id, offset, pointer, length) => this.#storage.write(id, offset, this.#bridge.view(pointer, length)),
+      // -1, or the length of why it failed, written at `why` for the core to say.
+      storageCreate: (id, pointer, length, capacity, why, room) =>
+        this.#bridge.writeAt(why, room, this.#storage.create(id, this.#bridge.view(pointer, length), capacity)),
+      storageWrite: (id, offset, pointer, length, why, room) =>
+        this.#bridge.writeAt(why, room, this.#storage.write(id, offset, this.#bridge.view(pointer, length))),
       storageRemove: (id) => this.#storage.remove(id),
       storageClose: (id) => this.#storage.close(id),
       storageSetAside: (id) => this.#storage.setAside(id),

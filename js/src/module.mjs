@@ -371,6 +371,15 @@ export class Bridge {
   }
 
   /**
+   * Writes `text` as UTF-8 into the `capacity` bytes at `pointer` (cut short at a character
+   * if longer); returns the bytes written, or -1 for no text (null or undefined).
+   */
+  writeAt(pointer, capacity, text) {
+    if (text == null) return -1;
+    return encoder.encodeInto(text, this.instance.heap.subarray(pointer, pointer + capacity)).written;
+  }
+
+  /**
    * Writes `text` into the input buffer and returns `use(pointer, length)`. (Passing
    * `bridge.buffer, bridge.write(text)` as arguments reads the pointer before the write may move
    * the buffer.)

@@ -70,7 +70,6 @@ class Storage {
   #owner;
   #next = 1;          // segment number in file names
   #files = new Map(); // id -> { fd, path }
-  #warned = false;
   #nextTakenId = 1;   // ids for taken-over files; the core numbers its own from 2^31
 
   constructor(fs, os, path, dir, owner, warn) {
@@ -111,33 +110,24 @@ class Storage {
       for (let at = header.byteLength; at < capacity; at += ZEROS.byteLength) {
         writeAll(this.#fs, fd, ZEROS.subarray(0, Math.min(ZEROS.byteLength, capacity - at)), at);
       }
-    } catch (e) {
+    } catch (e) {  // the core says it, once, and keeps events in memory until this works
       if (fd !== undefined) { this.#fs.closeSync(fd); this.#fs.rmSync(file, { force: true }); }
-      if (!this.#warned) {
-        this.#warned = true;
-        this.#warn(`storageDir: cannot reserve ${capacity} bytes for "${file}": ${e.code ?? e.message}; ` +
-          'events are kept in memory only until it works again');
-      }
-      return false;
-    }
-    if (this.#warned) {
-      this.#warned = false;
-      this.#warn('storageDir: works again; events accepted from now on are stored (those accepted meanwhile stay in memory only)');
+      return `cannot reserve ${capacity} bytes for "${file}": ${e.code ?? e.message}`;
     }
     this.#files.set(id, { fd, path: file });
-    return true;
+    return null;
   }
 
   write(id, offset, bytes) {
     const file = this.#files.get(id);
-    if (!file) return;
+    if (!file) return null;
     try {
       writeAll(this.#fs, file.fd, bytes, offset);
+      return null;
     } catch (e) {
-      // Into room create() reserved, so only a failing disk (EIO) gets here: said, never
-      // thrown out of the caller's track(). The core still holds the event and sends it.
-      this.#warn(`storageDir: cannot write to "${file.path}": ${e.code ?? e.message}; ` +
-        'the event is kept in memory only (a crash before it is delivered loses it)');
+      // Into room create() reserved, so only a failing disk (EIO) gets here: told to the core,
+      // never thrown out of the caller's track(). The core still holds the event and sends it.
+      return `cannot write to "${file.path}": ${e.code ?? e.message}`;
     }
   }
 

@@ -265,14 +265,52 @@ test('a damaged segment header is read past; a file that is no segment is set as
     'set aside unread, marked "unknown"'), warnings.join('\n'));
 });
 
-test('a disk that cannot hold a segment: calls are accepted into memory with a warning, never throw, and are delivered', async () => {
-  // Under a file-size limit below a segment's 1 MiB (as on a nearly full disk), segments used
-  // to grow by each write until one failed: track() threw EFBIG / ENOSPC out to the caller and
-  // left half a record. Room is now reserved when a segment is made, so the disk refuses it
-  // there, before any event is accepted into it.
+// Runs `source` (an ES module given argv: the data plane's URL, the storage directory) in a
+// child under a file-size limit below a segment's 1 MiB, as on a nearly full disk. SIGXFSZ is
+// ignored (as a shell's trap passes on through exec), so a write past the limit fails with EFBIG
+// instead of killing the process; the limit is 1,000 blocks of 512 or 1,024 bytes.
+async function onAFullDisk(name, source, dir) {
+  const script = path.join(scratch, name);
+  writeFileSync(script, source);
+  const out = await new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', `trap '' XFSZ; ulimit -f 1000; exec "${process.execPath}" "$@"`, 'sh', script, plane.url, dir],
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  return JSON.parse(out);
+}
+
+test('a directory that cannot hold a segment is refused when the client starts, naming storageDir, as natively', async () => {
+  // It used to be accepted, every event then kept in memory only: not what a user who set
+  // storageDir expects (the native client refused it at start; the core now decides for both).
   const dir = freshDir();
-  const script = path.join(scratch, 'full-disk.mjs');
-  writeFileSync(script, `
+  const result = await onAFullDisk('full-disk-start.mjs', `
+    import { Analytics } from ${JSON.stringify(`${REPO}js/dist/node.mjs`)};
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    await Analytics.create({ writeKey: 'test-write-key', dataPlaneUrl: process.argv[2], storageDir: process.argv[3], logger })
+      .then(() => console.log(JSON.stringify({ started: true })),
+        (e) => console.log(JSON.stringify({ name: e.name, message: e.message, field: e.field, code: e.code })));
+  `, dir);
+  assert.equal(result.name, 'TypeError', JSON.stringify(result));
+  assert.match(result.message, /^storageDir: cannot reserve 1048576 bytes for ".*-00000001\.seg": EFBIG$/);
+  assert.deepEqual([result.field, result.code], ['storageDir', 'invalid_value']);
+  assert.deepEqual(readdirSync(dir).filter((name) => name.includes('.seg')), [], 'no segment file left');
+});
+
+test('a full disk holding events an earlier run left: started, those delivered, new calls accepted into memory with one warning, never a throw', async () => {
+  // Refusing such a directory would strand what it holds; delivering it frees room. And a
+  // segment's room is reserved when it is made, so a full disk refuses the segment, never a
+  // write of an accepted event (track() used to throw EFBIG / ENOSPC and leave half a record).
+  const dir = freshDir();
+  // The earlier run: its event stays in the directory (the process ends before any upload).
+  await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', `
+      import { Analytics } from ${JSON.stringify(`${REPO}js/dist/node.mjs`)};
+      const analytics = await Analytics.create({ writeKey: 'test-write-key', dataPlaneUrl: 'http://127.0.0.1:9', storageDir: process.argv[1] });
+      analytics.track({ userId: 'u', event: 'Left', messageId: 'left-0' });
+      process.exit(0);
+    `, dir], (error) => (error ? reject(error) : resolve()));
+  });
+  const result = await onAFullDisk('full-disk.mjs', `
     import { Analytics } from ${JSON.stringify(`${REPO}js/dist/node.mjs`)};
     const warnings = [];
     const logger = { debug() {}, info() {}, warn: (line) => warnings.push(line), error: (line) => warnings.push(line) };
@@ -284,22 +322,18 @@ test('a disk that cannot hold a segment: calls are accepted into memory with a w
       } catch (e) { threw++; warnings.push('threw: ' + e.message); }
     }
     const closed = await analytics.close();
-    console.log(JSON.stringify({ threw, accepted, closed, stored: analytics.stats().stored, warnings }));
-  `);
-  // SIGXFSZ ignored (as a shell's trap passes on through exec), so a write past the limit fails
-  // with EFBIG instead of killing the process; the limit is 1,000 blocks of 512 or 1,024 bytes.
-  const out = await new Promise((resolve, reject) => {
-    execFile('/bin/sh', ['-c', `trap '' XFSZ; ulimit -f 1000; exec "${process.execPath}" "$@"`, 'sh', script, plane.url, dir],
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
-  });
-  const result = JSON.parse(out);
+    console.log(JSON.stringify({ threw, accepted, closed, stats: analytics.stats(), warnings }));
+  `, dir);
   assert.equal(result.threw, 0, result.warnings.join('\n'));
   assert.equal(result.accepted, 80);
-  assert.equal(result.closed.delivered, 80);
-  assert.equal(result.stored, 0, 'none of them was stored');
-  assert.ok(result.warnings.some((line) => /storageDir: cannot reserve 1048576 bytes for ".*\.seg": EFBIG; events are kept in memory only until it works again/.test(line)),
-    result.warnings.join('\n'));
-  assert.deepEqual(await storedIds(), ids('full-', 80));
+  assert.equal(result.stats.recovered, 1);
+  assert.equal(result.stats.stored, 0, 'none of the new ones was stored');
+  assert.equal(result.closed.pending, 0);
+  assert.deepEqual(result.warnings, [
+    result.warnings[0],
+  ], 'one warning for the whole run');
+  assert.match(result.warnings[0], /^\[rudder-analytics\] storageDir: cannot reserve 1048576 bytes for ".*\.seg": EFBIG \(delivered all the same, freeing room: 1 event left by earlier runs\)$/);
+  assert.deepEqual(await storedIds(), ['left-0', ...ids('full-', 80)].sort());
   assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.seg')), [], 'no half-written segment left');
 });
 

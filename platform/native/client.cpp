@@ -183,7 +183,10 @@ Client::Impl::Impl(Config config)
       core::driver_settings(config_, core::Naming::cpp, kLibraryName), *this, *transport,
       gzipper_.get(), native::fresh_seed(), store_.get(), &queue_memory_);
   // What earlier runs (or processes that died) left goes first.
-  if (store_) store_->reserve_first_segment(driver_->recover(store_->take_over_orphans()));
+  if (store_) {
+    driver_->recover(store_->take_over_orphans());
+    if (std::optional<std::string> refused = driver_->open_storage()) throw std::runtime_error(*refused);
+  }
   native::register_for_fork(this);
   // The worker starts now, so the first call does not pay for creating a thread.
   if (!config_.sync_mode && config_.send) ensure_worker();

@@ -106,26 +106,6 @@ SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log
   announce();
 }
 
-void SegmentStore::reserve_first_segment(std::size_t recovered_events) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::string error;
-  std::optional<Segment> first = make_file(segment_path(next_segment_++), segment_bytes_, error);
-  if (first) {
-    spares_.push_back(std::move(*first));
-    return;
-  }
-  // A directory that cannot hold a segment (a full or tiny disk, a quota) is refused as
-  // unusable, rather than accepted while every event stays in memory only, which a user who
-  // set storage_dir does not expect. Unless it holds events earlier runs left: refusing would
-  // strand them (a service in a restart loop, `flush` unable to drain a full disk), and
-  // delivering them frees the room new events need.
-  if (recovered_events == 0) throw std::runtime_error("storage_dir: " + error);
-  warn_once("storage_dir: " + error + " (" +
-            (recovered_events == 1 ? std::string("the event an earlier run left is")
-                                   : "the " + std::to_string(recovered_events) + " events earlier runs left are") +
-            " delivered all the same, freeing room)");
-}
-
 SegmentStore::~SegmentStore() { release(); }
 
 void SegmentStore::release() noexcept {
@@ -170,12 +150,6 @@ std::string SegmentStore::segment_path(std::uint64_t n) const {
   char name[64];
   std::snprintf(name, sizeof name, "-%08llu.seg", static_cast<unsigned long long>(n));
   return dir_ + "/" + owner_ + name;
-}
-
-void SegmentStore::warn_once(const std::string& message) {
-  if (warned_) return;
-  warned_ = true;
-  log_(LogLevel::warning, message + "; events are kept in memory only until it works again");
 }
 
 namespace {
@@ -257,28 +231,23 @@ std::optional<SegmentStore::Segment> SegmentStore::make_file(const std::string& 
   return Segment{fd, map, size, path};
 }
 
-std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capacity) {
+std::optional<core::BlockStore::Block> SegmentStore::create(std::size_t min_capacity, std::string& why) {
   std::lock_guard<std::mutex> lock(mu_);
   std::optional<Segment> made;
   if (!spares_.empty() && spares_.back().size >= min_capacity) {
     made = std::move(spares_.back());  // the usual case: the worker made it ahead of time
     spares_.pop_back();
   } else {
-    std::string error;
-    made = make_file(segment_path(next_segment_++), min_capacity, error);
+    made = make_file(segment_path(next_segment_++), min_capacity, why);
     if (!made) {
-      warn_once("storage_dir: " + error);
+      failing_ = true;
       return std::nullopt;
     }
   }
+  failing_ = false;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   core::segment::write_header(made->map, std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
                               destination);
-  if (warned_) {
-    warned_ = false;
-    log_(LogLevel::warning, "storage_dir: works again; events accepted from now on are stored (those accepted "
-                            "meanwhile stay in memory only)");
-  }
   return open_block(std::move(*made));
 }
 
@@ -288,7 +257,7 @@ void SegmentStore::prepare_spare() noexcept {
     std::string path;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (spares_.size() >= kSpares || (warned_ && recycle_.empty())) return;
+      if (spares_.size() >= kSpares || (failing_ && recycle_.empty())) return;
       if (!recycle_.empty()) {
         reuse = std::move(recycle_.back());
         recycle_.pop_back();

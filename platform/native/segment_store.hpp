@@ -48,17 +48,13 @@ class SegmentStore final : public core::BlockStore {
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;
 
-  std::optional<Block> create(std::size_t min_capacity) override;
+  /// `why`: "cannot reserve <n> bytes for \"<path>\": <errno text>" and the like (the driver
+  /// says it, once, naming storage_dir).
+  std::optional<Block> create(std::size_t min_capacity, std::string& why) override;
   void remove(const Block& block) noexcept override;
   void close(const Block& block) noexcept override;
   /// Unmaps the file and renames it with ".unknown" added (the core found it no segment).
   void set_aside(const Block& block) noexcept override;
-
-  /// Makes the first segment for new events, after take_over_orphans(). Throws
-  /// std::runtime_error ("storage_dir: cannot reserve ...") when the directory cannot hold
-  /// one, unless `recovered_events` (what the orphans held) is not 0: then warns that events
-  /// stay in memory only until there is room, and the store is tried again as events come.
-  void reserve_first_segment(std::size_t recovered_events);
 
   /// Makes the next segments ahead of time, so that a call filling a segment takes a ready
   /// one instead of creating, reserving and mapping a file itself; delivered segments are
@@ -102,7 +98,6 @@ class SegmentStore final : public core::BlockStore {
   std::optional<Segment> make_file(const std::string& path, std::size_t size, std::string& error);
   std::optional<Segment> recycled(Segment s, const std::string& path);
   void unmap(const Segment& s) noexcept;
-  void warn_once(const std::string& message);
 
   const std::string dir_;
   const std::size_t segment_bytes_;
@@ -117,7 +112,7 @@ class SegmentStore final : public core::BlockStore {
   static constexpr std::size_t kSpares = 2;
   std::vector<Segment> spares_;
   std::vector<Segment> recycle_;
-  bool warned_ = false;  // a create() failure was logged; reset by a success
+  bool failing_ = false;  // the last create() failed: prepare_spare() waits for a success
 };
 
 }  // namespace rudder::native

@@ -26,10 +26,14 @@ RUDDER_HOST_IMPORT(report)
 void js_report(const char* error, unsigned error_length, const char* events, unsigned events_length);
 RUDDER_HOST_IMPORT(settled) void js_settled(unsigned ticket, const char* result, unsigned length);
 RUDDER_HOST_IMPORT(log) void js_log(int level, const char* message, unsigned length);
+// The two storage calls that can fail return -1, or the length of the reason they wrote
+// into (why, why_capacity) as UTF-8.
 RUDDER_HOST_IMPORT(storageCreate)
-int js_storage_create(unsigned id, const char* header, unsigned length, double capacity);
+int js_storage_create(unsigned id, const char* header, unsigned length, double capacity, char* why,
+                      unsigned why_capacity);
 RUDDER_HOST_IMPORT(storageWrite)
-void js_storage_write(unsigned id, double offset, const char* bytes, unsigned length);
+int js_storage_write(unsigned id, double offset, const char* bytes, unsigned length, char* why,
+                     unsigned why_capacity);
 RUDDER_HOST_IMPORT(storageRemove) void js_storage_remove(unsigned id);
 RUDDER_HOST_IMPORT(storageClose) void js_storage_close(unsigned id);
 RUDDER_HOST_IMPORT(storageSetAside) void js_storage_set_aside(unsigned id);
@@ -38,12 +42,29 @@ RUDDER_HOST_IMPORT(identity) void js_identity(const char* json, unsigned length)
 
 namespace rudder::wasm::host {
 
-bool storage_create(std::uint32_t id, std::string_view header, std::size_t capacity) {
-  return js_storage_create(id, header.data(), static_cast<unsigned>(header.size()), static_cast<double>(capacity)) != 0;
+namespace {
+
+// A reason the host wrote into `room` (its length, or -1: none, it worked).
+bool worked(int said, const char* room, std::string& why) {
+  if (said < 0) return true;
+  why.assign(room, static_cast<std::size_t>(said));
+  return false;
 }
 
-void storage_write(std::uint32_t id, double offset, std::string_view bytes) {
-  js_storage_write(id, offset, bytes.data(), static_cast<unsigned>(bytes.size()));
+char why_room[512];  // one thread
+
+}  // namespace
+
+bool storage_create(std::uint32_t id, std::string_view header, std::size_t capacity, std::string& why) {
+  return worked(js_storage_create(id, header.data(), static_cast<unsigned>(header.size()),
+                                  static_cast<double>(capacity), why_room, sizeof why_room),
+                why_room, why);
+}
+
+bool storage_write(std::uint32_t id, double offset, std::string_view bytes, std::string& why) {
+  return worked(js_storage_write(id, offset, bytes.data(), static_cast<unsigned>(bytes.size()), why_room,
+                                 sizeof why_room),
+                why_room, why);
 }
 
 void storage_remove(std::uint32_t id) { js_storage_remove(id); }

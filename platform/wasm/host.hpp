@@ -45,13 +45,14 @@ void settled(std::uint32_t ticket, std::string_view result_json);
 
 /// Storage (storageDir, Node): creates segment file `id` holding `header`, with room for
 /// `capacity` bytes reserved on the disk (so a full disk refuses the segment here, before its
-/// events are accepted, never a write of an accepted event later); false when it cannot (the
-/// host logs why). The others act on a file create() made, or one the host
-/// took over and handed to rudder_adopt(): write `bytes` at `offset` now (synchronously),
-/// delete it (every event in it has left), close it (its events stay for a later run), or
-/// set it aside where no client reads it again (the core found it no segment).
-bool storage_create(std::uint32_t id, std::string_view header, std::size_t capacity);
-void storage_write(std::uint32_t id, double offset, std::string_view bytes);
+/// events are accepted, never a write of an accepted event later); false when it cannot, with
+/// the host's reason in `why` (the core says it). The others act on a file create() made, or
+/// one the host took over and handed to rudder_adopt(): write `bytes` at `offset` now
+/// (synchronously; false with `why` when that fails), delete it (every event in it has left),
+/// close it (its events stay for a later run), or set it aside where no client reads it again
+/// (the core found it no segment).
+bool storage_create(std::uint32_t id, std::string_view header, std::size_t capacity, std::string& why);
+bool storage_write(std::uint32_t id, double offset, std::string_view bytes, std::string& why);
 void storage_remove(std::uint32_t id);
 void storage_close(std::uint32_t id);
 void storage_set_aside(std::uint32_t id);

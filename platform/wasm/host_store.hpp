@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "core/event_log.hpp"
 
@@ -18,11 +19,11 @@ namespace rudder::wasm {
 /// is the core's, so native clients and this package read each other's files.
 class HostStore final : public core::BlockStore {
  public:
-  std::optional<Block> create(std::size_t min_capacity) override;
+  std::optional<Block> create(std::size_t min_capacity, std::string& why) override;
   void remove(const Block& block) noexcept override;
   void close(const Block& block) noexcept override;
   void set_aside(const Block& block) noexcept override;
-  void written(const Block& block, std::size_t offset, std::size_t length) noexcept override;
+  bool written(const Block& block, std::size_t offset, std::size_t length, std::string& why) noexcept override;
 
   /// Memory for a segment the host read from a file it took over (file `id`, the host's
   /// number for it), to be filled by the host and passed to the driver's recover(). Owned by

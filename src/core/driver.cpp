@@ -255,6 +255,7 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
   built.event.enqueued_at = host_.queued_at_ms();
   Pipeline::Enqueued outcome;
   std::uint64_t warn_dropped = 0;  // > 0: warn now, saying how many were dropped
+  std::optional<EventLog::StorageNews> storage_news;
   {
     Guard guard(host_);
     if (closed()) {  // closed while this call was building
@@ -262,6 +263,7 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
       return {Status::shut_down, closed_message(settings_.naming)};
     }
     outcome = pipeline_.enqueue(built.event);
+    storage_news = pipeline_.take_storage_news();
     if (is_full(outcome)) {
       // One warning, then at most one per kQueueFullWarningIntervalMs while calls keep being
       // refused: a queue that stays about full (refusing whenever a batch has not yet left)
@@ -276,6 +278,7 @@ CallOutcome Driver::deliver(const MessageFields& fields, Rng& rng) {
       }
     }
   }
+  say_storage_news(storage_news);
   if (is_full(outcome)) {
     const std::string limit = full_limit(outcome);
     if (warn_dropped == 1) {
@@ -342,9 +345,43 @@ CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
   return call(parsed.fields, rng);
 }
 
-std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
+std::string Driver::storage_setting() const {
   // Browsers keep events by the `storage` option (in IndexedDB); elsewhere, storage_dir.
-  const std::string storage = settings_.remember_identity ? std::string("storage") : setting("storage_dir");
+  return settings_.remember_identity ? std::string("storage") : setting("storage_dir");
+}
+
+void Driver::storage_warning(std::string_view what, std::string_view then) {
+  host_.log(LogLevel::warning, storage_setting() + ": " + std::string(what) + std::string(then));
+}
+
+void Driver::say_storage_news(const std::optional<EventLog::StorageNews>& news) {
+  if (!news) return;
+  if (news->kind == EventLog::StorageNews::Kind::failed) {
+    storage_warning(news->why, "; events are kept in memory only until it works again");
+  } else {
+    storage_warning("works again", "; events accepted from now on are stored (those accepted meanwhile stay in memory only)");
+  }
+}
+
+std::optional<std::string> Driver::open_storage() {
+  if (settings_.remember_identity) return std::nullopt;
+  std::optional<EventLog::StorageNews> news;
+  std::uint64_t recovered = 0;
+  {
+    Guard guard(host_);
+    if (pipeline_.open_storage(host_.queued_at_ms())) return std::nullopt;
+    news = pipeline_.take_storage_news();
+    recovered = pipeline_.recovered();
+  }
+  const std::string why = news ? news->why : std::string("cannot make a segment");
+  if (recovered == 0) return storage_setting() + ": " + why;
+  storage_warning(why, " (delivered all the same, freeing room: " + count_of(recovered, "event", "events") +
+                           " left by earlier runs)");
+  return std::nullopt;
+}
+
+std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
+  const std::string storage = storage_setting();
   Pipeline::Recovery recovered;
   {
     Guard guard(host_);

@@ -179,6 +179,14 @@ class Driver {
   /// Queues what earlier runs left in storage (Pipeline::recover), ahead of later calls, and
   /// wakes the driving context. Any thread. Returns the count of events recovered.
   std::size_t recover(const std::vector<BlockStore::Block>& segments);
+  /// After recover(), where events are stored (storage_dir): makes the segment the next
+  /// events go to now. A directory that cannot hold one (a full or tiny disk, a quota) is
+  /// refused as unusable, the returned text (`storage_dir: cannot reserve ...`) for the
+  /// platform to fail its start with, unless it holds events earlier runs left: refusing
+  /// would strand them, and delivering them frees room, so then it is a warning and new
+  /// events wait in memory until storage works. Nothing in browsers, where a segment is a
+  /// record IndexedDB takes later. Any thread; nullopt: started.
+  std::optional<std::string> open_storage();
 
   // ---- the user (DriverSettings::remember_identity: browsers) ------------------------------
   /// Takes up what an earlier page kept (Identity::json()). Returns false when part of it
@@ -308,6 +316,13 @@ class Driver {
   /// Settles the tickets whose events are all settled, telling the host; returns their ids.
   std::vector<std::uint64_t> check_settled();
   std::string setting(std::string_view cpp_name) const;
+  /// The setting that turned storage on, as a warning's first word: `storage` in browsers,
+  /// `storage_dir` (storageDir) elsewhere.
+  std::string storage_setting() const;
+  /// Logs "<storage setting>: <what><then>" as a warning.
+  void storage_warning(std::string_view what, std::string_view then);
+  /// Says what take_storage_news() had (called without the lock).
+  void say_storage_news(const std::optional<EventLog::StorageNews>& news);
   static bool is_full(Pipeline::Enqueued outcome) noexcept;
   std::string full_limit(Pipeline::Enqueued outcome) const;  // "(max_queue_bytes 67108864)"
 

@@ -57,12 +57,15 @@ EventLog::Block EventLog::new_memory_block(std::size_t size) {
 
 std::optional<EventLog::Block> EventLog::stored_block(std::size_t record_size, std::int64_t now) {
   const std::size_t wanted = std::max(block_bytes_, segment::kHeaderBytes + record_size);
-  std::optional<BlockStore::Block> made = store_->create(wanted);
+  std::string why;
+  std::optional<BlockStore::Block> made = store_->create(wanted, why);
   if (!made) {
-    // The platform logged why; events wait in memory (not counted as stored) until a retry.
+    // Events wait in memory (not counted as stored) until a retry.
     retry_store_at_ = now + kStoreRetryMs;
+    storage_failed(std::move(why));
     return std::nullopt;
   }
+  storage_worked();
   Block block;
   block.bytes = made->bytes;
   block.capacity = made->capacity;
@@ -106,7 +109,12 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
   if (block->segment) {
     char* at = block->bytes + block->used;
     segment::write_record(at, json_open, store_->checksum(json_open));
-    store_->written(*block->segment, block->used, segment::record_bytes(json_open.size()));
+    std::string why;
+    if (store_->written(*block->segment, block->used, segment::record_bytes(json_open.size()), why)) {
+      storage_worked();
+    } else {
+      storage_failed(std::move(why));
+    }
     block->used += segment::record_bytes(json_open.size());
     block->resume_after.push_back(static_cast<std::uint32_t>(block->used));
     ++block->events;
@@ -117,6 +125,34 @@ LoggedEvent EventLog::append(std::string_view json_open, std::int64_t enqueued_a
   block->used += json_open.size();
   ++block->events;
   return {std::string_view(at, json_open.size()), enqueued_at, false};
+}
+
+bool EventLog::open_storage(std::int64_t now) {
+  if (store_ == nullptr) return true;
+  if (!blocks_.empty() && blocks_.back().segment && !blocks_.back().sealed) return true;
+  std::optional<Block> stored = stored_block(0, now);
+  if (!stored) return false;
+  // An empty tail: the first event goes into it (release_oldest keeps a lone empty tail, and
+  // clear() deletes it unused).
+  blocks_.push_back(std::move(*stored));
+  return true;
+}
+
+void EventLog::storage_failed(std::string why) {
+  if (storage_failing_) return;  // said once, until it works again
+  storage_failing_ = true;
+  storage_news_ = StorageNews{StorageNews::Kind::failed, std::move(why)};
+}
+
+void EventLog::storage_worked() {
+  if (!storage_failing_) return;
+  storage_failing_ = false;
+  // A failure not yet said and already over is no news either.
+  if (storage_news_ && storage_news_->kind == StorageNews::Kind::failed) {
+    storage_news_.reset();
+  } else {
+    storage_news_ = StorageNews{StorageNews::Kind::works_again, {}};
+  }
 }
 
 EventLog::Adoption EventLog::adopt(const BlockStore::Block& seg, std::vector<LoggedEvent>& events) {
@@ -217,7 +253,8 @@ void EventLog::release_oldest(std::size_t count) noexcept {
     if (front.segment && front.released > 0) {
       // A later run starts after what has left (delivered events are not sent twice).
       segment::set_resume_offset(front.bytes, front.resume_after[front.released - 1]);
-      store_->written(*front.segment, segment::kResumeOffsetAt, 8);
+      std::string why;  // a resume offset not written sends events again after a crash, no loss
+      (void)store_->written(*front.segment, segment::kResumeOffsetAt, 8, why);
     }
     if (front.released < front.events) break;
     if (blocks_.size() == 1 && !front.sealed) {

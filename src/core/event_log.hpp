@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/crc32.hpp"
@@ -44,9 +45,11 @@ class BlockStore {
 
   virtual ~BlockStore() = default;
   /// A new segment of at least `min_capacity` bytes, header written; nullopt when the
-  /// platform cannot make one now (disk full, permissions): the log keeps that event in
-  /// memory instead, and the platform says why in its log.
-  virtual std::optional<Block> create(std::size_t min_capacity) = 0;
+  /// platform cannot make one now (disk full, permissions), with `why` set to what failed
+  /// (`cannot reserve 1048576 bytes for "<path>": No space left on device`). The log keeps
+  /// that event in memory instead and the driver says so once (see EventLog::take_storage_news):
+  /// a store neither logs nor decides what a failure means.
+  virtual std::optional<Block> create(std::size_t min_capacity, std::string& why) = 0;
   /// Every event in the block has left the pipeline: delete the segment.
   virtual void remove(const Block& block) noexcept = 0;
   /// Events in the block are still pending but this process lets go (shutdown with events
@@ -60,9 +63,11 @@ class BlockStore {
   virtual void set_aside(const Block& block) noexcept = 0;
   /// `length` bytes at `offset` in the block were just written (a record, or the header's
   /// resume offset). A store whose blocks are files' mappings has nothing to do; one whose
-  /// blocks are plain memory writes these bytes to its file now.
-  virtual void written(const Block& block, std::size_t offset, std::size_t length) noexcept {
-    (void)block, (void)offset, (void)length;
+  /// blocks are plain memory writes these bytes to its file now. False, with `why`, when that
+  /// write failed (a failing disk): the event is still queued in memory and still sent.
+  virtual bool written(const Block& block, std::size_t offset, std::size_t length, std::string& why) noexcept {
+    (void)block, (void)offset, (void)length, (void)why;
+    return true;
   }
 
   /// The record checksum; the same values on every target (CRC-32). A platform may point
@@ -162,6 +167,20 @@ class EventLog {
   /// are the parent's, who still delivers them.
   void forget() noexcept;
 
+  /// Makes the segment the next events go to now, rather than at the first event: a store
+  /// that cannot make one (a full or tiny disk) is found out when the client starts. True when
+  /// there is one (or no store); false leaves the reason in take_storage_news().
+  bool open_storage(std::int64_t now);
+
+  /// A change in whether events reach storage, for the driver to say once in words: the
+  /// store failed (events go to memory only until it works again) or works again.
+  struct StorageNews {
+    enum class Kind { failed, works_again } kind = Kind::failed;
+    std::string why;  ///< the store's words, for `failed`
+  };
+  /// The change since the last call, if any (a failure after a failure is no news).
+  std::optional<StorageNews> take_storage_news() noexcept { return std::exchange(storage_news_, std::nullopt); }
+
   /// Bytes held in blocks, spare ones included.
   std::size_t reserved_bytes() const noexcept;
 
@@ -212,6 +231,11 @@ class EventLog {
   std::deque<Block> spare_;       // oldest first
   std::int64_t last_append_at_ = 0;
   std::int64_t retry_store_at_ = 0;  // when the store, having failed, is tried again
+  bool storage_failing_ = false;     // the store's last create or write failed
+  std::optional<StorageNews> storage_news_;
+
+  void storage_failed(std::string why);
+  void storage_worked();
 };
 
 }  // namespace rudder::core

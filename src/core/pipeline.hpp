@@ -145,6 +145,11 @@ class Pipeline {
   /// The queue's memory goes now, not after a while (see EventLog::trim_spares): for a
   /// closed client with nothing left, which queues nothing more.
   void release_idle_memory() noexcept { log_.release_idle_memory(); }
+  /// See EventLog::open_storage and EventLog::take_storage_news.
+  bool open_storage(std::int64_t now) { return log_.open_storage(now); }
+  std::optional<EventLog::StorageNews> take_storage_news() noexcept { return log_.take_storage_news(); }
+  /// Events recover() queued (Stats::recovered).
+  std::uint64_t recovered() const noexcept { return stats_.recovered; }
 
   /// True when the last attempt failed in a way worth retrying (no answer, 5xx, 429: the data
   /// plane down or unreachable) and the oldest pending event is in storage. A beacon sent now

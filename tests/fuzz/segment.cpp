@@ -24,7 +24,7 @@ namespace segment = rudder::core::segment;
 // Blocks in memory; deletions and closes counted.
 class MemoryStore : public rudder::core::BlockStore {
  public:
-  std::optional<Block> create(std::size_t min_capacity) override {
+  std::optional<Block> create(std::size_t min_capacity, std::string&) override {
     std::string& bytes = made[next] = std::string(min_capacity, '\0');
     segment::write_header(bytes.data(), 0);
     return Block{bytes.data(), bytes.size(), next++};

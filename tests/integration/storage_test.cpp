@@ -624,7 +624,7 @@ TEST_F(StorageTest, AFullDirectoryHoldingEventsLeftStartsDeliversThemAndKeepsNew
       const std::uint64_t accepted = track_many(client, "new-", 5);
       const bool delivered = client.flush(30s).ok() && client.stats().delivered == 25 && client.stats().stored == 0;
       const bool said = !warnings.empty() && warnings[0].rfind("storage_dir: cannot reserve 1048576 bytes", 0) == 0 &&
-                        warnings[0].find("(the 20 events earlier runs left are delivered all the same, freeing room)") !=
+                        warnings[0].find("(delivered all the same, freeing room: 20 events left by earlier runs)") !=
                             std::string::npos;
       report(fd, accepted == 5 && delivered && said ? 1 : 2);
     } catch (const std::runtime_error&) {

@@ -22,8 +22,11 @@ namespace segment = rudder::core::segment;
 // Segments in memory, with what happened to each.
 class FakeStore : public BlockStore {
  public:
-  std::optional<Block> create(std::size_t min_capacity) override {
-    if (fail) return std::nullopt;
+  std::optional<Block> create(std::size_t min_capacity, std::string& why) override {
+    if (fail) {
+      why = "cannot reserve " + std::to_string(min_capacity) + " bytes: disk full";
+      return std::nullopt;
+    }
     auto& bytes = segments[next_id] = std::string(min_capacity, '\0');
     segment::write_header(bytes.data(), 0);
     files[next_id] = bytes.substr(0, segment::kHeaderBytes);  // as HostStore's host does
@@ -34,10 +37,15 @@ class FakeStore : public BlockStore {
   void set_aside(const Block& b) noexcept override { set_aside_ids.push_back(b.id); }
   // As a store whose blocks are plain memory does it: only the bytes it is told of reach the
   // "file".
-  void written(const Block& b, std::size_t offset, std::size_t length) noexcept override {
+  bool written(const Block& b, std::size_t offset, std::size_t length, std::string& why) noexcept override {
+    if (fail_writes) {
+      why = "cannot write: I/O error";
+      return false;
+    }
     std::string& file = files[b.id];
     if (file.size() < offset + length) file.resize(offset + length, '\0');
     file.replace(offset, length, b.bytes + offset, length);
+    return true;
   }
 
   std::map<std::uint64_t, std::string> files;  // what written() was told, per block
@@ -45,7 +53,8 @@ class FakeStore : public BlockStore {
   std::map<std::uint64_t, std::string> segments;
   std::vector<std::uint64_t> removed, closed, set_aside_ids;
   std::uint64_t next_id = 1;
-  bool fail = false;
+  bool fail = false;         // create() fails
+  bool fail_writes = false;  // written() fails
 };
 
 std::string text_of(int i, std::size_t size) {
@@ -514,6 +523,85 @@ TEST(EventLogStorage, AStoreThatFailedIsTriedAgainEverySecondNotOnlyWhenMemoryFi
   EXPECT_FALSE(next.stored);
   EXPECT_EQ(next.json_open.data(), first_in_memory.json_open.data() + first_in_memory.json_open.size())
       << "in the same block";
+}
+
+TEST(EventLogStorage, AStoreThatFailsIsNewsOnceAndAgainOnlyWhenItWorksAgain) {
+  using Kind = EventLog::StorageNews::Kind;
+  FakeStore store;
+  EventLog log(4096, &store);
+  log.append(text_of(0, 60), 0);
+  EXPECT_FALSE(log.take_storage_news()) << "working storage is no news";
+  // The segment fills; the store cannot make the next one.
+  store.fail = true;
+  std::int64_t now = 0;
+  while (log.append(text_of(1, 60), now).stored) {}
+  std::optional<EventLog::StorageNews> news = log.take_storage_news();
+  ASSERT_TRUE(news);
+  EXPECT_EQ(news->kind, Kind::failed);
+  EXPECT_EQ(news->why, "cannot reserve 4096 bytes: disk full") << "the store's words";
+  // Tried again a second later, failing again: said once, not at every try.
+  for (int i = 0; i < 5; ++i) {
+    now += EventLog::kStoreRetryMs;
+    EXPECT_FALSE(log.append(text_of(2, 60), now).stored);
+    EXPECT_FALSE(log.take_storage_news());
+  }
+  store.fail = false;
+  now += EventLog::kStoreRetryMs;
+  EXPECT_TRUE(log.append(text_of(3, 60), now).stored);
+  news = log.take_storage_news();
+  ASSERT_TRUE(news);
+  EXPECT_EQ(news->kind, Kind::works_again);
+  EXPECT_FALSE(log.take_storage_news());
+}
+
+TEST(EventLogStorage, AFailedWriteIsNewsOnceAndTheEventStaysQueued) {
+  using Kind = EventLog::StorageNews::Kind;
+  FakeStore store;
+  EventLog log(4096, &store);
+  store.fail_writes = true;
+  const LoggedEvent first = log.append(text_of(0, 60), 0);
+  EXPECT_EQ(first.json_open, text_of(0, 60)) << "queued all the same";
+  log.append(text_of(1, 60), 0);
+  std::optional<EventLog::StorageNews> news = log.take_storage_news();
+  ASSERT_TRUE(news);
+  EXPECT_EQ(news->kind, Kind::failed);
+  EXPECT_EQ(news->why, "cannot write: I/O error");
+  EXPECT_FALSE(log.take_storage_news()) << "the second failed write is no news";
+  store.fail_writes = false;
+  log.append(text_of(2, 60), 0);
+  news = log.take_storage_news();
+  ASSERT_TRUE(news);
+  EXPECT_EQ(news->kind, Kind::works_again);
+}
+
+TEST(EventLogStorage, OpenStorageMakesTheFirstSegmentAtOnceAndEventsGoIntoIt) {
+  FakeStore store;
+  EventLog log(4096, &store);
+  EXPECT_TRUE(log.open_storage(0));
+  ASSERT_EQ(store.segments.size(), 1u) << "made before any event";
+  EXPECT_TRUE(log.open_storage(0));
+  EXPECT_EQ(store.segments.size(), 1u) << "once";
+  EXPECT_TRUE(log.append(text_of(0, 60), 0).stored);
+  EXPECT_EQ(store.segments.size(), 1u) << "the event went into it";
+  log.release_oldest(1);
+  log.clear();
+  EXPECT_EQ(store.removed, (std::vector<std::uint64_t>{1})) << "delivered: deleted";
+
+  FakeStore unused;
+  {
+    EventLog idle(4096, &unused);
+    ASSERT_TRUE(idle.open_storage(0));
+  }
+  EXPECT_EQ(unused.removed, (std::vector<std::uint64_t>{1})) << "a segment never used is deleted at the end";
+
+  FakeStore full;
+  full.fail = true;
+  EventLog refused(4096, &full);
+  EXPECT_FALSE(refused.open_storage(0));
+  const std::optional<EventLog::StorageNews> news = refused.take_storage_news();
+  ASSERT_TRUE(news);
+  EXPECT_EQ(news->why, "cannot reserve 4096 bytes: disk full");
+  EXPECT_TRUE(EventLog(4096, nullptr).open_storage(0)) << "no store: nothing to open";
 }
 
 TEST(EventLogStorage, AdoptedSegmentsYieldTheirGoodRecordsAndCountTheRest) {

@@ -14,7 +14,7 @@ namespace rudder::testing {
 
 class MemoryStore : public core::BlockStore {
  public:
-  std::optional<Block> create(std::size_t min_capacity) override {
+  std::optional<Block> create(std::size_t min_capacity, std::string&) override {
     std::string& bytes = segments_.emplace_back(min_capacity, '\0');
     core::segment::write_header(bytes.data(), 0);
     return Block{bytes.data(), bytes.size(), segments_.size()};
