@@ -134,11 +134,20 @@ def _started():
 def _json_value(value):
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
+            value = _guess_timezone(value)
         return value.isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
     raise TypeError('%r is not JSON serializable' % (value,))
+
+
+def _guess_timezone(naive):
+    """A datetime without a time zone, as the reference SDK reads one: within 5 s of the local
+    clock's now it was made by datetime.now(), so it is local time; otherwise UTC is the best
+    guess."""
+    if abs((datetime.datetime.now() - naive).total_seconds()) < 5:
+        return naive.astimezone()
+    return naive.replace(tzinfo=datetime.timezone.utc)
 
 
 def _unsendable(value, path):

@@ -343,6 +343,25 @@ test('timestamps across the years 1 to 9999 arrive exactly; years outside are re
   assert.equal(Date.parse('0001-01-01T00:00:00.000Z'), -62135596800000, 'the range start as the core has it');
 });
 
+test('a timestamp of seconds since 1970 (Date.now() / 1000, time.time()) is refused, not sent as a time in 1970', async () => {
+  for (const timestamp of [1_700_000_000, Date.now() / 1000, 0, -5, 99_999_999_999]) {
+    assert.throws(() => analytics.track({ userId: 'u', event: 'Seconds', timestamp }), (e) => {
+      assert.equal(e.message, 'track: timestamp: is milliseconds since 1970 and this is within 3 years of 1970: ' +
+        'seconds must be multiplied by 1000 (a time that early goes as an RFC 3339 string)', String(timestamp));
+      assert.deepEqual([e.name, e.field, e.code], ['TypeError', 'timestamp', 'invalid_value']);
+      return true;
+    });
+  }
+  // Milliseconds, and that early a time as text or a Date, go as given.
+  const { messageId: ms } = analytics.track({ userId: 'u', event: 'Ms', timestamp: 100_000_000_000 });
+  const { messageId: text } = analytics.track({ userId: 'u', event: 'Text', timestamp: '1970-01-20T16:13:20.000Z' });
+  const { messageId: date } = analytics.track({ userId: 'u', event: 'Date', timestamp: new Date(1_700_000_000) });
+  await analytics.flush();
+  const stored = new Map((await plane.events()).map((e) => [e.messageId, e.timestamp]));
+  assert.deepEqual([stored.get(ms), stored.get(text), stored.get(date)],
+    ['1973-03-03T09:46:40.000Z', '1970-01-20T16:13:20.000Z', '1970-01-20T16:13:20.000Z']);
+});
+
 test('flush() and close() refuse a bad timeout, NaN included, naming it', async () => {
   const a = await Analytics.create({ writeKey: WRITE_KEY, dataPlaneUrl: plane.url });
   for (const timeoutMs of [-5, NaN]) {

@@ -136,6 +136,14 @@ std::optional<FieldError> read_timestamp(const Value& value, std::optional<std::
                  *ms < static_cast<double>(kMaxIsoTimeMs) + 1)) {
       return error(Kind::out_of_range, "timestamp", kIsoTimeRangeProblem);
     }
+    // Seconds since 1970 (Python's time.time(), Unix's date +%s) read as milliseconds land in
+    // January 1970: 1,700,000,000 s is 2023 but 1,700,000,000 ms is 1970-01-20. No tracked
+    // event happened within three years of 1970, so such a number is refused, naming the fix.
+    if (std::fabs(*ms) < kSecondsMistakenForMilliseconds) {
+      return error(Kind::invalid_value, "timestamp",
+                   "is milliseconds since 1970 and this is within 3 years of 1970: seconds must be multiplied "
+                   "by 1000 (a time that early goes as an RFC 3339 string)");
+    }
     out = static_cast<std::int64_t>(std::floor(*ms));
     return std::nullopt;
   }

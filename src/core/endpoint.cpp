@@ -7,13 +7,18 @@ namespace {
 
 constexpr std::string_view kBatchPath = "/v1/batch";
 
-// The URL without trailing slashes or a trailing /v1/batch.
+// Whether `url` ends in `suffix`, which is then cut off.
+bool cut_suffix(std::string_view& url, std::string_view suffix) {
+  if (url.size() < suffix.size() || url.compare(url.size() - suffix.size(), suffix.size(), suffix) != 0) return false;
+  url.remove_suffix(suffix.size());
+  return true;
+}
+
+// The URL without trailing slashes, or a trailing /v1/batch or /v1: the SDK adds /v1/batch,
+// and a URL copied with either part of it went to /v1/v1/batch, a 404 for every event.
 std::string_view base_of(std::string_view url) {
   while (!url.empty() && url.back() == '/') url.remove_suffix(1);
-  if (url.size() >= kBatchPath.size() &&
-      url.compare(url.size() - kBatchPath.size(), kBatchPath.size(), kBatchPath) == 0) {
-    url.remove_suffix(kBatchPath.size());
-  }
+  if (!cut_suffix(url, kBatchPath)) cut_suffix(url, "/v1");
   return url;
 }
 

@@ -20,6 +20,9 @@ inline constexpr std::size_t kIsoTimeLength = 24;
 inline constexpr std::int64_t kMinIsoTimeMs = -62'135'596'800'000;
 inline constexpr std::int64_t kMaxIsoTimeMs = 253'402'300'799'999;
 inline constexpr const char* kIsoTimeRangeProblem = "is outside the years 1 to 9999";
+/// A timestamp given as a number of milliseconds must be at least this far from 1970
+/// (1973-03-03): below it, it is almost surely seconds since 1970 (see read_timestamp).
+inline constexpr double kSecondsMistakenForMilliseconds = 1e11;
 
 constexpr bool is_iso_time_in_range(std::int64_t unix_ms) noexcept {
   return unix_ms >= kMinIsoTimeMs && unix_ms <= kMaxIsoTimeMs;

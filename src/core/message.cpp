@@ -42,7 +42,7 @@ std::optional<FieldError> check_text(std::string_view value, const char* field) 
 std::optional<FieldError> check_required_text(std::string_view value, const char* field) {
   if (value.empty()) return error(Kind::missing, field, "is required");
   if (auto e = check_text(value, field)) return e;
-  if (is_blank(value)) return error(Kind::missing, field, "is required (it is only white space)");
+  if (is_blank(value)) return error(Kind::missing, field, "is required (it is only white space or invisible characters)");
   return std::nullopt;
 }
 
@@ -107,7 +107,8 @@ std::optional<FieldError> validate(const MessageFields& f) {
                               {f.message_id, "messageId"}}) {
     if (auto e = check_text(value, field)) return e;
   }
-  // The data plane rejects the whole batch when both ids are blank after trimming.
+  // The data plane rejects the whole batch when both ids are blank once it has removed
+  // invisible characters and trimmed them.
   const bool has_user = !f.user_id.empty() && !is_blank(f.user_id);
   const bool has_anonymous = !f.anonymous_id.empty() && !is_blank(f.anonymous_id);
   switch (f.type) {
@@ -134,7 +135,9 @@ std::optional<FieldError> validate(const MessageFields& f) {
     if (auto e = check_required_text(f.group_id, "groupId")) return e;
   }
   if (!f.message_id.empty() && is_blank(f.message_id)) {
-    return error(Kind::invalid_value, "messageId", "must not be only white space");
+    // The data plane would put a new random id in its place at each attempt: retries of it
+    // would no longer be recognized as copies.
+    return error(Kind::invalid_value, "messageId", "must not be only white space or invisible characters");
   }
   if (auto e = check_object(f.properties, "properties")) return e;
   if (auto e = check_object(f.traits, "traits")) return e;

@@ -45,15 +45,29 @@ std::size_t decode(std::string_view s, std::size_t i, char32_t& cp) noexcept {
   return len;
 }
 
-// Unicode White_Space, the set Go's unicode.IsSpace (and so the data plane) trims.
-bool is_space(char32_t c) noexcept {
-  switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
+// What the data plane removes from an id before it checks that one is there (rudder-go-kit's
+// sanitize.Unicode: every character Go's unicode.IsPrint rejects, and a list of invisible ones
+// from invisible-characters.com), before it trims White_Space (which these include): an id made only of these is
+// blank to it, and one such id makes it refuse the whole batch. Not printable to Go: the
+// categories C (controls, format, surrogates, private use, unassigned) and Z but U+0020.
+// Unassigned code points are left out, but for the noncharacters: their tables would cost the
+// browser's download more than ids made only of them are worth. Sorted, for the early exit.
+constexpr struct { char32_t first, last; } kInvisible[] = {
+    {0x0000, 0x0020}, {0x007F, 0x00A0}, {0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x0600, 0x0605},
+    {0x061C, 0x061C}, {0x06DD, 0x06DD}, {0x070F, 0x070F}, {0x0890, 0x0891}, {0x08E2, 0x08E2},
+    {0x115F, 0x1160}, {0x1680, 0x1680}, {0x17B4, 0x17B5}, {0x180E, 0x180E}, {0x2000, 0x200F},
+    {0x2028, 0x202F}, {0x205F, 0x206F}, {0x2800, 0x2800}, {0x3000, 0x3000}, {0x3164, 0x3164},
+    {0xD800, 0xF8FF}, {0xFDD0, 0xFDEF}, {0xFEFF, 0xFEFF}, {0xFFA0, 0xFFA0}, {0xFFF9, 0xFFFB},
+    {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+    {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xF0000, 0x10FFFF}};
+
+bool is_invisible(char32_t c) noexcept {
+  if ((c & 0xFFFE) == 0xFFFE) return true;  // the noncharacters at the end of every plane
+  for (const auto& range : kInvisible) {
+    if (c < range.first) return false;
+    if (c <= range.last) return true;
   }
+  return false;
 }
 
 }  // namespace
@@ -142,7 +156,7 @@ bool is_blank(std::string_view s) noexcept {
   while (i < s.size()) {
     char32_t cp;
     const std::size_t len = decode(s, i, cp);
-    if (len == 0 || !is_space(cp)) return false;
+    if (len == 0 || !is_invisible(cp)) return false;
     i += len;
   }
   return true;

@@ -26,9 +26,10 @@ std::size_t plain_json_run(const char* p, const char* end) noexcept;
 /// U+10FFFF, and no sequence cut short by the end of `s`).
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
-/// True when `s` is empty after removing Unicode white space from both ends: the data
-/// plane trims ids this way (Go's strings.TrimSpace) before checking they are present.
-/// `s` must be valid UTF-8.
+/// True when `s` holds only white space and invisible characters: what the data plane
+/// removes from an id (controls, format characters, private use, the fillers and blanks
+/// rudder-go-kit's sanitize.Unicode lists) and trims (White_Space) before it checks that the
+/// id is there, refusing the whole batch otherwise. `s` must be valid UTF-8.
 bool is_blank(std::string_view s) noexcept;
 
 /// JSON's two-character escapes, one table both ways: the letter after the backslash for

@@ -165,7 +165,8 @@ export async function startDataPlane(options = {}) {
     const receivedAt = new Date(receivedMs).toISOString();
     const ip = requestIp(req);
     for (const event of items) {
-      if (idOf(event.messageId) === '') event.messageId = randomUUID();
+      // As the gateway's fillMessageID: the id it reads, or a new one when that is empty.
+      event.messageId = (typeof event.messageId === 'string' ? idOf(event.messageId) : '') || randomUUID();
       event.receivedAt = receivedAt;
       event.request_ip = ip;
       event.rudderId = rudderId(idOf(event.userId), idOf(event.anonymousId));
@@ -447,9 +448,15 @@ function basicAuthUser(req) {
   return colon < 0 ? '' : decoded.slice(0, colon);
 }
 
-// Ids as the gateway reads them: missing or null is empty, other values by their text, trimmed.
+// What the gateway removes from ids before it reads them (rudder-go-kit's sanitize.Unicode):
+// every character Go's unicode.IsPrint rejects (the categories C and Z, but the ASCII space)
+// and a list of invisible ones. The ASCII space is left for the trim.
+const INVISIBLE = /(?! )[\p{C}\p{Z}\u034F\u115F\u1160\u17B4\u17B5\u2800\u3164\uFFA0]/gu;
+
+// Ids as the gateway reads them: missing or null is empty, other values by their text, without
+// invisible characters, trimmed (strings.TrimSpace(sanitize.Unicode(id))).
 function idOf(value) {
-  return value === undefined || value === null ? '' : String(value).trim();
+  return value === undefined || value === null ? '' : String(value).replace(INVISIBLE, '').trim();
 }
 
 // Reads the whole body, or resolves null as soon as it would exceed `cap` (the rest is then

@@ -68,7 +68,7 @@ test('a batch is stored in arrival order, enriched, its own fields unchanged', a
   const start = Date.now();
   const first = track({ messageId: 'm-1', properties: { n: 1 }, context: { library: { name: 'x' } } });
   const second = track({ messageId: '  ', userId: 7, anonymousId: 'a-1' });
-  const third = { type: 'identify', anonymousId: 'a-2' };
+  const third = { type: 'identify', anonymousId: 'a-2', messageId: ' \u200Bm-3\uFEFF' };
   for (const body of [{ batch: [first, second], sentAt: '2024-01-01T00:00:00.000Z' }, { batch: [third] }]) {
     const answer = await send('/v1/batch', body);
     assert.deepEqual([answer.status, answer.text], [200, 'ok\n']);
@@ -81,7 +81,7 @@ test('a batch is stored in arrival order, enriched, its own fields unchanged', a
   for (const [k, v] of Object.entries(first)) assert.deepEqual(e1[k], v, k);
   assert.equal(e1.messageId, 'm-1', 'a given messageId is kept');
   assert.match(e2.messageId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a blank one is filled');
-  assert.notEqual(e3.messageId, e2.messageId);
+  assert.equal(e3.messageId, 'm-3', 'kept without its invisible characters, trimmed, as the gateway keeps it');
   assert.equal(e2.userId, 7, 'a non-string id is kept as sent');
   for (const e of stored) {
     assert.equal(e.request_ip, '127.0.0.1');
@@ -191,6 +191,9 @@ test('bad bodies: each answer of the contract', async () => {
     [{ batch: [track(), track({ userId: '  ' })] }, 'request neither has anonymousId nor userId'],
     [{ batch: [{ type: 'track', userId: null, anonymousId: '' }] }, 'request neither has anonymousId nor userId'],
     [{ batch: [{ type: 'track' }] }, 'request neither has anonymousId nor userId'],
+    // The gateway removes invisible characters before it trims (sanitize.Unicode).
+    [{ batch: [track(), track({ userId: '\uFEFF' })] }, 'request neither has anonymousId nor userId'],
+    [{ batch: [track({ userId: '\u200B \u2800', anonymousId: '\u3164\u0000\uE000' })] }, 'request neither has anonymousId nor userId'],
     [{ sentAt: 'x' }, 'empty batch payload'],
     [{ batch: [] }, 'empty batch payload'],
     [{ batch: {} }, 'empty batch payload'],
@@ -203,9 +206,9 @@ test('bad bodies: each answer of the contract', async () => {
   }
   const single = await send('/v1/track', [track()]);
   assert.deepEqual([single.status, single.text], [400, 'event is not a valid rudder event\n']);
-  // Ids are read as text: 0 and false are ids.
-  assert.equal((await send('/v1/batch', { batch: [{ userId: 0 }, { anonymousId: false }] })).status, 200);
-  assert.equal((await events()).length, 2);
+  // Ids are read as text: 0 and false are ids; so is one printable character among invisible ones.
+  assert.equal((await send('/v1/batch', { batch: [{ userId: 0 }, { anonymousId: false }, { userId: '\u200Bx' }] })).status, 200);
+  assert.equal((await events()).length, 3);
 });
 
 test('413 above maxBytes, counted decompressed; checked after the items, as the gateway does', async () => {

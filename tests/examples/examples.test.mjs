@@ -46,6 +46,30 @@ test('the Python example sends the reference document\'s six calls', async () =>
   assert.deepEqual([alias.previousId, alias.userId], ['previousid', 'userid']);
 });
 
+test('the Python module reads a datetime without a time zone as the reference SDK does', async () => {
+  // datetime.now() (within 5 s of the local clock) is local time, any other naive datetime UTC;
+  // the module used to read both as UTC, five hours off in New York.
+  plane.state.events.length = 0;
+  const script = `
+import datetime, sys, time
+sys.path.insert(0, ${JSON.stringify(fileURLToPath(new URL('../../examples/python/', import.meta.url)))})
+import rudder_analytics
+rudder_analytics.data_plane_url = sys.argv[1]
+rudder_analytics.write_key = sys.argv[2]
+now_ms = int(time.time() * 1000)
+rudder_analytics.track('u', 'Now', timestamp=datetime.datetime.now())
+rudder_analytics.track('u', 'Then', timestamp=datetime.datetime(2020, 1, 2, 3, 4, 5))
+rudder_analytics.flush()
+print(now_ms)
+`;
+  const { stdout } = await run('python3', ['-c', script, plane.url, KEY], { env: { ...process.env, TZ: 'America/New_York' } });
+  const nowMs = Number(stdout.trim().split('\n').pop());
+  const [now, then] = stored();
+  assert.equal(now.event, 'Now');
+  assert.ok(Math.abs(Date.parse(now.timestamp) - nowMs) < 2000, `${now.timestamp} is now (${new Date(nowMs).toISOString()})`);
+  assert.equal(then.timestamp, '2020-01-02T03:04:05.000Z');
+});
+
 test('the Python module reports an answer the data plane refused through on_error', async () => {
   plane.state.events.length = 0;
   const failed = await run('python3', [PYTHON_EXAMPLE, plane.url, 'wrong-key']).then(() => null, (e) => e);

@@ -239,10 +239,16 @@ TEST(ParseCall, TimestampAsMillisecondsSinceTheEpoch) {
   ParsedCall call;
   ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", 1'706'702'400'007.9}}, call));
   EXPECT_EQ(call.fields.timestamp_unix_ms, kJan31Noon2024 + 7) << "fractions of a ms dropped";
-  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -1}}, call));
-  EXPECT_EQ(call.fields.timestamp_unix_ms, -1);
-  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -0.5}}, call));
-  EXPECT_EQ(call.fields.timestamp_unix_ms, -1) << "before 1970 too, toward the past: 23:59:59.999";
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -100'000'000'001}}, call));
+  EXPECT_EQ(call.fields.timestamp_unix_ms, -100'000'000'001);
+  ASSERT_FALSE(parse_call({{"type", "track"}, {"timestamp", -100'000'000'000.5}}, call));
+  EXPECT_EQ(call.fields.timestamp_unix_ms, -100'000'000'001) << "before 1970 too, toward the past";
+  // Within 3 years of 1970: seconds taken for milliseconds (see read_timestamp).
+  for (const double seconds : {-1.0, 0.0, 1'700'000'000.0}) {
+    const std::optional<FieldError> e = parse_call({{"type", "track"}, {"timestamp", seconds}}, call);
+    ASSERT_TRUE(e) << seconds;
+    EXPECT_EQ(e->field, "timestamp");
+  }
 }
 
 TEST(ParseCall, UnreadableTimestampIsRefused) {
@@ -404,7 +410,7 @@ TEST(ParseCall, NullMeansNotGiven) {
 TEST(ParseCall, ParsingAgainForgetsTheLastCallsFields) {
   ParsedCall call;
   ASSERT_FALSE(parse_call({{"type", "track"}, {"userId", 5}, {"event", "E"},
-                           {"properties", {{"a", 1}}}, {"timestamp", 0}},
+                           {"properties", {{"a", 1}}}, {"timestamp", kJan31Noon2024}},
                           call));
   ASSERT_FALSE(parse_call({{"type", "identify"}, {"anonymousId", "a"}}, call));
   EXPECT_EQ(call.fields.type, MessageType::identify);

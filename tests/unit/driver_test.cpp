@@ -1461,7 +1461,7 @@ TEST(Driver, ABrowsersPageMayLeaveTheNameOutAScreenMayNot) {
   EXPECT_EQ(rig.call(MessageType::page, R"({})"), "") << "page(): this page, as analytics-js sends it";
   EXPECT_EQ(rig.call(MessageType::page, R"({"name":"Home"})"), "");
   EXPECT_EQ(rig.call(MessageType::screen, R"({})"), "name: is required");
-  EXPECT_EQ(rig.call(MessageType::page, R"({"name":" "})"), "name: is required (it is only white space)");
+  EXPECT_EQ(rig.call(MessageType::page, R"({"name":" "})"), "name: is required (it is only white space or invisible characters)");
   const std::vector<json> e = rig.events();
   ASSERT_EQ(e.size(), 2u);
   EXPECT_FALSE(e[0].contains("name")) << "no name is made up";
@@ -1517,7 +1517,7 @@ TEST(Driver, AnEarlierPagesUserIsTakenUpAndTheAnonymousIdCanBeSet) {
   ASSERT_TRUE(rig.driver.set_anonymous_id("   ").has_value());
   EXPECT_EQ(rig.driver.set_anonymous_id("   ")->field, "anonymousId");
   // The calls' own wording for a required field.
-  EXPECT_EQ(rig.driver.set_anonymous_id("   ")->to_string(), "anonymousId: is required (it is only white space)");
+  EXPECT_EQ(rig.driver.set_anonymous_id("   ")->to_string(), "anonymousId: is required (it is only white space or invisible characters)");
   EXPECT_EQ(rig.driver.set_anonymous_id("")->to_string(), "anonymousId: is required");
   EXPECT_EQ(rig.driver.set_anonymous_id("\xff")->to_string(), "anonymousId: string is not valid UTF-8");
   EXPECT_FALSE(rig.driver.set_anonymous_id("anon-8").has_value());

@@ -242,8 +242,8 @@ TEST(CallText, EveryCallBuildsTheSameEventAsFromATree) {
 
 TEST(CallText, NumbersWithMoreThan17DigitsRoundAsATreesParserDoes) {
   // Cutting the digits past the 17th (instead of rounding) put this timestamp 1 ms early.
-  for (const std::string ms : {"120257.99999999999999999999", "1704164645006.4999999999999999",
-                               "1704164645006.5000000000000001", "0.99999999999999999999"}) {
+  for (const std::string ms : {"100000120257.99999999999999999999", "1704164645006.4999999999999999",
+                               "1704164645006.5000000000000001", "100000000000.99999999999999999999"}) {
     const std::string text = R"({"userId":"u","event":"E","timestamp":)" + ms + "}";
     const Outcome tree = build_from_tree(MessageType::track, text);
     const Outcome from_text = build_from_text(MessageType::track, text);
@@ -269,6 +269,8 @@ TEST(CallText, RefusalsAreWordedAsForATree) {
       {MessageType::track, R"({"userId":"u","event":"E","timestamp":true})"},
       {MessageType::track, R"({"userId":"u","event":"E","timestamp":1e300})"},
       {MessageType::track, R"({"userId":"u","event":"E","timestamp":900000000000000})"},
+      {MessageType::track, R"({"userId":"u","event":"E","timestamp":1700000000})"},
+      {MessageType::track, R"({"userId":"u","event":"E","timestamp":-0.5})"},
       {MessageType::track, R"({"userId":"u","event":"E","context":[]})"},
       {MessageType::track, R"({"userId":"u","event":"E","integrations":3})"},
       {MessageType::track, R"({"userId":"u","event":"E","messageId":"  "})"},
@@ -281,6 +283,27 @@ TEST(CallText, RefusalsAreWordedAsForATree) {
     const Outcome tree = build_from_tree(type, text);
     EXPECT_NE(tree.error, "") << text;
     EXPECT_EQ(build_from_text(type, text).error, tree.error) << text;
+  }
+}
+
+TEST(CallText, ATimestampOfSecondsSince1970IsRefusedNotSentAsATimeIn1970) {
+  // time.time() and date +%s give seconds; read as milliseconds they were January 1970.
+  for (const std::string seconds : {"1700000000", "1700000000.25", "0", "-1", "99999999999", "-99999999999"}) {
+    const std::string text = R"({"userId":"u","event":"E","timestamp":)" + seconds + "}";
+    for (const Outcome& built : {build_from_text(MessageType::track, text), build_from_tree(MessageType::track, text)}) {
+      EXPECT_EQ(built.error,
+                "timestamp: is milliseconds since 1970 and this is within 3 years of 1970: seconds must be "
+                "multiplied by 1000 (a time that early goes as an RFC 3339 string)")
+          << text;
+    }
+  }
+  for (const auto& [ms, iso] : {std::pair{"100000000000", "1973-03-03T09:46:40.000Z"},
+                                {"-100000000000", "1966-10-31T14:13:20.000Z"},
+                                {"1700000000000", "2023-11-14T22:13:20.000Z"}}) {
+    const std::string text = R"({"userId":"u","event":"E","timestamp":)" + std::string(ms) + "}";
+    const Outcome built = build_from_text(MessageType::track, text);
+    ASSERT_EQ(built.error, "") << text;
+    EXPECT_EQ(json::parse(built.event)["timestamp"], iso);
   }
 }
 
@@ -306,11 +329,15 @@ TEST(CallText, IdsTakeEveryIntegerATreeHolds) {
 TEST(CallText, ZeroIsZeroWhateverItsExponent) {
   EXPECT_EQ(json_text_number("0e999999"), 0.0);
   EXPECT_EQ(json_text_number("-0.000e3900"), 0.0);
-  const std::string text = R"({"userId":"u","event":"E","timestamp":-0e3900})";
+  const std::string text = R"({"userId":"u","event":"E","properties":{"n":-0e3900}})";
   const Outcome from_text = build_from_text(MessageType::track, text);
   EXPECT_EQ(from_text.error, "");
-  EXPECT_EQ(json::parse(from_text.event)["timestamp"], "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(from_text.event, build_from_tree(MessageType::track, text).event);
+  EXPECT_EQ(json::parse(from_text.event)["properties"]["n"], 0.0);
+  EXPECT_EQ(json::parse(from_text.event), json::parse(build_from_tree(MessageType::track, text).event));
+  // As a timestamp, 1970 itself: refused alike (seconds mistaken for milliseconds).
+  const std::string at_1970 = R"({"userId":"u","event":"E","timestamp":-0e3900})";
+  EXPECT_NE(build_from_text(MessageType::track, at_1970).error, "");
+  EXPECT_EQ(build_from_text(MessageType::track, at_1970).error, build_from_tree(MessageType::track, at_1970).error);
 }
 
 // A tree cannot even hold this (nlohmann's parser refuses it); the text names where it is.

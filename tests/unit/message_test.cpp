@@ -552,6 +552,21 @@ TEST(MessageValidation, MessageIdOfOnlyWhiteSpaceIsRefused) {
   const FieldError e = error_of(f);
   EXPECT_EQ(e.kind, Kind::invalid_value);
   EXPECT_EQ(e.field, "messageId");
+  // The data plane would replace it with a new random id at every attempt, so a retry would
+  // not be known for a copy.
+  f.message_id = "\u200B\uFEFF";
+  EXPECT_EQ(error_of(f).to_string(), "messageId: must not be only white space or invisible characters");
+}
+
+TEST(MessageValidation, IdsOfOnlyInvisibleCharactersCountAsMissing) {
+  for (const char* invisible : {"\uFEFF", "\u200B", "\u2800", "\u3164", "\u00AD", "\uE000 \u2060"}) {
+    MessageFields f = valid(MessageType::track);
+    f.user_id = invisible;
+    f.anonymous_id = "";
+    EXPECT_EQ(error_of(f).to_string(), "userId: userId or anonymousId is required") << invisible;
+    f.anonymous_id = "\uFEFFanon";  // one id is enough
+    EXPECT_FALSE(build(f).error) << invisible;
+  }
 }
 
 // --- Wrong types -----------------------------------------------------------------------------

@@ -121,14 +121,34 @@ TEST(Blank, UnicodeWhiteSpaceIsBlankAsTheDataPlaneTrimsIt) {
   EXPECT_TRUE(is_blank(" \u3000\t\u00A0 "));
 }
 
+TEST(Blank, InvisibleCharactersAreBlankAsTheDataPlaneRemovesThemFromIds) {
+  // rudder-server checks strings.TrimSpace(sanitize.Unicode(id)): an id of any of these alone
+  // got its whole batch refused (400 "request neither has anonymousId nor userId").
+  for (const std::string invisible :
+       {"\x00"s, "\x01"s, "\x7F"s, "\u00AD"s, "\u034F"s, "\u061C"s, "\u115F"s, "\u1160"s, "\u17B4"s,
+        "\u180E"s, "\u200B"s, "\u200C"s, "\u200D"s, "\u200E"s, "\u200F"s, "\u202A"s, "\u2060"s,
+        "\u2064"s, "\u2066"s, "\u206F"s, "\u2800"s, "\u3164"s, "\uFEFF"s, "\uFFA0"s, "\uFFF9"s,
+        "\uE000"s, "\uF8FF"s, "\uFDD0"s, "\uFFFE"s, "\U0001FFFF"s, "\U000E0001"s, "\U000E007F"s,
+        "\U000F0000"s, "\U0010FFFD"s, "\U0001D173"s, "\U000110BD"s}) {
+    EXPECT_TRUE(is_blank(invisible)) << testing::PrintToString(invisible);
+    EXPECT_TRUE(is_blank(" " + invisible + "\u3000" + invisible)) << testing::PrintToString(invisible);
+  }
+}
+
 TEST(Blank, AnyOtherCharacterIsNotBlank) {
   EXPECT_FALSE(is_blank("a"));
   EXPECT_FALSE(is_blank("  a  "));
   EXPECT_FALSE(is_blank("\u3000x\u3000"));
   EXPECT_FALSE(is_blank("0"));
-  EXPECT_FALSE(is_blank("\u200B"));  // zero-width space: not White_Space, Go keeps it
-  EXPECT_FALSE(is_blank("\uFEFF"));  // byte order mark: likewise
-  EXPECT_FALSE(is_blank("\x00"s));   // NUL is not white space
+  EXPECT_FALSE(is_blank("\u200Bx\uFEFF"));  // one printable character is an id
+  // Printable neighbours of the invisible ones, at each range's edges.
+  for (const char* printable : {"!", "~", "\u00A1", "\u00AC", "\u00AE", "\u034E", "\u0350", "\u0606",
+                                "\u115E", "\u1161", "\u17B6", "\u2010", "\u2027", "\u2030", "\u2070",
+                                "\u27FF", "\u2801", "\u3001", "\u3163", "\u3165", "\uF900", "\uFDCF",
+                                "\uFDF0", "\uFEFE", "\uFF9F", "\uFFA1", "\uFFFC", "\U0001F600",
+                                "\U0001D17B", "\U000E0100", "\U000EFFFD"}) {
+    EXPECT_FALSE(is_blank(printable)) << testing::PrintToString(std::string(printable));
+  }
 }
 
 TEST(JsonString, PlainTextIsQuotedAsItIs) {
