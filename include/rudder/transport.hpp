@@ -53,6 +53,12 @@ struct HttpResponse {
   /// The answer was a redirect whose status the transport could not read (a browser's fetch
   /// with redirect: 'manual'). Redirects are never followed: a POST would come back as a GET.
   bool redirected = false;
+  /// The transport sent the request again by itself after an earlier send of it got no answer
+  /// (libcurl does so when a reused keep-alive connection closes without one), and this is the
+  /// answer to the later send. The earlier copy may have been stored, so these events are
+  /// never counted as certainly not stored (`failed`), and the resend counts as an attempt
+  /// against max_retries. A transport that never resends leaves it false.
+  bool resent = false;
 };
 
 /// Sends request bodies for one client. Not called concurrently: the client has at most one

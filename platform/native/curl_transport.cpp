@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cstdio>  // SEEK_SET
 #include <mutex>
 #include <string_view>
 
@@ -51,6 +52,25 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   header_value(line, "retry-after", response.retry_after) ||
       header_value(line, "location", response.location);
   return n;
+}
+
+std::size_t on_read(char* into, std::size_t size, std::size_t count, void* user) {
+  auto& source = *static_cast<CurlTransport::BodySource*>(user);
+  const std::size_t n = std::min(size * count, source.body.size() - source.at);
+  std::copy_n(source.body.data() + source.at, n, into);
+  source.at += n;
+  return n;
+}
+
+// libcurl starts the body over only to send the request again: after a reused connection
+// closed with no answer to it (the data plane may have stored that copy), or on a redirect
+// or an authentication round, which this transport never follows.
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto& source = *static_cast<CurlTransport::BodySource*>(user);
+  if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
+  source.at = 0;
+  source.rewound = true;
+  return CURL_SEEKFUNC_OK;
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -110,7 +130,11 @@ void CurlTransport::send(HttpRequest request, Done done) {
   const long timeout_ms = static_cast<long>(request_.timeout.count());
   curl_easy_setopt(curl, CURLOPT_URL, std::string(request_.url).c_str());
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request_.body.data());
+  body_source_ = {request_.body, 0, false};
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &body_source_);
+  curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+  curl_easy_setopt(curl, CURLOPT_SEEKDATA, &body_source_);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                    static_cast<curl_off_t>(request_.body.size()));
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_);
@@ -177,6 +201,7 @@ void CurlTransport::finish(int result) {
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   HttpResponse response = std::move(response_);
+  response.resent = body_source_.rewound;
   if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && answer_capped_ && status != 0)) {
     response.status = static_cast<int>(status);
   } else {

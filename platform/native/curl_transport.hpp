@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "rudder/transport.hpp"
 
@@ -49,6 +50,16 @@ class CurlTransport final : public Transport {
     bool* capped = nullptr;
   };
 
+  /// Where libcurl reads the request's body from. Read through a callback rather than handed
+  /// over whole (CURLOPT_POSTFIELDS) so that libcurl must ask to start it over: it sends a
+  /// request again by itself when a reused connection closes without an answer, and the
+  /// driver must hear of that resend (HttpResponse::resent).
+  struct BodySource {
+    std::string_view body;
+    std::size_t at = 0;
+    bool rewound = false;
+  };
+
  private:
   void finish(int code);
 
@@ -64,6 +75,7 @@ class CurlTransport final : public Transport {
   curl_slist* headers_ = nullptr;
   bool answer_capped_ = false;  // stopped reading at max_answer_bytes
   BodySink body_sink_;
+  BodySource body_source_;
   char error_[256] = {};  // CURLOPT_ERRORBUFFER
 };
 

@@ -215,6 +215,13 @@ std::optional<Failure> Pipeline::on_response(const Response& response, std::int6
   if (response.status == 0 && !response.not_sent && !response.redirected) {
     head.may_have_arrived = true;
   }
+  if (response.resent) {
+    // An earlier send of this request got no answer and the transport sent it again itself:
+    // that copy may have been stored, and it was an attempt of its own.
+    head.may_have_arrived = true;
+    ++head.attempts;
+    ++stats_.retried;
+  }
 
   if (verdict == Verdict::delivered) {
     last_failed_answer_.clear();

@@ -48,6 +48,30 @@ TEST_F(ClientTest, ARedirectIsReportedAsAFailureAndNeverFollowed) {
   EXPECT_TRUE(plane_->events().empty());
 }
 
+TEST_F(ClientTest, ARequestLibcurlSendsAgainItselfIsCountedAndItsEventsAreUnknownNeverFailed) {
+  // Found by a chaos trial: a 503 leaves the connection open for reuse; the next request is
+  // stored and its connection dropped without an answer, which libcurl meets by sending the
+  // request again on a fresh connection; that send is refused (400). The events were stored,
+  // yet came out `failed`, and the batch went out once more than max_retries allows.
+  plane_->misbehave({{"count", 1}, {"status", 503}});
+  plane_->misbehave({{"count", 1}, {"dropAfterStore", true}});
+  plane_->misbehave({{"count", 1}, {"status", 400}});
+  Config c = config();
+  c.max_retries = 3;
+  Client client(c);
+  ASSERT_TRUE(client.track("u", "A"));
+  ASSERT_TRUE(client.track("u", "B"));
+  const FlushResult r = client.flush(30s);
+  EXPECT_EQ(plane_->requests().size(), 3u);
+  EXPECT_EQ(plane_->events().size(), 2u) << "the dropped request's copy was stored";
+  EXPECT_EQ(r.unknown, 2u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(client.stats().retried, 2u) << "libcurl's resend counted as an attempt";
+  ASSERT_EQ(errors_.errors.size(), 1u);
+  EXPECT_EQ(errors_.errors[0].kind, DeliveryError::Kind::unknown_outcome);
+  EXPECT_EQ(errors_.errors[0].attempts, 3);
+}
+
 TEST_F(ClientTest, AnEndlessAnswerIsReadOnlyUpToTheCap) {
   plane_->misbehave({{"count", 1}, {"status", 400}, {"bodyBytes", 1LL << 30}});
   std::string logged;

@@ -778,6 +778,45 @@ TEST(Driver, TimedOutRequestsAreUnknownInStatsAndFlushResultsNeverFailed) {
   for (const Sent& s : rig.transport.sent) EXPECT_EQ(s.ids(), ids(0, 10));
 }
 
+TEST(Driver, AnAnswerToATransportsOwnResendCountsTheResendAndMakesTheEventsUnknown) {
+  // libcurl sends a request again by itself when a reused connection closes without an
+  // answer; the copy that got none may be stored, whatever the later send is told.
+  Config c = config_with(10);
+  c.max_retries = 3;
+  Rig rig(c);
+  rig.track_all(0, 10);
+  const std::uint64_t ticket = rig.driver.begin_flush();
+  rig.transport.answer(ScriptedTransport::status(503));
+  rig.host.now += 60'000;
+  rig.driver.pump();
+  HttpResponse refused = ScriptedTransport::status(400);
+  refused.resent = true;
+  rig.transport.answer(refused);
+  ASSERT_TRUE(rig.driver.flush_settled(ticket));
+  const FlushResult r = rig.driver.end_flush(ticket);
+  EXPECT_EQ(r.unknown, 10u) << "not failed: the copy without an answer may be stored";
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(rig.driver.stats().retried, 2u) << "the 503's retry and the transport's resend";
+  ASSERT_EQ(rig.host.reports.size(), 1u);
+  EXPECT_EQ(rig.host.reports[0].error.kind, DeliveryError::Kind::unknown_outcome);
+  EXPECT_EQ(rig.host.reports[0].error.attempts, 3);
+
+  // Retries stop at max_retries counting the resends: 1 + 3 sends in all, not 1 + 3 + 1.
+  Rig limited(c);
+  limited.track_all(0, 10);
+  const std::uint64_t second = limited.driver.begin_flush();
+  HttpResponse unavailable = ScriptedTransport::status(503);
+  unavailable.resent = true;
+  for (int send = 0; send < 3; ++send) {
+    limited.transport.answer(send == 0 ? unavailable : ScriptedTransport::status(503));
+    limited.host.now += 60'000;
+    limited.driver.pump();
+  }
+  ASSERT_TRUE(limited.driver.flush_settled(second)) << "gave up after the third answer";
+  EXPECT_EQ(limited.transport.sent.size(), 3u);
+  EXPECT_EQ(limited.driver.end_flush(second).unknown, 10u);
+}
+
 // ---- page unload -------------------------------------------------------------------------------
 
 TEST(Driver, ABeaconRefusedAfterAPartialBatchLosesAndRepeatsNothing) {
