@@ -112,6 +112,11 @@ std::optional<FieldError> read_id(const Value& value, std::string_view key, std:
     return std::nullopt;
   }
   if (value.is_null() || value.is_string()) return read_text(value, key, out, storage);
+  // A number that is no integer of 64 bits (1.5, 1e3, or 20 digits and more) would not come
+  // back as the same text: only a string keeps such an id exactly.
+  if (value.is_number()) {
+    return error(Kind::wrong_type, key, "must be a string or an integer of at most 64 bits, not another number (give it as a string)");
+  }
   return error(Kind::wrong_type, key,
                std::string("must be a string or an integer, not ") + value.type_name());
 }

@@ -321,7 +321,7 @@ TEST(CallText, IdsTakeEveryIntegerATreeHolds) {
   for (const std::string id : {"18446744073709551616", "-9223372036854775809", "1e3"}) {
     const std::string text = R"({"userId":"u","groupId":)" + id + "}";
     const std::string error = build_from_text(MessageType::group, text).error;
-    EXPECT_EQ(error, "groupId: must be a string or an integer, not number") << text;
+    EXPECT_EQ(error, "groupId: must be a string or an integer of at most 64 bits, not another number (give it as a string)") << text;
     EXPECT_EQ(error, build_from_tree(MessageType::group, text).error) << text;
   }
 }
