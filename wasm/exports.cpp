@@ -192,10 +192,9 @@ EMSCRIPTEN_KEEPALIVE void rudder_set_page(Client* client, const char* context, u
   client->driver().set_page(std::string(context, context_length), std::string(page, page_length));
 }
 
-/// The page is being hidden or unloaded: what is queued goes to host.beacon(). `flags`: 1 when
-/// the browser says it is offline (navigator.onLine false); 2 when the request out went without
-/// keepalive although the core asked for it (the browser refused it; see Driver::unload).
-EMSCRIPTEN_KEEPALIVE void rudder_unload(Client* client, int flags) { client->unload((flags & 1) != 0, (flags & 2) != 0); }
+/// The page is being hidden or unloaded: what is queued goes to host.beacon(). `offline`: 1
+/// when the browser says it is offline (navigator.onLine false).
+EMSCRIPTEN_KEEPALIVE void rudder_unload(Client* client, int offline) { client->unload(offline != 0); }
 
 /// The browser's `online` event: a batch waiting out its back-off after no answer goes now.
 EMSCRIPTEN_KEEPALIVE void rudder_online(Client* client) { client->driver().network_back(); }
@@ -229,6 +228,8 @@ EMSCRIPTEN_KEEPALIVE void rudder_answered(Client* client, std::uint32_t token, i
   response.network_error.assign(at += location_length, error_length);
   response.not_sent = (flags & 1) != 0;
   response.redirected = (flags & 2) != 0;
+  // 4: the request went with keepalive and the browser failed it without an answer.
+  if ((flags & 4) != 0) client->driver().keepalive_failed();
   client->answered(token, std::move(response));
 }
 

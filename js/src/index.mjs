@@ -391,7 +391,6 @@ export class Analytics {
   #closing = null;        // close()'s promise
   #removeUnloadHooks = () => {};
   #removeOnlineHook = () => {};
-  #requestEndsWithPage = false;  // the request out went without the keepalive the core asked for
   #browser = !isNode;     // remembers the user and the page (core/identity.hpp); not in Node
   #identity = null;       // where the user is kept between page loads (identity-store.mjs)
   #stopWatchingIdentity = () => {};
@@ -899,16 +898,12 @@ export class Analytics {
           authorization: bridge.readLength(authPointer, authLength),
           body: bridge.view(bodyPointer, bodyLength).slice(),
           gzipped: (flags & 1) !== 0, keepalive: (flags & 2) !== 0, timeoutMs, maxAnswerBytes,
-          // The browser refused keepalive and it went plainly: a closing page cancels it, which
-          // the core must know at unload (it would otherwise hand its batch over as sent).
-          withoutKeepalive: () => { this.#requestEndsWithPage = true; },
         }).then((a) => {
-          this.#requestEndsWithPage = false;
           const parts = [a.body, a.retryAfter, a.location, a.error].map((text) => ENCODER.encode(text));
           const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
           let at = 0;
           for (const p of parts) { all.set(p, at); at += p.byteLength; }
-          const flags = (a.notSent ? 1 : 0) | (a.redirected ? 2 : 0);
+          const flags = (a.notSent ? 1 : 0) | (a.redirected ? 2 : 0) | (a.keepaliveFailed ? 4 : 0);
           bridge.withBytes(all, (pointer) => bridge.m._rudder_answered(
             token, a.status, flags, pointer, parts[0].byteLength, parts[1].byteLength, parts[2].byteLength, parts[3].byteLength));
         });
@@ -960,7 +955,7 @@ export class Analytics {
     // The tab may be gone before a request could be answered: the core hands what is queued
     // to the browser's beacon queue, which outlives the page (see Driver::unload).
     // The core decides what goes by beacon; the browser's word that it is offline is an input.
-    const unload = () => this.#bridge.m._rudder_unload((navigator.onLine === false ? 1 : 0) | (this.#requestEndsWithPage ? 2 : 0));
+    const unload = () => this.#bridge.m._rudder_unload(navigator.onLine === false ? 1 : 0);
     const onPageHide = unload;
     const onVisibility = () => { if (document.visibilityState === 'hidden') unload(); };
     addEventListener('pagehide', onPageHide);

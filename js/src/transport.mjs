@@ -13,7 +13,7 @@
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** What a request that got nothing back answers; the fields the core reads (Host::send). */
-export const emptyAnswer = () => ({ status: 0, body: '', retryAfter: '', location: '', error: '', notSent: false, redirected: false });
+export const emptyAnswer = () => ({ status: 0, body: '', retryAfter: '', location: '', error: '', notSent: false, redirected: false, keepaliveFailed: false });
 
 async function readCapped(response, maxBytes) {
   if (response.body === null) return '';
@@ -38,9 +38,10 @@ async function readCapped(response, maxBytes) {
 }
 
 /**
- * Resolves (never rejects) to { status, body, retryAfter, location, error, notSent, redirected }.
+ * Resolves (never rejects) to { status, body, retryAfter, location, error, notSent, redirected,
+ * keepaliveFailed }.
  */
-export async function post({ url, authorization, body, gzipped, keepalive = false, withoutKeepalive = () => {}, timeoutMs, maxAnswerBytes }) {
+export async function post({ url, authorization, body, gzipped, keepalive = false, timeoutMs, maxAnswerBytes }) {
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
@@ -49,18 +50,7 @@ export async function post({ url, authorization, body, gzipped, keepalive = fals
   const answer = emptyAnswer();
   const init = { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal, credentials: 'omit', keepalive };
   try {
-    let response;
-    try {
-      response = await fetch(url, init);
-    } catch (e) {
-      // keepalive shares the browser's 64 KiB in-flight quota with beacons: a request the quota
-      // cannot hold now (beacons of a page being hidden are out) is refused before it leaves,
-      // and goes again without it, which the caller is told (a closing page cancels it now).
-      // Any other failure fails the same way again, and is reported.
-      if (!keepalive || timedOut) throw e;
-      withoutKeepalive();
-      response = await fetch(url, { ...init, keepalive: false });
-    }
+    const response = await fetch(url, init);
     if (response.type === 'opaqueredirect') {
       answer.redirected = true;  // a browser hides a redirect's status and Location
     } else {
@@ -72,6 +62,12 @@ export async function post({ url, authorization, body, gzipped, keepalive = fals
   } catch (e) {
     answer.status = 0;
     answer.body = '';
+    // Never sent again here: a browser fails a keepalive request the same way whether its
+    // quota (shared with beacons) refused it before it left, or the connection broke after the
+    // data plane stored it, or the page began to unload under it. A resend was a second copy
+    // in the last two, and an attempt nobody counted; the core retries it as an attempt that
+    // got no answer, without keepalive for a while (Driver::keepalive_failed).
+    answer.keepaliveFailed = keepalive && !timedOut;
     const code = e?.cause?.code;
     // fetch refuses some addresses before connecting (a "bad port" such as 1 or 6000).
     answer.notSent = !timedOut && (NOT_SENT.has(code) || e?.cause?.message === 'bad port');

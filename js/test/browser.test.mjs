@@ -588,6 +588,30 @@ test('plugins edit, drop and survive a throwing plugin in the browser', { timeou
   assert.deepEqual(events.map((e) => [e.event, e.properties]), [['Kept', { plan: 'pro' }], ['Boom', {}]]);
 });
 
+test('a request whose connection the data plane drops is one attempt, counted, never sent again by the page at once', { timeout: 30_000 }, async () => {
+  // The glue used to send a failed keepalive fetch again at once without keepalive: two sends
+  // an attempt, the second uncounted (a copy whenever the first had been stored). Chromium
+  // itself sends a request again once when a reused connection closes without an answer (the
+  // first attempt reuses the preflight's): at most that one send is not counted now.
+  await browser.plane.misbehave({ count: 3, drop: true });
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async (settings) => {
+    const analytics = await Analytics.create(settings);
+    const ids = [1, 2, 3].map((i) => analytics.track({ userId: 'u', event: `e${i}` }).messageId);
+    const outcome = await analytics.flush();
+    const { retried } = analytics.stats();
+    await analytics.close();
+    return { ids, outcome, retried };
+  }, settingsFor({ storage: 'memory', maxRetries: 5 }));
+  await page.close();
+  assert.equal(result.outcome.delivered, 3, problems.join('\n'));
+  const posts = (await browser.plane.requests()).filter((r) => r.method === 'POST');
+  assert.equal(posts.length, 4, 'three dropped, then delivered');
+  assert.ok(result.retried >= 2, `each failed attempt counted (retried ${result.retried})`);
+  assert.ok(posts.length - (result.retried + 1) <= 1, `sends nobody counted: ${posts.length - (result.retried + 1)}`);
+  assert.deepEqual((await storedIds()).sort(), [...result.ids].sort(), 'each once');
+});
+
 test('the browser\'s online event sends a batch waiting out its back-off after no answer, at once', { timeout: 40_000 }, async () => {
   // Back-offs double up to 30 s: a page whose network came back waited that long to send.
   await browser.plane.misbehave({ count: 100_000, drop: true });  // no answer, until reset

@@ -98,9 +98,8 @@ std::uint64_t WasmClient::close(double timeout_ms) {
   return close_ticket_;
 }
 
-void WasmClient::unload(bool offline, bool request_ends_with_page) {
-  driver_.unload([this](std::string_view body) { return host::beacon(beacon_url_, body); }, offline,
-                 request_ends_with_page);
+void WasmClient::unload(bool offline) {
+  driver_.unload([this](std::string_view body) { return host::beacon(beacon_url_, body); }, offline);
 }
 
 void WasmClient::send(HttpRequest request, Transport::Done done) {

@@ -51,8 +51,7 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   std::uint64_t close(double timeout_ms);
 
   /// Page unload: what is queued goes to the host's navigator.sendBeacon (see Driver::unload).
-  /// `request_ends_with_page`: the request out went without keepalive after all.
-  void unload(bool offline, bool request_ends_with_page);
+  void unload(bool offline);
 
   /// The host's answers, by the token it was given.
   void gzipped(std::uint32_t token, std::optional<std::string> bytes);

@@ -619,7 +619,8 @@ void Driver::send_current() {
   request.max_answer_bytes = kMaxAnswerBytes;
   // A body the beacon quota can hold goes with keepalive where the browser has it: should the
   // page close meanwhile, the request completes, and unload() need not send it again (a copy).
-  request.outlive_page = settings_.requests_outlive_page && request.body.size() <= kBeaconBodyBytes;
+  request.outlive_page = settings_.requests_outlive_page && request.body.size() <= kBeaconBodyBytes &&
+                         host_.monotonic_ms() >= keepalive_rests_until_;
   request_outlives_page_ = request.outlive_page;
   if (settings_.debug) {
     host_.log(
@@ -745,15 +746,16 @@ void Driver::give_up() {
   check_settled();
 }
 
-void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bool offline,
-                    bool request_ends_with_page) {
+void Driver::keepalive_failed() { keepalive_rests_until_ = host_.monotonic_ms() + kKeepaliveRestMs; }
+
+void Driver::unload(const std::function<bool(std::string_view body)>& beacon, bool offline) {
   std::uint64_t pending = 0;
   std::uint64_t beaconed_before = 0;
   bool stored = false;
   bool keep = false;         // stored, and a beacon would surely be lost
   bool unconfirmed = false;  // stored, and no answer from the data plane yet in this client
   // The request out completes after the page is gone (keepalive): never sent again here.
-  const bool out_outlives_page = stage_ == Stage::sending && request_outlives_page_ && !request_ends_with_page;
+  const bool out_outlives_page = stage_ == Stage::sending && request_outlives_page_;
   {
     Guard guard(host_);
     const Stats now = pipeline_.stats();

@@ -259,11 +259,15 @@ class Driver {
   /// but its events stay stored too (sent again by the next load: a copy the data plane drops
   /// by messageId, rather than a loss when it is down).
   /// A request out that outlives the page (DriverSettings::requests_outlive_page) is not sent
-  /// again: its batch counts as beaconed, handed over to the browser, which completes it;
-  /// unless the host says it went without keepalive after all (`request_ends_with_page`: the
-  /// browser refused keepalive for it, and the host sent it plainly).
-  void unload(const std::function<bool(std::string_view body)>& beacon, bool offline = false,
-              bool request_ends_with_page = false);
+  /// again: its batch counts as beaconed, handed over to the browser, which completes it.
+  void unload(const std::function<bool(std::string_view body)>& beacon, bool offline = false);
+  /// The browser failed the last request sent with keepalive without an answer (its quota,
+  /// shared with beacons, was full; keepalive with these headers is not supported; or the
+  /// network failed): the host reports that as an attempt that got no answer, never sending it
+  /// again itself, and requests go without keepalive for kKeepaliveRestMs, so a retry is not
+  /// refused the same way. A closing page then sends their batch again by beacon.
+  void keepalive_failed();
+  static constexpr std::int64_t kKeepaliveRestMs = 60'000;
   /// The two steps of unload(), for tests: the next body (empty when nothing is pending), and
   /// the word that the browser took it.
   std::string beacon_body(std::size_t max_body_bytes, bool after_in_flight = false);
@@ -356,6 +360,7 @@ class Driver {
 
   Stage stage_ = Stage::idle;
   bool request_outlives_page_ = false;  // the request out (stage_ sending) was sent with keepalive
+  std::int64_t keepalive_rests_until_ = 0;  // monotonic ms: no keepalive before (keepalive_failed)
   Body current_;                     // the body being compressed or sent
   std::optional<Body> prepared_;     // the next batch, built while the current one is out
   std::uint64_t token_ = 0;          // last token handed out

@@ -959,16 +959,39 @@ TEST(Driver, UnloadSendsARequestOutAgainByBeaconWhereItEndsWithThePage) {
   }
 }
 
-TEST(Driver, UnloadSendsARequestOutAgainWhenTheHostSaysItWentWithoutKeepalive) {
-  // The browser refused keepalive for it (its quota full of a hidden page's beacons) and the
-  // host sent it plainly: a closing page cancels it, so it goes by beacon after all.
+TEST(Driver, AKeepaliveRequestTheBrowserFailedIsRetriedAsAnAttemptWithoutKeepaliveForAWhile) {
+  // The browser fails a keepalive fetch alike whether its quota refused it or the connection
+  // broke after the data plane stored it. The glue used to send it again at once without
+  // keepalive: a second copy nobody counted. Now it is an attempt that got no answer.
   Rig rig(config_with(3), Naming::js, Storage::off, User::remembered, Requests::outlive_page);
   rig.track_all(0, 3);
+  ASSERT_EQ(rig.transport.sent.size(), 1u);
   ASSERT_TRUE(rig.transport.sent[0].request.outlive_page);
+  rig.driver.keepalive_failed();
+  HttpResponse failed;
+  failed.network_error = "TypeError: Failed to fetch";
+  rig.transport.answer(failed);
+  EXPECT_EQ(rig.driver.stats().retried, 1u) << "counted as an attempt";
+  EXPECT_EQ(rig.transport.sent.size(), 1u) << "not sent again at once";
+  rig.host.now += 5'000;
+  rig.driver.pump();
+  ASSERT_EQ(rig.transport.sent.size(), 2u);
+  EXPECT_EQ(rig.transport.sent[1].ids(), ids(0, 3)) << "the same batch, the same ids";
+  EXPECT_FALSE(rig.transport.sent[1].request.outlive_page) << "without keepalive, not refused alike";
+  // Plain, it ends with the page: a closing page sends its batch again by beacon.
   std::vector<std::string> beaconed;
-  rig.driver.unload(beacon_into(beaconed), false, /*request_ends_with_page=*/true);
+  rig.driver.unload(beacon_into(beaconed));
   EXPECT_EQ(beaconed, ids(0, 3));
-  EXPECT_EQ(rig.driver.stats().beaconed, 3u);
+  // A minute on, requests go with keepalive again.
+  Rig later(config_with(1), Naming::js, Storage::off, User::remembered, Requests::outlive_page);
+  later.driver.keepalive_failed();
+  later.track_all(0, 1);
+  EXPECT_FALSE(later.transport.sent[0].request.outlive_page);
+  later.transport.answer(ScriptedTransport::status(200));
+  later.host.now += Driver::kKeepaliveRestMs;
+  later.track_all(1, 1);
+  ASSERT_EQ(later.transport.sent.size(), 2u);
+  EXPECT_TRUE(later.transport.sent[1].request.outlive_page);
 }
 
 TEST(Driver, UnloadBeforeAnyAnswerLeavesARequestOutThatOutlivesThePageOutOfItsBeacon) {
