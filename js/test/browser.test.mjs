@@ -59,17 +59,21 @@ test('the six calls from a page arrive cross-origin', { timeout: 15_000 }, async
     `requestHeaders: ${preflight.requestHeaders}`);
 });
 
+// In the page: a client with `settings` tracks three events and flushes; their ids, the flush's
+// result and stats().retried, after close().
+const trackThreeAndFlush = (page, settings) => page.evaluate(async (settings) => {
+  const analytics = await Analytics.create(settings);
+  const ids = [1, 2, 3].map((i) => analytics.track({ userId: 'u', event: `e${i}` }).messageId);
+  const outcome = await analytics.flush();
+  const { retried } = analytics.stats();
+  await analytics.close();
+  return { ids, outcome, retried };
+}, settings);
+
 test('Retry-After is honoured in the browser', { timeout: 15_000 }, async () => {
   await browser.plane.misbehave({ count: 1, status: 503, retryAfter: '1' });
   const { page, problems } = await openPage();
-  const { ids, outcome, retried } = await page.evaluate(async (settings) => {
-    const analytics = await Analytics.create(settings);
-    const ids = [1, 2, 3].map((i) => analytics.track({ userId: 'u', event: `e${i}` }).messageId);
-    const outcome = await analytics.flush();
-    const { retried } = analytics.stats();
-    await analytics.close();
-    return { ids, outcome, retried };
-  }, settingsFor());
+  const { ids, outcome, retried } = await trackThreeAndFlush(page, settingsFor());
   assert.equal(outcome.delivered, 3, problems.join('\n'));
   assert.equal(retried, 1);
   assert.deepEqual(await storedIds(), ids, 'delivered exactly once');
@@ -595,14 +599,7 @@ test('a request whose connection the data plane drops is one attempt, counted, n
   // first attempt reuses the preflight's): at most that one send is not counted now.
   await browser.plane.misbehave({ count: 3, drop: true });
   const { page, problems } = await openPage();
-  const result = await page.evaluate(async (settings) => {
-    const analytics = await Analytics.create(settings);
-    const ids = [1, 2, 3].map((i) => analytics.track({ userId: 'u', event: `e${i}` }).messageId);
-    const outcome = await analytics.flush();
-    const { retried } = analytics.stats();
-    await analytics.close();
-    return { ids, outcome, retried };
-  }, settingsFor({ storage: 'memory', maxRetries: 5 }));
+  const result = await trackThreeAndFlush(page, settingsFor({ storage: 'memory', maxRetries: 5 }));
   await page.close();
   assert.equal(result.outcome.delivered, 3, problems.join('\n'));
   const posts = (await browser.plane.requests()).filter((r) => r.method === 'POST');
