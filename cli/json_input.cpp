@@ -15,9 +15,38 @@ std::string describe(const nlohmann::json::exception& e) {
   return text;
 }
 
+// Whether arrays and objects in `text` nest deeper than `limit`, found without parsing: a
+// line of ten million '[' would otherwise become a tree of ten million nodes (gigabytes)
+// before the library refused it. Brackets inside strings do not count.
+bool nests_deeper_than(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<nlohmann::json> parse_json_input(std::string_view text, std::string& error) {
+  if (nests_deeper_than(text, kMaxParsedDepth)) {
+    error = "is nested deeper than " + std::to_string(kMaxParsedDepth) + " levels";
+    return std::nullopt;
+  }
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

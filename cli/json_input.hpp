@@ -12,8 +12,10 @@ namespace rudder::cli {
 /// The value `text` holds, or nullopt with `error` set to why not, worded for a person:
 /// "column 9: syntax error while parsing object key - ..." (nlohmann's exception id and the
 /// "line 1" of a one-line input are cut: noise for a flag, misleading next to an NDJSON
-/// line number). nlohmann's parser keeps its own stack, so any depth parses; the library
-/// refuses values nested deeper than it writes, naming the field.
+/// line number). The library refuses values nested deeper than 256 levels, naming the field;
+/// text nested deeper than kMaxParsedDepth is refused here unparsed ("is nested deeper than
+/// 1000 levels"), as its tree would cost memory out of all proportion to the line.
 std::optional<nlohmann::json> parse_json_input(std::string_view text, std::string& error);
+inline constexpr std::size_t kMaxParsedDepth = 1000;
 
 }  // namespace rudder::cli

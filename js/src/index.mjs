@@ -690,7 +690,11 @@ export class Analytics {
   // The page a call is made on; null outside a document.
   #pageNow() {
     if (typeof document === 'undefined' || typeof location === 'undefined') return null;
-    return { href: location.href, title: document.title, path: location.pathname, search: location.search };
+    // Without the fragment, as analytics.js sends it: browsers never send one to a server, and
+    // sign-in flows put tokens there (#access_token=...).
+    const href = location.href;
+    const hash = href.indexOf('#');
+    return { href: hash < 0 ? href : href.slice(0, hash), title: document.title, path: location.pathname, search: location.search };
   }
 
   /**

@@ -44,9 +44,11 @@ function processInfo(fs, pid) {
 // mkdir -p. Not fs.mkdirSync's { recursive: true }, which in Node 20 loops forever, never
 // returning, when a parent exists but refuses new entries ("/proc/x" answers ENOENT).
 // Each missing parent is made once and the directory tried once more, so this ends.
+// Made for the owner alone (0700), as natively: the events hold user data, and a file another
+// local user could plant would be delivered under this write key.
 function makeDirectory(fs, path, dir) {
   try {
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, 0o700);
     return;
   } catch (e) {
     if (e.code === 'EEXIST') return;
@@ -55,7 +57,7 @@ function makeDirectory(fs, path, dir) {
     makeDirectory(fs, path, parent);
   }
   try {
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, 0o700);
   } catch (e) {
     if (e.code !== 'EEXIST') throw e;
   }

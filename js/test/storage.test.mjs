@@ -6,7 +6,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
@@ -355,6 +355,8 @@ test('storageDir: missing parents are made; a place that refuses new folders is 
   assert.equal(analytics.track({ userId: 'u', event: 'Nested' }).status, 'accepted');
   assert.equal((await analytics.close()).delivered, 1);
   assert.ok(existsSync(nested));
+  // For the owner alone, as natively: other local users can neither read the events nor plant one.
+  assert.equal(statSync(nested).mode & 0o777, 0o700);
   // /proc answers ENOENT to a new folder although it exists: Node 20's recursive mkdirSync
   // loops on that forever, synchronously, so only a child process can be given a deadline.
   const script = `import { Analytics } from 'rudder-analytics-wasm';

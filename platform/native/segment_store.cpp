@@ -98,7 +98,10 @@ SegmentStore::SegmentStore(std::string dir, std::size_t segment_bytes, const Log
     : dir_(std::move(dir)), segment_bytes_(segment_bytes), log_(log) {
   checksum = &fast_crc32;
   std::error_code ec;
-  fs::create_directories(dir_, ec);
+  // Made for the owner alone: the events hold user data, and a file another local user could
+  // plant there would be delivered under this write key. (A directory given that exists keeps
+  // its permissions: sharing it is the user's choice.)
+  if (fs::create_directories(dir_, ec)) fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec || !fs::is_directory(dir_)) {
     throw std::runtime_error("storage_dir: cannot use \"" + dir_ + "\" as a directory" +
                              (ec ? ": " + ec.message() : std::string()));

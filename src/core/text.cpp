@@ -268,10 +268,16 @@ std::string quoted_url_for_message(std::string_view url, std::string_view secret
   std::string redacted(url);
   const std::size_t scheme_end = redacted.find("://");
   const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  // The user info, a user name alone too (a token is often given so), and whatever follows a
+  // '?' or '#' (tokens again): shown as ***, the rest as it is, so the mistake can be found.
   const std::size_t at = redacted.rfind('@');
-  if (at != std::string::npos && at >= start) {
-    const std::size_t colon = redacted.find(':', start);
-    if (colon < at) redacted.replace(colon + 1, at - colon - 1, "***");
+  if (at != std::string::npos && at >= start) redacted.replace(start, at - start, "***");
+  for (const char mark : {'?', '#'}) {
+    const std::size_t from = redacted.find(mark, start);
+    if (from == std::string::npos) continue;
+    std::size_t to = mark == '?' ? redacted.find('#', from) : std::string::npos;
+    if (to == std::string::npos) to = redacted.size();
+    if (to > from + 1) redacted.replace(from + 1, to - from - 1, "***");
   }
   if (!secret.empty()) {
     for (std::size_t k = redacted.find(secret); k != std::string::npos;

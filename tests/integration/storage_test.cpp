@@ -129,6 +129,23 @@ std::set<std::string> ids(const std::string& prefix, int n) {
   return out;
 }
 
+TEST_F(StorageTest, ADirectoryTheClientMakesIsTheOwnersAloneOneGivenKeepsItsPermissions) {
+  // The events hold user data, and a segment another local user planted would be delivered
+  // under this write key (a security review): a directory the client makes is 0700.
+  const std::string made = dir_ + "/made/here";
+  {
+    Config c = storage_config();
+    c.storage_dir = made;
+    Client client(c);
+  }
+  EXPECT_EQ(fs::status(made).permissions() & fs::perms::all, fs::perms::owner_all);
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  { Client client(storage_config()); }
+  EXPECT_EQ(fs::status(dir_).permissions() & fs::perms::all,
+            fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec)
+      << "a directory given is left as it is";
+}
+
 TEST_F(StorageTest, EventsAcceptedBeforeSigkillAreDeliveredOnceByTheNextClient) {
   constexpr int kEvents = 5000;
   const Config doomed = unreachable_config();

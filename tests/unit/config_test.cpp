@@ -168,12 +168,12 @@ TEST(ConfigDataPlaneUrl, NoUserNameOrPassword) {
 TEST(ConfigDataPlaneUrl, MessagesShowTheUrlWithoutItsPassword) {
   EXPECT_EQ(problem_with_url("https://user:secret@host"),
             "data_plane_url: must not contain a user name or password: the write key is the data "
-            "plane's credential (got \"https://user:***@host\")");
+            "plane's credential (got \"https://***@host\")");
   EXPECT_EQ(problem_with_url("https://user:secret@host/x?y=1"),
             "data_plane_url: must not have a query ('?'): the SDK adds what the data plane needs "
-            "(got \"https://user:***@host/x?y=1\")");
+            "(got \"https://***@host/x?***\")");
   EXPECT_EQ(problem_with_url("ftp://user:secret@host/"),
-            "data_plane_url: must start with http:// or https:// (got \"ftp://user:***@host/\")");
+            "data_plane_url: must start with http:// or https:// (got \"ftp://***@host/\")");
   // Whatever else is broken, and however odd the URL, the password stays out.
   for (const char* url :
        {"https://u:secret@host:0", "https://u:secret@host/a b", "u:secret@host",
@@ -197,7 +197,7 @@ TEST(ConfigDataPlaneUrl, MessagesNeverShowTheWriteKey) {
   }
   EXPECT_EQ(problem_with_url("https://host/v1/batch?writeKey=" + key),
             "data_plane_url: must not have a query ('?'): the SDK adds what the data plane needs "
-            "(got \"https://host/v1/batch?writeKey=***\")");
+            "(got \"https://host/v1/batch?***\")");
 }
 
 TEST(ConfigDataPlaneUrl, ALongUrlIsCutInTheMessage) {
@@ -206,14 +206,18 @@ TEST(ConfigDataPlaneUrl, ALongUrlIsCutInTheMessage) {
   EXPECT_NE(problem.find("aaa...\")"), std::string::npos) << problem;
 }
 
-TEST(QuotedUrlForMessage, RedactsThePasswordAndTheSecretEscapesTheRest) {
+TEST(QuotedUrlForMessage, RedactsTheUserInfoTheQueryAndTheSecretEscapesTheRest) {
   EXPECT_EQ(quoted_url_for_message("https://user:secret@host/x", ""),
-            "\"https://user:***@host/x\"");
-  EXPECT_EQ(quoted_url_for_message("https://user:@host", ""), "\"https://user:***@host\"");
-  EXPECT_EQ(quoted_url_for_message("https://user@host:8080", ""), "\"https://user@host:8080\"");
+            "\"https://***@host/x\"");
+  EXPECT_EQ(quoted_url_for_message("https://user:@host", ""), "\"https://***@host\"");
+  // A user name alone is often a token.
+  EXPECT_EQ(quoted_url_for_message("https://TOKEN@host:8080", ""), "\"https://***@host:8080\"");
   EXPECT_EQ(quoted_url_for_message("https://host:8080/x", ""), "\"https://host:8080/x\"");
+  // So are a query and a fragment: their marks stay, to show what was wrong.
+  EXPECT_EQ(quoted_url_for_message("https://host/x?token=QT#frag", ""), "\"https://host/x?***#***\"");
+  EXPECT_EQ(quoted_url_for_message("https://host/x?", ""), "\"https://host/x?\"");
   // Over-redacting when unsure: the user info is taken to end at the last '@'.
-  EXPECT_EQ(quoted_url_for_message("https://u:p/w@host/a@b", ""), "\"https://u:***@b\"");
+  EXPECT_EQ(quoted_url_for_message("https://u:p/w@host/a@b", ""), "\"https://***@b\"");
   EXPECT_EQ(quoted_url_for_message("https://h/key123/key123", "key123"), "\"https://h/***/***\"");
   EXPECT_EQ(quoted_url_for_message("https://h/\"\\\x01\xC3\xBC", ""),
             "\"https://h/\\\"\\\\\\x01\\xC3\\xBC\"");
@@ -308,7 +312,7 @@ TEST(ConfigValidate, AProxyLibcurlCannotUseIsRefusedByName) {
        "proxy: the port must be a number from 1 to 65535 (got \"http://proxy.example:99999\")"},
       {[](Config& c) { c.proxy = "http://"; }, "proxy: needs a host, such as http://proxy.example:3128 (got \"http://\")"},
       {[](Config& c) { c.proxy = "http://user:secret@:8080"; },
-       "proxy: needs a host, such as http://proxy.example:3128 (got \"http://user:***@:8080\")"},
+       "proxy: needs a host, such as http://proxy.example:3128 (got \"http://***@:8080\")"},
   };
   expect_validate(cases);
 }

@@ -776,7 +776,7 @@ TEST(Pipeline, ARedirectIsAFinalFailureNeverADelivery) {
     ASSERT_EQ(run.failures.size(), 1u) << status;
     EXPECT_EQ(run.failures[0].error.kind, DeliveryError::Kind::http_status);
     const std::string& message = run.failures[0].error.message;
-    EXPECT_NE(message.find("redirect to \"https://user:***@elsewhere.example.com/v1/batch\""),
+    EXPECT_NE(message.find("redirect to \"https://***@elsewhere.example.com/v1/batch\""),
               std::string::npos)
         << message;
     EXPECT_EQ(message.find("secret"), std::string::npos) << "a password is never printed";
