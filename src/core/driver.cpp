@@ -345,13 +345,14 @@ CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
   return call(parsed.fields, rng);
 }
 
-std::string Driver::storage_setting() const {
+std::string Driver::storage_text(std::string_view what, std::string_view then) const {
   // Browsers keep events by the `storage` option (in IndexedDB); elsewhere, storage_dir.
-  return settings_.remember_identity ? std::string("storage") : setting("storage_dir");
+  const std::string setting_name = settings_.remember_identity ? std::string("storage") : setting("storage_dir");
+  return setting_name + ": " + std::string(what) + std::string(then);
 }
 
 void Driver::storage_warning(std::string_view what, std::string_view then) {
-  host_.log(LogLevel::warning, storage_setting() + ": " + std::string(what) + std::string(then));
+  host_.log(LogLevel::warning, storage_text(what, then));
 }
 
 void Driver::say_storage_news(const std::optional<EventLog::StorageNews>& news) {
@@ -374,14 +375,13 @@ std::optional<std::string> Driver::open_storage() {
     recovered = pipeline_.recovered();
   }
   const std::string why = news ? news->why : std::string("cannot make a segment");
-  if (recovered == 0) return storage_setting() + ": " + why;
+  if (recovered == 0) return storage_text(why);
   storage_warning(why, " (delivered all the same, freeing room: " + count_of(recovered, "event", "events") +
                            " left by earlier runs)");
   return std::nullopt;
 }
 
 std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
-  const std::string storage = storage_setting();
   Pipeline::Recovery recovered;
   {
     Guard guard(host_);
@@ -389,7 +389,7 @@ std::size_t Driver::recover(const std::vector<BlockStore::Block>& segments) {
   }
   // What the files held beside events, each said once with its count.
   const auto say = [&](std::size_t count, std::string_view one, std::string_view many, std::string_view rest) {
-    if (count > 0) host_.log(LogLevel::warning, storage + ": " + count_of(count, one, many) + std::string(rest));
+    if (count > 0) storage_warning(count_of(count, one, many), rest);
   };
   say(recovered.foreign_segments, "segment file holds", "segment files hold",
       " events accepted for another write key; not sent here, and left for a client with that key (it can "

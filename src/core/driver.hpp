@@ -320,10 +320,10 @@ class Driver {
   /// Settles the tickets whose events are all settled, telling the host; returns their ids.
   std::vector<std::uint64_t> check_settled();
   std::string setting(std::string_view cpp_name) const;
-  /// The setting that turned storage on, as a warning's first word: `storage` in browsers,
-  /// `storage_dir` (storageDir) elsewhere.
-  std::string storage_setting() const;
-  /// Logs "<storage setting>: <what><then>" as a warning.
+  /// "<setting>: <what><then>", the setting being the one that turned storage on: `storage`
+  /// in browsers, `storage_dir` (storageDir) elsewhere. Every message about storage starts so.
+  std::string storage_text(std::string_view what, std::string_view then = {}) const;
+  /// Logs storage_text(what, then) as a warning.
   void storage_warning(std::string_view what, std::string_view then);
   /// Says what take_storage_news() had (called without the lock).
   void say_storage_news(const std::optional<EventLog::StorageNews>& news);
