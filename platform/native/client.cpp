@@ -4,7 +4,8 @@
 // Every delivery decision is the core driver's (src/core/driver.hpp). What is here is the
 // mechanics: a worker thread that runs the driver (or, in sync_mode, the calling thread), a
 // mutex that guards the driver's shared state, a condition variable that wakes the worker, the
-// libcurl transport (or the user's), libdeflate gzip, and fork handling.
+// libcurl transport (or the user's), libdeflate gzip (on a thread of its own beside the
+// worker, gzip_thread.hpp), and fork handling.
 //
 // Locks: `mu_` is the driver's lock (DriverHost::lock). `wait_mu_` guards only the wake-ups:
 // `wake_pending_` for the worker and `settled_` for flush() waiters. Neither is ever held
@@ -26,6 +27,7 @@
 #include "native/entropy.hpp"
 #include "native/fork_guard.hpp"
 #include "native/gzip.hpp"
+#include "native/gzip_thread.hpp"
 #include "native/log.hpp"
 #include "native/segment_store.hpp"
 #include "native/tls_trust.hpp"
@@ -174,7 +176,15 @@ Client::Impl::Impl(Config config)
         native::CurlSettings{config_.proxy, std::move(trust.ca_file), std::move(trust.ca_path)}, abort_);
     transport = curl_.get();
   }
-  gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
+  if (!config_.sync_mode && config_.send && std::thread::hardware_concurrency() > 1) {
+    // The worker hands bodies to a compression thread and sends meanwhile; on one core that
+    // would only add thread switches. A finished compression wakes the worker to send it.
+    auto gzip_thread = std::make_unique<native::GzipThread>(kGzipLevel, [this] { nudge_worker(); });
+    gzip_thread_ = gzip_thread.get();
+    gzipper_ = std::move(gzip_thread);
+  } else {
+    gzipper_ = std::make_unique<native::Gzipper>(kGzipLevel);
+  }
   if (!config_.storage_dir.empty() && config_.send) {
     store_ = std::make_unique<native::SegmentStore>(config_.storage_dir,
                                                     core::EventLog::kDefaultBlockBytes, log_);
@@ -276,6 +286,10 @@ Result Client::Impl::accepted_in_sync_mode(Result result) {
 void Client::Impl::wake() {
   if (config_.sync_mode || !config_.send) return;  // the calling thread drives, or nothing does
   ensure_worker();
+  nudge_worker();
+}
+
+void Client::Impl::nudge_worker() {
   {
     std::lock_guard<std::mutex> lock(wait_mu_);
     wake_pending_ = true;
@@ -339,6 +353,7 @@ void Client::Impl::run_worker() {
 template <typename Done>
 void Client::Impl::drive(SteadyClock::time_point deadline, Done&& done) {
   while (!stopping() && !done()) {
+    if (gzip_thread_ != nullptr) gzip_thread_->deliver();
     driver_->pump();
     if (store_) store_->prepare_spare();
     sync_storage_if_due();
@@ -449,8 +464,10 @@ void Client::Impl::after_fork_child() noexcept {
   if (store_) store_->after_fork_child();  // after the driver let go of the parent's segments
   if (curl_) curl_->abandon_after_fork();
   if (hand_off_) hand_off_->forget_after_fork();
+  if (gzip_thread_ != nullptr) gzip_thread_->forget_after_fork();
   // The gzipper stays: libdeflate sets its state up afresh on every call, so one the parent's
-  // worker was using mid-call is as good as new (and the driver holds this one).
+  // worker (or compression thread) was using mid-call is as good as new (and the driver holds
+  // this one).
   mu_.unlock();
   // The worker restarts on the next call or flush, not here: starting threads inside an
   // atfork handler is not safe.

@@ -24,7 +24,7 @@
 namespace rudder {
 namespace native {
 class CurlTransport;
-class Gzipper;
+class GzipThread;
 class SegmentStore;
 class HandOffTransport;
 }  // namespace native
@@ -68,6 +68,7 @@ class __attribute__((visibility("hidden"))) Client::Impl final : public native::
 
   Result accepted_in_sync_mode(Result result);
   void ensure_worker();
+  void nudge_worker();  // wakes a waiting worker (a compression finished, work arrived)
   void run_worker();
   // Runs the driver on this thread until `done()` or `deadline`; the caller is the one
   // driving context (the worker, or a sync_mode caller holding sync_mu_).
@@ -100,7 +101,10 @@ class __attribute__((visibility("hidden"))) Client::Impl final : public native::
   // Used only by the driving context.
   std::unique_ptr<native::CurlTransport> curl_;  // the default transport, or null
   std::unique_ptr<native::HandOffTransport> hand_off_;   // around the user's transport, or null
-  std::unique_ptr<native::Gzipper> gzipper_;
+  // gzip: on a thread of its own when a worker drives on a machine with cores to spare
+  // (gzip_thread_ then points at it), else synchronously on the driving thread.
+  std::unique_ptr<core::Compressor> gzipper_;
+  native::GzipThread* gzip_thread_ = nullptr;
   std::unique_ptr<native::SegmentStore> store_;  // with storage_dir; outlives the driver
   native::HugePageMemory queue_memory_;           // the queue's memory blocks; outlives the driver
   SteadyClock::time_point next_sync_;            // the driving context's; storage_sync_interval

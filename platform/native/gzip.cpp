@@ -16,12 +16,14 @@ Gzipper::~Gzipper() {
 
 void Gzipper::compress(std::string_view plain, Done done) {
   if (compressor_ == nullptr) return done(std::nullopt);  // out of memory at start: send plain
-  std::string out(libdeflate_gzip_compress_bound(compressor_, plain.size()), '\0');
+  // Into a buffer kept from call to call, then copied out at its compressed size (about a
+  // tenth): a string of the bound's size would be zeroed and allocated afresh every time.
+  const std::size_t bound = libdeflate_gzip_compress_bound(compressor_, plain.size());
+  if (scratch_.size() < bound) scratch_.resize(bound);
   const std::size_t size =
-      libdeflate_gzip_compress(compressor_, plain.data(), plain.size(), out.data(), out.size());
+      libdeflate_gzip_compress(compressor_, plain.data(), plain.size(), scratch_.data(), bound);
   if (size == 0) return done(std::nullopt);  // cannot happen with the bound's room
-  out.resize(size);
-  done(std::move(out));
+  done(std::string(scratch_.data(), size));
 }
 
 }  // namespace rudder::native

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "core/driver.hpp"
 
@@ -26,6 +27,7 @@ class Gzipper final : public core::Compressor {
 
  private:
   libdeflate_compressor* compressor_ = nullptr;
+  std::vector<char> scratch_;  // compressed output; as large as the largest body's bound
 };
 
 }  // namespace rudder::native

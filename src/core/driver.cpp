@@ -517,7 +517,7 @@ void Driver::turn() {
   if (stopped_) return;
   if (stage_ != Stage::idle) {
     // A completion will pump again. Meanwhile a batch that became full can be built ahead.
-    if (stage_ == Stage::sending && !prepared_) prepare_next();
+    if (stage_ == Stage::sending) prepare_ahead();
     return;
   }
   Step step;
@@ -564,15 +564,28 @@ void Driver::start_send(std::uint64_t batch_id, std::size_t events, int attempt)
   // quick; a retry, or a body the trip left waiting, is built again so its sentAt says when
   // it really left (the data plane corrects event times by receivedAt - sentAt). The batch id
   // must match: a 413 split or a beacon renumbers the batches it changes.
-  const bool reuse = prepared_ && prepared_->ready && prepared_->batch_id == batch_id &&
-                     attempt == 1 &&
-                     host_.monotonic_ms() - prepared_->built_at <= kPreparedBodyMaxAgeMs;
-  current_ = reuse ? std::move(*prepared_) : build(batch_id);
-  prepared_.reset();
+  // Any other prepared body was built for batches that changed meanwhile (or for a retry's
+  // successors, which are built again when their turn comes).
+  const bool reuse = prepared_count_ > 0 && prepared_[0].batch_id == batch_id && attempt == 1 &&
+                     host_.monotonic_ms() - prepared_[0].built_at <= kPreparedBodyMaxAgeMs;
+  // A prepared body still being compressed (a compressor on another thread, slower than the
+  // round trip) becomes the current one and goes when its compression ends: building and
+  // compressing it again would only queue a second compression behind the first.
+  const bool still_compressing = reuse && !prepared_[0].ready;
+  if (reuse) {
+    current_ = std::move(prepared_[0]);
+    std::move(prepared_.begin() + 1, prepared_.begin() + prepared_count_, prepared_.begin());
+    prepared_[--prepared_count_] = Body();
+  } else {
+    drop_prepared();
+    current_ = build(batch_id);
+  }
   current_events_ = events;
   current_attempt_ = attempt;
-  send_token_ = ++token_;
-  if (current_.ready) {
+  send_token_ = still_compressing ? current_.token : ++token_;
+  if (still_compressing) {
+    stage_ = Stage::compressing;
+  } else if (current_.ready) {
     send_current();
   } else {
     stage_ = Stage::compressing;
@@ -590,11 +603,12 @@ void Driver::compressed(std::uint64_t token, std::optional<std::string> gzipped)
   Body* body = nullptr;
   if (token == send_token_ && stage_ == Stage::compressing) {
     body = &current_;
-  } else if (token == prepare_token_ && prepared_ && !prepared_->ready) {
-    body = &*prepared_;
   } else {
-    return;  // given up on meanwhile
+    for (std::size_t i = 0; i < prepared_count_; ++i) {
+      if (prepared_[i].token == token && !prepared_[i].ready) body = &prepared_[i];
+    }
   }
+  if (body == nullptr) return;  // given up on meanwhile
   body->gzipped = gzipped.has_value();
   body->bytes = gzipped ? std::move(*gzipped) : std::string();
   body->ready = true;
@@ -634,21 +648,29 @@ void Driver::send_current() {
   transport_.send(std::move(request),
                   [this, token](HttpResponse response) { answered(token, std::move(response)); });
   // Still out (an asynchronous transport): build the next body meanwhile.
-  if (stage_ == Stage::sending && send_token_ == token) prepare_next();
+  if (stage_ == Stage::sending && send_token_ == token) prepare_ahead();
 }
 
-void Driver::prepare_next() {
-  std::optional<std::uint64_t> next;
-  {
-    Guard guard(host_);
-    next = pipeline_.cut_next(host_.monotonic_ms(), flushing_locked());
+void Driver::prepare_ahead() {
+  while (prepared_count_ < kBatchesCutAhead) {
+    std::optional<std::uint64_t> next;
+    {
+      Guard guard(host_);
+      next = pipeline_.cut_next(host_.monotonic_ms(), flushing_locked());
+    }
+    if (!next) return;
+    // In place before compressing: a compressor answering at once finds it by its token.
+    Body& body = prepared_[prepared_count_++] = build(*next);
+    if (!body.ready) {
+      body.token = ++token_;
+      compress(body.token, body.plain);
+    }
   }
-  if (!next) return;
-  prepared_ = build(*next);
-  if (!prepared_->ready) {
-    prepare_token_ = ++token_;
-    compress(prepare_token_, prepared_->plain);
-  }
+}
+
+void Driver::drop_prepared() {
+  for (std::size_t i = 0; i < prepared_count_; ++i) prepared_[i] = Body();
+  prepared_count_ = 0;
 }
 
 void Driver::answered(std::uint64_t token, HttpResponse response) {
@@ -722,7 +744,7 @@ void Driver::report(const Failure& failure) {
 void Driver::give_up() {
   stopped_ = true;
   forget_request_out();
-  prepared_.reset();
+  drop_prepared();
   host_.wake_at(kNoWake);
   std::vector<Failure> rest;
   std::uint64_t kept = 0;
@@ -858,7 +880,8 @@ void Driver::forget_after_fork(std::uint64_t seed) {
   // The parent's worker may have been writing these without the lock when it forked: rebuilt
   // in place, not destroyed (their old memory stays allocated).
   new (&current_) Body();
-  new (&prepared_) std::optional<Body>();
+  for (Body& body : prepared_) new (&body) Body();
+  prepared_count_ = 0;
   pumping_ = false;
   pump_again_ = false;
 }

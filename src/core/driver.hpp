@@ -7,6 +7,7 @@
 // Copyright the rudder-analytics authors. MIT licence.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -55,8 +56,9 @@ class Compressor {
   /// The gzip bytes, or nothing when compression failed (the body is then sent plain).
   using Done = std::function<void(std::optional<std::string> gzipped)>;
   virtual ~Compressor() = default;
-  /// Compresses `plain`, which stays alive and unchanged until `done` is called. `done` is
-  /// called exactly once, before returning or later on the driving context.
+  /// Compresses `plain`, which is only valid during this call: a compressor that finishes
+  /// later (on another thread, or the host's) compresses a copy. `done` is called exactly
+  /// once, before returning or later on the driving context.
   virtual void compress(std::string_view plain, Done done) = 0;
 };
 
@@ -286,6 +288,7 @@ class Driver {
     bool gzipped = false;
     bool ready = false;         // compressed (or needing no compression)
     std::int64_t built_at = 0;  // monotonic ms: its sentAt says this moment
+    std::uint64_t token = 0;    // its compression's (prepared bodies)
   };
   struct Ticket {
     std::uint64_t id = 0;
@@ -311,7 +314,8 @@ class Driver {
   void compress(std::uint64_t token, const std::string& plain);
   void compressed(std::uint64_t token, std::optional<std::string> gzipped);
   void send_current();
-  void prepare_next();
+  void prepare_ahead();
+  void drop_prepared();
   void answered(std::uint64_t token, HttpResponse response);
   void report(const Failure& failure);
   // With storage: tells the log once when a stored batch outlasts max_retries, and again
@@ -362,10 +366,12 @@ class Driver {
   bool request_outlives_page_ = false;  // the request out (stage_ sending) was sent with keepalive
   std::int64_t keepalive_rests_until_ = 0;  // monotonic ms: no keepalive before (keepalive_failed)
   Body current_;                     // the body being compressed or sent
-  std::optional<Body> prepared_;     // the next batch, built while the current one is out
+  // The next batches in order, built while the current is out: the first prepared_count_
+  // (an array, smaller in the browser's download than a deque or vector of them).
+  std::array<Body, kBatchesCutAhead> prepared_;
+  std::size_t prepared_count_ = 0;
   std::uint64_t token_ = 0;          // last token handed out
   std::uint64_t send_token_ = 0;     // the current body's; an older one's completion is stale
-  std::uint64_t prepare_token_ = 0;  // the prepared body's compression
   std::size_t current_events_ = 0;
   int current_attempt_ = 0;
   bool stopped_ = false;  // give_up() ran

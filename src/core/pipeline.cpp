@@ -176,7 +176,9 @@ std::string Pipeline::build_request(std::int64_t now_unix_ms) const {
 }
 
 std::optional<std::uint64_t> Pipeline::cut_next(std::int64_t now, bool flushing) {
-  if (!in_flight_ || outgoing_.size() != 1 || !batch_ready(now, flushing)) return std::nullopt;
+  if (!in_flight_ || outgoing_.size() > kBatchesCutAhead || !batch_ready(now, flushing)) {
+    return std::nullopt;
+  }
   cut_batch();
   return outgoing_.back().id;
 }

@@ -60,6 +60,11 @@ struct Step {
   std::uint64_t batch_id = 0;  ///< for send: which batch (see build_body)
 };
 
+/// How many batches cut_next() cuts ahead of the one in flight. Two, so that a compressor
+/// working beside the driving thread (native: its own thread; Node: zlib's pool) compresses
+/// one body while the next is built: with one, building and compressing took turns.
+inline constexpr std::size_t kBatchesCutAhead = 2;
+
 /// Thread use: the platform serializes all calls (one lock, or one thread as in wasm), except
 /// build_request(), which only reads the batch that next_step() handed out and so may run
 /// outside the lock on the one thread that drives delivery.
@@ -105,10 +110,11 @@ class Pipeline {
   /// empty when no request is in flight. (So are the two accessors below: 0.)
   std::string build_request(std::int64_t now_unix_ms) const;
 
-  /// While a request is in flight, cuts the next batch (when one is ready) so the platform can
-  /// build and compress its body during the round trip instead of after it. Returns its id, to
-  /// be matched with Step::batch_id when next_step() later says to send it. The batch stays in
-  /// order behind the one in flight; nothing about delivery or retries changes.
+  /// While a request is in flight, cuts the next batch (when one is ready and fewer than
+  /// kBatchesCutAhead are cut behind the one in flight) so the platform can build and compress
+  /// its body during the round trip instead of after it. Returns its id, to be matched with
+  /// Step::batch_id when next_step() later says to send it. The batch stays in order behind
+  /// the one in flight; nothing about delivery or retries changes.
   std::optional<std::uint64_t> cut_next(std::int64_t now, bool flushing);
   /// The body of batch `id` (the one in flight or the one cut_next() returned), with sentAt =
   /// `now_unix_ms`; empty if no such batch is pending. Same thread rules as build_request().

@@ -654,6 +654,45 @@ TEST(Driver, AsynchronousCompressionAndAnswersDeliverTheSame) {
   EXPECT_EQ(rig.driver.stats().delivered, 4u);
 }
 
+TEST(Driver, ABodyPreparedAheadStillCompressingWhenTheRequestBeforeItEndsGoesOnceCompressed) {
+  // A compressor slower than the round trip (native: its own thread; Node: zlib's pool).
+  Rig rig(config_with(2));
+  rig.gzip.answer_at_once = false;
+  rig.track_all(0, 2);
+  rig.gzip.finish_all();
+  ASSERT_EQ(rig.transport.sent.size(), 1u);
+  rig.track_all(2, 2);  // batch 2 is built ahead; its compression is still running
+  EXPECT_EQ(rig.gzip.calls, 2);
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.gzip.calls, 2) << "batch 2 waits for the compression it has, not a second one";
+  EXPECT_EQ(rig.transport.sent.size(), 1u);
+  rig.gzip.finish_all();
+  ASSERT_EQ(rig.transport.sent.size(), 2u);
+  EXPECT_EQ(rig.transport.sent[1].ids(), ids(2, 2));
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.driver.stats().delivered, 4u);
+}
+
+TEST(Driver, TwoBodiesAreBuiltAheadSoACompressorBesideTheDriverNeverWaitsForTheNextBuild) {
+  Rig rig(config_with(2));
+  rig.gzip.answer_at_once = false;
+  rig.track_all(0, 2);
+  rig.gzip.finish_all();
+  ASSERT_EQ(rig.transport.sent.size(), 1u);
+  rig.track_all(2, 6);  // three more batches while the first is out
+  EXPECT_EQ(rig.gzip.calls, 3) << "batches 2 and 3 built and handed to the compressor, not 4";
+  rig.gzip.finish_all();
+  for (int b = 1; b < 4; ++b) {
+    rig.transport.answer(ScriptedTransport::status(200));
+    rig.gzip.finish_all();
+    ASSERT_EQ(rig.transport.sent.size(), static_cast<std::size_t>(b + 1));
+    EXPECT_EQ(rig.transport.sent[b].ids(), ids(2 * b, 2));
+  }
+  EXPECT_EQ(rig.gzip.calls, 4) << "every body compressed once";
+  rig.transport.answer(ScriptedTransport::status(200));
+  EXPECT_EQ(rig.driver.stats().delivered, 8u);
+}
+
 TEST(Driver, ABlockingTransportAnsweringAtOnceDeliversEverything) {
   Rig rig(config_with(3));
   rig.transport.answer_at_once = true;
