@@ -56,6 +56,14 @@ char kind_letter(rudder::core::FieldError::Kind kind) {
   return 'i';
 }
 
+// rudder_call's answer for `outcome`.
+const char* call_outcome(rudder::core::CallOutcome outcome) {
+  const char letter = outcome_letter(outcome);
+  if (letter != 'T' && letter != 'R') return out(letter + outcome.text);
+  g_refused_field = std::move(outcome.field);
+  return out(std::string{letter, kind_letter(outcome.kind)} + outcome.text);
+}
+
 }  // namespace
 
 extern "C" {
@@ -98,11 +106,19 @@ EMSCRIPTEN_KEEPALIVE const char* rudder_call(Client* client, int type, const cha
   if (type < 0 || type > 5) return out("Tmtype: unknown call");
   std::optional<std::int64_t> called_at;
   if (called_at_ms > 0) called_at = static_cast<std::int64_t>(called_at_ms);
-  auto outcome = client->call(static_cast<rudder::core::MessageType>(type), {json, length}, called_at);
-  const char letter = outcome_letter(outcome);
-  if (letter != 'T' && letter != 'R') return out(letter + outcome.text);
-  g_refused_field = std::move(outcome.field);
-  return out(std::string{letter, kind_letter(outcome.kind)} + outcome.text);
+  return call_outcome(client->call(static_cast<rudder::core::MessageType>(type), {json, length}, called_at));
+}
+
+/// The longest call text rudder_call reads (UTF-8 bytes). The glue refuses a longer text
+/// through rudder_call_oversized instead of copying it into the module's memory.
+EMSCRIPTEN_KEEPALIVE unsigned rudder_max_call_text() { return rudder::core::kMaxCallTextBytes; }
+
+/// A call whose JSON text is at least `bytes` long, over rudder_max_call_text(): refused
+/// unread and counted, with rudder_call's outcome.
+EMSCRIPTEN_KEEPALIVE const char* rudder_call_oversized(Client* client, int type, double bytes) {
+  if (type < 0 || type > 5) return out("Tmtype: unknown call");
+  return call_outcome(client->driver().refuse_oversized_text(static_cast<rudder::core::MessageType>(type),
+                                                             static_cast<std::size_t>(bytes)));
 }
 
 /// A plugin dropped a call: counted as dropped(by_plugin). Returns the outcome's message.

@@ -14,7 +14,7 @@ export const GOAL_BYTES = 34_304;  // 33.5 KiB
  * download shrinks, and raise it only for a feature worth its bytes, saying so in the README's
  * Performance section.
  */
-export const CEILING_BYTES = 62_300;
+export const CEILING_BYTES = 62_550;
 
 /** The files a page loads: the size build's glue and module. */
 export const DOWNLOAD_FILES = ['index.mjs', 'rudder_analytics.wasm'];

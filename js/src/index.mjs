@@ -772,8 +772,7 @@ export class Analytics {
     if (this.#browser) this.#notePage();
     try {
       const json = encodeInput(method, message, () => bridge.m._rudder_count_refused(REFUSED.invalid));
-      const length = bridge.write(json);  // before reading bridge.buffer, which it may move
-      return this.#outcome(method, bridge.read(bridge.m._rudder_call(type, bridge.buffer, length, 0)));
+      return this.#outcome(method, bridge.read(bridge.call(type, json, 0)));
     } catch (e) {
       throw this.#pluginsSaid(e, method, input, message);
     }
@@ -833,7 +832,7 @@ export class Analytics {
     const page = this.#browser ? this.#pageNow() : null;
     const run = (bridge) => {
       if (this.#browser) this.#notePage(page);
-      const outcome = bridge.read(bridge.withText(json, (p, n) => bridge.m._rudder_call(type, p, n, call.at)));
+      const outcome = bridge.read(bridge.call(type, json, call.at));
       if (outcome[0] === 'A') return;
       // 'Q' (the core's queue is full: it counted and logged that) or 'T' / 'R' (refused)
       const full = outcome[0] === 'Q';

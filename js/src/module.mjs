@@ -219,6 +219,7 @@ class Instance {
     instance.exports = exports;
     instance.heap = new Uint8Array(exports.memory.buffer);
     exports.__wasm_call_ctors();
+    instance.maxCallText = exports.rudder_max_call_text();
     return instance;
   }
 
@@ -228,6 +229,7 @@ class Instance {
     this.heap = null;      // the module's memory as bytes, renewed when it grows
     this.nodeView = null;  // (Node) a Buffer over the module's memory, remade when it grows
     this.current = null;   // the host of the client whose call into the module is running
+    this.maxCallText = 0;  // the longest call text the core reads (UTF-8 bytes)
   }
 
   // malloc found the memory too small: grows it to at least `bytes` (a fifth more, when it
@@ -345,13 +347,26 @@ export class Bridge {
     return this.client.buffer;
   }
 
+  /**
+   * rudder_call with the call's JSON `text`. A text longer than the core reads is refused by
+   * its length alone (UTF-8 is never shorter than its UTF-16 units): copied in, a string of
+   * hundreds of megabytes would take the module's memory, which never shrinks, or exhaust it.
+   */
+  call(type, text, calledAt) {
+    if (text.length > this.instance.maxCallText) return this.m._rudder_call_oversized(type, text.length);
+    const length = this.write(text);  // before reading this.buffer, which it may move
+    return this.m._rudder_call(type, this.buffer, length, calledAt);
+  }
+
   /** Writes `text` as UTF-8 into the input buffer; returns its length in bytes. */
   write(text) {
     const worst = text.length * 3;  // UTF-16 code unit -> at most 3 UTF-8 bytes
     if (worst > this.capacity) {
       if (this.client.buffer !== 0) this.m._free(this.client.buffer);
-      this.capacity = Math.max(worst, 1024);
-      this.client.buffer = this.m._malloc(this.capacity);
+      this.client.buffer = this.m._malloc(Math.max(worst, 1024));
+      // No memory for it: nothing may be written at address 0, the module's own.
+      this.capacity = this.client.buffer === 0 ? 0 : Math.max(worst, 1024);
+      if (this.capacity === 0) throw new RangeError('rudder-analytics: out of memory');
     }
     // eslint-disable-next-line no-undef
     if (RUDDER_NODE_BUILD && NodeBuffer) return nodeHeap(this.instance).write(text, this.buffer, worst, 'utf8');

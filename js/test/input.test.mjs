@@ -66,6 +66,34 @@ test('bad input throws TypeError or RangeError naming the call and the field', (
   }
 });
 
+test('a call of hundreds of megabytes is refused by its size, unread and counted, and the client goes on', () => {
+  // Copied into the module, 500 million characters took its memory past what it could have:
+  // the call ended in "the WebAssembly module aborted", uncounted.
+  // Nor is it copied in to be refused there: the module's memory, which never shrinks, would
+  // keep 1.5 GB for it.
+  const grown = [];
+  const grow = WebAssembly.Memory.prototype.grow;
+  WebAssembly.Memory.prototype.grow = function (pages) {
+    grown.push(pages * 65_536);
+    return grow.call(this, pages);
+  };
+  const before = analytics.stats().dropped.invalid;
+  const properties = { notes: 'x'.repeat(500_000_000) };
+  try {
+    assert.throws(() => analytics.track({ userId: 'u', event: 'E', properties }), (e) => {
+      assert.equal(e.constructor, RangeError, e.message);
+      assert.match(e.message, /^track: message: is at least 500000\d{3} bytes of JSON, more than the data plane takes in a whole request \(4096000\)$/);
+      assert.deepEqual([e.call, e.field, e.code], ['track', 'message', 'out_of_range']);
+      return true;
+    });
+  } finally {
+    WebAssembly.Memory.prototype.grow = grow;
+  }
+  assert.deepEqual(grown, [], 'the module\'s memory did not grow for it');
+  assert.equal(analytics.stats().dropped.invalid, before + 1, 'counted');
+  assert.equal(analytics.track({ userId: 'u', event: 'After' }).status, 'accepted');
+});
+
 test('a getter, a Proxy or a toJSON() that throws is refused naming the field, with or without plugins', async () => {
   // JSON.stringify's bare error used to come out, with no call, field or code.
   const secret = { get token() { throw new Error('locked'); } };

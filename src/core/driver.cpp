@@ -321,6 +321,7 @@ CallOutcome Driver::call_json(const nlohmann::json& message, Rng& rng) {
 CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng,
                               std::optional<std::int64_t> called_at_unix_ms) {
   if (closed()) return refuse_closed();
+  if (text.size() > kMaxCallTextBytes) return refuse_oversized_text(type, text.size());
   ParsedCall parsed;
   if (std::optional<FieldError> problem = parse_call_text(type, text, parsed)) {
     return refuse_invalid(type, *problem);
@@ -338,11 +339,22 @@ CallOutcome Driver::call_text(MessageType type, std::string_view text, Rng& rng,
 
 CallOutcome Driver::submit_text(std::string_view text, Rng& rng) {
   if (closed()) return refuse_closed();
+  if (text.size() > kMaxCallTextBytes) return refuse_oversized_text(MessageType::track, text.size());
   ParsedCall parsed;
   if (std::optional<FieldError> problem = parse_call_text(text, parsed)) {
     return refuse_invalid(parsed.fields.type, *problem);
   }
   return call(parsed.fields, rng);
+}
+
+static_assert(kMaxCallTextBytes == kGatewayMaxBodyBytes);
+
+CallOutcome Driver::refuse_oversized_text(MessageType type, std::size_t bytes) {
+  if (closed()) return refuse_closed();
+  return refuse_invalid(type, FieldError{FieldError::Kind::out_of_range, "message",
+                                         "is at least " + std::to_string(bytes) +
+                                             " bytes of JSON, more than the data plane takes in a whole request (" +
+                                             std::to_string(kMaxCallTextBytes) + ")"});
 }
 
 std::string Driver::storage_text(std::string_view what, std::string_view then) const {

@@ -38,6 +38,13 @@ namespace rudder::core {
 /// The most of an answer's body any transport keeps (HttpRequest::max_answer_bytes).
 inline constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
 
+/// A call's JSON text longer than this is refused before it is read: no request the data
+/// plane takes could carry it, and reading it would take memory its size again (in wasm, the
+/// glue would first copy it into the module's memory, which never shrinks).
+/// (kGatewayMaxBodyBytes, which driver.cpp checks it equals: this header does without the
+/// public one.)
+inline constexpr std::size_t kMaxCallTextBytes = 4'096'000;
+
 /// How old a body built ahead (during the previous request) may be and still be sent: its
 /// sentAt is early by its age, which shifts the data plane's corrected event times. A second
 /// is within what clock correction over a network is good for anyway.
@@ -165,6 +172,9 @@ class Driver {
                         std::optional<std::int64_t> called_at_unix_ms = std::nullopt);
   /// A call given as JSON text holding "type" (the C API's rudder_submit).
   CallOutcome submit_text(std::string_view text, Rng& rng);
+  /// A call whose JSON text is at least `bytes` long, over kMaxCallTextBytes, refused unread
+  /// (the JavaScript glue asks this instead of copying such a text into the module's memory).
+  CallOutcome refuse_oversized_text(MessageType type, std::size_t bytes);
   /// Counts a call the platform refused before it reached the driver (invalid: a value JSON
   /// cannot carry; queue_full: more calls than the platform holds before the driver exists).
   void count_refused(DropReason reason);

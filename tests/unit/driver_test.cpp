@@ -338,6 +338,28 @@ TEST(Driver, AMessageGivenAsTextWithItsTypeIsQueuedOrRefusedAndCounted) {
   EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::invalid), 2u);
 }
 
+TEST(Driver, ACallTextLargerThanAnyRequestTheDataPlaneTakesIsRefusedUnread) {
+  Rig rig;
+  // Valid JSON but for its size: read, it would cost memory its size again (and in wasm, the
+  // module's memory for good), for an event no request could carry.
+  std::string text = R"({"userId":"u","event":"E","properties":{"big":")";
+  text.append(rudder::core::kMaxCallTextBytes, 'x').append("\"}}");
+  const std::string expected = "message: is at least " + std::to_string(text.size()) +
+                               " bytes of JSON, more than the data plane takes in a whole request (4096000)";
+  const CallOutcome called = rig.driver.call_text(MessageType::track, text, rig.rng);
+  EXPECT_EQ(called.status, Status::invalid);
+  EXPECT_EQ(called.kind, FieldError::Kind::out_of_range);
+  EXPECT_EQ(called.field, "message");
+  EXPECT_EQ(called.text, expected);
+  text.insert(1, R"("type":"track",)");
+  EXPECT_EQ(rig.driver.submit_text(text, rig.rng).field, "message");
+  // What the JavaScript glue asks instead of copying such a text in.
+  EXPECT_EQ(rig.driver.refuse_oversized_text(MessageType::track, 500'000'000).text,
+            "message: is at least 500000000 bytes of JSON, more than the data plane takes in a whole request (4096000)");
+  EXPECT_EQ(rig.driver.stats().dropped_for(DropReason::invalid), 3u);
+  EXPECT_EQ(rig.driver.stats().queued, 0u);
+}
+
 TEST(Driver, ARefusalNamesItsFieldAndWhatIsWrongWithIt) {
   Rig rig;
   const CallOutcome r = rig.driver.call_text(
