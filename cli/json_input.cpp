@@ -43,8 +43,8 @@ bool nests_deeper_than(std::string_view text, std::size_t limit) {
 }  // namespace
 
 std::optional<nlohmann::json> parse_json_input(std::string_view text, std::string& error) {
-  if (nests_deeper_than(text, kMaxParsedDepth)) {
-    error = "is nested deeper than " + std::to_string(kMaxParsedDepth) + " levels";
+  if (auto problem = nesting_problem(text)) {
+    error = std::move(*problem);
     return std::nullopt;
   }
   try {
@@ -53,6 +53,17 @@ std::optional<nlohmann::json> parse_json_input(std::string_view text, std::strin
     error = "not valid JSON: " + describe(e);
     return std::nullopt;
   }
+}
+
+std::optional<std::string> nesting_problem(std::string_view text) {
+  if (!nests_deeper_than(text, kMaxParsedDepth)) return std::nullopt;
+  return "is nested deeper than " + std::to_string(kMaxParsedDepth) + " levels";
+}
+
+std::optional<std::string> json_syntax_problem(std::string_view text) {
+  std::string error;
+  if (parse_json_input(text, error)) return std::nullopt;
+  return error;
 }
 
 }  // namespace rudder::cli

@@ -18,4 +18,13 @@ namespace rudder::cli {
 std::optional<nlohmann::json> parse_json_input(std::string_view text, std::string& error);
 inline constexpr std::size_t kMaxParsedDepth = 1000;
 
+/// "is nested deeper than 1000 levels" for text nested deeper than kMaxParsedDepth (found
+/// without parsing); nullopt otherwise.
+std::optional<std::string> nesting_problem(std::string_view text);
+
+/// Why `text` is not JSON, worded as parse_json_input() words it ("not valid JSON: column 9:
+/// ..."); nullopt when it is JSON. For text the library refused as no JSON object, whose
+/// refusal ("message: is not valid JSON") does not say where.
+std::optional<std::string> json_syntax_problem(std::string_view text);
+
 }  // namespace rudder::cli

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "dry_run.hpp"
+#include "json_input.hpp"
 #include "ndjson.hpp"
 #include "options.hpp"
 #include "report.hpp"
@@ -89,8 +90,8 @@ bool send_ndjson(std::istream& in, Sender& sender, std::uint64_t& invalid) {
   };
   return read_ndjson(
       in,
-      [&](std::size_t line, const nlohmann::json& call) {
-        const Result r = sender.send(call);
+      [&](std::size_t line, std::string_view call) {
+        const Result r = sender.send_json(call);
         if (r) return;
         if (r.status == Status::queue_full) {
           // Only when a signal ended the wait for room (Sender::send waits otherwise): a line
@@ -98,6 +99,11 @@ bool send_ndjson(std::istream& in, Sender& sender, std::uint64_t& invalid) {
           std::fprintf(stderr, "line %zu: not sent: interrupted while waiting for room in the queue (%s)\n", line,
                        r.error.c_str());
           return;
+        }
+        // Text that is no JSON at all: where it goes wrong, which the library's refusal
+        // ("message: is not valid JSON") does not say.
+        if (r.field == "message") {
+          if (auto problem = json_syntax_problem(call)) return refuse(line, *problem);
         }
         refuse(line, r.error);
       },

@@ -14,7 +14,7 @@ bool is_blank(const std::string& line) {
 }  // namespace
 
 bool read_ndjson(std::istream& in,
-                 const std::function<void(std::size_t, const nlohmann::json&)>& on_value,
+                 const std::function<void(std::size_t, std::string_view)>& on_line,
                  const std::function<void(std::size_t, const std::string&)>& on_bad,
                  const std::function<bool()>& stop) {
   std::string line;
@@ -22,11 +22,10 @@ bool read_ndjson(std::istream& in,
   while ((!stop || !stop()) && std::getline(in, line)) {
     ++number;
     if (is_blank(line)) continue;
-    std::string error;
-    if (const auto value = parse_json_input(line, error)) {
-      on_value(number, *value);
+    if (const auto problem = nesting_problem(line)) {
+      on_bad(number, *problem);
     } else {
-      on_bad(number, error);
+      on_line(number, line);
     }
   }
   return !in.bad();

@@ -34,11 +34,20 @@ Sender::Sender(Config config, std::function<bool()> interrupted)
 }
 
 Result Sender::send(const nlohmann::json& call) {
-  Result result = client_->submit(call);
+  return send_with([&] { return client_->submit(call); });
+}
+
+Result Sender::send_json(std::string_view call) {
+  return send_with([&] { return client_->submit_json(call); });
+}
+
+template <typename Submit>
+Result Sender::send_with(Submit&& submit) {
+  Result result = submit();
   while (result.status == Status::queue_full && !interrupted_()) {
     ++requeued_;
     wait_for_delivery(kQueueFullWait);
-    result = client_->submit(call);
+    result = submit();
   }
   if (result && stores_) hold_while_storage_fails();
   return result;

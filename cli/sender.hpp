@@ -45,6 +45,8 @@ class Sender {
   /// waited on until it is delivered, so that reading stops while storage fails: each line
   /// read is on the disk or delivered before the next is read, as kill -9 requires.
   Result send(const nlohmann::json& call);
+  /// The same with the call as JSON text (Client::submit_json: numbers sent as written).
+  Result send_json(std::string_view call);
 
   /// Waits up to `flush_timeout` for delivery (once interrupted, at most kInterruptedFlush
   /// more), then shuts the client down; what is still undelivered then is counted as dropped
@@ -58,6 +60,9 @@ class Sender {
   /// client_->flush(wait), taking the whole wait even when the flush returns early with events
   /// pending (stored events riding out an outage), so that loops over it do not spin.
   FlushResult wait_for_delivery(std::chrono::milliseconds wait);
+  /// send()'s waits around `submit` (one call to the client).
+  template <typename Submit>
+  Result send_with(Submit&& submit);
 
   // Written by on_error on the worker thread, read by finish(); shared with the callback so
   // it stays valid whatever order members are destroyed in.

@@ -175,6 +175,12 @@ class RUDDER_API Client {
   /// Unknown fields, and fields that do not belong to the type, are refused by name.
   Result submit(const json& message);
 
+  /// submit() with the call as JSON text, as read from a file or a socket. Its numbers go out
+  /// digit for digit (a json tree holds an integer past 64 bits, or a decimal longer than a
+  /// double's, only as a rounded double), its keys in their order, and no tree is made of it
+  /// unless before_send is set. Text that is not one JSON object is refused as "message: ...".
+  Result submit_json(std::string_view json_text);
+
   /// Sends everything queued now (not waiting for upload_interval) and waits until every
   /// event queued before the call is delivered or given up on, or `timeout` passes. Returns
   /// what happened meanwhile (delivered, failed, unknown, still pending); it converts to true
@@ -218,6 +224,7 @@ RUDDER_API Result group(std::string_view user_id, std::string_view group_id, con
 RUDDER_API Result alias(std::string_view previous_id, std::string_view user_id,
              const CallOptions& options = {});
 RUDDER_API Result submit(const json& message);
+RUDDER_API Result submit_json(std::string_view json_text);
 /// False when there is no default client or the flush did not deliver everything it waited for.
 RUDDER_API bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 /// Shuts the default client down and destroys it. Also happens at normal exit.

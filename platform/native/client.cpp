@@ -535,6 +535,7 @@ Result Client::alias(std::string_view previous_id, std::string_view user_id,
 }
 
 Result Client::submit(const json& message) { return impl_->submit(message); }
+Result Client::submit_json(std::string_view json_text) { return impl_->submit_text(json_text); }
 
 FlushResult Client::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
 FlushResult Client::shutdown(std::chrono::milliseconds timeout) { return impl_->shutdown(timeout); }

@@ -84,6 +84,9 @@ Result alias(std::string_view previous_id, std::string_view user_id, const CallO
 Result submit(const json& message) {
   return with_client([&](Client& c) { return c.submit(message); });
 }
+Result submit_json(std::string_view json_text) {
+  return with_client([&](Client& c) { return c.submit_json(json_text); });
+}
 
 bool flush(std::chrono::milliseconds timeout) {
   const auto client = current();

@@ -751,6 +751,18 @@ test('--dry-run prints each event as it would be sent and sends nothing', async 
   assert.equal((await control('GET', '/_control/stats')).requests, 0, 'nothing reached the data plane');
 });
 
+test('--ndjson: numbers go out as written, digit for digit, and keys in their order', async () => {
+  // Read into a tree first, 98765432109876543210987 went out as 9.876543210987654e+22 and the
+  // keys sorted; the data plane stores the event's JSON as it comes.
+  const properties = '{"orderId":98765432109876543210987,"price":1.00000000000000000001,"z":1,"a":2}';
+  const input = `{"type":"track","userId":"1","event":"Ordered","properties":${properties}}\n{"type":"track",\n`;
+  const dry = await run(['--dry-run', '--ndjson', '-', ...target()], { input });
+  assert.equal(dry.code, 1, 'the broken line: exit 1');
+  assert.ok(dry.stdout.includes(`"properties":${properties},`), dry.stdout);
+  assert.match(dry.stderr, /^line 2: not valid JSON: .*syntax error/m, 'a broken line still says where it breaks');
+  assert.match(dry.stderr, /built 1, invalid 1/);
+});
+
 test('--proxy sends through the proxy', async () => {
   // The data plane serves a request in a forward proxy's form too, so it stands in for the
   // proxy here; the data plane's own host name does not even resolve.

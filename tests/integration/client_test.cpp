@@ -118,6 +118,51 @@ TEST_F(ClientTest, GivenTimestampAndMessageIdAreKept) {
   EXPECT_EQ(events[0]["timestamp"], "2023-11-14T22:13:20.123Z");
 }
 
+// Keeps each request's body (sent plain: gzip off) and answers 200.
+class BodyKeepingTransport final : public Transport {
+ public:
+  void send(HttpRequest request, Done done) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bodies_ += request.body;
+    }
+    HttpResponse ok;
+    ok.status = 200;
+    done(ok);
+  }
+  std::string bodies() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bodies_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string bodies_;
+};
+
+TEST_F(ClientTest, ACallGivenAsJsonTextGoesOutWithItsNumbersAndKeysAsWritten) {
+  auto transport = std::make_shared<BodyKeepingTransport>();
+  Config c = config();
+  c.gzip = false;
+  c.transport = transport;
+  Client client(c);
+  const std::string properties = R"({"orderId":98765432109876543210987,"price":1.00000000000000000001,"z":1,"a":2})";
+  const std::string call = R"({"type":"track","userId":"u","event":"Ordered","properties":)" + properties + "}";
+  ASSERT_TRUE(client.submit_json(call));
+  // As a tree the same call can only be rounded (and its keys sorted): why the text form exists.
+  ASSERT_TRUE(client.submit(json::parse(call)));
+  const Result broken = client.submit_json(R"({"type":"track",)");
+  EXPECT_EQ(broken.status, Status::invalid);
+  EXPECT_EQ(broken.field, "message");
+  ASSERT_TRUE(client.flush(10s));
+  const std::string sent = transport->bodies();
+  EXPECT_NE(sent.find(R"("properties":)" + properties), std::string::npos) << sent;
+  EXPECT_NE(sent.find(R"("properties":{"a":2,"orderId":9.876543210987654e+22,"price":1.0,"z":1})"), std::string::npos)
+      << sent;
+  EXPECT_EQ(client.stats().delivered, 2u);
+  EXPECT_EQ(client.stats().dropped_for(DropReason::invalid), 1u);
+}
+
 TEST_F(ClientTest, ALoggerThatThrowsEndsNothingAndItsLinesGoToStderr) {
   // It used to end the process (std::terminate): on the worker thread for a delivery given
   // up on, and inside track() for a before_send that threw.
