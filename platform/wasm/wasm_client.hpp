@@ -92,8 +92,9 @@ class WasmClient final : public core::DriverHost, public Transport, public core:
   core::Rng rng_;
   std::string beacon_url_;  // the data plane's beacon endpoint for this write key
   std::uint32_t next_token_ = 0;
-  // Work handed to the host, by token: at most a request and two compressions at a time, so a
-  // short vector (a map's tree code costs the download more than it saves).
+  // Work handed to the host, by token: a request and a few compressions at a time (the current
+  // body's and those of the batches cut ahead, kBatchesCutAhead), so a short vector (a map's
+  // tree code costs the download more than it saves).
   template <typename Done>
   using Pending = std::vector<std::pair<std::uint32_t, Done>>;
   Pending<Transport::Done> sends_;
